@@ -1,0 +1,125 @@
+"""Personal codes: Estonian isikukood (R32, R33) and Slovenian EMŠO (R37).
+
+Validation and birth dates come from python-stdnum; this module adds what the office needs
+around it: one entry point per school country, the warnings RULES.md asks for, and the repair
+of codes that a spreadsheet turned into numbers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from stdnum.ee import ik
+from stdnum.exceptions import ValidationError as StdnumError
+from stdnum.si import emso
+
+from desktop.domain.errors import ValidationError
+
+CODE_NAMES = {"EE": "isikukood", "SI": "EMŠO"}
+CODE_LENGTHS = {"EE": 11, "SI": 13}
+
+
+@dataclass(frozen=True)
+class PersonalCode:
+    code: str
+    birth_date: date
+    warnings: tuple[str, ...] = field(default=())
+
+
+def _emso_weighted_remainder(code: str) -> int:
+    return sum(int(d) * w for d, w in zip(code[:12], (7, 6, 5, 4, 3, 2) * 2, strict=True)) % 11
+
+
+def parse_personal_code(raw: str, country: str, field_name: str = "personal_code") -> PersonalCode:
+    """Validate a code for the school's country; raise ValidationError naming what is wrong."""
+    code = normalise_code_text(raw, country)
+    name = CODE_NAMES[country]
+    if not code:
+        raise ValidationError(field_name, raw, f"the {name} is empty")
+    if not code.isdigit():
+        raise ValidationError(field_name, raw, f"an {name} has digits only")
+    if len(code) != CODE_LENGTHS[country]:
+        raise ValidationError(
+            field_name, raw, f"an {name} has {CODE_LENGTHS[country]} digits, this has {len(code)}"
+        )
+    if country == "EE":
+        return _parse_isikukood(code, raw, field_name)
+    return _parse_emso(code, raw, field_name)
+
+
+def _parse_isikukood(code: str, raw: str, field_name: str) -> PersonalCode:
+    if code[0] not in "12345678":
+        raise ValidationError(field_name, raw, "the first digit (century and sex) must be 1–8")
+    try:
+        birth = ik.get_birth_date(code)
+    except StdnumError:
+        raise ValidationError(
+            field_name, raw, f"digits 2–7 ({code[1:7]}) are not a real date of birth"
+        ) from None
+    if not ik.is_valid(code):
+        raise ValidationError(field_name, raw, "the check digit (last digit) is wrong")
+    return PersonalCode(code, birth)
+
+
+def _parse_emso(code: str, raw: str, field_name: str) -> PersonalCode:
+    try:
+        birth = emso.get_birth_date(code)
+    except StdnumError:
+        raise ValidationError(
+            field_name, raw, f"digits 1–7 ({code[:7]}) are not a real date of birth"
+        ) from None
+    remainder = _emso_weighted_remainder(code)
+    warnings: list[str] = []
+    if remainder == 1:
+        # R37: check digit would be 10; such codes are normally not issued but are accepted.
+        if code[12] != "0":
+            raise ValidationError(field_name, raw, "the check digit (last digit) is wrong")
+        warnings.append("unusual EMŠO: its check digit would be 10 (accepted, R37)")
+    elif not emso.is_valid(code):
+        raise ValidationError(field_name, raw, "the check digit (last digit) is wrong")
+    if code[7:9] != "50":
+        warnings.append(f"EMŠO register region {code[7:9]} is not Slovenia (50)")
+    return PersonalCode(code, birth, tuple(warnings))
+
+
+_SCIENTIFIC = re.compile(r"^[0-9]+(?:[.,][0-9]+)?[eE]\+?[0-9]+$")
+_DECIMAL_ZERO = re.compile(r"^([0-9]+)[.,]0+$")
+
+
+def normalise_code_text(raw: object, country: str) -> str:
+    """Undo what spreadsheets do to codes, where the result is unambiguous.
+
+    - a leading apostrophe (our own export's formula guard, or Excel's text marker);
+    - spaces and dashes typed for readability;
+    - a float rendering: '61205171232.0' or '6,1205171232E+10' (only when every digit survived);
+    - a lost leading zero: an EMŠO starts with the day of birth (01–09), so a 12-digit
+      number is a 13-digit code with its zero dropped. An isikukood never starts with 0.
+    """
+    if raw is None:
+        return ""
+    if isinstance(raw, float):
+        raw = str(int(raw)) if raw.is_integer() else repr(raw)
+    text = str(raw).strip().lstrip("'").replace(" ", "").replace("-", "")
+    if m := _DECIMAL_ZERO.match(text):
+        text = m.group(1)
+    elif _SCIENTIFIC.match(text):
+        try:
+            number = Decimal(text.replace(",", "."))
+        except InvalidOperation:
+            return text
+        if number == number.to_integral_value():
+            text = str(int(number))
+    if country == "SI" and text.isdigit() and len(text) == CODE_LENGTHS["SI"] - 1:
+        text = "0" + text
+    return text
+
+
+def is_valid_personal_code(raw: str, country: str) -> bool:
+    try:
+        parse_personal_code(raw, country)
+    except ValidationError:
+        return False
+    return True

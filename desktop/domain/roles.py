@@ -1,0 +1,61 @@
+"""Staff roles and what each may do (R121).
+
+Services call `require(actor, Permission.X)`; the UI may hide buttons too, but the check that
+counts is the one in the service.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class Role(enum.StrEnum):
+    OFFICE = "office"  # roster, cards, consent records, subscription status
+    BILLING = "billing"  # payer data and payments, for billing only (R121, R56)
+    DATA_PROTECTION = "data_protection"  # the school's authorised person: codes (R39, R40)
+    ADMIN = "admin"  # staff accounts, school profile, database settings
+
+
+ROLE_LABELS = {
+    Role.OFFICE: "Office",
+    Role.BILLING: "Billing",
+    Role.DATA_PROTECTION: "Authorised person (data protection)",
+    Role.ADMIN: "Administrator",
+}
+
+
+class Permission(enum.StrEnum):
+    VIEW_ROSTER = "view the roster"
+    EDIT_ROSTER = "change the roster"
+    MANAGE_CARDS = "manage student cards"
+    MANAGE_CONSENT = "record consents and requests"
+    ISSUE_ACCESS_CODES = "issue data-protection codes"
+    VIEW_BILLING = "see payer data and payments"
+    EDIT_BILLING = "record orders, payments and refunds"
+    MANAGE_STAFF = "manage staff accounts"
+    EDIT_SCHOOL = "change the school profile"
+    PRINT_DOCUMENTS = "print documents"
+
+
+_MATRIX: dict[Permission, frozenset[Role]] = {
+    Permission.VIEW_ROSTER: frozenset(
+        {Role.OFFICE, Role.BILLING, Role.DATA_PROTECTION, Role.ADMIN}
+    ),
+    Permission.EDIT_ROSTER: frozenset({Role.OFFICE}),  # R11: billing may not edit the roster
+    Permission.MANAGE_CARDS: frozenset({Role.OFFICE}),
+    Permission.MANAGE_CONSENT: frozenset({Role.OFFICE, Role.DATA_PROTECTION}),
+    Permission.ISSUE_ACCESS_CODES: frozenset({Role.DATA_PROTECTION}),  # R40
+    Permission.VIEW_BILLING: frozenset({Role.BILLING}),
+    Permission.EDIT_BILLING: frozenset({Role.BILLING}),
+    Permission.MANAGE_STAFF: frozenset({Role.ADMIN}),
+    Permission.EDIT_SCHOOL: frozenset({Role.ADMIN}),
+    Permission.PRINT_DOCUMENTS: frozenset({Role.OFFICE, Role.BILLING, Role.DATA_PROTECTION}),
+}
+
+
+def roles_allowed(permission: Permission) -> frozenset[Role]:
+    return _MATRIX[permission]
+
+
+def allows(roles: frozenset[Role] | set[Role], permission: Permission) -> bool:
+    return bool(_MATRIX[permission] & set(roles))
