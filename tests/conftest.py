@@ -1,9 +1,129 @@
 """Test configuration shared by every test.
 
-Qt runs offscreen; database tests are parametrised over SQLite and, when
-SCHOOL_OFFICE_TEST_PG_URL is set (CI sets it), PostgreSQL.
+Qt runs offscreen. Database tests take the `db` fixture, which is parametrised over SQLite
+and, when SCHOOL_OFFICE_TEST_PG_URL points at a PostgreSQL server (CI sets it), PostgreSQL:
+the session creates a throwaway database there and drops it at the end.
 """
 
+from __future__ import annotations
+
 import os
+import shutil
+import uuid
+from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Keep every test away from the real user's settings, database and keyring.
+os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+
+import pytest  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from desktop.db import schema  # noqa: E402
+from desktop.db.base import Base  # noqa: E402
+from desktop.db.session import Database  # noqa: E402
+from desktop.domain.roster import Country  # noqa: E402
+from desktop.services.container import Services  # noqa: E402
+from desktop.services.school import SchoolProfile  # noqa: E402
+from desktop.services.staff import resolve_actor  # noqa: E402
+
+PG_ADMIN_URL = os.environ.get("SCHOOL_OFFICE_TEST_PG_URL", "")
+BACKENDS = ["sqlite", "postgresql"] if PG_ADMIN_URL else ["sqlite"]
+
+
+def pytest_addoption(parser):
+    parser.addoption("--runslow", action="store_true", help="run tests marked slow")
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--runslow"):
+        return
+    skip = pytest.mark.skip(reason="slow: run with --runslow")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path, monkeypatch):
+    """Settings, logs and the default SQLite file go to a per-test folder."""
+    monkeypatch.setenv("SCHOOL_OFFICE_HOME", str(tmp_path / "home"))
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """A migrated SQLite file, copied for each test: migrating once is much faster."""
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    db = Database(f"sqlite:///{path}")
+    schema.upgrade(db.engine)
+    db.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_url():
+    """A fresh PostgreSQL database for this test session, migrated once."""
+    if not PG_ADMIN_URL:
+        pytest.skip("SCHOOL_OFFICE_TEST_PG_URL is not set")
+    admin_url = make_url(PG_ADMIN_URL).set(drivername="postgresql+psycopg")
+    name = f"school_office_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = admin_url.set(database=name).render_as_string(hide_password=False)
+    db = Database(url)
+    schema.upgrade(db.engine)
+    db.dispose()
+    yield url
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _truncate_all(db: Database) -> None:
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with db.engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        path = tmp_path / "school.sqlite3"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("pg_url")
+    db = Database(url)
+    _truncate_all(db)
+    db.dispose()
+    return url
+
+
+@pytest.fixture
+def db(db_url) -> Database:
+    database = Database(db_url)
+    yield database
+    database.dispose()
+
+
+def make_services(db: Database, country: Country = Country.EE, login: str = "tester") -> Services:
+    """Services for the first (administrator) user of a database with a school."""
+    services = Services(db, resolve_actor(db, login))
+    if services.school.get() is None:
+        services.school.create(
+            SchoolProfile("Test School", country, "Kooli 1", "10111", "Tallinn")
+            if country is Country.EE
+            else SchoolProfile("Testna šola", country, "Šolska 1", "1000", "Ljubljana")
+        )
+    return services
+
+
+@pytest.fixture
+def services(db) -> Services:
+    return make_services(db, Country.EE)
+
+
+@pytest.fixture
+def services_si(db) -> Services:
+    return make_services(db, Country.SI)

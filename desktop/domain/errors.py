@@ -73,3 +73,10 @@ class InvalidTransition(SchoolOfficeError):
 
 class DatabaseError(SchoolOfficeError):
     """The database cannot be reached or used (wrong URL, server down, newer schema...)."""
+
+
+class Cancelled(SchoolOfficeError):
+    """The user pressed Cancel; whatever was under way has been rolled back or discarded."""
+
+    def __init__(self, what: str = "the operation"):
+        super().__init__(f"{what} was cancelled; nothing was changed")

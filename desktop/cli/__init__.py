@@ -1,0 +1,84 @@
+"""Command line: no subcommand starts the GUI; subcommands are headless jobs for IT and schedulers.
+
+Every command prints one line per problem and exits non-zero on failure; a database that
+cannot be reached is a one-line message, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+
+from desktop import APP_ID, __version__
+from desktop.domain.errors import DatabaseError, PermissionDenied, SchoolOfficeError
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_DATABASE, EXIT_PERMISSION = 0, 1, 3, 4
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from desktop.cli import admin, roster
+
+    parser = argparse.ArgumentParser(
+        prog=APP_ID,
+        description="School Office: roster, cards, consent and billing. "
+        "Without a command, the app window opens.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--database",
+        metavar="URL",
+        help="sqlite:///path/file.sqlite3 or postgresql://user@server/db "
+        "(default: the settings, else the embedded SQLite file)",
+    )
+    parser.add_argument(
+        "--demo", action="store_true", help="open the app with a demo school if there is no data"
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in (admin, roster):
+        module.register(commands)
+    return parser
+
+
+def database_url(args: argparse.Namespace) -> str:
+    if args.database:
+        return args.database
+    from desktop.settings import load_settings
+
+    return load_settings().effective_database_url
+
+
+def services_for(args: argparse.Namespace):
+    from desktop.services.container import open_services
+
+    return open_services(database_url(args))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    if args.command is None:
+        from desktop.app import run_gui  # Qt is imported only for the GUI
+
+        return run_gui(database_url(args) if args.database else None, demo=args.demo)
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    try:
+        return handler(args)
+    except DatabaseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_DATABASE
+    except PermissionDenied as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_PERMISSION
+    except SchoolOfficeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    except KeyboardInterrupt:
+        print("interrupted; nothing was changed by the unfinished step", file=sys.stderr)
+        return 130

@@ -1,0 +1,101 @@
+"""db upgrade, school init, staff and demo commands."""
+
+from __future__ import annotations
+
+import argparse
+
+from desktop.domain.roles import Role
+from desktop.domain.roster import Country
+
+
+def register(commands) -> None:
+    db = commands.add_parser("db", help="database maintenance").add_subparsers(
+        dest="db_command", metavar="ACTION", required=True
+    )
+    upgrade = db.add_parser("upgrade", help="apply pending schema migrations")
+    upgrade.set_defaults(handler=db_upgrade)
+
+    school = commands.add_parser("school", help="the school profile").add_subparsers(
+        dest="school_command", metavar="ACTION", required=True
+    )
+    init = school.add_parser("init", help="create the school profile")
+    init.add_argument("--name", required=True)
+    init.add_argument("--country", required=True, type=str.upper, choices=["EE", "SI"])
+    init.add_argument("--street", default="")
+    init.add_argument("--postal-code", default="")
+    init.add_argument("--city", default="")
+    init.add_argument("--registry-code", default="")
+    init.set_defaults(handler=school_init)
+
+    staff = commands.add_parser("staff", help="staff accounts and roles").add_subparsers(
+        dest="staff_command", metavar="ACTION", required=True
+    )
+    add = staff.add_parser("add", help="add a staff member (administrators only)")
+    add.add_argument("login", help="the person's Windows login name")
+    add.add_argument("--name", default="", help="full name")
+    add.add_argument(
+        "--role", action="append", required=True, choices=[r.value for r in Role],
+        help="repeat for several roles",
+    )
+    add.set_defaults(handler=staff_add)
+    listing = staff.add_parser("list", help="list staff members and their roles")
+    listing.set_defaults(handler=staff_list)
+
+    demo = commands.add_parser("demo", help="fill an empty database with a demo school")
+    demo.add_argument("--country", type=str.upper, choices=["EE", "SI"], default="EE")
+    demo.add_argument("--students", type=int, default=840)
+    demo.add_argument("--seed", type=int, default=2026)
+    demo.set_defaults(handler=demo_fill)
+
+
+def _services(args: argparse.Namespace):
+    from desktop.cli import services_for  # the package imports this module: import late
+
+    return services_for(args)
+
+
+def db_upgrade(args: argparse.Namespace) -> int:
+    from desktop.cli import database_url
+    from desktop.db.engine import safe_url
+    from desktop.services.container import open_database
+
+    url = database_url(args)
+    open_database(url).dispose()
+    print(f"database {safe_url(url)} is up to date")
+    return 0
+
+
+def school_init(args: argparse.Namespace) -> int:
+    from desktop.services.school import SchoolProfile
+
+    services = _services(args)
+    profile = services.school.create(
+        SchoolProfile(args.name, Country(args.country), args.street, args.postal_code, args.city,
+                      args.registry_code)
+    )
+    print(f"created school {profile.name} ({profile.country.value})")
+    return 0
+
+
+def staff_add(args: argparse.Namespace) -> int:
+    services = _services(args)
+    record = services.staff.add(args.login, args.name, {Role(r) for r in args.role})
+    print(f"added {record.login} with roles {', '.join(sorted(r.value for r in record.roles))}")
+    return 0
+
+
+def staff_list(args: argparse.Namespace) -> int:
+    for record in _services(args).staff.list():
+        state = "" if record.active else " (inactive)"
+        print(f"{record.login}\t{record.full_name}\t{','.join(sorted(record.roles))}{state}")
+    return 0
+
+
+def demo_fill(args: argparse.Namespace) -> int:
+    from desktop.services.demo import DemoService
+
+    services = _services(args)
+    count = DemoService(services.db, services.actor).fill(Country(args.country), args.students,
+                                                           args.seed)
+    print(f"demo school ready with {count} students")
+    return 0

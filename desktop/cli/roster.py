@@ -1,0 +1,48 @@
+"""roster import / export."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def register(commands) -> None:
+    roster = commands.add_parser("roster", help="import or export the roster").add_subparsers(
+        dest="roster_command", metavar="ACTION", required=True
+    )
+    imp = roster.add_parser("import", help="import students from CSV or XLSX (all or nothing)")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--dry-run", action="store_true", help="check and report; store nothing")
+    imp.set_defaults(handler=roster_import)
+    exp = roster.add_parser("export", help="export the roster as CSV")
+    exp.add_argument("file", type=Path)
+    exp.set_defaults(handler=roster_export)
+
+
+def roster_import(args: argparse.Namespace) -> int:
+    from desktop.cli import EXIT_PROBLEMS, services_for
+
+    services = services_for(args)
+    if not args.file.is_file():
+        print(f"error: file: {args.file}: does not exist")
+        return EXIT_PROBLEMS
+    plan = services.roster_io.plan(args.file)
+    if not plan.ok:
+        for problem in plan.problems:
+            print(problem)
+        print(f"nothing imported: {len(plan.problems)} problem(s) in {args.file.name}")
+        return EXIT_PROBLEMS
+    if args.dry_run:
+        print(plan.summary(done=False))
+        return 0
+    services.roster_io.commit(plan)
+    print(plan.summary())
+    return 0
+
+
+def roster_export(args: argparse.Namespace) -> int:
+    from desktop.cli import services_for
+
+    count = services_for(args).roster_io.export(args.file)
+    print(f"exported {count} students to {args.file}")
+    return 0

@@ -1,0 +1,105 @@
+"""Declarative base, column types and mixins shared by every table."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+
+from sqlalchemy import DateTime, MetaData, String, TypeDecorator
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+
+# Stable constraint names: Alembic can then alter them on both SQLite and PostgreSQL.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Instants are stored in UTC and always come back timezone-aware (R1).
+
+    SQLite has no time zones, so values are stored naive-in-UTC there and re-labelled on load.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: instants must be timezone-aware")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class StrEnumType(TypeDecorator[enum.StrEnum]):
+    """An enum stored as its plain value in a VARCHAR: portable, readable in SQL.
+
+    No CHECK constraint, so adding a state later needs no table rebuild on SQLite; the domain
+    layer guards the values, and an unknown value read back fails loudly.
+    """
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum_class: type[enum.StrEnum], length: int = 32):
+        super().__init__(length)
+        self.enum_class = enum_class
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else self.enum_class(value).value
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else self.enum_class(value)
+
+
+def str_enum(enum_class: type[enum.StrEnum], length: int = 32) -> StrEnumType:
+    return StrEnumType(enum_class, length)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Versioned:
+    """Optimistic concurrency for an editable row.
+
+    SQLAlchemy adds `WHERE version = :old` to every UPDATE, so a save based on a stale read
+    fails instead of silently overwriting. updated_at/updated_by say who got there first.
+    The session hooks in desktop.db.session fill updated_* from the acting staff member.
+    """
+
+    version: Mapped[int] = mapped_column(nullable=False, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utc_now)
+    created_by: Mapped[str] = mapped_column(String(100), nullable=False, default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utc_now)
+    updated_by: Mapped[str] = mapped_column(String(100), nullable=False, default="")
+
+    @declared_attr.directive
+    def __mapper_args__(cls):  # noqa: N805 - declarative directive
+        return {"version_id_col": cls.__table__.c.version}
+
+
+class Audited:
+    """Marks a model whose every insert, update and delete goes to the audit log."""
+
+    __audit_exclude__: frozenset[str] = frozenset(
+        {"version", "created_at", "created_by", "updated_at", "updated_by"}
+    )
+
+    def audit_student_id(self) -> int | None:
+        """The student this row is about, so a data-access export can list its history."""
+        return None

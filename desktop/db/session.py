@@ -1,0 +1,201 @@
+"""Sessions, transactions and the two things every write gets for free: stamps and the audit log.
+
+`Database.write(actor)` opens one transaction per use case. Every Versioned row it touches is
+stamped with who and when, and every Audited row's insert, update or delete is written to the
+audit log, with the values before and after, in the same transaction.
+"""
+
+from __future__ import annotations
+
+import base64
+import decimal
+import enum
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Engine, event, insert, inspect
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from desktop.db.base import Audited, Versioned, utc_now
+from desktop.db.engine import WRITE_OPTION, create_app_engine, describe_connection_error, safe_url
+from desktop.db.models import AuditEntry
+from desktop.domain.errors import DatabaseError
+
+ACTOR_KEY = "actor_login"
+
+
+class Database:
+    """One database (SQLite file or PostgreSQL server) and its sessions."""
+
+    def __init__(self, url: str, engine: Engine | None = None):
+        self.engine = engine or create_app_engine(url)
+        self.display_url = safe_url(self.engine.url)
+        self._writer = self.engine.execution_options(**{WRITE_OPTION: True})
+        self._sessions = sessionmaker(class_=Session, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        session = self._sessions(bind=self.engine)
+        try:
+            yield session
+        except OperationalError as exc:
+            raise DatabaseError(describe_connection_error(self.engine.url, exc)) from exc
+        finally:
+            session.close()
+
+    @contextmanager
+    def write(self, actor_login: str) -> Iterator[Session]:
+        """A transaction: committed when the block ends, rolled back on any exception."""
+        if not actor_login:
+            raise ValueError("every write needs the acting staff member")
+        session = self._sessions(bind=self._writer, info={ACTOR_KEY: actor_login})
+        try:
+            yield session
+            session.commit()
+        except OperationalError as exc:
+            session.rollback()
+            raise DatabaseError(describe_connection_error(self.engine.url, exc)) from exc
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def check_connection(self) -> None:
+        try:
+            with self.engine.connect() as connection:
+                connection.exec_driver_sql("SELECT 1")
+        except DBAPIError as exc:
+            raise DatabaseError(describe_connection_error(self.engine.url, exc)) from exc
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _actor(session: Session) -> str:
+    actor = session.info.get(ACTOR_KEY)
+    if not actor:
+        raise RuntimeError("a write outside Database.write(): no acting staff member is known")
+    return actor
+
+
+@event.listens_for(Session, "before_flush")
+def _stamp_versioned(session: Session, _context, _instances) -> None:
+    if not (session.new or session.dirty):
+        return
+    actor = _actor(session)
+    now = utc_now()
+    for obj in session.new:
+        if isinstance(obj, Versioned):
+            obj.created_by = obj.updated_by = actor
+            obj.created_at = obj.updated_at = now
+    for obj in session.dirty:
+        if isinstance(obj, Versioned) and session.is_modified(obj, include_collections=False):
+            obj.updated_by = actor
+            obj.updated_at = now
+
+
+def jsonable(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, bytes):
+        return {"bytes": len(value), "b64_head": base64.b64encode(value[:12]).decode()}
+    return value
+
+
+def _columns(obj: Audited) -> list[str]:
+    excluded = obj.__audit_exclude__
+    return [a.key for a in inspect(obj).mapper.column_attrs if a.key not in excluded]
+
+
+def _snapshot(obj: Audited) -> dict[str, Any]:
+    loaded = inspect(obj).dict  # never triggers a load inside the flush
+    return {key: jsonable(loaded[key]) for key in _columns(obj) if key in loaded}
+
+
+def _entity_id(obj: Audited) -> str:
+    identity = inspect(obj).identity
+    return "" if identity is None else ",".join(str(part) for part in identity)
+
+
+@event.listens_for(Session, "after_flush")
+def _write_audit_log(session: Session, _context) -> None:
+    rows: list[dict[str, Any]] = []
+    for obj in session.new:
+        if isinstance(obj, Audited):
+            rows.append(_audit_row(session, obj, "insert", None, _snapshot(obj)))
+    for obj in session.dirty:
+        if not isinstance(obj, Audited):
+            continue
+        state = inspect(obj)
+        before: dict[str, Any] = {}
+        after: dict[str, Any] = {}
+        for key in _columns(obj):
+            history = state.attrs[key].history
+            if not history.has_changes():
+                continue
+            before[key] = jsonable(history.deleted[0]) if history.deleted else None
+            after[key] = jsonable(history.added[0]) if history.added else None
+        if after:
+            rows.append(_audit_row(session, obj, "update", before, after))
+    for obj in session.deleted:
+        if isinstance(obj, Audited):
+            rows.append(_audit_row(session, obj, "delete", _snapshot(obj), None))
+    if rows:
+        session.connection().execute(insert(AuditEntry.__table__), rows)
+
+
+def _audit_row(session, obj, action, before, after) -> dict[str, Any]:
+    return {
+        "at": utc_now(),
+        "actor": _actor(session),
+        "action": action,
+        "entity": obj.__tablename__,
+        "entity_id": _entity_id(obj),
+        "student_id": obj.audit_student_id(),
+        "before": before,
+        "after": after,
+        "reason": session.info.get("audit_reason", ""),
+    }
+
+
+def record_audit(
+    session: Session,
+    action: str,
+    entity: str,
+    entity_id: object = "",
+    *,
+    student_id: int | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    reason: str = "",
+) -> None:
+    """An explicit audit entry, for what the ORM hooks cannot see: bulk Core writes, exports,
+    codes issued, documents printed."""
+    session.execute(
+        insert(AuditEntry.__table__),
+        [
+            {
+                "at": utc_now(),
+                "actor": _actor(session),
+                "action": action,
+                "entity": entity,
+                "entity_id": str(entity_id),
+                "student_id": student_id,
+                "before": before,
+                "after": after,
+                "reason": reason,
+            }
+        ],
+    )

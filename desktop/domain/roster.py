@@ -1,0 +1,253 @@
+"""Roster rules: students, guardians, their links and contact restrictions (R7, R13, R15, R34).
+
+Pure functions over plain values. The roster service stores what these functions accept.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+
+from desktop.domain.errors import ValidationError
+from desktop.domain.personal_codes import CODE_NAMES, PersonalCode, parse_personal_code
+
+
+class Country(enum.StrEnum):
+    EE = "EE"
+    SI = "SI"
+
+
+class Language(enum.StrEnum):
+    ET = "et"
+    SL = "sl"
+    EN = "en"
+
+
+SCHOOL_LANGUAGE = {Country.EE: Language.ET, Country.SI: Language.SL}  # R1: the school decides
+
+
+class StudentStatus(enum.StrEnum):
+    """R7: anything but ENROLLED closes the virtual card and revokes the physical cards."""
+
+    ENROLLED = "ENROLLED"
+    LEFT = "LEFT"
+    GRADUATED = "GRADUATED"
+
+
+class Relation(enum.StrEnum):
+    MOTHER = "MOTHER"
+    FATHER = "FATHER"
+    GUARDIAN = "GUARDIAN"
+    OTHER = "OTHER"
+
+
+class RestrictionKind(enum.StrEnum):
+    """R15: an authority's measure on one child–guardian link."""
+
+    PROHIBITION = "PROHIBITION"
+    RESTRICTION = "RESTRICTION"
+
+
+NAME_MAX = 100
+CLASS_MAX = 20
+REASON_MAX = 500
+
+
+def clean_text(value: object) -> str:
+    """Trim, collapse inner whitespace and normalise to NFC, so 'Šarić' typed two ways matches."""
+    if value is None:
+        return ""
+    text = unicodedata.normalize("NFC", str(value))
+    return " ".join(text.split())
+
+
+def fold(value: str) -> str:
+    """Key for case-insensitive matching and searching."""
+    return clean_text(value).casefold()
+
+
+def check_name(field: str, value: object) -> str:
+    text = clean_text(value)
+    if not text:
+        raise ValidationError(field, value, "is required")
+    if len(text) > NAME_MAX:
+        raise ValidationError(field, value, f"is longer than {NAME_MAX} characters")
+    if any(ch.isdigit() for ch in text):
+        raise ValidationError(field, value, "a name has no digits")
+    if any(unicodedata.category(ch).startswith("C") for ch in text):
+        raise ValidationError(field, value, "contains control characters")
+    return text
+
+
+def check_class_name(value: object, *, required: bool) -> str | None:
+    text = clean_text(value)
+    if not text:
+        if required:
+            raise ValidationError("class", value, "an enrolled student needs a class")
+        return None
+    if len(text) > CLASS_MAX:
+        raise ValidationError("class", value, f"is longer than {CLASS_MAX} characters")
+    return text
+
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE_ALLOWED = re.compile(r"^\+?[0-9 ()./-]+$")
+
+
+def check_email(value: object, field: str = "email") -> str | None:
+    text = clean_text(value)
+    if not text:
+        return None
+    if not _EMAIL.match(text) or len(text) > 254:
+        raise ValidationError(field, value, "is not an e-mail address (name@example.com)")
+    return text
+
+
+def check_phone(value: object, field: str = "phone") -> str | None:
+    """Keep the number as typed (spaces and all) but insist it can be dialled."""
+    text = clean_text(value)
+    if not text:
+        return None
+    digits = sum(ch.isdigit() for ch in text)
+    if not _PHONE_ALLOWED.match(text) or not 6 <= digits <= 15:
+        raise ValidationError(field, value, "is not a phone number (e.g. +386 41 123 456)")
+    return text
+
+
+def phone_key(phone: str | None) -> str:
+    """Digits only, without a leading country code guess, for matching the same number."""
+    return "".join(ch for ch in phone or "" if ch.isdigit())
+
+
+_LANGUAGE_WORDS = {
+    Language.ET: {"et", "est", "eesti", "estonian", "eesti keel", "estonščina"},
+    Language.SL: {"sl", "slv", "si", "slovenian", "slovenščina", "slovenski", "sloveeni"},
+    Language.EN: {"en", "eng", "english", "inglise", "angleščina", "angleški"},
+}
+
+
+def parse_language(value: object, field: str = "language") -> Language | None:
+    text = fold(str(value or ""))
+    if not text:
+        return None
+    for language, words in _LANGUAGE_WORDS.items():
+        if text in words:
+            return language
+    raise ValidationError(field, value, "use et, sl or en")
+
+
+_STATUS_WORDS = {
+    StudentStatus.ENROLLED: {
+        "enrolled", "active", "õpib", "aktiivne", "vpisan", "vpisana", "aktiven", "e",
+    },
+    StudentStatus.LEFT: {
+        "left", "lahkunud", "väljaarvatud", "izpisan", "izpisana", "odšel", "odšla", "l",
+    },
+    StudentStatus.GRADUATED: {
+        "graduated", "lõpetanud", "lõpetas", "zaključil", "zaključila", "diplomiral", "g",
+    },
+}
+
+
+def parse_status(value: object, field: str = "status") -> StudentStatus | None:
+    text = fold(str(value or ""))
+    if not text:
+        return None
+    for status, words in _STATUS_WORDS.items():
+        if text in words or text == status.value.casefold():
+            return status
+    raise ValidationError(field, value, "use ENROLLED, LEFT or GRADUATED")
+
+
+@dataclass(frozen=True)
+class StudentIdentity:
+    personal_code: str | None
+    birth_date: date
+    no_local_code: bool
+    warnings: tuple[str, ...] = ()
+
+
+def check_identity(
+    country: str,
+    personal_code: object,
+    birth_date: date | None,
+    *,
+    no_local_code: bool = False,
+) -> StudentIdentity:
+    """R32–R37: the code gives the birth date; without a local code, a birth date is required.
+
+    A birth date typed next to a code must agree with the code, so a mistyped code is caught.
+    """
+    raw = clean_text(personal_code)
+    if not raw:
+        if birth_date is None:
+            raise ValidationError(
+                "personal_code",
+                personal_code,
+                f"give the {CODE_NAMES[country]}, or the birth date for a student without one",
+            )
+        return StudentIdentity(None, birth_date, True)
+    if no_local_code:
+        raise ValidationError(
+            "personal_code", personal_code, "a student marked 'no local code' cannot have one"
+        )
+    parsed: PersonalCode = parse_personal_code(raw, country)
+    if birth_date is not None and birth_date != parsed.birth_date:
+        raise ValidationError(
+            "birth_date",
+            birth_date.isoformat(),
+            f"does not match the birth date in the {CODE_NAMES[country]} "
+            f"({parsed.birth_date.isoformat()})",
+        )
+    return StudentIdentity(parsed.code, parsed.birth_date, False, parsed.warnings)
+
+
+def check_leaving(status: StudentStatus, left_on: date | None, reason: str, enrolled_on: date | None):
+    """R7/R13: leaving needs a date; the date cannot precede enrolment."""
+    if status is StudentStatus.ENROLLED:
+        raise ValidationError("status", status.value, "choose LEFT or GRADUATED")
+    if left_on is None:
+        raise ValidationError("left_on", None, "the leaving date is required")
+    if enrolled_on is not None and left_on < enrolled_on:
+        raise ValidationError(
+            "left_on", left_on.isoformat(), f"is before the enrolment date {enrolled_on.isoformat()}"
+        )
+    if len(reason) > REASON_MAX:
+        raise ValidationError("reason", reason, f"is longer than {REASON_MAX} characters")
+
+
+@dataclass(frozen=True)
+class Restriction:
+    kind: RestrictionKind
+    permanent: bool
+    valid_from: date
+    valid_to: date | None
+
+    def active_on(self, day: date) -> bool:
+        if day < self.valid_from:
+            return False
+        return self.permanent or self.valid_to is None or day <= self.valid_to
+
+
+def check_restriction(
+    kind: RestrictionKind, permanent: bool, valid_from: date, valid_to: date | None, authority: str
+) -> None:
+    """R15: the fields an authority's measure must carry."""
+    if not clean_text(authority):
+        raise ValidationError("authority", authority, "name the authority that issued the measure")
+    if permanent and valid_to is not None:
+        raise ValidationError("valid_to", valid_to.isoformat(), "a permanent measure has no end date")
+    if not permanent and valid_to is None:
+        raise ValidationError("valid_to", None, "a temporary measure needs an end date")
+    if valid_to is not None and valid_to < valid_from:
+        raise ValidationError(
+            "valid_to", valid_to.isoformat(), f"is before the start {valid_from.isoformat()}"
+        )
+
+
+def may_contact(restrictions: list[Restriction], day: date) -> bool:
+    """R15 (a)/(b): any active restriction stops every letter, notice and export to that guardian."""
+    return not any(r.active_on(day) for r in restrictions)

@@ -1,0 +1,263 @@
+"""UPN QR payload for Slovenian payment orders (R73, R77): the text inside the QR code.
+
+Sources (Združenje bank Slovenije, "Tehnični standard UPN QR" §5, published at upn-qr.si and
+zbs-giz.si; cross-checked with the standard's own example payloads as used in zint's test suite,
+with franga2000/upnqr and with okapibarcode's UpnQr):
+- 19 data fields, each ended by LF, in this fixed order: "UPNQR", payer IBAN, deposit "X",
+  withdrawal "X", payer reference, payer name, street, city, amount (11 digits, cents, zero
+  padded), payment date, urgent "X", purpose code (4 capitals), purpose, payment deadline,
+  recipient IBAN, recipient reference, recipient name, street, city;
+- field 20, the control sum: the length of fields 1–19 counting their 19 LFs, 3 digits, then LF
+  (the standard's cover example sums to 198, its example B to 238);
+- dates DD.MM.YYYY; IBAN and reference without spaces;
+- at most 411 characters in all, ISO 8859-2, one byte per character;
+- the symbol: QR version 15 (77×77), error correction M, ECI 000004 (ISO 8859-2), byte mode.
+
+`build_upn_qr` only builds text; `upn_qr_matrix`/`upn_qr_png`/`upn_qr_widget` draw it.
+reportlab's own encoder is used for the symbol: it can be pinned to version 15 and level M and
+takes an ECI segment plus raw bytes, so no extra QR library is needed.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+
+from stdnum import iban as stdnum_iban
+
+from desktop.domain.errors import ValidationError
+from desktop.domain.payment_refs import validate_rf, validate_si12
+
+if TYPE_CHECKING:
+    from reportlab.graphics.barcode.qr import QrCodeWidget
+
+ENCODING = "iso-8859-2"
+HEADER = "UPNQR"
+MAX_PAYLOAD_CHARS = 411  # version 15-M byte capacity left after the ECI designator
+MAX_AMOUNT_CENTS = 99_999_999_999  # 11 digits
+QR_VERSION = 15
+QR_ERROR_CORRECTION = "M"
+QR_ECI_ISO_8859_2 = 4
+
+# Maximum lengths of the free-text fields (Tehnični standard UPN QR §5.2).
+FIELD_MAX_LENGTHS = {
+    "payer_iban": 34,
+    "payer_reference": 26,
+    "payer_name": 33,
+    "payer_street": 33,
+    "payer_city": 33,
+    "purpose_code": 4,
+    "purpose": 42,
+    "recipient_iban": 34,
+    "recipient_reference": 26,
+    "recipient_name": 33,
+    "recipient_street": 33,
+    "recipient_city": 33,
+}
+
+_PURPOSE_CODE = re.compile(r"[A-Z]{4}")
+# "SI" + two-digit model + up to 22 digits/hyphens, or "RF" + check digits + up to 21 characters.
+_SI_REFERENCE = re.compile(r"SI\d{2}[0-9\-]{0,22}")
+
+
+@dataclass(frozen=True)
+class UpnQrData:
+    """One payment order. Amounts are integer cents (R5); text is trimmed before use."""
+
+    payer_name: str
+    payer_street: str
+    payer_city: str
+    amount_cents: int
+    purpose_code: str
+    purpose: str
+    recipient_iban: str
+    recipient_reference: str
+    recipient_name: str
+    recipient_street: str
+    recipient_city: str
+    due_date: date | None = None
+    payer_iban: str = ""
+    payer_reference: str = ""
+    deposit: bool = False
+    withdrawal: bool = False
+    payment_date: date | None = None
+    urgent: bool = False
+
+
+@dataclass(frozen=True)
+class UpnQrPayload:
+    text: str
+    data: bytes  # `text` in ISO 8859-2: what goes into the QR symbol
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """The 20 fields (19 data fields + control sum)."""
+        return tuple(self.text.split("\n")[:20])
+
+
+def _text(name: str, value: str) -> str:
+    value = value.strip()
+    if any(c in value for c in "\r\n\t"):
+        raise ValidationError(name, value, "must be a single line")
+    try:
+        value.encode(ENCODING)
+    except UnicodeEncodeError as exc:
+        bad = value[exc.start]
+        raise ValidationError(
+            name, value, f"{bad!r} (U+{ord(bad):04X}) is not allowed on a UPN (ISO 8859-2)"
+        ) from None
+    limit = FIELD_MAX_LENGTHS[name]
+    if len(value) > limit:
+        raise ValidationError(name, value, f"at most {limit} characters, this has {len(value)}")
+    return value
+
+
+def _iban(name: str, value: str) -> str:
+    if not value.strip():
+        return ""
+    try:
+        return stdnum_iban.validate(value)
+    except Exception:  # stdnum raises several ValidationError subclasses
+        raise ValidationError(name, value, "not a valid IBAN") from None
+
+
+def _reference(name: str, value: str) -> str:
+    compact = re.sub(r"\s", "", value).upper()
+    if not compact:
+        return ""
+    if compact.startswith("RF"):
+        return validate_rf(compact, name)
+    if compact.startswith("SI12"):
+        return validate_si12(compact, name).replace(" ", "")
+    if _SI_REFERENCE.fullmatch(compact):
+        return compact  # other SI models: format only, their check digits vary by model
+    raise ValidationError(name, value, "a reference starts with 'SI' + model or 'RF'")
+
+
+def _flag(value: bool) -> str:
+    return "X" if value else ""
+
+
+def _date(value: date | None) -> str:
+    return value.strftime("%d.%m.%Y") if value else ""
+
+
+def upn_qr_fields(data: UpnQrData) -> tuple[str, ...]:
+    """The 19 data fields in the standard's order, validated (ValidationError otherwise)."""
+    amount = data.amount_cents
+    if not isinstance(amount, int) or isinstance(amount, bool):
+        raise ValidationError("amount_cents", amount, "the amount must be integer cents")
+    if not 0 <= amount <= MAX_AMOUNT_CENTS:
+        raise ValidationError("amount_cents", amount, "the amount must be 0–999,999,999.99")
+    code = data.purpose_code.strip()
+    if not _PURPOSE_CODE.fullmatch(code):
+        raise ValidationError("purpose_code", code, "a purpose code is 4 capital letters")
+    if data.deposit and data.withdrawal:
+        raise ValidationError("withdrawal", True, "a UPN is a deposit or a withdrawal, not both")
+    fields = (
+        HEADER,
+        _text("payer_iban", _iban("payer_iban", data.payer_iban)),
+        _flag(data.deposit),
+        _flag(data.withdrawal),
+        _text("payer_reference", _reference("payer_reference", data.payer_reference)),
+        _text("payer_name", data.payer_name),
+        _text("payer_street", data.payer_street),
+        _text("payer_city", data.payer_city),
+        f"{amount:011d}",
+        _date(data.payment_date),
+        _flag(data.urgent),
+        code,
+        _text("purpose", data.purpose),
+        _date(data.due_date),
+        _text("recipient_iban", _iban("recipient_iban", data.recipient_iban)),
+        _text("recipient_reference", _reference("recipient_reference", data.recipient_reference)),
+        _text("recipient_name", data.recipient_name),
+        _text("recipient_street", data.recipient_street),
+        _text("recipient_city", data.recipient_city),
+    )
+    return fields
+
+
+def control_sum(fields: tuple[str, ...]) -> str:
+    """Field 20: length of fields 1–19 including one LF after each, as 3 digits."""
+    if len(fields) != 19:
+        raise ValueError("the control sum covers exactly fields 1 to 19")
+    return f"{sum(len(f) for f in fields) + 19:03d}"
+
+
+def build_upn_qr(data: UpnQrData) -> UpnQrPayload:
+    """The UPN QR text and its ISO 8859-2 bytes (ValidationError if a field or the total
+    does not fit)."""
+    fields = upn_qr_fields(data)
+    text = "".join(f + "\n" for f in (*fields, control_sum(fields)))
+    if len(text) > MAX_PAYLOAD_CHARS:
+        raise ValidationError(
+            "payload", len(text), f"at most {MAX_PAYLOAD_CHARS} characters fit in the QR code"
+        )
+    return UpnQrPayload(text, text.encode(ENCODING))
+
+
+# ---------------------------------------------------------------------------------------------
+# Drawing the symbol (kept apart from the payload; reportlab imported lazily)
+# ---------------------------------------------------------------------------------------------
+
+
+def _qr_segments(payload: bytes) -> list[object]:
+    from reportlab.graphics.barcode import qrencoder
+
+    if len(payload) > MAX_PAYLOAD_CHARS:
+        raise ValidationError("payload", len(payload), "too long for QR version 15-M")
+    return [qrencoder.QRECI(QR_ECI_ISO_8859_2), qrencoder.QR8bitByte(payload)]
+
+
+def upn_qr_matrix(payload: bytes) -> tuple[tuple[bool, ...], ...]:
+    """The 77×77 modules (True = dark) of the UPN QR symbol, without quiet zone."""
+    from reportlab.graphics.barcode import qrencoder
+
+    qr = qrencoder.QRCode(QR_VERSION, getattr(qrencoder.QRErrorCorrectLevel, QR_ERROR_CORRECTION))
+    for segment in _qr_segments(payload):
+        qr.addData(segment)
+    qr.make()
+    n = qr.getModuleCount()
+    return tuple(tuple(bool(qr.isDark(r, c)) for c in range(n)) for r in range(n))
+
+
+def upn_qr_png(payload: bytes, module_px: int = 4, quiet_zone: int = 4) -> bytes:
+    """A black-on-white PNG of the symbol (Pillow comes with reportlab)."""
+    from PIL import Image
+
+    matrix = upn_qr_matrix(payload)
+    n = len(matrix)
+    side = n + 2 * quiet_zone
+    image = Image.new("1", (side, side), 1)
+    image.putdata([0 if dark else 1 for row in _with_border(matrix, quiet_zone) for dark in row])
+    image = image.resize((side * module_px, side * module_px), Image.Resampling.NEAREST)
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def _with_border(matrix: tuple[tuple[bool, ...], ...], border: int) -> list[tuple[bool, ...]]:
+    blank = (False,) * (len(matrix) + 2 * border)
+    pad = (False,) * border
+    return [blank] * border + [pad + row + pad for row in matrix] + [blank] * border
+
+
+def upn_qr_widget(payload: bytes, size_pt: float) -> QrCodeWidget:
+    """A reportlab widget for PDFs, drawing the same version 15-M, ECI 4 symbol.
+
+    The UPN form places the code with no border of its own; put the widget in a Drawing.
+    """
+    from reportlab.graphics.barcode.qr import QrCodeWidget
+
+    return QrCodeWidget(
+        _qr_segments(payload),
+        barLevel=QR_ERROR_CORRECTION,
+        qrVersion=QR_VERSION,
+        barWidth=size_pt,
+        barHeight=size_pt,
+        barBorder=0,
+    )

@@ -1,0 +1,234 @@
+"""Translations and formatting for the UI and the printed documents (et, sl, en).
+
+One gettext domain, ``school_office``, with a catalogue per language in
+``locale/<lang>/LC_MESSAGES/school_office.po``. The compiled ``.mo`` files are not committed:
+setup.py builds them (into the wheel, or into this folder for ``pip install -e .``). When a
+``.mo`` is missing, or older than its ``.po`` in a source checkout, the catalogue is compiled in
+memory from the ``.po`` with Babel, and that is logged once.
+
+Documents use ``translator(lang)`` for the recipient's language; the UI uses ``_`` and friends,
+which follow ``set_ui_language``. Dates, money and numbers are formatted per language with Babel;
+they contain no-break spaces (U+00A0) where a line must not break: ``22.\\xa011.\\xa02026``,
+``12,50\\xa0€``.
+
+Babel is imported lazily: start-up only pays for the stdlib ``gettext``.
+"""
+
+from __future__ import annotations
+
+import gettext as _gettext
+import io
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+DOMAIN = "school_office"
+LANGUAGES = ("et", "sl", "en")
+DEFAULT_LANGUAGE = "en"
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+
+# en_IE: an English locale that uses the euro, so money prints as "€12.50".
+_BABEL_LOCALES = {"et": "et_EE", "sl": "sl_SI", "en": "en_IE"}
+# Explicit numeric patterns: CLDR's "short" uses two-digit years. Slovenian writes spaces after
+# the dots, Estonian does not; English gets the month's name so 3/4 vs 4/3 cannot be misread.
+# The spaces are no-break spaces so a date never splits across two printed lines.
+_DATE_PATTERNS = {"et": "dd.MM.y", "sl": "d.\u00a0M.\u00a0y", "en": "d\u00a0MMM\u00a0y"}
+_LONG_DATE_PATTERNS = {"et": "d.\u00a0MMMM\u00a0y", "sl": "d.\u00a0MMMM\u00a0y", "en": "d\u00a0MMMM\u00a0y"}
+_TIME_PATTERN = "HH:mm"
+
+
+class UnsupportedLanguage(ValueError):
+    def __init__(self, lang: object):
+        self.lang = lang
+        super().__init__(f"unsupported language {lang!r}; expected one of {', '.join(LANGUAGES)}")
+
+
+def normalize_language(lang: str) -> str:
+    """``"sl"``, ``"SL"``, ``"sl_SI"``, ``"sl-SI"`` → ``"sl"``; anything else is refused."""
+    if not isinstance(lang, str):
+        raise UnsupportedLanguage(lang)
+    code = lang.strip().replace("-", "_").split("_", 1)[0].lower()
+    if code not in LANGUAGES:
+        raise UnsupportedLanguage(lang)
+    return code
+
+
+# --- catalogues ---------------------------------------------------------------------------
+
+_fallback_logged = False
+_fallback_lock = threading.Lock()
+
+
+def _in_source_tree() -> bool:
+    # A checkout or editable install: the .po may have been edited after the .mo was built.
+    return (Path(__file__).resolve().parents[2] / "pyproject.toml").is_file()
+
+
+def compile_po(po_path: Path, lang: str) -> bytes:
+    """The .mo bytes of a .po file (fuzzy entries left out, as msgfmt does)."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    with po_path.open("rb") as f:
+        catalog = read_po(f, locale=lang, domain=DOMAIN)
+    buf = io.BytesIO()
+    write_mo(buf, catalog, use_fuzzy=False)
+    return buf.getvalue()
+
+
+def _load_catalog(lang: str) -> _gettext.GNUTranslations:
+    global _fallback_logged
+    folder = LOCALE_DIR / lang / "LC_MESSAGES"
+    mo, po = folder / f"{DOMAIN}.mo", folder / f"{DOMAIN}.po"
+    if mo.is_file() and not (
+        po.is_file() and _in_source_tree() and po.stat().st_mtime > mo.stat().st_mtime
+    ):
+        with mo.open("rb") as f:
+            return _gettext.GNUTranslations(f)
+    if not po.is_file():
+        raise FileNotFoundError(f"no translation catalogue for {lang!r} in {folder}")
+    with _fallback_lock:
+        if not _fallback_logged:
+            _fallback_logged = True
+            log.info(
+                "compiling translation catalogues in memory from .po files (%s); "
+                "build them with `pip install -e .` or `python -m desktop.i18n compile`",
+                folder.parent.parent,
+            )
+    return _gettext.GNUTranslations(io.BytesIO(compile_po(po, lang)))
+
+
+# --- translator ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class Translator:
+    """Messages and formatting for one language. Get one with ``translator(lang)``."""
+
+    language: str
+    catalog: _gettext.NullTranslations
+
+    @property
+    def babel_locale(self) -> str:
+        return _BABEL_LOCALES[self.language]
+
+    def gettext(self, message: str) -> str:
+        return self.catalog.gettext(message)
+
+    _ = gettext
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self.catalog.ngettext(singular, plural, n)
+
+    def pgettext(self, context: str, message: str) -> str:
+        return self.catalog.pgettext(context, message)
+
+    def format_date(self, value: date, style: str = "short") -> str:
+        """``short``: 22.11.2026 (et), 22. 11. 2026 (sl), 22 Nov 2026 (en); ``long`` spells the month."""
+        from babel.dates import format_date
+
+        if isinstance(value, datetime):
+            value = value.date()
+        patterns = _DATE_PATTERNS if style == "short" else _LONG_DATE_PATTERNS
+        return format_date(value, patterns[self.language], locale=self.babel_locale)
+
+    def format_datetime(self, value: datetime, tz: tzinfo | None = None) -> str:
+        """Date and time in ``tz`` (the school's zone); naive datetimes are taken as UTC."""
+        from datetime import UTC
+
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        if tz is not None:
+            value = value.astimezone(tz)
+        return f"{self.format_date(value.date())} {value.strftime('%H:%M')}"
+
+    def format_money(self, cents: int, currency: str = "EUR") -> str:
+        """Integer cents → ``12,50 €`` (et, sl) or ``€12.50`` (en). Floats are refused."""
+        from babel.numbers import format_currency
+
+        if isinstance(cents, bool) or not isinstance(cents, int):
+            raise TypeError(f"money is integer cents, got {type(cents).__name__}")
+        return format_currency(Decimal(cents).scaleb(-2), currency, locale=self.babel_locale)
+
+    def format_number(self, value: int | Decimal, decimals: int | None = None) -> str:
+        """``1 234,5`` (et), ``1.234,5`` (sl), ``1,234.5`` (en)."""
+        from babel.numbers import format_decimal
+
+        if decimals is None:
+            return format_decimal(value, locale=self.babel_locale)
+        pattern = "#,##0." + "0" * decimals if decimals else "#,##0"
+        return format_decimal(value, pattern, locale=self.babel_locale, decimal_quantization=True)
+
+
+@cache
+def _translator(code: str) -> Translator:
+    return Translator(code, _load_catalog(code))
+
+
+def translator(lang: str) -> Translator:
+    """The (cached) translator for ``et``, ``sl`` or ``en``; UnsupportedLanguage otherwise."""
+    return _translator(normalize_language(lang))
+
+
+# --- the UI language ----------------------------------------------------------------------
+
+_ui_language = DEFAULT_LANGUAGE
+_listeners: list[Callable[[str], None]] = []
+
+
+def set_ui_language(lang: str) -> Translator:
+    """Switch the language of ``_``/``gettext`` and tell listeners (the UI retranslates)."""
+    global _ui_language
+    code = normalize_language(lang)
+    result = translator(code)  # load first: a broken catalogue must not switch half the UI
+    changed = code != _ui_language
+    _ui_language = code
+    if changed:
+        for listener in list(_listeners):
+            listener(code)
+    return result
+
+
+def ui_language() -> str:
+    return _ui_language
+
+
+def ui_translator() -> Translator:
+    return translator(_ui_language)
+
+
+def add_ui_language_listener(callback: Callable[[str], None]) -> None:
+    _listeners.append(callback)
+
+
+def remove_ui_language_listener(callback: Callable[[str], None]) -> None:
+    if callback in _listeners:
+        _listeners.remove(callback)
+
+
+def gettext(message: str) -> str:
+    """Translate into the UI language."""
+    return translator(_ui_language).gettext(message)
+
+
+_ = gettext
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return translator(_ui_language).ngettext(singular, plural, n)
+
+
+def pgettext(context: str, message: str) -> str:
+    return translator(_ui_language).pgettext(context, message)
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction without translating it now (module-level constants)."""
+    return message

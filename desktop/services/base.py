@@ -1,0 +1,64 @@
+"""What every service shares: the database, the acting staff member and the role check."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from desktop.db.session import Database
+from desktop.domain.errors import ConflictError, PermissionDenied
+from desktop.domain.roles import ROLE_LABELS, Permission, allows, roles_allowed
+from desktop.domain.roles import Role as Role
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The staff member on whose behalf a service acts (from the OS login, R119)."""
+
+    login: str
+    full_name: str
+    roles: frozenset[Role]
+    staff_id: int | None = None
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.login
+
+    def can(self, permission: Permission) -> bool:
+        return allows(self.roles, permission)
+
+
+class Service:
+    def __init__(self, db: Database, actor: Actor):
+        self.db = db
+        self.actor = actor
+
+    def require(self, permission: Permission) -> None:
+        """R121: roles are enforced here, whatever the UI shows or hides."""
+        if not self.actor.can(permission):
+            needed = " or ".join(sorted(ROLE_LABELS[r] for r in roles_allowed(permission)))
+            raise PermissionDenied(self.actor.login, permission.value, needed)
+
+    @contextmanager
+    def write(self, permission: Permission, reason: str = "") -> Iterator[Session]:
+        """One transaction for one use case, after the role check; audited on flush."""
+        self.require(permission)
+        with self.db.write(self.actor.login) as session:
+            if reason:
+                session.info["audit_reason"] = reason
+            yield session
+
+    @contextmanager
+    def read(self, permission: Permission) -> Iterator[Session]:
+        self.require(permission)
+        with self.db.read() as session:
+            yield session
+
+
+def ensure_version(row, expected: int, entity: str) -> None:
+    """Refuse a save based on an old read, saying who changed the row and when."""
+    if row.version != expected:
+        raise ConflictError(entity, row.id, row.updated_by, row.updated_at)

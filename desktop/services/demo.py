@@ -1,0 +1,252 @@
+"""A realistic demo school: Estonian or Slovenian names, valid personal codes, guardians, classes.
+
+Used by `school-office --demo` on an empty database, by `school-office demo`, and by the
+benchmarks (100,000 students). Rows go in through Core bulk inserts; one audit entry records
+the whole generation.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import func, insert, select
+from stdnum.ee import ik
+from stdnum.si import emso
+
+from desktop.db.base import utc_now
+from desktop.db.models import Guardian, Student, StudentGuardian
+from desktop.db.session import record_audit
+from desktop.domain.dates import SchoolYear
+from desktop.domain.errors import ValidationError
+from desktop.domain.roles import Permission
+from desktop.domain.roster import Country, Language, Relation, StudentStatus
+from desktop.services.base import Service
+from desktop.services.school import SchoolProfile, SchoolService
+
+
+@dataclass(frozen=True)
+class _Names:
+    boys: tuple[str, ...]
+    girls: tuple[str, ...]
+    surnames: tuple[str, ...]
+    men: tuple[str, ...]
+    women: tuple[str, ...]
+    streets: tuple[str, ...]
+    city: str
+    postal_code: str
+    phone_prefix: str
+    grades: int  # highest class number
+    school_age: int  # age on entering class 1
+
+
+NAMES = {
+    Country.EE: _Names(
+        boys=("Oliver", "Rasmus", "Markus", "Mattias", "Sebastian", "Kristjan", "Karl", "Henri",
+              "Hugo", "Romet", "Kaspar", "Sander", "Artur", "Gregor", "Joosep", "Mihkel", "Tõnis",
+              "Jüri", "Märten", "Robin", "Eerik", "Aleksander", "Õnne-Mart", "Siim"),
+        girls=("Sofia", "Mia", "Emma", "Eliise", "Mirtel", "Lisandra", "Marta", "Liisa", "Maria",
+               "Hanna", "Laura", "Grete", "Kätlin", "Säde", "Õie", "Mari-Liis", "Anni", "Getter",
+               "Helena", "Elisabeth", "Kärt", "Lummi", "Emili", "Ülle-Riin"),
+        surnames=("Tamm", "Saar", "Sepp", "Mägi", "Kask", "Kukk", "Rebane", "Ilves", "Pärn",
+                  "Koppel", "Lepik", "Kuusk", "Karu", "Põder", "Vaher", "Õun", "Järv", "Lõhmus",
+                  "Kõiv", "Mänd", "Raudsepp", "Ots", "Kallas", "Luik", "Toom", "Küttim", "Sööt",
+                  "Uibo", "Jõgi", "Tõnisson", "Müürsepp", "Ivanov", "Smirnova"),
+        men=("Andres", "Margus", "Tiit", "Priit", "Jaan", "Rein", "Aivar", "Urmas", "Toomas",
+             "Peeter", "Lauri", "Indrek", "Tõnu", "Jüri"),
+        women=("Kadri", "Tiina", "Kersti", "Merike", "Ülle", "Pille", "Külli", "Triin", "Kätlin",
+               "Marju", "Eve", "Liina", "Sirje", "Mõnika"),
+        streets=("Tähe tn", "Riia mnt", "Jakobi tn", "Ülikooli tn", "Vanemuise tn", "Kalda tee",
+                 "Võru tn", "Ropka tee", "Sõpruse pst", "Lõunakeskuse tee"),
+        city="Tartu",
+        postal_code="5010",
+        phone_prefix="+372 5",
+        grades=12,
+        school_age=7,
+    ),
+    Country.SI: _Names(
+        boys=("Luka", "Jakob", "Nik", "Filip", "Mark", "Jan", "Žan", "Tim", "Vid", "Gal", "Maks",
+              "Matic", "Aljaž", "Nejc", "Jure", "Tilen", "Žiga", "Lovro", "Urh", "Bor", "Gašper",
+              "Miha", "Đorđe", "Luka Matija"),
+        girls=("Zala", "Eva", "Ema", "Lara", "Mia", "Sara", "Julija", "Zoja", "Neža", "Ana",
+               "Lana", "Brina", "Špela", "Maša", "Tjaša", "Urška", "Klara", "Hana", "Živa",
+               "Lucija", "Ajda", "Nika", "Pia", "Iza"),
+        surnames=("Novak", "Horvat", "Kovačič", "Krajnc", "Zupančič", "Potočnik", "Kovač",
+                  "Mlakar", "Kos", "Vidmar", "Golob", "Turk", "Božič", "Kralj", "Korošec",
+                  "Zupan", "Bizjak", "Hribar", "Kotnik", "Rozman", "Petek", "Kastelic", "Kolar",
+                  "Žagar", "Košir", "Jerič", "Čeh", "Šuštar", "Đurić", "Savić", "Lah", "Štrukelj"),
+        men=("Andrej", "Boštjan", "Matej", "Tomaž", "Gregor", "Uroš", "Rok", "Aleš", "Primož",
+             "Marko", "Dušan", "Žiga", "Blaž", "Matjaž"),
+        women=("Mojca", "Maja", "Petra", "Nataša", "Barbara", "Špela", "Irena", "Marjeta",
+               "Tanja", "Mateja", "Urška", "Katja", "Nina", "Alenka"),
+        streets=("Tržaška cesta", "Celovška cesta", "Prešernova ulica", "Šmartinska cesta",
+                 "Cankarjeva ulica", "Zaloška cesta", "Dunajska cesta", "Večna pot",
+                 "Gorkega ulica", "Ulica bratov Učakar"),
+        city="Ljubljana",
+        postal_code="100",
+        phone_prefix="+386 4",
+        grades=9,
+        school_age=6,
+    ),
+}
+
+SCHOOLS = {
+    Country.EE: SchoolProfile("Tartu Tähe Kool", Country.EE, "Tähe tn 103", "50107", "Tartu",
+                              "75012345", "+372 736 1234", "kool@tahe.example.ee"),
+    Country.SI: SchoolProfile("Osnovna šola Lipa Ljubljana", Country.SI, "Šolska ulica 12",
+                              "1000", "Ljubljana", "5083869000", "+386 1 234 56 78",
+                              "tajnistvo@os-lipa.example.si"),
+}
+
+
+class DemoService(Service):
+    def fill(self, country: Country = Country.EE, students: int = 840, seed: int = 2026,
+             today: date | None = None) -> int:
+        """Create the demo school (if none) and its roster. Only into an empty roster."""
+        self.require(Permission.EDIT_ROSTER)
+        school_service = SchoolService(self.db, self.actor)
+        school = school_service.get()
+        if school is None:
+            school = school_service.create(SCHOOLS[Country(country)])
+        with self.db.read() as session:
+            if session.scalar(select(func.count()).select_from(Student)):
+                raise ValidationError("roster", "", "demo data goes only into an empty roster")
+        today = today or school.today()
+        rows = _generate(school.country, students, random.Random(seed), today)
+        self._insert(rows)
+        return students
+
+    def _insert(self, generated: _Generated) -> None:
+        stamp = {"version": 1, "created_at": utc_now(), "created_by": self.actor.login,
+                 "updated_at": utc_now(), "updated_by": self.actor.login}
+        with self.write(Permission.EDIT_ROSTER, reason="demo school") as session:
+            student_ids = session.execute(
+                insert(Student).returning(Student.id, sort_by_parameter_order=True),
+                [s | stamp for s in generated.students],
+            ).scalars().all()
+            guardian_ids = session.execute(
+                insert(Guardian).returning(Guardian.id, sort_by_parameter_order=True),
+                [g | stamp for g in generated.guardians],
+            ).scalars().all()
+            links = [
+                {"student_id": student_ids[s], "guardian_id": guardian_ids[g],
+                 "relation": relation, "primary_contact": primary} | stamp
+                for s, g, relation, primary in generated.links
+            ]
+            for start in range(0, len(links), 5000):
+                session.execute(insert(StudentGuardian), links[start : start + 5000])
+            record_audit(session, "demo", "student", reason="demo school",
+                         after={"students": len(student_ids), "guardians": len(guardian_ids)})
+
+
+@dataclass
+class _Generated:
+    students: list[dict]
+    guardians: list[dict]
+    links: list[tuple[int, int, str, bool]]
+
+
+def _generate(country: Country, count: int, rnd: random.Random, today: date) -> _Generated:
+    names = NAMES[country]
+    year = SchoolYear.of(today)
+    used_codes: set[str] = set()
+    out = _Generated([], [], [])
+    family: list[int] = []  # guardian indexes of the previous family, for siblings
+    family_surname = ""
+    classes_per_grade = max(1, min(4, count // (names.grades * 24) or 1))
+    for index in range(count):
+        grade = 1 + index % names.grades
+        letter = "abcd"[(index // names.grades) % classes_per_grade]
+        girl = rnd.random() < 0.5
+        birth = _birth_date(year, grade, names.school_age, rnd)
+        sibling = family and rnd.random() < 0.2
+        surname = family_surname if sibling else rnd.choice(names.surnames)
+        code = _personal_code(country, birth, girl, rnd, used_codes)
+        out.students.append({
+            "first_name": rnd.choice(names.girls if girl else names.boys),
+            "last_name": surname,
+            "personal_code": code,
+            "no_local_code": code is None,
+            "foreign_document_id": "" if code else f"P{rnd.randrange(10**7, 10**8)}",
+            "birth_date": birth,
+            "class_name": f"{grade}.{letter}",
+            "status": StudentStatus.ENROLLED,
+            "enrolled_on": year.first_day - timedelta(days=365 * (grade - 1)),
+            "left_on": None,
+            "leaving_reason": "",
+            "language": Language.EN if code is None else None,
+            "full_capacity_from": None,
+        })
+        if not sibling:
+            family = _new_family(out, names, surname, country, rnd)
+            family_surname = surname
+        for position, guardian in enumerate(family):
+            relation = out.guardians[guardian]["_relation"]
+            out.links.append((index, guardian, relation, position == 0))
+    for g in out.guardians:
+        g.pop("_relation")
+    return out
+
+
+def _new_family(out: _Generated, names: _Names, surname: str, country: Country,
+                rnd: random.Random) -> list[int]:
+    street = f"{rnd.choice(names.streets)} {rnd.randrange(1, 120)}"
+    postal = f"{names.postal_code}{rnd.randrange(0, 10)}"
+    members = []
+    parents = [("women", Relation.MOTHER), ("men", Relation.FATHER)]
+    if rnd.random() < 0.25:
+        parents = parents[:1] if rnd.random() < 0.7 else parents[1:]
+    for pool, relation in parents:
+        first = rnd.choice(getattr(names, pool))
+        local = _ascii(f"{first}.{surname}").lower().replace(" ", "")
+        out.guardians.append({
+            "first_name": first,
+            "last_name": surname,
+            "phone": f"{names.phone_prefix}{rnd.randrange(10, 99)} {rnd.randrange(1000, 9999)}",
+            "email": f"{local}{rnd.randrange(1, 99)}@example.com" if rnd.random() < 0.85 else None,
+            "street": street,
+            "postal_code": postal,
+            "city": names.city,
+            "country_code": country.value,
+            "language": None,
+            "_relation": relation.value,
+        })
+        members.append(len(out.guardians) - 1)
+    return members
+
+
+def _ascii(text: str) -> str:
+    import unicodedata
+
+    text = text.replace("đ", "dj").replace("Đ", "Dj")
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+
+
+def _birth_date(year: SchoolYear, grade: int, school_age: int, rnd: random.Random) -> date:
+    # Children entering class 1 in September of Y were born between Oct Y-age-1 and Sep Y-age.
+    born_year = year.start_year - school_age - (grade - 1)
+    start = date(born_year - 1, 10, 1)
+    return start + timedelta(days=rnd.randrange(365))
+
+
+def _personal_code(country: Country, birth: date, girl: bool, rnd: random.Random,
+                   used: set[str]) -> str | None:
+    if rnd.random() < 0.01:
+        return None  # R34: a student without a local code
+    while True:
+        if country is Country.EE:
+            century = 5 if birth.year >= 2000 else 3
+            first = century + (1 if girl else 0)
+            body = f"{first}{birth:%y%m%d}{rnd.randrange(0, 1000):03d}"
+            code = body + ik.calc_check_digit(body + "0")
+        else:
+            serial = rnd.randrange(500, 1000) if girl else rnd.randrange(0, 500)
+            body = f"{birth:%d%m}{birth.year % 1000:03d}50{serial:03d}"
+            check = emso.calc_check_digit(body)
+            if len(check) != 1 or not emso.is_valid(body + check):
+                continue  # r = 1: such codes are not issued (R37)
+            code = body + check
+        if code not in used:
+            used.add(code)
+            return code

@@ -1,0 +1,88 @@
+"""Where the app keeps its files, and the few settings that are not in the database.
+
+Settings live in a small JSON file in the user's config folder. Secrets never go here: the
+PostgreSQL password and the card-provider token live in the OS keyring (desktop.integrations.secrets).
+Tests and portable installs point SCHOOL_OFFICE_HOME at a folder to keep everything in one place.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+from desktop import APP_ID, ORG_NAME
+
+log = logging.getLogger(__name__)
+
+
+def _platform_dirs():
+    from platformdirs import PlatformDirs
+
+    return PlatformDirs(APP_ID, ORG_NAME, roaming=False)
+
+
+def data_dir() -> Path:
+    """The folder for the embedded database and logs (never a network share: see README)."""
+    home = os.environ.get("SCHOOL_OFFICE_HOME")
+    path = Path(home) / "data" if home else Path(_platform_dirs().user_data_dir)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def config_dir() -> Path:
+    home = os.environ.get("SCHOOL_OFFICE_HOME")
+    path = Path(home) / "config" if home else Path(_platform_dirs().user_config_dir)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def log_dir() -> Path:
+    path = data_dir() / "logs"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{(data_dir() / 'school-office.sqlite3').as_posix()}"
+
+
+@dataclass
+class Settings:
+    database_url: str = ""  # empty: the embedded SQLite file; never contains a password
+    ui_language: str = ""  # empty: the school's language
+    card_provider_url: str = ""
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or default_database_url()
+
+
+def settings_path() -> Path:
+    return config_dir() / "settings.json"
+
+
+def load_settings() -> Settings:
+    path = settings_path()
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return Settings()
+    except (OSError, ValueError) as exc:
+        log.warning("ignoring unreadable settings file %s: %s", path, exc)
+        return Settings()
+    known = {f.name for f in fields(Settings)}
+    return Settings(**{k: v for k, v in raw.items() if k in known and isinstance(v, str)})
+
+
+def save_settings(settings: Settings) -> None:
+    from sqlalchemy.engine import make_url
+
+    if settings.database_url and make_url(settings.database_url).password:
+        raise ValueError("a database password must go to the keyring, not the settings file")
+    path = settings_path()
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(asdict(settings), indent=2), encoding="utf-8")
+    tmp.replace(path)  # atomic: a crash never leaves half a settings file

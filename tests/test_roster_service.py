@@ -1,0 +1,151 @@
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from desktop.db.models import AuditEntry
+from desktop.domain.errors import ConflictError, PermissionDenied, ValidationErrors
+from desktop.domain.roles import Role
+from desktop.domain.roster import Relation, RestrictionKind, StudentStatus
+from desktop.services.base import Actor
+from desktop.services.container import Services
+from desktop.services.roster import ContactRestricted, GuardianInput, StudentInput
+
+pytestmark = pytest.mark.db
+
+MARI = StudentInput("Mari-Liis", "Õunapuu", "61205171232", class_name="5.b")
+
+
+def test_create_student_derives_birth_date_from_code(services):
+    record = services.roster.create_student(MARI)
+    assert record.birth_date == date(2012, 5, 17)
+    assert record.status is StudentStatus.ENROLLED
+    assert record.version == 1
+    assert record.updated_by == "tester"
+    assert services.roster.table_rows()[0][1:5] == ("Õunapuu", "Mari-Liis", "61205171232", "5.b")
+
+
+def test_every_bad_field_is_reported_together(services):
+    with pytest.raises(ValidationErrors) as info:
+        services.roster.create_student(StudentInput("", "Tamm", "61205171233", class_name=""))
+    fields = {e.field for e in info.value.errors}
+    assert fields == {"first_name", "personal_code", "class"}
+    assert services.roster.table_rows() == []
+
+
+def test_student_without_local_code_needs_birth_date(services):
+    with pytest.raises(ValidationErrors) as info:
+        services.roster.create_student(StudentInput("Anna", "Smith", "", class_name="3.a"))
+    assert info.value.errors[0].field == "personal_code"
+    record = services.roster.create_student(
+        StudentInput("Anna", "Smith", "", birth_date=date(2015, 2, 1), class_name="3.a")
+    )
+    assert record.no_local_code and record.personal_code is None
+
+
+def test_birth_date_must_agree_with_code(services):
+    with pytest.raises(ValidationErrors) as info:
+        services.roster.create_student(
+            StudentInput("Mari", "Tamm", "61205171232", birth_date=date(2012, 5, 18), class_name="1")
+        )
+    assert info.value.errors[0].field == "birth_date"
+
+
+def test_duplicate_code_names_the_owner(services):
+    services.roster.create_student(MARI)
+    with pytest.raises(ValidationErrors) as info:
+        services.roster.create_student(StudentInput("Other", "Kid", "61205171232", class_name="1"))
+    assert "Mari-Liis Õunapuu" in info.value.errors[0].reason
+
+
+def test_slovenian_school_validates_emso(services_si):
+    record = services_si.roster.create_student(
+        StudentInput("Živa", "Kovačič", "101006500006", class_name="7.a")  # leading 0 restored
+    )
+    assert record.personal_code == "0101006500006"
+    with pytest.raises(ValidationErrors):
+        services_si.roster.create_student(StudentInput("Žan", "Novak", "61205171232", class_name="1"))
+
+
+def test_stale_save_is_refused_with_who_and_when(db, services):
+    record = services.roster.create_student(MARI)
+    other = Services(db, Actor("secretary2", "Second Secretary", frozenset({Role.OFFICE})))
+    other.roster.update_student(record.id, record.version, MARI.__class__(**{**MARI.__dict__, "class_name": "6.b"}))
+    changed = StudentInput(**{**MARI.__dict__, "first_name": "Mari"})
+    with pytest.raises(ConflictError) as info:
+        services.roster.update_student(record.id, record.version, changed)
+    assert info.value.who == "secretary2"
+    assert info.value.when is not None
+    assert services.roster.get(record.id).first_name == "Mari-Liis"  # nothing lost either way
+    assert services.roster.get(record.id).class_name == "6.b"
+
+
+def test_roles_are_enforced_in_the_service(db, services):
+    record = services.roster.create_student(MARI)
+    billing = Services(db, Actor("billing1", "", frozenset({Role.BILLING})))
+    assert billing.roster.get(record.id).first_name == "Mari-Liis"  # may view
+    with pytest.raises(PermissionDenied) as info:
+        billing.roster.update_student(record.id, record.version, MARI)  # R11: may not edit
+    assert "Office" in str(info.value)
+    with pytest.raises(PermissionDenied):
+        billing.staff.add("someone", "", {Role.OFFICE})
+
+
+def test_every_write_is_audited_with_before_and_after(db, services):
+    record = services.roster.create_student(MARI)
+    services.roster.update_student(
+        record.id, record.version, StudentInput(**{**MARI.__dict__, "class_name": "6.b"})
+    )
+    with db.read() as session:
+        entries = session.scalars(
+            select(AuditEntry).where(AuditEntry.student_id == record.id).order_by(AuditEntry.id)
+        ).all()
+    assert [e.action for e in entries] == ["insert", "update"]
+    assert entries[0].after["personal_code"] == "61205171232"
+    assert entries[1].before == {"class_name": "5.b"}
+    assert entries[1].after == {"class_name": "6.b"}
+    assert entries[1].actor == "tester"
+
+
+def test_mark_left_runs_leaving_handlers_in_the_same_transaction(services):
+    record = services.roster.create_student(MARI)
+    seen = []
+    services.roster.leaving_handlers.append(lambda s, student, on: seen.append((student.id, on)))
+    left = services.roster.mark_left(record.id, record.version, date(2026, 6, 30), "moved away")
+    assert left.status is StudentStatus.LEFT and left.left_on == date(2026, 6, 30)
+    assert seen == [(record.id, date(2026, 6, 30))]
+
+
+def test_failing_leaving_handler_rolls_back_the_leaving(services):
+    record = services.roster.create_student(MARI)
+
+    def fail(session, student, on):
+        raise RuntimeError("provider outbox unavailable")
+
+    services.roster.leaving_handlers.append(fail)
+    with pytest.raises(RuntimeError):
+        services.roster.mark_left(record.id, record.version, date(2026, 6, 30))
+    assert services.roster.get(record.id).status is StudentStatus.ENROLLED
+
+
+def test_guardians_and_contact_restrictions(services):
+    record = services.roster.create_student(MARI)
+    record = services.roster.add_guardian(
+        record.id, GuardianInput("Kadri", "Õunapuu", phone="+372 5123 4567"), Relation.MOTHER
+    )
+    record = services.roster.add_guardian(
+        record.id, GuardianInput("Tiit", "Õunapuu", email="tiit@example.com"), Relation.FATHER
+    )
+    mother, father = record.guardians
+    assert mother.primary_contact and not father.primary_contact
+    services.roster.add_restriction(
+        father.link_id, RestrictionKind.PROHIBITION, permanent=False,
+        valid_from=date(2026, 11, 1), valid_to=date(2027, 10, 31), authority="Tartu court",
+        reference="2-26-123",
+    )
+    day = date(2026, 11, 23)
+    assert [g.first_name for g in services.roster.contactable_guardians(record.id, day)] == ["Kadri"]
+    assert len(services.roster.contactable_guardians(record.id, date(2026, 10, 31))) == 2
+    with pytest.raises(ContactRestricted):
+        services.roster.assert_may_contact(record.id, father.guardian_id, day)
+    assert services.roster.assert_may_contact(record.id, mother.guardian_id, day).first_name == "Kadri"
