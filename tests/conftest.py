@@ -107,8 +107,11 @@ def db(db_url) -> Database:
     database.dispose()
 
 
-def make_services(db: Database, country: Country = Country.EE, login: str = "tester") -> Services:
-    """Services for the first (administrator) user of a database with a school."""
+def make_services(db: Database, country: Country = Country.EE, login: str | None = None) -> Services:
+    """Services for the first (administrator) user of a database with a school.
+
+    The default login is the OS login, so CLI commands run in the same test act as the same user.
+    """
     services = Services(db, resolve_actor(db, login))
     if services.school.get() is None:
         services.school.create(

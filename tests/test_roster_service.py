@@ -21,7 +21,7 @@ def test_create_student_derives_birth_date_from_code(services):
     assert record.birth_date == date(2012, 5, 17)
     assert record.status is StudentStatus.ENROLLED
     assert record.version == 1
-    assert record.updated_by == "tester"
+    assert record.updated_by == services.actor.login
     assert services.roster.table_rows()[0][1:5] == ("Õunapuu", "Mari-Liis", "61205171232", "5.b")
 
 
@@ -104,7 +104,7 @@ def test_every_write_is_audited_with_before_and_after(db, services):
     assert entries[0].after["personal_code"] == "61205171232"
     assert entries[1].before == {"class_name": "5.b"}
     assert entries[1].after == {"class_name": "6.b"}
-    assert entries[1].actor == "tester"
+    assert entries[1].actor == services.actor.login
 
 
 def test_mark_left_runs_leaving_handlers_in_the_same_transaction(services):

@@ -68,24 +68,26 @@ def db_upgrade(args: argparse.Namespace) -> int:
 def school_init(args: argparse.Namespace) -> int:
     from desktop.services.school import SchoolProfile
 
-    services = _services(args)
-    profile = services.school.create(
-        SchoolProfile(args.name, Country(args.country), args.street, args.postal_code, args.city,
-                      args.registry_code)
-    )
+    with _services(args) as services:
+        profile = services.school.create(
+            SchoolProfile(args.name, Country(args.country), args.street, args.postal_code,
+                          args.city, args.registry_code)
+        )
     print(f"created school {profile.name} ({profile.country.value})")
     return 0
 
 
 def staff_add(args: argparse.Namespace) -> int:
-    services = _services(args)
-    record = services.staff.add(args.login, args.name, {Role(r) for r in args.role})
+    with _services(args) as services:
+        record = services.staff.add(args.login, args.name, {Role(r) for r in args.role})
     print(f"added {record.login} with roles {', '.join(sorted(r.value for r in record.roles))}")
     return 0
 
 
 def staff_list(args: argparse.Namespace) -> int:
-    for record in _services(args).staff.list():
+    with _services(args) as services:
+        records = services.staff.list()
+    for record in records:
         state = "" if record.active else " (inactive)"
         print(f"{record.login}\t{record.full_name}\t{','.join(sorted(record.roles))}{state}")
     return 0
@@ -94,8 +96,9 @@ def staff_list(args: argparse.Namespace) -> int:
 def demo_fill(args: argparse.Namespace) -> int:
     from desktop.services.demo import DemoService
 
-    services = _services(args)
-    count = DemoService(services.db, services.actor).fill(Country(args.country), args.students,
-                                                           args.seed)
+    with _services(args) as services:
+        count = DemoService(services.db, services.actor).fill(
+            Country(args.country), args.students, args.seed
+        )
     print(f"demo school ready with {count} students")
     return 0

@@ -22,10 +22,16 @@ def register(commands) -> None:
 def roster_import(args: argparse.Namespace) -> int:
     from desktop.cli import EXIT_PROBLEMS, services_for
 
-    services = services_for(args)
     if not args.file.is_file():
         print(f"error: file: {args.file}: does not exist")
         return EXIT_PROBLEMS
+    with services_for(args) as services:
+        return _import(services, args)
+
+
+def _import(services, args: argparse.Namespace) -> int:
+    from desktop.cli import EXIT_PROBLEMS
+
     plan = services.roster_io.plan(args.file)
     if not plan.ok:
         for problem in plan.problems:
@@ -43,6 +49,7 @@ def roster_import(args: argparse.Namespace) -> int:
 def roster_export(args: argparse.Namespace) -> int:
     from desktop.cli import services_for
 
-    count = services_for(args).roster_io.export(args.file)
+    with services_for(args) as services:
+        count = services.roster_io.export(args.file)
     print(f"exported {count} students to {args.file}")
     return 0

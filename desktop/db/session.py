@@ -72,7 +72,7 @@ class Database:
         try:
             with self.engine.connect() as connection:
                 connection.exec_driver_sql("SELECT 1")
-        except DBAPIError as exc:
+        except (DBAPIError, ValueError, OSError) as exc:  # bad path, refused, auth, DNS...
             raise DatabaseError(describe_connection_error(self.engine.url, exc)) from exc
 
     def dispose(self) -> None:

@@ -95,7 +95,10 @@ def si12_check_digit(base: str) -> str:
 def make_si12(base: str | int, field_name: str = "reference") -> str:
     """'SI12 ' + the base padded to 12 digits + check digit (e.g. 103384257453 → 'SI12
     1033842574531'). The fixed 13-digit body is what the UPN OCR line required; leading
-    zeros do not change the check digit."""
+    zeros do not change the check digit.
+
+    Keep bases to 9 digits where you can: the 10th digit from the right gets weight 11 ≡ 0
+    (mod 11), so the check digit cannot catch a typo there."""
     digits = _compact(str(base))
     if not digits.isdigit() or len(digits) > SI12_BASE_DIGITS:
         raise ValidationError(field_name, base, "an SI12 base has 1–12 digits")

@@ -52,6 +52,7 @@ class RestrictionKind(enum.StrEnum):
 
 
 NAME_MAX = 100
+NAME_PUNCTUATION = " -'’."  # Mari-Liis, O'Brien, D’Artagnan, Jr.
 CLASS_MAX = 20
 REASON_MAX = 500
 
@@ -75,10 +76,11 @@ def check_name(field: str, value: object) -> str:
         raise ValidationError(field, value, "is required")
     if len(text) > NAME_MAX:
         raise ValidationError(field, value, f"is longer than {NAME_MAX} characters")
-    if any(ch.isdigit() for ch in text):
-        raise ValidationError(field, value, "a name has no digits")
-    if any(unicodedata.category(ch).startswith("C") for ch in text):
-        raise ValidationError(field, value, "contains control characters")
+    for ch in text:
+        if ch.isdigit():
+            raise ValidationError(field, value, "a name has no digits")
+        if not (unicodedata.category(ch)[0] in "LM" or ch in NAME_PUNCTUATION):
+            raise ValidationError(field, value, f"a name cannot contain '{ch}'")
     return text
 
 

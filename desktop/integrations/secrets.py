@@ -33,7 +33,7 @@ def get_secret(key: str) -> str | None:
     try:
         return keyring.get_password(APP_ID, key)
     except KeyringError as exc:
-        log.warning("keyring not available for %s: %s", key, type(exc).__name__)
+        log.info("keyring not available for %s: %s", key, type(exc).__name__)
         return None
 
 

@@ -24,6 +24,15 @@ class Services:
         self.roster = RosterService(db, actor)
         self.roster_io = RosterImportService(db, actor, self.roster)
 
+    def close(self) -> None:
+        self.db.dispose()
+
+    def __enter__(self) -> Services:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
 
 def open_database(url: str) -> Database:
     """Connect, refuse a newer schema, apply pending migrations. Raises DatabaseError."""
@@ -39,4 +48,8 @@ def open_database(url: str) -> Database:
 
 def open_services(url: str, login: str | None = None) -> Services:
     db = open_database(url)
-    return Services(db, resolve_actor(db, login))
+    try:
+        return Services(db, resolve_actor(db, login))
+    except BaseException:
+        db.dispose()
+        raise

@@ -8,14 +8,16 @@ the whole generation.
 from __future__ import annotations
 
 import random
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from stdnum.ee import ik
 from stdnum.si import emso
 
 from desktop.db.base import utc_now
+from desktop.db.bulk import bulk_insert
 from desktop.db.models import Guardian, Student, StudentGuardian
 from desktop.db.session import record_audit
 from desktop.domain.dates import SchoolYear
@@ -121,21 +123,15 @@ class DemoService(Service):
         stamp = {"version": 1, "created_at": utc_now(), "created_by": self.actor.login,
                  "updated_at": utc_now(), "updated_by": self.actor.login}
         with self.write(Permission.EDIT_ROSTER, reason="demo school") as session:
-            student_ids = session.execute(
-                insert(Student).returning(Student.id, sort_by_parameter_order=True),
-                [s | stamp for s in generated.students],
-            ).scalars().all()
-            guardian_ids = session.execute(
-                insert(Guardian).returning(Guardian.id, sort_by_parameter_order=True),
-                [g | stamp for g in generated.guardians],
-            ).scalars().all()
-            links = [
+            student_ids = bulk_insert(session, Student.__table__,
+                                      [s | stamp for s in generated.students])
+            guardian_ids = bulk_insert(session, Guardian.__table__,
+                                       [g | stamp for g in generated.guardians])
+            bulk_insert(session, StudentGuardian.__table__, [
                 {"student_id": student_ids[s], "guardian_id": guardian_ids[g],
                  "relation": relation, "primary_contact": primary} | stamp
                 for s, g, relation, primary in generated.links
-            ]
-            for start in range(0, len(links), 5000):
-                session.execute(insert(StudentGuardian), links[start : start + 5000])
+            ])
             record_audit(session, "demo", "student", reason="demo school",
                          after={"students": len(student_ids), "guardians": len(guardian_ids)})
 
@@ -204,7 +200,8 @@ def _new_family(out: _Generated, names: _Names, surname: str, country: Country,
             "first_name": first,
             "last_name": surname,
             "phone": f"{names.phone_prefix}{rnd.randrange(10, 99)} {rnd.randrange(1000, 9999)}",
-            "email": f"{local}{rnd.randrange(1, 99)}@example.com" if rnd.random() < 0.85 else None,
+            # Numbered: two parents with the same name never share an address.
+            "email": f"{local}.{len(out.guardians)}@example.com" if rnd.random() < 0.85 else None,
             "street": street,
             "postal_code": postal,
             "city": names.city,
@@ -217,8 +214,6 @@ def _new_family(out: _Generated, names: _Names, surname: str, country: Country,
 
 
 def _ascii(text: str) -> str:
-    import unicodedata
-
     text = text.replace("đ", "dj").replace("Đ", "Dj")
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
 

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from desktop.db.base import utc_now
+from desktop.db.bulk import bulk_insert
 from desktop.db.models import AuditEntry, Guardian, Student, StudentGuardian
 from desktop.db.session import jsonable
 from desktop.domain.errors import Cancelled, DatabaseError
@@ -135,6 +136,7 @@ class RosterImportService(Service):
             links = _existing_links(session) if wants_guardians else {}
             guardians = _guardian_index(session) if wants_guardians else {}
         planned_new: dict[tuple, GuardianData] = {}
+        contact_rows: dict[object, tuple[int, GuardianData]] = {}  # guardian → first row naming it
         total = len(parsed.rows)
         for index, row in enumerate(parsed.rows):
             if cancel and index % 500 == 0 and cancel():
@@ -154,6 +156,10 @@ class RosterImportService(Service):
                     row.guardian, links.get(existing.id, []) if existing else [], guardians,
                     planned_new,
                 )
+                clash = _contact_clash(row, row_plan.guardian, contact_rows, parsed)
+                if clash:
+                    plan.problems.append(clash)
+                    continue
             plan.rows.append(row_plan)
             if progress and index % 500 == 0:
                 progress(index, total)
@@ -201,23 +207,12 @@ class RosterImportService(Service):
 
     def _insert_students(self, session: Session, rows: list[RowPlan], today: date, step):
         """Core bulk insert: ORM objects would cost ten times as long for a school's roster."""
-        ids: dict[int, int] = {}
         stamp = _stamp(self.actor.login)
-        for start in range(0, len(rows), CHUNK):
-            chunk = rows[start : start + CHUNK]
-            values = [_student_values(r.row, today) | stamp for r in chunk]
-            result = session.execute(
-                insert(Student).returning(Student.id, sort_by_parameter_order=True), values
-            )
-            chunk_ids = result.scalars().all()
-            audit = []
-            for plan_row, student_id, value in zip(chunk, chunk_ids, values, strict=True):
-                ids[plan_row.row.row] = student_id
-                audit.append(_audit_values(self.actor.login, "student", student_id, student_id,
-                                           value, session.info.get("audit_reason", "")))
-            _bulk_audit(session, audit)
-            step(len(chunk))
-        return ids
+        values = [_student_values(r.row, today) | stamp for r in rows]
+        ids = bulk_insert(session, Student.__table__, values)
+        self._audit_inserts(session, "student", ids, values, ids)
+        step(len(rows))
+        return {r.row.row: student_id for r, student_id in zip(rows, ids, strict=True)}
 
     def _insert_guardians(self, session: Session, work: list[RowPlan], step) -> dict[tuple, int]:
         new: dict[tuple, GuardianData] = {}
@@ -225,29 +220,17 @@ class RosterImportService(Service):
             g = r.guardian
             if g and g.guardian_id is None and g.new_key not in new:
                 new[g.new_key] = g.data
-        ids: dict[tuple, int] = {}
-        keys = list(new)
         stamp = _stamp(self.actor.login)
-        for start in range(0, len(keys), CHUNK):
-            chunk = keys[start : start + CHUNK]
-            values = [
-                {"first_name": new[k].first_name, "last_name": new[k].last_name,
-                 "phone": new[k].phone, "email": new[k].email, "street": "", "postal_code": "",
-                 "city": "", "country_code": "", "language": None} | stamp
-                for k in chunk
-            ]
-            result = session.execute(
-                insert(Guardian).returning(Guardian.id, sort_by_parameter_order=True), values
-            )
-            chunk_ids = result.scalars().all()
-            ids.update(zip(chunk, chunk_ids, strict=True))
-            _bulk_audit(session, [
-                _audit_values(self.actor.login, "guardian", gid, None, v,
-                              session.info.get("audit_reason", ""))
-                for gid, v in zip(chunk_ids, values, strict=True)
-            ])
-            step(0)
-        return ids
+        values = [
+            {"first_name": g.first_name, "last_name": g.last_name, "phone": g.phone,
+             "email": g.email, "street": "", "postal_code": "", "city": "", "country_code": "",
+             "language": None} | stamp
+            for g in new.values()
+        ]
+        ids = bulk_insert(session, Guardian.__table__, values)
+        self._audit_inserts(session, "guardian", ids, values, [None] * len(ids))
+        step(0)
+        return dict(zip(new, ids, strict=True))
 
     def _link_guardians(self, session, work, new_student_ids, new_guardian_ids) -> None:
         stamp = _stamp(self.actor.login)
@@ -264,19 +247,23 @@ class RosterImportService(Service):
             values.append({"student_id": student_id, "guardian_id": guardian_id,
                            "relation": Relation.GUARDIAN.value, "primary_contact": primary}
                           | stamp)
-        for start in range(0, len(values), CHUNK):
-            chunk = values[start : start + CHUNK]
-            result = session.execute(
-                insert(StudentGuardian).returning(
-                    StudentGuardian.id, sort_by_parameter_order=True
-                ),
-                chunk,
-            )
-            _bulk_audit(session, [
-                _audit_values(self.actor.login, "student_guardian", link_id, v["student_id"], v,
-                              session.info.get("audit_reason", ""))
-                for link_id, v in zip(result.scalars().all(), chunk, strict=True)
-            ])
+        ids = bulk_insert(session, StudentGuardian.__table__, values)
+        self._audit_inserts(session, "student_guardian", ids, values,
+                            [v["student_id"] for v in values])
+
+    def _audit_inserts(self, session, entity, ids, values, student_ids) -> None:
+        """Core inserts bypass the ORM audit hook, so they are logged here, row by row."""
+        reason = session.info.get("audit_reason", "")
+        now = utc_now()
+        rows = [
+            {"at": now, "actor": self.actor.login, "action": "insert", "entity": entity,
+             "entity_id": str(row_id), "student_id": student_id, "before": None,
+             "after": {k: jsonable(v) for k, v in value.items() if k not in _STAMP_KEYS},
+             "reason": reason}
+            for row_id, value, student_id in zip(ids, values, student_ids, strict=True)
+        ]
+        for start in range(0, len(rows), CHUNK):
+            session.execute(insert(AuditEntry.__table__), rows[start : start + CHUNK])
 
     def _apply_updates(self, session: Session, rows: list[RowPlan], today: date, step) -> None:
         """Updates go through the ORM: versions are checked, leaving runs its cascades (R7)."""
@@ -322,7 +309,7 @@ class RosterImportService(Service):
                 select(StudentGuardian.student_id, Guardian)
                 .join(Guardian, Guardian.id == StudentGuardian.guardian_id)
                 .order_by(StudentGuardian.primary_contact.desc(), StudentGuardian.id)
-            ).tuples():
+            ):
                 primary.setdefault(student_id, (g.first_name, g.last_name, g.phone, g.email))
             students = session.execute(
                 select(Student.id, Student.first_name, Student.last_name, Student.personal_code,
@@ -433,6 +420,23 @@ def _plan_guardian(data: GuardianData, linked: list[_KnownGuardian], index: dict
     return GuardianPlan(data, new_key=keys[0], link=True)
 
 
+def _contact_clash(row: StudentRow, guardian: GuardianPlan, seen: dict, parsed: ParsedFile):
+    """The same guardian on two rows with different contacts: which one is right is unknowable."""
+    ref = guardian.guardian_id or guardian.new_key
+    first = seen.setdefault(ref, (row.row, guardian.data))
+    earlier_row, earlier = first
+    if earlier_row == row.row:
+        return None
+    data = guardian.data
+    if data.phone and earlier.phone and phone_key(data.phone) != phone_key(earlier.phone):
+        return RowProblem(row.row, _title(parsed, "guardian_phone"), data.phone,
+                          f"the same guardian has phone {earlier.phone} on row {earlier_row}")
+    if data.email and earlier.email and fold(data.email) != fold(earlier.email):
+        return RowProblem(row.row, _title(parsed, "guardian_email"), data.email,
+                          f"the same guardian has e-mail {earlier.email} on row {earlier_row}")
+    return None
+
+
 def _student_changes(row: StudentRow, existing: Existing | None) -> dict[str, tuple]:
     """Only what the file states: an empty cell leaves the stored value alone."""
     if existing is None:
@@ -478,16 +482,3 @@ def _stamp(login: str) -> dict:
 
 
 _STAMP_KEYS = {"version", "created_at", "created_by", "updated_at", "updated_by"}
-
-
-def _audit_values(login, entity, entity_id, student_id, values, reason) -> dict:
-    return {"at": utc_now(), "actor": login, "action": "insert", "entity": entity,
-            "entity_id": str(entity_id), "student_id": student_id, "before": None,
-            "after": {k: jsonable(v) for k, v in values.items() if k not in _STAMP_KEYS},
-            "reason": reason}
-
-
-def _bulk_audit(session: Session, rows: list[dict]) -> None:
-    if rows:
-        session.execute(insert(AuditEntry.__table__), rows)
-

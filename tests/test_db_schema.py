@@ -1,0 +1,81 @@
+"""The schema: migrations match the models, newer databases are refused, SQLite is tuned."""
+
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text
+
+from desktop.cli import main
+from desktop.db import schema
+from desktop.db.base import Base
+from desktop.db.session import Database
+from desktop.services.container import open_database
+
+pytestmark = pytest.mark.db
+
+
+def test_migrations_create_exactly_the_models(db):
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+
+
+def test_upgrade_is_idempotent(db):
+    assert schema.upgrade(db.engine) is False
+
+
+def test_database_from_a_newer_release_is_refused_untouched(db_url):
+    db = Database(db_url)
+    with db.engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999_future'"))
+    db.dispose()
+    with pytest.raises(schema.SchemaTooNew) as info:
+        open_database(db_url)
+    assert "newer version of School Office" in str(info.value)
+    db = Database(db_url)
+    with db.engine.connect() as connection:
+        assert connection.scalar(text("SELECT version_num FROM alembic_version")) == "9999_future"
+    db.dispose()
+
+
+def test_cli_reports_newer_schema_in_one_line(db_url, capsys):
+    db = Database(db_url)
+    with db.engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999_future'"))
+    db.dispose()
+    assert main(["--database", db_url, "db", "upgrade"]) == 3
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "newer version" in err
+
+
+def test_sqlite_is_wal_with_foreign_keys(tmp_path):
+    db = Database(f"sqlite:///{tmp_path / 'x.sqlite3'}")
+    with db.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+    db.dispose()
+
+
+def test_default_database_is_created_in_the_data_folder(tmp_path, capsys):
+    assert main(["db", "upgrade"]) == 0
+    assert (tmp_path / "home" / "data" / "school-office.sqlite3").exists()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://nobody:s3cret-pw@127.0.0.1:1/nodb",
+        "sqlite:////nonexistent-dir/\0bad",
+        "mysql://root@localhost/x",
+        "not a url",
+    ],
+)
+def test_unreachable_database_is_one_line_without_password(url, capsys):
+    code = main(["--database", url, "db", "upgrade"])
+    captured = capsys.readouterr()
+    assert code == 3
+    assert captured.err.startswith("error: ") and captured.err.count("\n") == 1
+    assert "Traceback" not in captured.err and "s3cret-pw" not in captured.err
