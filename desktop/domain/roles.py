@@ -35,6 +35,7 @@ class Permission(enum.StrEnum):
     MANAGE_STAFF = "manage staff accounts"
     EDIT_SCHOOL = "change the school profile"
     PRINT_DOCUMENTS = "print documents"
+    RUN_DAILY_JOBS = "run the daily jobs"
 
 
 _MATRIX: dict[Permission, frozenset[Role]] = {
@@ -50,6 +51,7 @@ _MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.MANAGE_STAFF: frozenset({Role.ADMIN}),
     Permission.EDIT_SCHOOL: frozenset({Role.ADMIN}),
     Permission.PRINT_DOCUMENTS: frozenset({Role.OFFICE, Role.BILLING, Role.DATA_PROTECTION}),
+    Permission.RUN_DAILY_JOBS: frozenset({Role.OFFICE, Role.BILLING, Role.ADMIN}),
 }
 
 

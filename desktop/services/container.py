@@ -9,6 +9,7 @@ from __future__ import annotations
 from desktop.db import schema
 from desktop.db.session import Database
 from desktop.services.base import Actor
+from desktop.services.daily import DailyService
 from desktop.services.roster import RosterService
 from desktop.services.roster_import import RosterImportService
 from desktop.services.school import SchoolService
@@ -23,6 +24,8 @@ class Services:
         self.staff = StaffService(db, actor)
         self.roster = RosterService(db, actor)
         self.roster_io = RosterImportService(db, actor, self.roster)
+        # Date-driven jobs, run once a day by `school-office daily` (and the app).
+        self.daily = DailyService(db, actor, jobs=[])
 
     def close(self) -> None:
         self.db.dispose()

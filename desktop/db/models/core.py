@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Date,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from desktop.db.base import Audited, Base, UTCDateTime, Versioned, str_enum, utc_now
@@ -79,3 +88,20 @@ class AuditEntry(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class DailyRun(Base):
+    """One row per date-driven job per school day: `daily` runs each job exactly once a day.
+
+    The unique key also stops two office PCs from running the same job for the same day.
+    """
+
+    __tablename__ = "daily_run"
+    __table_args__ = (UniqueConstraint("job", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(String(60))
+    day: Mapped[date] = mapped_column(Date)
+    ran_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    actor: Mapped[str] = mapped_column(String(100))
+    summary: Mapped[str] = mapped_column(Text, default="")

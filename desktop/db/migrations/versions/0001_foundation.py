@@ -34,6 +34,16 @@ def upgrade() -> None:
         batch_op.create_index('ix_audit_entry_entity', ['entity', 'entity_id'], unique=False)
         batch_op.create_index('ix_audit_entry_student_id', ['student_id'], unique=False)
 
+    op.create_table('daily_run',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('job', sa.String(length=60), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('ran_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('actor', sa.String(length=100), nullable=False),
+    sa.Column('summary', sa.Text(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_daily_run')),
+    sa.UniqueConstraint('job', 'day', name=op.f('uq_daily_run_job'))
+    )
     op.create_table('guardian',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('first_name', sa.String(length=100), nullable=False),
@@ -169,6 +179,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table('daily_run')
     with op.batch_alter_table('contact_restriction', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_contact_restriction_link_id'))
 

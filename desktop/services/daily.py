@@ -1,0 +1,83 @@
+"""The daily run: every date-driven job, exactly once per school day.
+
+Each job does its work inside the transaction that records it in `daily_run`, so a job either
+ran completely for a day and is recorded, or did nothing. Running `daily` twice for the same
+day changes nothing the second time, and two PCs running it at once cannot both do a job.
+Areas add their jobs in desktop.services.container (card expiry, trial ends, reminders, ...).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from desktop.db.models import DailyRun
+from desktop.domain.roles import Permission
+from desktop.services.base import Service
+from desktop.services.school import SchoolService
+
+# Does its work in the given transaction and says what it did, in one line.
+DailyJobFn = Callable[[Session, date], str]
+
+
+@dataclass(frozen=True)
+class DailyJob:
+    name: str
+    run: DailyJobFn
+
+
+@dataclass(frozen=True)
+class DailyResult:
+    job: str
+    day: date
+    summary: str
+    already_ran: bool = False
+
+    def __str__(self) -> str:
+        if self.already_ran:
+            return f"{self.job}: already ran for {self.day.isoformat()} ({self.summary})"
+        return f"{self.job}: {self.summary}"
+
+
+class DailyService(Service):
+    def __init__(self, db, actor, jobs: list[DailyJob] | None = None):
+        super().__init__(db, actor)
+        self.jobs: list[DailyJob] = list(jobs or [])
+
+    def run(self, today: date | None = None) -> list[DailyResult]:
+        self.require(Permission.RUN_DAILY_JOBS)
+        today = today or SchoolService(self.db, self.actor).require_school().today()
+        return [self._run_one(job, today) for job in self.jobs]
+
+    def _run_one(self, job: DailyJob, today: date) -> DailyResult:
+        try:
+            with self.write(Permission.RUN_DAILY_JOBS, reason=f"daily {job.name}") as session:
+                earlier = session.scalar(
+                    select(DailyRun.summary).where(DailyRun.job == job.name, DailyRun.day == today)
+                )
+                if earlier is not None:
+                    return DailyResult(job.name, today, earlier, already_ran=True)
+                summary = job.run(session, today)
+                session.add(
+                    DailyRun(job=job.name, day=today, actor=self.actor.login, summary=summary)
+                )
+                session.flush()
+                return DailyResult(job.name, today, summary)
+        except IntegrityError:  # another PC recorded the same job and day first
+            with self.db.read() as session:
+                earlier = session.scalar(
+                    select(DailyRun.summary).where(DailyRun.job == job.name, DailyRun.day == today)
+                )
+            return DailyResult(job.name, today, earlier or "", already_ran=True)
+
+    def history(self, limit: int = 50) -> list[DailyResult]:
+        with self.read(Permission.RUN_DAILY_JOBS) as session:
+            rows = session.scalars(
+                select(DailyRun).order_by(DailyRun.day.desc(), DailyRun.id.desc()).limit(limit)
+            )
+            return [DailyResult(r.job, r.day, r.summary) for r in rows]
