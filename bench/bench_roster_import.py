@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import report, scratch  # noqa: E402
+from common import report, scratch
 
 ROWS = 10_000
 
@@ -28,8 +28,9 @@ def main() -> None:
 
     def run(*args: str, db: Path) -> float:
         start = time.perf_counter()
-        subprocess.run([*cli, "--database", f"sqlite:///{db}", *args], check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [*cli, "--database", f"sqlite:///{db}", *args], check=True, stdout=subprocess.DEVNULL
+        )
         return time.perf_counter() - start
 
     run("demo", "--students", str(ROWS), db=source)
@@ -76,16 +77,22 @@ def raw_sqlite_floor(csv_path: Path, db: Path) -> float:
         rows = list(csv.reader(handle))[1:]
     con = sqlite3.connect(db)
     con.execute("PRAGMA journal_mode=WAL")
-    con.execute("create table s (id integer primary key, first text, last text, code text unique,"
-                " class text, status text, birth text, lang text)")
-    con.execute("create table g (id integer primary key, first text, last text, phone text,"
-                " email text)")
+    con.execute(
+        "create table s (id integer primary key, first text, last text, code text unique,"
+        " class text, status text, birth text, lang text)"
+    )
+    con.execute(
+        "create table g (id integer primary key, first text, last text, phone text, email text)"
+    )
     con.execute("create table l (student integer, guardian integer)")
     with con:
-        con.executemany("insert into s (first,last,code,class,status,birth,lang) values "
-                        "(?,?,?,?,?,?,?)", [[c or None for c in r[:7]] for r in rows])
-        con.executemany("insert into g (first,last,phone,email) values (?,?,?,?)",
-                        [r[7:11] for r in rows])
+        con.executemany(
+            "insert into s (first,last,code,class,status,birth,lang) values (?,?,?,?,?,?,?)",
+            [[c or None for c in r[:7]] for r in rows],
+        )
+        con.executemany(
+            "insert into g (first,last,phone,email) values (?,?,?,?)", [r[7:11] for r in rows]
+        )
         con.executemany("insert into l values (?,?)", [(i, i) for i in range(1, len(rows) + 1)])
     con.close()
     return time.perf_counter() - start

@@ -1,7 +1,8 @@
 """Where the app keeps its files, and the few settings that are not in the database.
 
 Settings live in a small JSON file in the user's config folder. Secrets never go here: the
-PostgreSQL password and the card-provider token live in the OS keyring (desktop.integrations.secrets).
+PostgreSQL password and the card-provider token live in the OS keyring
+(desktop.integrations.secrets).
 Tests and portable installs point SCHOOL_OFFICE_HOME at a folder to keep everything in one place.
 """
 

@@ -16,17 +16,17 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Keep every test away from the real user's settings, database and keyring.
 os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
 
-import pytest  # noqa: E402
-from sqlalchemy import create_engine, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
-from desktop.db import schema  # noqa: E402
-from desktop.db.base import Base  # noqa: E402
-from desktop.db.session import Database  # noqa: E402
-from desktop.domain.roster import Country  # noqa: E402
-from desktop.services.container import Services  # noqa: E402
-from desktop.services.school import SchoolProfile  # noqa: E402
-from desktop.services.staff import resolve_actor  # noqa: E402
+from desktop.db import schema
+from desktop.db.base import Base
+from desktop.db.session import Database
+from desktop.domain.roster import Country
+from desktop.services.container import Services
+from desktop.services.school import SchoolProfile
+from desktop.services.staff import resolve_actor
 
 PG_ADMIN_URL = os.environ.get("SCHOOL_OFFICE_TEST_PG_URL", "")
 BACKENDS = ["sqlite", "postgresql"] if PG_ADMIN_URL else ["sqlite"]
@@ -107,7 +107,9 @@ def db(db_url) -> Database:
     database.dispose()
 
 
-def make_services(db: Database, country: Country = Country.EE, login: str | None = None) -> Services:
+def make_services(
+    db: Database, country: Country = Country.EE, login: str | None = None
+) -> Services:
     """Services for the first (administrator) user of a database with a school.
 
     The default login is the OS login, so CLI commands run in the same test act as the same user.

@@ -24,8 +24,9 @@ def _edit(url: str, login: str, student_id: int, version: int, class_name: str, 
     record = services.roster.get(student_id)  # both PCs have the form open at version 1
     assert record.version == version
     barrier.wait(timeout=20)
-    data = StudentInput(record.first_name, record.last_name, record.personal_code or "",
-                        class_name=class_name)
+    data = StudentInput(
+        record.first_name, record.last_name, record.personal_code or "", class_name=class_name
+    )
     try:
         services.roster.update_student(student_id, version, data)
         results.put((login, "saved", ""))
@@ -42,8 +43,9 @@ def test_two_processes_editing_the_same_student(services, db_url):
     ctx = multiprocessing.get_context("spawn")
     barrier, results = ctx.Barrier(2), ctx.Queue()
     procs = [
-        ctx.Process(target=_edit, args=(db_url, login, record.id, record.version, cls, barrier,
-                                        results))
+        ctx.Process(
+            target=_edit, args=(db_url, login, record.id, record.version, cls, barrier, results)
+        )
         for login, cls in (("pc-one", "6.a"), ("pc-two", "6.b"))
     ]
     for p in procs:

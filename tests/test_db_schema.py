@@ -26,11 +26,24 @@ def test_upgrade_is_idempotent(db):
     assert schema.upgrade(db.engine) is False
 
 
-def test_database_from_a_newer_release_is_refused_untouched(db_url):
+@pytest.fixture
+def future_schema(db_url):
+    """Pretend a newer release wrote the database; put it back afterwards (PostgreSQL is shared)."""
     db = Database(db_url)
     with db.engine.begin() as connection:
-        connection.execute(text("UPDATE alembic_version SET version_num = '9999_future'"))
+        original = connection.scalars(text("SELECT version_num FROM alembic_version")).all()
+        connection.execute(text("DELETE FROM alembic_version"))
+        connection.execute(text("INSERT INTO alembic_version VALUES ('9999_future')"))
+    yield db_url
+    with db.engine.begin() as connection:
+        connection.execute(text("DELETE FROM alembic_version"))
+        for revision in original:
+            connection.execute(text("INSERT INTO alembic_version VALUES (:v)"), {"v": revision})
     db.dispose()
+
+
+def test_database_from_a_newer_release_is_refused_untouched(future_schema):
+    db_url = future_schema
     with pytest.raises(schema.SchemaTooNew) as info:
         open_database(db_url)
     assert "newer version of School Office" in str(info.value)
@@ -40,12 +53,8 @@ def test_database_from_a_newer_release_is_refused_untouched(db_url):
     db.dispose()
 
 
-def test_cli_reports_newer_schema_in_one_line(db_url, capsys):
-    db = Database(db_url)
-    with db.engine.begin() as connection:
-        connection.execute(text("UPDATE alembic_version SET version_num = '9999_future'"))
-    db.dispose()
-    assert main(["--database", db_url, "db", "upgrade"]) == 3
+def test_cli_reports_newer_schema_in_one_line(future_schema, capsys):
+    assert main(["--database", future_schema, "db", "upgrade"]) == 3
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "newer version" in err
 

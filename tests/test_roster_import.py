@@ -15,8 +15,19 @@ from desktop.domain.roster import StudentStatus
 
 pytestmark = pytest.mark.db
 
-HEADER = ["first_name", "last_name", "personal_code", "class", "status", "birth_date", "language",
-          "guardian_first_name", "guardian_last_name", "guardian_phone", "guardian_email"]
+HEADER = [
+    "first_name",
+    "last_name",
+    "personal_code",
+    "class",
+    "status",
+    "birth_date",
+    "language",
+    "guardian_first_name",
+    "guardian_last_name",
+    "guardian_phone",
+    "guardian_email",
+]
 
 
 def write_csv(path: Path, rows, header=HEADER, delimiter=",", encoding="utf-8") -> Path:
@@ -28,10 +39,32 @@ def write_csv(path: Path, rows, header=HEADER, delimiter=",", encoding="utf-8") 
 
 
 GOOD = [
-    ["Mari-Liis", "Õunapuu", "61205171232", "5.b", "", "", "et", "Kadri", "Õunapuu",
-     "+372 5123 4567", "kadri@example.com"],
-    ["Jüri", "Ääremaa-Šmidt", "51205171231", "5.b", "", "", "", "Kadri", "Õunapuu",
-     "+372 5123 4567", "kadri@example.com"],  # sibling: same guardian
+    [
+        "Mari-Liis",
+        "Õunapuu",
+        "61205171232",
+        "5.b",
+        "",
+        "",
+        "et",
+        "Kadri",
+        "Õunapuu",
+        "+372 5123 4567",
+        "kadri@example.com",
+    ],
+    [
+        "Jüri",
+        "Ääremaa-Šmidt",
+        "51205171231",
+        "5.b",
+        "",
+        "",
+        "",
+        "Kadri",
+        "Õunapuu",
+        "+372 5123 4567",
+        "kadri@example.com",
+    ],  # sibling: same guardian
     ["D'Artagnan", "O'Brien", "", "2.a", "", "2018-03-04", "en", "", "", "", ""],  # no local code
 ]
 
@@ -117,8 +150,15 @@ def test_duplicate_identical_rows(services, tmp_path):
 
 
 def test_header_in_estonian_with_semicolons_and_cp1257(services, tmp_path):
-    header = ["Eesnimi", "Perekonnanimi", "Isikukood", "Klass", "Vanema eesnimi",
-              "Vanema perekonnanimi", "Vanema telefon"]
+    header = [
+        "Eesnimi",
+        "Perekonnanimi",
+        "Isikukood",
+        "Klass",
+        "Vanema eesnimi",
+        "Vanema perekonnanimi",
+        "Vanema telefon",
+    ]
     rows = [["Õie", "Sööt", "61205171232", "3.a", "Ülle", "Sööt", "+372 5555 1234"]]
     path = write_csv(tmp_path / "et.csv", rows, header, delimiter=";", encoding="cp1257")
     plan = services.roster_io.plan(path)
@@ -130,13 +170,36 @@ def test_header_in_estonian_with_semicolons_and_cp1257(services, tmp_path):
 def test_slovenian_xlsx_with_numeric_emso_and_date_cells(services_si, tmp_path):
     book = Workbook()
     sheet = book.active
-    sheet.append(["Ime", "Priimek", "EMŠO", "Razred", "Datum rojstva", "Ime starša",
-                  "Priimek starša", "Telefon starša", "E-pošta starša"])
+    sheet.append(
+        [
+            "Ime",
+            "Priimek",
+            "EMŠO",
+            "Razred",
+            "Datum rojstva",
+            "Ime starša",
+            "Priimek starša",
+            "Telefon starša",
+            "E-pošta starša",
+        ]
+    )
     # Excel stored the EMŠO as a number and lost its leading zero.
-    sheet.append(["Živa", "Kovačič", 101006500006, "7.a", datetime(2006, 1, 1), "Mojca",
-                  "Kovačič", 38641123456, "mojca@example.si"])
-    sheet.append(["Đorđe", "Savić", "1705012505121", "7.a", None, "Nataša", "Savić",
-                  "+386 41 222 333", None])
+    sheet.append(
+        [
+            "Živa",
+            "Kovačič",
+            101006500006,
+            "7.a",
+            datetime(2006, 1, 1),
+            "Mojca",
+            "Kovačič",
+            38641123456,
+            "mojca@example.si",
+        ]
+    )
+    sheet.append(
+        ["Đorđe", "Savić", "1705012505121", "7.a", None, "Nataša", "Savić", "+386 41 222 333", None]
+    )
     path = tmp_path / "sl.xlsx"
     book.save(path)
     plan = services_si.roster_io.plan(path)
@@ -149,8 +212,7 @@ def test_slovenian_xlsx_with_numeric_emso_and_date_cells(services_si, tmp_path):
 def test_export_round_trip_is_formula_safe(services, tmp_path):
     rows = [list(GOOD[0])]
     rows[0][9] = "+372 5123 4567"
-    rows.append(["Toomas", "Tamm", "51205171231", "=HYPERLINK(\"x\")", "", "", "", "", "", "",
-                 ""])
+    rows.append(["Toomas", "Tamm", "51205171231", '=HYPERLINK("x")', "", "", "", "", "", "", ""])
     plan = services.roster_io.plan(write_csv(tmp_path / "in.csv", rows))
     assert plan.ok, plan.problems
     services.roster_io.commit(plan)

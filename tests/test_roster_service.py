@@ -46,7 +46,9 @@ def test_student_without_local_code_needs_birth_date(services):
 def test_birth_date_must_agree_with_code(services):
     with pytest.raises(ValidationErrors) as info:
         services.roster.create_student(
-            StudentInput("Mari", "Tamm", "61205171232", birth_date=date(2012, 5, 18), class_name="1")
+            StudentInput(
+                "Mari", "Tamm", "61205171232", birth_date=date(2012, 5, 18), class_name="1"
+            )
         )
     assert info.value.errors[0].field == "birth_date"
 
@@ -64,13 +66,17 @@ def test_slovenian_school_validates_emso(services_si):
     )
     assert record.personal_code == "0101006500006"
     with pytest.raises(ValidationErrors):
-        services_si.roster.create_student(StudentInput("Žan", "Novak", "61205171232", class_name="1"))
+        services_si.roster.create_student(
+            StudentInput("Žan", "Novak", "61205171232", class_name="1")
+        )
 
 
 def test_stale_save_is_refused_with_who_and_when(db, services):
     record = services.roster.create_student(MARI)
     other = Services(db, Actor("secretary2", "Second Secretary", frozenset({Role.OFFICE})))
-    other.roster.update_student(record.id, record.version, MARI.__class__(**{**MARI.__dict__, "class_name": "6.b"}))
+    other.roster.update_student(
+        record.id, record.version, MARI.__class__(**{**MARI.__dict__, "class_name": "6.b"})
+    )
     changed = StudentInput(**{**MARI.__dict__, "first_name": "Mari"})
     with pytest.raises(ConflictError) as info:
         services.roster.update_student(record.id, record.version, changed)
@@ -139,13 +145,21 @@ def test_guardians_and_contact_restrictions(services):
     mother, father = record.guardians
     assert mother.primary_contact and not father.primary_contact
     services.roster.add_restriction(
-        father.link_id, RestrictionKind.PROHIBITION, permanent=False,
-        valid_from=date(2026, 11, 1), valid_to=date(2027, 10, 31), authority="Tartu court",
+        father.link_id,
+        RestrictionKind.PROHIBITION,
+        permanent=False,
+        valid_from=date(2026, 11, 1),
+        valid_to=date(2027, 10, 31),
+        authority="Tartu court",
         reference="2-26-123",
     )
     day = date(2026, 11, 23)
-    assert [g.first_name for g in services.roster.contactable_guardians(record.id, day)] == ["Kadri"]
+    assert [g.first_name for g in services.roster.contactable_guardians(record.id, day)] == [
+        "Kadri"
+    ]
     assert len(services.roster.contactable_guardians(record.id, date(2026, 10, 31))) == 2
     with pytest.raises(ContactRestricted):
         services.roster.assert_may_contact(record.id, father.guardian_id, day)
-    assert services.roster.assert_may_contact(record.id, mother.guardian_id, day).first_name == "Kadri"
+    assert (
+        services.roster.assert_may_contact(record.id, mother.guardian_id, day).first_name == "Kadri"
+    )

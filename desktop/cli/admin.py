@@ -34,7 +34,10 @@ def register(commands) -> None:
     add.add_argument("login", help="the person's Windows login name")
     add.add_argument("--name", default="", help="full name")
     add.add_argument(
-        "--role", action="append", required=True, choices=[r.value for r in Role],
+        "--role",
+        action="append",
+        required=True,
+        choices=[r.value for r in Role],
         help="repeat for several roles",
     )
     add.set_defaults(handler=staff_add)
@@ -70,8 +73,14 @@ def school_init(args: argparse.Namespace) -> int:
 
     with _services(args) as services:
         profile = services.school.create(
-            SchoolProfile(args.name, Country(args.country), args.street, args.postal_code,
-                          args.city, args.registry_code)
+            SchoolProfile(
+                args.name,
+                Country(args.country),
+                args.street,
+                args.postal_code,
+                args.city,
+                args.registry_code,
+            )
         )
     print(f"created school {profile.name} ({profile.country.value})")
     return 0

@@ -11,7 +11,9 @@ def register(commands) -> None:
         "daily", help="run every date-driven job once for a day (safe to run again)"
     )
     daily.add_argument(
-        "--today", type=date.fromisoformat, metavar="YYYY-MM-DD",
+        "--today",
+        type=date.fromisoformat,
+        metavar="YYYY-MM-DD",
         help="the school day to run for (default: today in the school's time zone)",
     )
     daily.set_defaults(handler=run_daily)

@@ -89,7 +89,7 @@ class Versioned:
     updated_by: Mapped[str] = mapped_column(String(100), nullable=False, default="")
 
     @declared_attr.directive
-    def __mapper_args__(cls):  # noqa: N805 - declarative directive
+    def __mapper_args__(cls):
         return {"version_id_col": cls.__table__.c.version}
 
 

@@ -36,8 +36,9 @@ def bulk_insert(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
     for start in range(0, len(rows), CHUNK):
         chunk = [
             {**row, "id": new_id}
-            for row, new_id in zip(rows[start : start + CHUNK], ids[start : start + CHUNK],
-                                   strict=True)
+            for row, new_id in zip(
+                rows[start : start + CHUNK], ids[start : start + CHUNK], strict=True
+            )
         ]
         session.execute(insert(table), chunk)
     return ids

@@ -143,13 +143,33 @@ def parse_language(value: object, field: str = "language") -> Language | None:
 
 _STATUS_WORDS = {
     StudentStatus.ENROLLED: {
-        "enrolled", "active", "õpib", "aktiivne", "vpisan", "vpisana", "aktiven", "e",
+        "enrolled",
+        "active",
+        "õpib",
+        "aktiivne",
+        "vpisan",
+        "vpisana",
+        "aktiven",
+        "e",
     },
     StudentStatus.LEFT: {
-        "left", "lahkunud", "väljaarvatud", "izpisan", "izpisana", "odšel", "odšla", "l",
+        "left",
+        "lahkunud",
+        "väljaarvatud",
+        "izpisan",
+        "izpisana",
+        "odšel",
+        "odšla",
+        "l",
     },
     StudentStatus.GRADUATED: {
-        "graduated", "lõpetanud", "lõpetas", "zaključil", "zaključila", "diplomiral", "g",
+        "graduated",
+        "lõpetanud",
+        "lõpetas",
+        "zaključil",
+        "zaključila",
+        "diplomiral",
+        "g",
     },
 }
 
@@ -207,7 +227,9 @@ def check_identity(
     return StudentIdentity(parsed.code, parsed.birth_date, False, parsed.warnings)
 
 
-def check_leaving(status: StudentStatus, left_on: date | None, reason: str, enrolled_on: date | None):
+def check_leaving(
+    status: StudentStatus, left_on: date | None, reason: str, enrolled_on: date | None
+):
     """R7/R13: leaving needs a date; the date cannot precede enrolment."""
     if status is StudentStatus.ENROLLED:
         raise ValidationError("status", status.value, "choose LEFT or GRADUATED")
@@ -215,7 +237,9 @@ def check_leaving(status: StudentStatus, left_on: date | None, reason: str, enro
         raise ValidationError("left_on", None, "the leaving date is required")
     if enrolled_on is not None and left_on < enrolled_on:
         raise ValidationError(
-            "left_on", left_on.isoformat(), f"is before the enrolment date {enrolled_on.isoformat()}"
+            "left_on",
+            left_on.isoformat(),
+            f"is before the enrolment date {enrolled_on.isoformat()}",
         )
     if len(reason) > REASON_MAX:
         raise ValidationError("reason", reason, f"is longer than {REASON_MAX} characters")
@@ -241,7 +265,9 @@ def check_restriction(
     if not clean_text(authority):
         raise ValidationError("authority", authority, "name the authority that issued the measure")
     if permanent and valid_to is not None:
-        raise ValidationError("valid_to", valid_to.isoformat(), "a permanent measure has no end date")
+        raise ValidationError(
+            "valid_to", valid_to.isoformat(), "a permanent measure has no end date"
+        )
     if not permanent and valid_to is None:
         raise ValidationError("valid_to", None, "a temporary measure needs an end date")
     if valid_to is not None and valid_to < valid_from:
@@ -251,5 +277,5 @@ def check_restriction(
 
 
 def may_contact(restrictions: list[Restriction], day: date) -> bool:
-    """R15 (a)/(b): any active restriction stops every letter, notice and export to that guardian."""
+    """R15 (a)/(b): an active restriction stops every letter, notice and export to the guardian."""
     return not any(r.active_on(day) for r in restrictions)

@@ -7,6 +7,7 @@ nothing is ever written to a settings file or a log instead.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from desktop import APP_ID
@@ -54,7 +55,5 @@ def delete_secret(key: str) -> None:
     import keyring
     from keyring.errors import KeyringError, PasswordDeleteError
 
-    try:
+    with contextlib.suppress(PasswordDeleteError, KeyringError):
         keyring.delete_password(APP_ID, key)
-    except (PasswordDeleteError, KeyringError):
-        pass

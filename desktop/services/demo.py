@@ -45,22 +45,137 @@ class _Names:
 
 NAMES = {
     Country.EE: _Names(
-        boys=("Oliver", "Rasmus", "Markus", "Mattias", "Sebastian", "Kristjan", "Karl", "Henri",
-              "Hugo", "Romet", "Kaspar", "Sander", "Artur", "Gregor", "Joosep", "Mihkel", "Tõnis",
-              "Jüri", "Märten", "Robin", "Eerik", "Aleksander", "Õnne-Mart", "Siim"),
-        girls=("Sofia", "Mia", "Emma", "Eliise", "Mirtel", "Lisandra", "Marta", "Liisa", "Maria",
-               "Hanna", "Laura", "Grete", "Kätlin", "Säde", "Õie", "Mari-Liis", "Anni", "Getter",
-               "Helena", "Elisabeth", "Kärt", "Lummi", "Emili", "Ülle-Riin"),
-        surnames=("Tamm", "Saar", "Sepp", "Mägi", "Kask", "Kukk", "Rebane", "Ilves", "Pärn",
-                  "Koppel", "Lepik", "Kuusk", "Karu", "Põder", "Vaher", "Õun", "Järv", "Lõhmus",
-                  "Kõiv", "Mänd", "Raudsepp", "Ots", "Kallas", "Luik", "Toom", "Küttim", "Sööt",
-                  "Uibo", "Jõgi", "Tõnisson", "Müürsepp", "Ivanov", "Smirnova"),
-        men=("Andres", "Margus", "Tiit", "Priit", "Jaan", "Rein", "Aivar", "Urmas", "Toomas",
-             "Peeter", "Lauri", "Indrek", "Tõnu", "Jüri"),
-        women=("Kadri", "Tiina", "Kersti", "Merike", "Ülle", "Pille", "Külli", "Triin", "Kätlin",
-               "Marju", "Eve", "Liina", "Sirje", "Mõnika"),
-        streets=("Tähe tn", "Riia mnt", "Jakobi tn", "Ülikooli tn", "Vanemuise tn", "Kalda tee",
-                 "Võru tn", "Ropka tee", "Sõpruse pst", "Lõunakeskuse tee"),
+        boys=(
+            "Oliver",
+            "Rasmus",
+            "Markus",
+            "Mattias",
+            "Sebastian",
+            "Kristjan",
+            "Karl",
+            "Henri",
+            "Hugo",
+            "Romet",
+            "Kaspar",
+            "Sander",
+            "Artur",
+            "Gregor",
+            "Joosep",
+            "Mihkel",
+            "Tõnis",
+            "Jüri",
+            "Märten",
+            "Robin",
+            "Eerik",
+            "Aleksander",
+            "Õnne-Mart",
+            "Siim",
+        ),
+        girls=(
+            "Sofia",
+            "Mia",
+            "Emma",
+            "Eliise",
+            "Mirtel",
+            "Lisandra",
+            "Marta",
+            "Liisa",
+            "Maria",
+            "Hanna",
+            "Laura",
+            "Grete",
+            "Kätlin",
+            "Säde",
+            "Õie",
+            "Mari-Liis",
+            "Anni",
+            "Getter",
+            "Helena",
+            "Elisabeth",
+            "Kärt",
+            "Lummi",
+            "Emili",
+            "Ülle-Riin",
+        ),
+        surnames=(
+            "Tamm",
+            "Saar",
+            "Sepp",
+            "Mägi",
+            "Kask",
+            "Kukk",
+            "Rebane",
+            "Ilves",
+            "Pärn",
+            "Koppel",
+            "Lepik",
+            "Kuusk",
+            "Karu",
+            "Põder",
+            "Vaher",
+            "Õun",
+            "Järv",
+            "Lõhmus",
+            "Kõiv",
+            "Mänd",
+            "Raudsepp",
+            "Ots",
+            "Kallas",
+            "Luik",
+            "Toom",
+            "Küttim",
+            "Sööt",
+            "Uibo",
+            "Jõgi",
+            "Tõnisson",
+            "Müürsepp",
+            "Ivanov",
+            "Smirnova",
+        ),
+        men=(
+            "Andres",
+            "Margus",
+            "Tiit",
+            "Priit",
+            "Jaan",
+            "Rein",
+            "Aivar",
+            "Urmas",
+            "Toomas",
+            "Peeter",
+            "Lauri",
+            "Indrek",
+            "Tõnu",
+            "Jüri",
+        ),
+        women=(
+            "Kadri",
+            "Tiina",
+            "Kersti",
+            "Merike",
+            "Ülle",
+            "Pille",
+            "Külli",
+            "Triin",
+            "Kätlin",
+            "Marju",
+            "Eve",
+            "Liina",
+            "Sirje",
+            "Mõnika",
+        ),
+        streets=(
+            "Tähe tn",
+            "Riia mnt",
+            "Jakobi tn",
+            "Ülikooli tn",
+            "Vanemuise tn",
+            "Kalda tee",
+            "Võru tn",
+            "Ropka tee",
+            "Sõpruse pst",
+            "Lõunakeskuse tee",
+        ),
         city="Tartu",
         postal_code="5010",
         phone_prefix="+372 5",
@@ -68,23 +183,136 @@ NAMES = {
         school_age=7,
     ),
     Country.SI: _Names(
-        boys=("Luka", "Jakob", "Nik", "Filip", "Mark", "Jan", "Žan", "Tim", "Vid", "Gal", "Maks",
-              "Matic", "Aljaž", "Nejc", "Jure", "Tilen", "Žiga", "Lovro", "Urh", "Bor", "Gašper",
-              "Miha", "Đorđe", "Luka Matija"),
-        girls=("Zala", "Eva", "Ema", "Lara", "Mia", "Sara", "Julija", "Zoja", "Neža", "Ana",
-               "Lana", "Brina", "Špela", "Maša", "Tjaša", "Urška", "Klara", "Hana", "Živa",
-               "Lucija", "Ajda", "Nika", "Pia", "Iza"),
-        surnames=("Novak", "Horvat", "Kovačič", "Krajnc", "Zupančič", "Potočnik", "Kovač",
-                  "Mlakar", "Kos", "Vidmar", "Golob", "Turk", "Božič", "Kralj", "Korošec",
-                  "Zupan", "Bizjak", "Hribar", "Kotnik", "Rozman", "Petek", "Kastelic", "Kolar",
-                  "Žagar", "Košir", "Jerič", "Čeh", "Šuštar", "Đurić", "Savić", "Lah", "Štrukelj"),
-        men=("Andrej", "Boštjan", "Matej", "Tomaž", "Gregor", "Uroš", "Rok", "Aleš", "Primož",
-             "Marko", "Dušan", "Žiga", "Blaž", "Matjaž"),
-        women=("Mojca", "Maja", "Petra", "Nataša", "Barbara", "Špela", "Irena", "Marjeta",
-               "Tanja", "Mateja", "Urška", "Katja", "Nina", "Alenka"),
-        streets=("Tržaška cesta", "Celovška cesta", "Prešernova ulica", "Šmartinska cesta",
-                 "Cankarjeva ulica", "Zaloška cesta", "Dunajska cesta", "Večna pot",
-                 "Gorkega ulica", "Ulica bratov Učakar"),
+        boys=(
+            "Luka",
+            "Jakob",
+            "Nik",
+            "Filip",
+            "Mark",
+            "Jan",
+            "Žan",
+            "Tim",
+            "Vid",
+            "Gal",
+            "Maks",
+            "Matic",
+            "Aljaž",
+            "Nejc",
+            "Jure",
+            "Tilen",
+            "Žiga",
+            "Lovro",
+            "Urh",
+            "Bor",
+            "Gašper",
+            "Miha",
+            "Đorđe",
+            "Luka Matija",
+        ),
+        girls=(
+            "Zala",
+            "Eva",
+            "Ema",
+            "Lara",
+            "Mia",
+            "Sara",
+            "Julija",
+            "Zoja",
+            "Neža",
+            "Ana",
+            "Lana",
+            "Brina",
+            "Špela",
+            "Maša",
+            "Tjaša",
+            "Urška",
+            "Klara",
+            "Hana",
+            "Živa",
+            "Lucija",
+            "Ajda",
+            "Nika",
+            "Pia",
+            "Iza",
+        ),
+        surnames=(
+            "Novak",
+            "Horvat",
+            "Kovačič",
+            "Krajnc",
+            "Zupančič",
+            "Potočnik",
+            "Kovač",
+            "Mlakar",
+            "Kos",
+            "Vidmar",
+            "Golob",
+            "Turk",
+            "Božič",
+            "Kralj",
+            "Korošec",
+            "Zupan",
+            "Bizjak",
+            "Hribar",
+            "Kotnik",
+            "Rozman",
+            "Petek",
+            "Kastelic",
+            "Kolar",
+            "Žagar",
+            "Košir",
+            "Jerič",
+            "Čeh",
+            "Šuštar",
+            "Đurić",
+            "Savić",
+            "Lah",
+            "Štrukelj",
+        ),
+        men=(
+            "Andrej",
+            "Boštjan",
+            "Matej",
+            "Tomaž",
+            "Gregor",
+            "Uroš",
+            "Rok",
+            "Aleš",
+            "Primož",
+            "Marko",
+            "Dušan",
+            "Žiga",
+            "Blaž",
+            "Matjaž",
+        ),
+        women=(
+            "Mojca",
+            "Maja",
+            "Petra",
+            "Nataša",
+            "Barbara",
+            "Špela",
+            "Irena",
+            "Marjeta",
+            "Tanja",
+            "Mateja",
+            "Urška",
+            "Katja",
+            "Nina",
+            "Alenka",
+        ),
+        streets=(
+            "Tržaška cesta",
+            "Celovška cesta",
+            "Prešernova ulica",
+            "Šmartinska cesta",
+            "Cankarjeva ulica",
+            "Zaloška cesta",
+            "Dunajska cesta",
+            "Večna pot",
+            "Gorkega ulica",
+            "Ulica bratov Učakar",
+        ),
         city="Ljubljana",
         postal_code="100",
         phone_prefix="+386 4",
@@ -94,17 +322,37 @@ NAMES = {
 }
 
 SCHOOLS = {
-    Country.EE: SchoolProfile("Tartu Tähe Kool", Country.EE, "Tähe tn 103", "50107", "Tartu",
-                              "75012345", "+372 736 1234", "kool@tahe.example.ee"),
-    Country.SI: SchoolProfile("Osnovna šola Lipa Ljubljana", Country.SI, "Šolska ulica 12",
-                              "1000", "Ljubljana", "5083869000", "+386 1 234 56 78",
-                              "tajnistvo@os-lipa.example.si"),
+    Country.EE: SchoolProfile(
+        "Tartu Tähe Kool",
+        Country.EE,
+        "Tähe tn 103",
+        "50107",
+        "Tartu",
+        "75012345",
+        "+372 736 1234",
+        "kool@tahe.example.ee",
+    ),
+    Country.SI: SchoolProfile(
+        "Osnovna šola Lipa Ljubljana",
+        Country.SI,
+        "Šolska ulica 12",
+        "1000",
+        "Ljubljana",
+        "5083869000",
+        "+386 1 234 56 78",
+        "tajnistvo@os-lipa.example.si",
+    ),
 }
 
 
 class DemoService(Service):
-    def fill(self, country: Country = Country.EE, students: int = 840, seed: int = 2026,
-             today: date | None = None) -> int:
+    def fill(
+        self,
+        country: Country = Country.EE,
+        students: int = 840,
+        seed: int = 2026,
+        today: date | None = None,
+    ) -> int:
         """Create the demo school (if none) and its roster. Only into an empty roster."""
         self.require(Permission.EDIT_ROSTER)
         school_service = SchoolService(self.db, self.actor)
@@ -120,20 +368,41 @@ class DemoService(Service):
         return students
 
     def _insert(self, generated: _Generated) -> None:
-        stamp = {"version": 1, "created_at": utc_now(), "created_by": self.actor.login,
-                 "updated_at": utc_now(), "updated_by": self.actor.login}
+        stamp = {
+            "version": 1,
+            "created_at": utc_now(),
+            "created_by": self.actor.login,
+            "updated_at": utc_now(),
+            "updated_by": self.actor.login,
+        }
         with self.write(Permission.EDIT_ROSTER, reason="demo school") as session:
-            student_ids = bulk_insert(session, Student.__table__,
-                                      [s | stamp for s in generated.students])
-            guardian_ids = bulk_insert(session, Guardian.__table__,
-                                       [g | stamp for g in generated.guardians])
-            bulk_insert(session, StudentGuardian.__table__, [
-                {"student_id": student_ids[s], "guardian_id": guardian_ids[g],
-                 "relation": relation, "primary_contact": primary} | stamp
-                for s, g, relation, primary in generated.links
-            ])
-            record_audit(session, "demo", "student", reason="demo school",
-                         after={"students": len(student_ids), "guardians": len(guardian_ids)})
+            student_ids = bulk_insert(
+                session, Student.__table__, [s | stamp for s in generated.students]
+            )
+            guardian_ids = bulk_insert(
+                session, Guardian.__table__, [g | stamp for g in generated.guardians]
+            )
+            bulk_insert(
+                session,
+                StudentGuardian.__table__,
+                [
+                    {
+                        "student_id": student_ids[s],
+                        "guardian_id": guardian_ids[g],
+                        "relation": relation,
+                        "primary_contact": primary,
+                    }
+                    | stamp
+                    for s, g, relation, primary in generated.links
+                ],
+            )
+            record_audit(
+                session,
+                "demo",
+                "student",
+                reason="demo school",
+                after={"students": len(student_ids), "guardians": len(guardian_ids)},
+            )
 
 
 @dataclass
@@ -159,21 +428,23 @@ def _generate(country: Country, count: int, rnd: random.Random, today: date) -> 
         sibling = family and rnd.random() < 0.2
         surname = family_surname if sibling else rnd.choice(names.surnames)
         code = _personal_code(country, birth, girl, rnd, used_codes)
-        out.students.append({
-            "first_name": rnd.choice(names.girls if girl else names.boys),
-            "last_name": surname,
-            "personal_code": code,
-            "no_local_code": code is None,
-            "foreign_document_id": "" if code else f"P{rnd.randrange(10**7, 10**8)}",
-            "birth_date": birth,
-            "class_name": f"{grade}.{letter}",
-            "status": StudentStatus.ENROLLED,
-            "enrolled_on": year.first_day - timedelta(days=365 * (grade - 1)),
-            "left_on": None,
-            "leaving_reason": "",
-            "language": Language.EN if code is None else None,
-            "full_capacity_from": None,
-        })
+        out.students.append(
+            {
+                "first_name": rnd.choice(names.girls if girl else names.boys),
+                "last_name": surname,
+                "personal_code": code,
+                "no_local_code": code is None,
+                "foreign_document_id": "" if code else f"P{rnd.randrange(10**7, 10**8)}",
+                "birth_date": birth,
+                "class_name": f"{grade}.{letter}",
+                "status": StudentStatus.ENROLLED,
+                "enrolled_on": year.first_day - timedelta(days=365 * (grade - 1)),
+                "left_on": None,
+                "leaving_reason": "",
+                "language": Language.EN if code is None else None,
+                "full_capacity_from": None,
+            }
+        )
         if not sibling:
             family = _new_family(out, names, surname, country, rnd)
             family_surname = surname
@@ -185,8 +456,9 @@ def _generate(country: Country, count: int, rnd: random.Random, today: date) -> 
     return out
 
 
-def _new_family(out: _Generated, names: _Names, surname: str, country: Country,
-                rnd: random.Random) -> list[int]:
+def _new_family(
+    out: _Generated, names: _Names, surname: str, country: Country, rnd: random.Random
+) -> list[int]:
     street = f"{rnd.choice(names.streets)} {rnd.randrange(1, 120)}"
     postal = f"{names.postal_code}{rnd.randrange(0, 10)}"
     members = []
@@ -196,19 +468,23 @@ def _new_family(out: _Generated, names: _Names, surname: str, country: Country,
     for pool, relation in parents:
         first = rnd.choice(getattr(names, pool))
         local = _ascii(f"{first}.{surname}").lower().replace(" ", "")
-        out.guardians.append({
-            "first_name": first,
-            "last_name": surname,
-            "phone": f"{names.phone_prefix}{rnd.randrange(10, 99)} {rnd.randrange(1000, 9999)}",
-            # Numbered: two parents with the same name never share an address.
-            "email": f"{local}.{len(out.guardians)}@example.com" if rnd.random() < 0.85 else None,
-            "street": street,
-            "postal_code": postal,
-            "city": names.city,
-            "country_code": country.value,
-            "language": None,
-            "_relation": relation.value,
-        })
+        out.guardians.append(
+            {
+                "first_name": first,
+                "last_name": surname,
+                "phone": f"{names.phone_prefix}{rnd.randrange(10, 99)} {rnd.randrange(1000, 9999)}",
+                # Numbered: two parents with the same name never share an address.
+                "email": f"{local}.{len(out.guardians)}@example.com"
+                if rnd.random() < 0.85
+                else None,
+                "street": street,
+                "postal_code": postal,
+                "city": names.city,
+                "country_code": country.value,
+                "language": None,
+                "_relation": relation.value,
+            }
+        )
         members.append(len(out.guardians) - 1)
     return members
 
@@ -225,8 +501,9 @@ def _birth_date(year: SchoolYear, grade: int, school_age: int, rnd: random.Rando
     return start + timedelta(days=rnd.randrange(365))
 
 
-def _personal_code(country: Country, birth: date, girl: bool, rnd: random.Random,
-                   used: set[str]) -> str | None:
+def _personal_code(
+    country: Country, birth: date, girl: bool, rnd: random.Random, used: set[str]
+) -> str | None:
     if rnd.random() < 0.01:
         return None  # R34: a student without a local code
     while True:

@@ -172,12 +172,30 @@ ROSTER_COLUMNS = (
 def _link_record(link: StudentGuardian) -> GuardianLink:
     g = link.guardian
     return GuardianLink(
-        link.id, link.version, link.relation, link.primary_contact, g.id, g.version,
-        g.first_name, g.last_name, g.phone, g.email, g.street, g.postal_code, g.city,
-        g.country_code, g.language,
+        link.id,
+        link.version,
+        link.relation,
+        link.primary_contact,
+        g.id,
+        g.version,
+        g.first_name,
+        g.last_name,
+        g.phone,
+        g.email,
+        g.street,
+        g.postal_code,
+        g.city,
+        g.country_code,
+        g.language,
         tuple(
             RestrictionRecord(
-                r.id, r.kind, r.permanent, r.valid_from, r.valid_to, r.authority, r.reference,
+                r.id,
+                r.kind,
+                r.permanent,
+                r.valid_from,
+                r.valid_to,
+                r.authority,
+                r.reference,
                 r.version,
             )
             for r in link.restrictions
@@ -187,9 +205,23 @@ def _link_record(link: StudentGuardian) -> GuardianLink:
 
 def student_record(s: Student) -> StudentRecord:
     return StudentRecord(
-        s.id, s.version, s.first_name, s.last_name, s.personal_code, s.no_local_code,
-        s.foreign_document_id, s.birth_date, s.class_name, s.status, s.enrolled_on, s.left_on,
-        s.leaving_reason, s.language, s.full_capacity_from, s.updated_at, s.updated_by,
+        s.id,
+        s.version,
+        s.first_name,
+        s.last_name,
+        s.personal_code,
+        s.no_local_code,
+        s.foreign_document_id,
+        s.birth_date,
+        s.class_name,
+        s.status,
+        s.enrolled_on,
+        s.left_on,
+        s.leaving_reason,
+        s.language,
+        s.full_capacity_from,
+        s.updated_at,
+        s.updated_by,
         tuple(_link_record(link) for link in s.guardian_links),
     )
 
@@ -224,9 +256,15 @@ def clean_guardian(data: GuardianInput) -> dict[str, object]:
             [ValidationError("country_code", data.country_code, "use a two-letter code: EE, SI")]
         )
     return {
-        "first_name": first, "last_name": last, "phone": phone, "email": email,
-        "street": clean_text(data.street), "postal_code": clean_text(data.postal_code),
-        "city": clean_text(data.city), "country_code": country, "language": language,
+        "first_name": first,
+        "last_name": last,
+        "phone": phone,
+        "email": email,
+        "street": clean_text(data.street),
+        "postal_code": clean_text(data.postal_code),
+        "city": clean_text(data.city),
+        "country_code": country,
+        "language": language,
     }
 
 
@@ -326,18 +364,18 @@ class RosterService(Service):
             return student_record(self._load(session, student.id))
 
     def update_student(self, student_id: int, version: int, data: StudentInput) -> StudentRecord:
-        with self._saving("student", Student, student_id):
-            with self.write(Permission.EDIT_ROSTER) as session:
-                student = self._load(session, student_id)
-                ensure_version(student, version, "student")
-                values = self._clean_student(
-                    data, enrolled=student.status is StudentStatus.ENROLLED
-                )
-                self._check_code_free(session, values["personal_code"], student_id)
-                for key, value in values.items():
-                    setattr(student, key, value)
-                session.flush()
-                return student_record(student)
+        with (
+            self._saving("student", Student, student_id),
+            self.write(Permission.EDIT_ROSTER) as session,
+        ):
+            student = self._load(session, student_id)
+            ensure_version(student, version, "student")
+            values = self._clean_student(data, enrolled=student.status is StudentStatus.ENROLLED)
+            self._check_code_free(session, values["personal_code"], student_id)
+            for key, value in values.items():
+                setattr(student, key, value)
+            session.flush()
+            return student_record(student)
 
     def mark_left(
         self,
@@ -349,13 +387,15 @@ class RosterService(Service):
     ) -> StudentRecord:
         """R7/R13: leaving closes cards and ends subscriptions in this same transaction."""
         reason = clean_text(reason)
-        with self._saving("student", Student, student_id):
-            with self.write(Permission.EDIT_ROSTER) as session:
-                student = self._load(session, student_id)
-                ensure_version(student, version, "student")
-                self.leave(session, student, status, left_on, reason)
-                session.flush()
-                return student_record(student)
+        with (
+            self._saving("student", Student, student_id),
+            self.write(Permission.EDIT_ROSTER) as session,
+        ):
+            student = self._load(session, student_id)
+            ensure_version(student, version, "student")
+            self.leave(session, student, status, left_on, reason)
+            session.flush()
+            return student_record(student)
 
     def leave(
         self, session: Session, student: Student, status: StudentStatus, left_on: date, reason: str
@@ -374,17 +414,19 @@ class RosterService(Service):
 
     def re_enrol(self, student_id: int, version: int, class_name: str, on: date) -> StudentRecord:
         """Undo a leaving entered by mistake, or a student who comes back."""
-        with self._saving("student", Student, student_id):
-            with self.write(Permission.EDIT_ROSTER) as session:
-                student = self._load(session, student_id)
-                ensure_version(student, version, "student")
-                student.class_name = check_class_name(class_name, required=True)
-                student.status = StudentStatus.ENROLLED
-                student.enrolled_on = on
-                student.left_on = None
-                student.leaving_reason = ""
-                session.flush()
-                return student_record(student)
+        with (
+            self._saving("student", Student, student_id),
+            self.write(Permission.EDIT_ROSTER) as session,
+        ):
+            student = self._load(session, student_id)
+            ensure_version(student, version, "student")
+            student.class_name = check_class_name(class_name, required=True)
+            student.status = StudentStatus.ENROLLED
+            student.enrolled_on = on
+            student.left_on = None
+            student.leaving_reason = ""
+            session.flush()
+            return student_record(student)
 
     @staticmethod
     def _check_code_free(session: Session, code: object, own_id: int | None) -> None:
@@ -399,8 +441,9 @@ class RosterService(Service):
             raise ValidationErrors(
                 [
                     ValidationError(
-                        "personal_code", code, f"already belongs to {other.first_name} "
-                        f"{other.last_name}",
+                        "personal_code",
+                        code,
+                        f"already belongs to {other.first_name} {other.last_name}",
                     )
                 ]
             )
@@ -440,23 +483,27 @@ class RosterService(Service):
 
     def update_guardian(self, guardian_id: int, version: int, data: GuardianInput) -> None:
         values = clean_guardian(data)
-        with self._saving("guardian", Guardian, guardian_id):
-            with self.write(Permission.EDIT_ROSTER) as session:
-                guardian = session.get(Guardian, guardian_id)
-                if guardian is None:
-                    raise NotFound("guardian", guardian_id)
-                ensure_version(guardian, version, "guardian")
-                for key, value in values.items():
-                    setattr(guardian, key, value)
+        with (
+            self._saving("guardian", Guardian, guardian_id),
+            self.write(Permission.EDIT_ROSTER) as session,
+        ):
+            guardian = session.get(Guardian, guardian_id)
+            if guardian is None:
+                raise NotFound("guardian", guardian_id)
+            ensure_version(guardian, version, "guardian")
+            for key, value in values.items():
+                setattr(guardian, key, value)
 
     def unlink_guardian(self, link_id: int, version: int) -> None:
-        with self._saving("guardian link", StudentGuardian, link_id):
-            with self.write(Permission.EDIT_ROSTER) as session:
-                link = session.get(StudentGuardian, link_id)
-                if link is None:
-                    raise NotFound("guardian link", link_id)
-                ensure_version(link, version, "guardian link")
-                session.delete(link)
+        with (
+            self._saving("guardian link", StudentGuardian, link_id),
+            self.write(Permission.EDIT_ROSTER) as session,
+        ):
+            link = session.get(StudentGuardian, link_id)
+            if link is None:
+                raise NotFound("guardian link", link_id)
+            ensure_version(link, version, "guardian link")
+            session.delete(link)
 
     # ---- restrictions (R15) ------------------------------------------------------------
 
@@ -477,15 +524,25 @@ class RosterService(Service):
             if link is None:
                 raise NotFound("guardian link", link_id)
             restriction = ContactRestriction(
-                link=link, kind=RestrictionKind(kind), permanent=permanent,
-                valid_from=valid_from, valid_to=valid_to, authority=clean_text(authority),
+                link=link,
+                kind=RestrictionKind(kind),
+                permanent=permanent,
+                valid_from=valid_from,
+                valid_to=valid_to,
+                authority=clean_text(authority),
                 reference=clean_text(reference),
             )
             session.add(restriction)
             session.flush()
             return RestrictionRecord(
-                restriction.id, restriction.kind, permanent, valid_from, valid_to,
-                restriction.authority, restriction.reference, restriction.version,
+                restriction.id,
+                restriction.kind,
+                permanent,
+                valid_from,
+                valid_to,
+                restriction.authority,
+                restriction.reference,
+                restriction.version,
             )
 
     # ---- helpers -----------------------------------------------------------------------

@@ -97,8 +97,11 @@ class ImportPlan:
         return sum(1 for r in self.rows if r.kind == kind)
 
     def summary(self, *, done: bool = True) -> str:
-        verbs = ("added", "updated", "unchanged") if done else ("would add", "would update",
-                                                                 "unchanged")
+        verbs = (
+            ("added", "updated", "unchanged")
+            if done
+            else ("would add", "would update", "unchanged")
+        )
         a, u, n = (self.count(k) for k in ("add", "update", "unchanged"))
         return f"{verbs[0]} {a}, {verbs[1]} {u}, {verbs[2]} {n}"
 
@@ -142,8 +145,10 @@ class RosterImportService(Service):
             if cancel and index % 500 == 0 and cancel():
                 raise Cancelled("the import check")
             existing = by_key.get(row.key)
-            if existing is None and row.class_name is None and row.status in (
-                None, StudentStatus.ENROLLED
+            if (
+                existing is None
+                and row.class_name is None
+                and row.status in (None, StudentStatus.ENROLLED)
             ):
                 title = _title(parsed, "class")
                 plan.problems.append(
@@ -153,7 +158,9 @@ class RosterImportService(Service):
             row_plan = RowPlan(row, existing, _student_changes(row, existing))
             if row.guardian:
                 row_plan.guardian = _plan_guardian(
-                    row.guardian, links.get(existing.id, []) if existing else [], guardians,
+                    row.guardian,
+                    links.get(existing.id, []) if existing else [],
+                    guardians,
                     planned_new,
                 )
                 clash = _contact_clash(row, row_plan.guardian, contact_rows, parsed)
@@ -191,8 +198,9 @@ class RosterImportService(Service):
 
         try:
             with self.write(Permission.EDIT_ROSTER, reason=f"roster import {plan.source}") as s:
-                new_ids = self._insert_students(s, [r for r in work if r.existing is None],
-                                                today, step)
+                new_ids = self._insert_students(
+                    s, [r for r in work if r.existing is None], today, step
+                )
                 guardian_ids = self._insert_guardians(s, work, step)
                 self._apply_updates(s, [r for r in work if r.existing], today, step)
                 self._link_guardians(s, work, new_ids, guardian_ids)
@@ -222,9 +230,18 @@ class RosterImportService(Service):
                 new[g.new_key] = g.data
         stamp = _stamp(self.actor.login)
         values = [
-            {"first_name": g.first_name, "last_name": g.last_name, "phone": g.phone,
-             "email": g.email, "street": "", "postal_code": "", "city": "", "country_code": "",
-             "language": None} | stamp
+            {
+                "first_name": g.first_name,
+                "last_name": g.last_name,
+                "phone": g.phone,
+                "email": g.email,
+                "street": "",
+                "postal_code": "",
+                "city": "",
+                "country_code": "",
+                "language": None,
+            }
+            | stamp
             for g in new.values()
         ]
         ids = bulk_insert(session, Guardian.__table__, values)
@@ -244,22 +261,36 @@ class RosterImportService(Service):
             guardian_id = g.guardian_id or new_guardian_ids[g.new_key]
             primary = r.existing is None and student_id not in primary_taken
             primary_taken.add(student_id)
-            values.append({"student_id": student_id, "guardian_id": guardian_id,
-                           "relation": Relation.GUARDIAN.value, "primary_contact": primary}
-                          | stamp)
+            values.append(
+                {
+                    "student_id": student_id,
+                    "guardian_id": guardian_id,
+                    "relation": Relation.GUARDIAN.value,
+                    "primary_contact": primary,
+                }
+                | stamp
+            )
         ids = bulk_insert(session, StudentGuardian.__table__, values)
-        self._audit_inserts(session, "student_guardian", ids, values,
-                            [v["student_id"] for v in values])
+        self._audit_inserts(
+            session, "student_guardian", ids, values, [v["student_id"] for v in values]
+        )
 
     def _audit_inserts(self, session, entity, ids, values, student_ids) -> None:
         """Core inserts bypass the ORM audit hook, so they are logged here, row by row."""
         reason = session.info.get("audit_reason", "")
         now = utc_now()
         rows = [
-            {"at": now, "actor": self.actor.login, "action": "insert", "entity": entity,
-             "entity_id": str(row_id), "student_id": student_id, "before": None,
-             "after": {k: jsonable(v) for k, v in value.items() if k not in _STAMP_KEYS},
-             "reason": reason}
+            {
+                "at": now,
+                "actor": self.actor.login,
+                "action": "insert",
+                "entity": entity,
+                "entity_id": str(row_id),
+                "student_id": student_id,
+                "before": None,
+                "after": {k: jsonable(v) for k, v in value.items() if k not in _STAMP_KEYS},
+                "reason": reason,
+            }
             for row_id, value, student_id in zip(ids, values, student_ids, strict=True)
         ]
         for start in range(0, len(rows), CHUNK):
@@ -312,14 +343,28 @@ class RosterImportService(Service):
             ):
                 primary.setdefault(student_id, (g.first_name, g.last_name, g.phone, g.email))
             students = session.execute(
-                select(Student.id, Student.first_name, Student.last_name, Student.personal_code,
-                       Student.class_name, Student.status, Student.birth_date, Student.language)
-                .order_by(Student.class_name, Student.last_name, Student.first_name)
+                select(
+                    Student.id,
+                    Student.first_name,
+                    Student.last_name,
+                    Student.personal_code,
+                    Student.class_name,
+                    Student.status,
+                    Student.birth_date,
+                    Student.language,
+                ).order_by(Student.class_name, Student.last_name, Student.first_name)
             ).all()
         rows = (
-            [s.first_name, s.last_name, s.personal_code or "", s.class_name or "",
-             s.status.value, s.birth_date.isoformat(), s.language.value if s.language else "",
-             *(primary.get(s.id) or ("", "", "", ""))]
+            [
+                s.first_name,
+                s.last_name,
+                s.personal_code or "",
+                s.class_name or "",
+                s.status.value,
+                s.birth_date.isoformat(),
+                s.language.value if s.language else "",
+                *(primary.get(s.id) or ("", "", "", "")),
+            ]
             for s in students
         )
         return write_csv(path, list(COLUMNS), rows)
@@ -336,13 +381,28 @@ def _title(parsed: ParsedFile, column: str) -> str:
 def _existing_students(session: Session) -> dict[tuple, Existing]:
     by_key: dict[tuple, Existing] = {}
     rows = session.execute(
-        select(Student.id, Student.version, Student.first_name, Student.last_name,
-               Student.personal_code, Student.birth_date, Student.class_name, Student.status,
-               Student.language)
+        select(
+            Student.id,
+            Student.version,
+            Student.first_name,
+            Student.last_name,
+            Student.personal_code,
+            Student.birth_date,
+            Student.class_name,
+            Student.status,
+            Student.language,
+        )
     )
     for r in rows:
-        existing = Existing(r.id, r.version, r.first_name, r.last_name, r.class_name, r.status,
-                            r.language.value if r.language else None)
+        existing = Existing(
+            r.id,
+            r.version,
+            r.first_name,
+            r.last_name,
+            r.class_name,
+            r.status,
+            r.language.value if r.language else None,
+        )
         if r.personal_code:
             by_key[("code", r.personal_code)] = existing
         else:
@@ -359,8 +419,10 @@ class _KnownGuardian:
     email: str | None
 
     def same_person(self, data: GuardianData) -> bool:
-        if (fold(self.first_name), fold(self.last_name)) == (fold(data.first_name),
-                                                             fold(data.last_name)):
+        if (fold(self.first_name), fold(self.last_name)) == (
+            fold(data.first_name),
+            fold(data.last_name),
+        ):
             return True
         return bool(data.email and self.email and fold(data.email) == fold(self.email))
 
@@ -368,9 +430,14 @@ class _KnownGuardian:
 def _existing_links(session: Session) -> dict[int, list[_KnownGuardian]]:
     links: dict[int, list[_KnownGuardian]] = {}
     rows = session.execute(
-        select(StudentGuardian.student_id, Guardian.id, Guardian.first_name, Guardian.last_name,
-               Guardian.phone, Guardian.email)
-        .join(Guardian, Guardian.id == StudentGuardian.guardian_id)
+        select(
+            StudentGuardian.student_id,
+            Guardian.id,
+            Guardian.first_name,
+            Guardian.last_name,
+            Guardian.phone,
+            Guardian.email,
+        ).join(Guardian, Guardian.id == StudentGuardian.guardian_id)
     )
     for student_id, *g in rows:
         links.setdefault(student_id, []).append(_KnownGuardian(*g))
@@ -391,16 +458,19 @@ def _guardian_keys(first: str, last: str, phone: str | None, email: str | None) 
 def _guardian_index(session: Session) -> dict[tuple, int]:
     index: dict[tuple, int] = {}
     for g in session.execute(
-        select(Guardian.id, Guardian.first_name, Guardian.last_name, Guardian.phone,
-               Guardian.email)
+        select(Guardian.id, Guardian.first_name, Guardian.last_name, Guardian.phone, Guardian.email)
     ):
         for key in _guardian_keys(g.first_name, g.last_name, g.phone, g.email):
             index.setdefault(key, g.id)
     return index
 
 
-def _plan_guardian(data: GuardianData, linked: list[_KnownGuardian], index: dict[tuple, int],
-                   planned_new: dict[tuple, GuardianData]) -> GuardianPlan:
+def _plan_guardian(
+    data: GuardianData,
+    linked: list[_KnownGuardian],
+    index: dict[tuple, int],
+    planned_new: dict[tuple, GuardianData],
+) -> GuardianPlan:
     for known in linked:
         if known.same_person(data):
             changes = {}
@@ -429,11 +499,19 @@ def _contact_clash(row: StudentRow, guardian: GuardianPlan, seen: dict, parsed: 
         return None
     data = guardian.data
     if data.phone and earlier.phone and phone_key(data.phone) != phone_key(earlier.phone):
-        return RowProblem(row.row, _title(parsed, "guardian_phone"), data.phone,
-                          f"the same guardian has phone {earlier.phone} on row {earlier_row}")
+        return RowProblem(
+            row.row,
+            _title(parsed, "guardian_phone"),
+            data.phone,
+            f"the same guardian has phone {earlier.phone} on row {earlier_row}",
+        )
     if data.email and earlier.email and fold(data.email) != fold(earlier.email):
-        return RowProblem(row.row, _title(parsed, "guardian_email"), data.email,
-                          f"the same guardian has e-mail {earlier.email} on row {earlier_row}")
+        return RowProblem(
+            row.row,
+            _title(parsed, "guardian_email"),
+            data.email,
+            f"the same guardian has e-mail {earlier.email} on row {earlier_row}",
+        )
     return None
 
 
@@ -477,8 +555,13 @@ def _student_values(row: StudentRow, today: date) -> dict:
 
 def _stamp(login: str) -> dict:
     now = utc_now()
-    return {"version": 1, "created_at": now, "created_by": login, "updated_at": now,
-            "updated_by": login}
+    return {
+        "version": 1,
+        "created_at": now,
+        "created_by": login,
+        "updated_at": now,
+        "updated_by": login,
+    }
 
 
 _STAMP_KEYS = {"version", "created_at", "created_by", "updated_at", "updated_by"}

@@ -60,8 +60,16 @@ class SchoolProfile:
 
 def _profile(row: School) -> SchoolProfile:
     return SchoolProfile(
-        row.name, row.country, row.street, row.postal_code, row.city, row.registry_code,
-        row.phone, row.email, row.language, row.version,
+        row.name,
+        row.country,
+        row.street,
+        row.postal_code,
+        row.city,
+        row.registry_code,
+        row.phone,
+        row.email,
+        row.language,
+        row.version,
     )
 
 
@@ -106,9 +114,14 @@ class SchoolService(Service):
             if session.scalar(select(School.id).limit(1)) is not None:
                 raise ValidationError("school", profile.name, "this database already has a school")
             row = School(
-                name=profile.name, country=profile.country, street=profile.street,
-                postal_code=profile.postal_code, city=profile.city,
-                registry_code=profile.registry_code, phone=profile.phone, email=profile.email,
+                name=profile.name,
+                country=profile.country,
+                street=profile.street,
+                postal_code=profile.postal_code,
+                city=profile.city,
+                registry_code=profile.registry_code,
+                phone=profile.phone,
+                email=profile.email,
                 language=profile.language,
             )
             session.add(row)
@@ -123,15 +136,27 @@ class SchoolService(Service):
             if row is None:
                 raise NotFound("school", "")
             ensure_version(row, profile.version, "school profile")
-            if profile.country != row.country:
-                if session.scalar(select(Student.id).limit(1)) is not None:
-                    raise ValidationError(
-                        "country", profile.country.value,
-                        "cannot change: the roster already holds personal codes of "
-                        f"{row.country.value}",
-                    )
-            for field in ("name", "country", "street", "postal_code", "city", "registry_code",
-                          "phone", "email", "language"):
+            if (
+                profile.country != row.country
+                and session.scalar(select(Student.id).limit(1)) is not None
+            ):
+                raise ValidationError(
+                    "country",
+                    profile.country.value,
+                    "cannot change: the roster already holds personal codes of "
+                    f"{row.country.value}",
+                )
+            for field in (
+                "name",
+                "country",
+                "street",
+                "postal_code",
+                "city",
+                "registry_code",
+                "phone",
+                "email",
+                "language",
+            ):
                 setattr(row, field, getattr(profile, field))
             if logo is not None:
                 row.logo = logo or None

@@ -97,7 +97,9 @@ class StaffService(Service):
             if user is None:
                 raise NotFound("staff member", login)
             if login == self.actor.login and (Role.ADMIN not in roles or not active):
-                raise ValidationError("roles", login, "you cannot remove your own administrator role")
+                raise ValidationError(
+                    "roles", login, "you cannot remove your own administrator role"
+                )
             user.active = active
             current = {r.role: r for r in user.roles}
             for role in set(current) - roles:

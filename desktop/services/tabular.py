@@ -1,4 +1,4 @@
-"""Reading and writing the spreadsheet files secretaries exchange: CSV (any Excel flavour) and XLSX."""
+"""Reading and writing the files secretaries exchange: CSV (any Excel flavour) and XLSX."""
 
 from __future__ import annotations
 

@@ -1,11 +1,10 @@
 """Alembic environment: always driven from desktop.db.schema with an open connection."""
 
 from alembic import context
-
-from desktop.db.base import Base
-from desktop.db import models  # noqa: F401 - registers every table on Base.metadata
-
 from sqlalchemy import TypeDecorator
+
+from desktop.db import models  # noqa: F401 - registers every table on Base.metadata
+from desktop.db.base import Base
 
 
 def render_item(type_, obj, autogen_context):

@@ -23,7 +23,10 @@ from desktop.domain.roster import Country, Language
 
 
 class School(Versioned, Audited, Base):
-    """The one school this database belongs to. Its country decides code type, language and zone (R1)."""
+    """The one school this database belongs to.
+
+    Its country decides the personal-code type, the language and the time zone (R1).
+    """
 
     __tablename__ = "school"
 

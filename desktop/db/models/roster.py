@@ -86,7 +86,9 @@ class StudentGuardian(Versioned, Audited, Base):
     student: Mapped[Student] = relationship(back_populates="guardian_links")
     guardian: Mapped[Guardian] = relationship(back_populates="student_links")
     restrictions: Mapped[list[ContactRestriction]] = relationship(
-        back_populates="link", cascade="all, delete-orphan", order_by="ContactRestriction.valid_from"
+        back_populates="link",
+        cascade="all, delete-orphan",
+        order_by="ContactRestriction.valid_from",
     )
 
     def audit_student_id(self) -> int | None:
