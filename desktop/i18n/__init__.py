@@ -33,6 +33,8 @@ DOMAIN = "school_office"
 LANGUAGES = ("et", "sl", "en")
 DEFAULT_LANGUAGE = "en"
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+# For a language picker: each language in its own words, so nobody needs a translation to find it.
+LANGUAGE_NATIVE_NAMES = {"et": "eesti", "sl": "slovenščina", "en": "English"}
 
 # en_IE: an English locale that uses the euro, so money prints as "€12.50".
 _BABEL_LOCALES = {"et": "et_EE", "sl": "sl_SI", "en": "en_IE"}
@@ -40,7 +42,22 @@ _BABEL_LOCALES = {"et": "et_EE", "sl": "sl_SI", "en": "en_IE"}
 # the dots, Estonian does not; English gets the month's name so 3/4 vs 4/3 cannot be misread.
 # The spaces are no-break spaces so a date never splits across two printed lines.
 _DATE_PATTERNS = {"et": "dd.MM.y", "sl": "d.\u00a0M.\u00a0y", "en": "d\u00a0MMM\u00a0y"}
-_LONG_DATE_PATTERNS = {"et": "d.\u00a0MMMM\u00a0y", "sl": "d.\u00a0MMMM\u00a0y", "en": "d\u00a0MMMM\u00a0y"}
+_LONG_DATE_PATTERNS = {"et": "d.\u00a0MMMM\u00a0y", "en": "d\u00a0MMMM\u00a0y"}
+# Slovenian dates take the month in the genitive ("5. marca 2026"); CLDR only has "marec".
+_SL_MONTHS_GENITIVE = (
+    "januarja",
+    "februarja",
+    "marca",
+    "aprila",
+    "maja",
+    "junija",
+    "julija",
+    "avgusta",
+    "septembra",
+    "oktobra",
+    "novembra",
+    "decembra",
+)
 _TIME_PATTERN = "HH:mm"
 
 
@@ -131,13 +148,23 @@ class Translator:
         return self.catalog.pgettext(context, message)
 
     def format_date(self, value: date, style: str = "short") -> str:
-        """``short``: 22.11.2026 (et), 22. 11. 2026 (sl), 22 Nov 2026 (en); ``long`` spells the month."""
+        """``short``: 22.11.2026 (et), 22. 11. 2026 (sl), 22 Nov 2026 (en).
+
+        ``long`` spells the month: 22. november 2026, 22. novembra 2026, 22 November 2026.
+        """
         from babel.dates import format_date
 
         if isinstance(value, datetime):
             value = value.date()
-        patterns = _DATE_PATTERNS if style == "short" else _LONG_DATE_PATTERNS
-        return format_date(value, patterns[self.language], locale=self.babel_locale)
+        if style == "short":
+            pattern = _DATE_PATTERNS[self.language]
+        elif style == "long":
+            if self.language == "sl":
+                return f"{value.day}.\u00a0{_SL_MONTHS_GENITIVE[value.month - 1]}\u00a0{value.year}"
+            pattern = _LONG_DATE_PATTERNS[self.language]
+        else:
+            raise ValueError(f"unknown date style {style!r}")
+        return format_date(value, pattern, locale=self.babel_locale)
 
     def format_datetime(self, value: datetime, tz: tzinfo | None = None) -> str:
         """Date and time in ``tz`` (the school's zone); naive datetimes are taken as UTC."""

@@ -1,8 +1,9 @@
-"""Catalogue maintenance for developers: ``python -m desktop.i18n extract|update|compile``.
+"""Catalogue maintenance: ``python -m desktop.i18n extract|update|compile|check``.
 
 extract  sources → desktop/i18n/locale/school_office.pot (mapping in babel.cfg at the repo root)
 update   merge the .pot into each language's .po (then translate the new entries)
 compile  .po → .mo next to them (what setup.py does for ``pip install -e .``)
+check    list messages missing from the .pot and untranslated et/sl entries; exit 1 if any
 """
 
 from __future__ import annotations
@@ -26,22 +27,36 @@ def _pybabel(*args: str) -> None:
 def extract() -> None:
     _pybabel(
         "extract",
-        "--mapping-file", str(REPO / "babel.cfg"),
-        "--output-file", str(POT),
-        "--project", "School Office",
-        "--version", __version__,
-        "--msgid-bugs-address", "",
-        "--copyright-holder", "School Office",
+        "--mapping-file",
+        str(REPO / "babel.cfg"),
+        "--output-file",
+        str(POT),
+        "--project",
+        "School Office",
+        "--version",
+        __version__,
+        "--copyright-holder",
+        "School Office",
         "--no-location",  # line numbers would churn the .pot on every edit
         "--sort-output",
         "--no-wrap",
         str(REPO / "desktop"),
-    )  # fmt: skip
+    )
 
 
 def update() -> None:
-    _pybabel("update", "--input-file", str(POT), "--output-dir", str(LOCALE_DIR),
-             "--domain", DOMAIN, "--no-wrap", "--ignore-obsolete", "--no-fuzzy-matching")  # fmt: skip
+    _pybabel(
+        "update",
+        "--input-file",
+        str(POT),
+        "--output-dir",
+        str(LOCALE_DIR),
+        "--domain",
+        DOMAIN,
+        "--no-wrap",
+        "--ignore-obsolete",
+        "--no-fuzzy-matching",
+    )
 
 
 def compile_all(root: Path = LOCALE_DIR) -> list[Path]:
@@ -55,11 +70,53 @@ def compile_all(root: Path = LOCALE_DIR) -> list[Path]:
     return written
 
 
+def source_messages(folder: Path = REPO / "desktop") -> dict[str, list[str]]:
+    """msgid → the files that use it, as `extract` would find them."""
+    from babel.messages.extract import extract_from_dir
+    from babel.messages.frontend import parse_mapping_cfg
+
+    with (REPO / "babel.cfg").open(encoding="utf-8") as f:
+        method_map, options_map = parse_mapping_cfg(f)
+    found: dict[str, list[str]] = {}
+    for filename, _lineno, message, _comments, _context in extract_from_dir(
+        str(folder), method_map, options_map
+    ):
+        msgid = message if isinstance(message, str) else message[0]
+        found.setdefault(msgid, []).append(filename)
+    return found
+
+
+def read_catalog(path: Path, lang: str | None = None):
+    from babel.messages.pofile import read_po
+
+    with path.open("rb") as f:
+        return read_po(f, locale=lang, domain=DOMAIN)
+
+
+def check() -> int:
+    problems = []
+    pot = {m.id if isinstance(m.id, str) else m.id[0] for m in read_catalog(POT) if m.id}
+    for msgid, files in sorted(source_messages().items()):
+        if msgid not in pot:
+            problems.append(f"not in the .pot (run extract, update): {msgid!r} ({files[0]})")
+    for lang in ("et", "sl"):
+        po = read_catalog(LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po", lang)
+        for msgid in sorted(pot):
+            entry = po.get(msgid)
+            if entry is None or not entry.string or entry.fuzzy:
+                problems.append(f"{lang}: untranslated: {msgid!r}")
+    print("\n".join(problems) or "catalogues are complete")
+    return 1 if problems else 0
+
+
 def main(argv: list[str]) -> int:
-    commands = {"extract": extract, "update": update, "compile": compile_all}
+    commands = {"extract": extract, "update": update, "compile": compile_all, "check": check}
+
     if len(argv) != 1 or argv[0] not in commands:
         print(__doc__)
         return 2
+    if argv[0] == "check":
+        return check()
     commands[argv[0]]()
     return 0
 
