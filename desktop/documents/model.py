@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
+from desktop.domain.errors import Cancelled  # noqa: F401 - re-exported: cancel() returned True
 from desktop.i18n import normalize_language
 
 if TYPE_CHECKING:
@@ -21,10 +22,6 @@ MAX_RECIPIENT_LINES = 6  # DIN 5008 address zone: 6 lines below the return-addre
 MAX_SCHOOL_ADDRESS_LINES = 4  # what fits in the 45 mm letterhead band
 
 DOCUMENT_ID_RE = re.compile(r"^[A-Z]{2,8}-\d{4}-\d{6}$")
-
-
-class Cancelled(Exception):
-    """The caller's cancel() returned True; nothing was produced."""
 
 
 def make_document_id(year: int, number: int, prefix: str = "DOC") -> str:

@@ -4,11 +4,17 @@ extract  sources → desktop/i18n/locale/school_office.pot (mapping in babel.cfg
 update   merge the .pot into each language's .po (then translate the new entries)
 compile  .po → .mo next to them (what setup.py does for ``pip install -e .``)
 check    list messages missing from the .pot and untranslated et/sl entries; exit 1 if any
+add F    add or update translations from a JSON file {"msgid": {"et": "…", "sl": "…", "en": "…"}}
+         (several people may run it at once: the catalogues are locked while it writes)
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from desktop import __version__
@@ -93,6 +99,54 @@ def read_catalog(path: Path, lang: str | None = None):
         return read_po(f, locale=lang, domain=DOMAIN)
 
 
+@contextlib.contextmanager
+def catalogue_lock() -> Iterator[None]:
+    """An exclusive lock on the catalogues: read-modify-write must not interleave."""
+    lock_path = LOCALE_DIR / ".lock"
+    with lock_path.open("a") as handle:
+        if os.name == "posix":
+            import fcntl
+
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
+def _write_catalog(catalog, path: Path) -> None:
+    from babel.messages.pofile import write_po
+
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("wb") as f:
+        write_po(f, catalog, width=0, sort_output=True, omit_header=False, ignore_obsolete=True)
+    tmp.replace(path)
+
+
+def add(path: Path) -> int:
+    """Add translated messages without touching anyone else's entries."""
+    entries: dict[str, dict[str, str]] = json.loads(path.read_text(encoding="utf-8"))
+    with catalogue_lock():
+        pot = read_catalog(POT)
+        for msgid in entries:
+            if msgid not in pot:
+                pot.add(msgid)
+        _write_catalog(pot, POT)
+        for lang in LANGUAGES:
+            po_path = LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+            po = read_catalog(po_path, lang)
+            for msgid, translations in entries.items():
+                text = translations.get(lang) or (msgid if lang == "en" else "")
+                if not text:
+                    continue
+                existing = po.get(msgid)
+                if existing is None:
+                    po.add(msgid, text)
+                else:
+                    existing.string = text
+                    existing.flags.discard("fuzzy")
+            _write_catalog(po, po_path)
+    print(f"added {len(entries)} message(s) to the catalogues")
+    return 0
+
+
 def check() -> int:
     problems = []
     pot = {m.id if isinstance(m.id, str) else m.id[0] for m in read_catalog(POT) if m.id}
@@ -112,12 +166,15 @@ def check() -> int:
 def main(argv: list[str]) -> int:
     commands = {"extract": extract, "update": update, "compile": compile_all, "check": check}
 
+    if len(argv) == 2 and argv[0] == "add":
+        return add(Path(argv[1]))
     if len(argv) != 1 or argv[0] not in commands:
         print(__doc__)
         return 2
     if argv[0] == "check":
         return check()
-    commands[argv[0]]()
+    with catalogue_lock():
+        commands[argv[0]]()
     return 0
 
 
