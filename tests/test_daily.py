@@ -17,7 +17,7 @@ def test_each_job_runs_once_per_day(services):
         calls.append(today)
         return f"did {len(calls)}"
 
-    services.daily.jobs.append(DailyJob("example", job))
+    services.daily.jobs = [DailyJob("example", job)]
     first = services.daily.run(date(2026, 9, 1))
     again = services.daily.run(date(2026, 9, 1))
     next_day = services.daily.run(date(2026, 9, 2))
@@ -31,7 +31,7 @@ def test_a_failing_job_is_not_recorded_and_changes_nothing(services, db):
     def job(session, today):
         raise RuntimeError("boom")
 
-    services.daily.jobs.append(DailyJob("broken", job))
+    services.daily.jobs = [DailyJob("broken", job)]
     with pytest.raises(RuntimeError):
         services.daily.run(date(2026, 9, 1))
     with db.read() as session:

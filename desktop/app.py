@@ -1,0 +1,236 @@
+"""Composition root of the GUI: logging → settings → database → staff member → school → window.
+
+The database is opened before Qt is imported: SQLAlchemy first starts faster, and a database
+problem is known before any window exists. reportlab and openpyxl are never imported here;
+the features that need them import them when used.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import sys
+import traceback
+from pathlib import Path
+from types import TracebackType
+
+from desktop import APP_NAME, ORG_NAME, __version__
+from desktop.domain.errors import DatabaseError, SchoolOfficeError
+from desktop.domain.roster import Country
+from desktop.services.container import Services, open_database
+from desktop.services.staff import NotStaff, resolve_actor
+from desktop.settings import load_settings, log_dir
+
+log = logging.getLogger(__name__)
+
+EXIT_OK, EXIT_DATABASE, EXIT_NOT_STAFF, EXIT_NO_SCHOOL = 0, 3, 4, 5
+LOG_FILE_NAME = "school-office.log"
+
+
+class StartupAborted(Exception):
+    """The app cannot start (the secretary was told why); carries the exit code."""
+
+    def __init__(self, code: int):
+        super().__init__(code)
+        self.code = code
+
+
+def _(message: str) -> str:
+    """The UI's translation hook (desktop.ui.text), imported only when a message is shown."""
+    from desktop.ui.text import _ as translate
+
+    return translate(message)
+
+
+def dialogs_enabled() -> bool:
+    """SCHOOL_OFFICE_NO_DIALOGS=1 (CI): messages go to stderr and the log, never a box."""
+    from desktop.ui.messages import dialogs_enabled as enabled
+
+    return enabled()
+
+
+# ---- logging and the crash handler ------------------------------------------------------
+
+
+def setup_logging() -> Path:
+    """Everything from INFO up goes to a rotating file; stderr keeps what the CLI set."""
+    path = log_dir() / LOG_FILE_NAME
+    handler = logging.handlers.RotatingFileHandler(
+        path, maxBytes=1_000_000, backupCount=3, encoding="utf-8"
+    )
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setLevel(logging.INFO)
+    root = logging.getLogger()
+    for existing in root.handlers:  # the console stays as quiet as it was
+        if existing.level == logging.NOTSET:
+            existing.setLevel(root.level)
+    root.addHandler(handler)
+    root.setLevel(min(root.level, logging.INFO))
+    return path
+
+
+def install_crash_handler(log_file: Path) -> None:
+    """An unexpected error is written to stderr and the log first, then shown (if allowed)."""
+
+    def handle(kind: type[BaseException], exc: BaseException, tb: TracebackType | None):
+        if issubclass(kind, KeyboardInterrupt):
+            sys.__excepthook__(kind, exc, tb)
+            return
+        text = "".join(traceback.format_exception(kind, exc, tb))
+        try:
+            sys.stderr.write(text)
+            sys.stderr.flush()
+        except (OSError, AttributeError):  # pythonw.exe has no console
+            pass
+        log.critical("unexpected error\n%s", text)
+        if dialogs_enabled():
+            _show_crash(exc, log_file)
+
+    sys.excepthook = handle
+
+
+def _show_crash(exc: BaseException, log_file: Path) -> None:
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    if QApplication.instance() is None:
+        return
+    box = QMessageBox(
+        QMessageBox.Icon.Critical,
+        APP_NAME,
+        _(
+            "Something went wrong inside School Office. What you saved before is safe.\n\n"
+            "Please send the log file to your IT support:\n{log}"
+        ).format(log=log_file),
+    )
+    box.setDetailedText("".join(traceback.format_exception_only(type(exc), exc)))
+    box.exec()
+
+
+# ---- start-up steps -------------------------------------------------------------------------
+
+
+def _qt_app():
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if app is None:
+        QApplication.setOrganizationName(ORG_NAME)
+        QApplication.setApplicationName(APP_NAME)
+        QApplication.setApplicationVersion(__version__)
+        app = QApplication(sys.argv[:1])
+    return app
+
+
+def _tell(title: str, text: str) -> None:
+    """A start-up message: a box for the secretary, stderr for CI and scripts."""
+    print(f"{title}: {text}", file=sys.stderr)
+    if dialogs_enabled():
+        from desktop.ui import messages
+
+        _qt_app()
+        messages.warn(None, title, text)
+
+
+def _open_database(url: str, fixed_url: bool):
+    """Open the database; on failure offer Settings (a wrong server address) and try again."""
+    while True:
+        try:
+            return open_database(url)
+        except DatabaseError as exc:
+            log.warning("cannot open the database: %s", exc)
+            print(_("Cannot open the database: {problem}").format(problem=exc), file=sys.stderr)
+            if not dialogs_enabled():
+                raise StartupAborted(EXIT_DATABASE) from exc
+            from desktop.ui import messages
+            from desktop.ui.dialogs.settings_dialog import SettingsDialog
+
+            _qt_app()
+            answer = messages.ask(
+                None,
+                APP_NAME,
+                _(
+                    "School Office cannot open its database.\n\n{problem}\n\nIf the database "
+                    "is on a server, check its address and password in Settings."
+                ).format(problem=exc),
+                [("settings", _("Open Settings…")), ("retry", _("Try again")), ("quit", _("Quit"))],
+                default="settings",
+                escape="quit",
+            )
+            if answer == "quit":
+                raise StartupAborted(EXIT_DATABASE) from exc
+            if answer == "settings":
+                dialog = SettingsDialog(None)
+                if dialog.exec() and not fixed_url:
+                    url = dialog.settings.effective_database_url
+
+
+def _ensure_school(services: Services, demo: bool):
+    school = services.school.get()
+    if school is not None:
+        return school
+    if demo:
+        from desktop.services.demo import DemoService
+
+        DemoService(services.db, services.actor).fill(Country.EE)
+        return services.school.require_school()
+    if not dialogs_enabled():
+        print(
+            _(
+                "This database has no school yet; start with --demo or create one with "
+                "`school-office school init`."
+            ),
+            file=sys.stderr,
+        )
+        raise StartupAborted(EXIT_NO_SCHOOL)
+    from desktop.services.school import SchoolProfile
+    from desktop.ui.dialogs.first_run import FirstRunDialog
+
+    _qt_app()
+    dialog = FirstRunDialog(
+        None, lambda v: services.school.create(SchoolProfile(v.name, v.country))
+    )
+    if not dialog.exec():
+        raise StartupAborted(EXIT_OK)
+    return dialog.result_value
+
+
+def start_gui(database_url: str | None, demo: bool):
+    """Everything up to a shown main window; returns (QApplication, MainWindow)."""
+    log_file = setup_logging()
+    install_crash_handler(log_file)
+    log.info("School Office %s starting", __version__)
+    settings = load_settings()
+    db = _open_database(
+        database_url or settings.effective_database_url, fixed_url=database_url is not None
+    )
+    try:
+        actor = resolve_actor(db)
+    except NotStaff as exc:
+        _tell(APP_NAME, str(exc))
+        raise StartupAborted(EXIT_NOT_STAFF) from exc
+    except DatabaseError as exc:
+        _tell(_("Cannot open the database"), str(exc))
+        raise StartupAborted(EXIT_DATABASE) from exc
+    services = Services(db, actor)
+    try:
+        school = _ensure_school(services, demo)
+    except SchoolOfficeError as exc:
+        _tell(APP_NAME, str(exc))
+        raise StartupAborted(EXIT_NO_SCHOOL) from exc
+    # The UI language hook: settings.ui_language is applied here once desktop.i18n is wired.
+    app = _qt_app()
+    from desktop.ui.main_window import MainWindow
+
+    window = MainWindow(services, school)
+    window.show()
+    return app, window
+
+
+def run_gui(database_url: str | None, demo: bool) -> int:
+    try:
+        app, window = start_gui(database_url, demo)
+    except StartupAborted as stop:
+        return stop.code
+    code = app.exec()
+    window.services.db.dispose()
+    return code

@@ -1,0 +1,263 @@
+"""The Roster tab: filters and the student table on the left, the student editor on the right."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.domain.roster import StudentStatus
+from desktop.services.container import Services
+from desktop.services.school import SchoolProfile
+from desktop.ui.models.roster_model import (
+    COLUMN_BIRTH,
+    COLUMN_CLASS,
+    COLUMN_CODE,
+    COLUMN_FIRST,
+    COLUMN_LAST,
+    COLUMN_STATUS,
+)
+from desktop.ui.tabs.roster.controller import RosterController
+from desktop.ui.tabs.roster.editor import StudentEditor
+from desktop.ui.text import _, code_name, status_label
+
+_COLUMN_WIDTHS = {
+    COLUMN_LAST: 150,
+    COLUMN_FIRST: 130,
+    COLUMN_CODE: 120,
+    COLUMN_CLASS: 60,
+    COLUMN_STATUS: 90,
+    COLUMN_BIRTH: 95,
+}
+
+
+class RosterTab(QWidget):
+    loaded = Signal()
+
+    def __init__(self, services: Services, school: SchoolProfile, parent: QWidget | None = None):
+        super().__init__(parent)
+        country = school.country.value
+        self._remembered_student: int | None = None
+
+        self.search = QLineEdit()
+        self.search.setObjectName("roster_search")
+        self.search.setClearButtonEnabled(True)
+        self.search.setPlaceholderText(
+            _("Search by name, {code} or class  (Ctrl+F)").format(code=code_name(country))
+        )
+        self.class_combo = QComboBox()
+        self.class_combo.setMinimumContentsLength(8)
+        self.class_combo.addItem(_("All classes"), None)
+        self.status_combo = QComboBox()
+        self.status_combo.addItem(_("All students"), None)
+        for status in StudentStatus:
+            self.status_combo.addItem(status_label(status), status.value)
+        self.count = QLabel()
+        self.count.setObjectName("roster_count")
+        self.new_button = QPushButton(_("New student"))
+        self.new_button.setToolTip(_("Add a student (Ctrl+N)"))
+
+        self.table = QTableView()
+        self.table.setObjectName("roster_table")
+        self.table.setAlternatingRowColors(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setWordWrap(False)
+        self.table.setShowGrid(False)
+        rows = self.table.verticalHeader()
+        rows.hide()
+        # Fixed row heights: the view never measures 100,000 rows.
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows.setDefaultSectionSize(self.fontMetrics().height() + 10)
+
+        self.controller = RosterController(services, school, self)
+        self.editor = StudentEditor(country, self.controller.can_edit)
+        self.table.setModel(self.controller.model)
+        header = self.table.horizontalHeader()
+        header.setSectionsMovable(True)
+        header.setHighlightSections(False)
+        header.setStretchLastSection(True)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        for column, width in _COLUMN_WIDTHS.items():
+            header.resizeSection(column, width)
+        header.setSortIndicator(COLUMN_LAST, Qt.SortOrder.AscendingOrder)
+        self.table.setSortingEnabled(True)
+
+        filters = QHBoxLayout()
+        filters.addWidget(self.search, 1)
+        filters.addWidget(self.class_combo)
+        filters.addWidget(self.status_combo)
+        footer = QHBoxLayout()
+        footer.addWidget(self.count, 1)
+        footer.addWidget(self.new_button)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addLayout(filters)
+        left_layout.addWidget(self.table, 1)
+        left_layout.addLayout(footer)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("roster_splitter")
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.editor)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setChildrenCollapsible(False)
+        left.setMinimumWidth(360)
+        self.editor.setMinimumWidth(400)
+        self.splitter.setSizes([720, 540])  # until the secretary's own layout is restored
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addWidget(self.splitter)
+
+        self._connect(left)
+        self._started = False
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._started:  # load when first shown: the window paints before the data
+            self._started = True
+            self.controller.load()
+
+    def _connect(self, left: QWidget) -> None:
+        c, e = self.controller, self.editor
+        self.search.textChanged.connect(c.filter_changed)
+        self.class_combo.currentIndexChanged.connect(c.filter_changed)
+        self.status_combo.currentIndexChanged.connect(c.filter_changed)
+        self.table.selectionModel().currentRowChanged.connect(c.current_changed)
+        self.table.doubleClicked.connect(lambda _index: e.first_name.setFocus())
+        self.new_button.clicked.connect(c.new_student)
+        self.new_button.setEnabled(c.can_edit)
+        e.save_requested.connect(c.save)
+        e.discard_requested.connect(c.discard)
+        e.mark_left_requested.connect(c.mark_left)
+        e.re_enrol_requested.connect(c.re_enrol)
+        e.guardians.add_requested.connect(c.add_guardian)
+        e.guardians.edit_requested.connect(c.edit_guardian)
+        e.guardians.unlink_requested.connect(c.unlink_guardian)
+        e.guardians.restriction_requested.connect(c.add_restriction)
+        c.loaded.connect(self._on_loaded)
+        # Window-wide keys; Qt ignores them while this tab is hidden behind another one.
+        self._shortcut(self, "Ctrl+F", self.focus_search)
+        self._shortcut(self, "Ctrl+N", c.new_student)
+        self._shortcut(self, "Ctrl+S", c.save)
+        self._shortcut(self, "F5", self.refresh)
+        self._shortcut(
+            left, "Esc", self.clear_search, Qt.ShortcutContext.WidgetWithChildrenShortcut
+        )
+
+    @staticmethod
+    def _shortcut(
+        widget: QWidget,
+        keys: str,
+        slot,
+        context: Qt.ShortcutContext = Qt.ShortcutContext.WindowShortcut,
+    ) -> QAction:
+        action = QAction(widget)
+        action.setShortcut(QKeySequence(keys))
+        action.setShortcutContext(context)
+        action.triggered.connect(slot)
+        widget.addAction(action)
+        return action
+
+    def _on_loaded(self) -> None:
+        if self._remembered_student is not None and self.editor.record is None:
+            self.controller.select_student(self._remembered_student)
+            self._remembered_student = None
+        self.loaded.emit()
+
+    # ---- what the main window calls -----------------------------------------------------
+
+    def refresh(self) -> None:
+        self.controller.load()
+
+    def can_close(self) -> bool:
+        return self.controller.may_leave_editor()
+
+    def import_roster(self) -> None:
+        self.controller.import_roster()
+
+    def export_roster(self) -> None:
+        self.controller.export_roster()
+
+    def save_state(self, settings: QSettings) -> None:
+        settings.setValue("roster/splitter", self.splitter.saveState())
+        settings.setValue("roster/columns", self.table.horizontalHeader().saveState())
+        record = self.editor.record
+        settings.setValue("roster/student", record.id if record else "")
+
+    def restore_state(self, settings: QSettings) -> None:
+        if splitter := settings.value("roster/splitter"):
+            self.splitter.restoreState(splitter)
+        if columns := settings.value("roster/columns"):
+            self.table.horizontalHeader().restoreState(columns)
+        student = settings.value("roster/student")
+        if student and str(student).isdigit():
+            self._remembered_student = int(student)
+
+    # ---- what the controller calls ------------------------------------------------------
+
+    def focus_search(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def clear_search(self) -> None:
+        self.search.clear()
+        self.search.setFocus()
+
+    def search_text(self) -> str:
+        return self.search.text()
+
+    def class_filter(self) -> str | None:
+        return self.class_combo.currentData()
+
+    def status_filter(self) -> StudentStatus | None:
+        value = self.status_combo.currentData()  # Qt hands enums back as plain str
+        return StudentStatus(value) if value else None
+
+    def clear_filters(self) -> None:
+        for widget in (self.search, self.class_combo, self.status_combo):
+            widget.blockSignals(True)
+        self.search.clear()
+        self.class_combo.setCurrentIndex(0)
+        self.status_combo.setCurrentIndex(0)
+        for widget in (self.search, self.class_combo, self.status_combo):
+            widget.blockSignals(False)
+        self.controller.filter_changed()
+
+    def set_class_names(self, names: list[str]) -> None:
+        chosen = self.class_combo.currentData()
+        self.class_combo.blockSignals(True)
+        self.class_combo.clear()
+        self.class_combo.addItem(_("All classes"), None)
+        for name in names:
+            self.class_combo.addItem(name, name)
+        self.class_combo.setCurrentIndex(max(0, self.class_combo.findData(chosen)))
+        self.class_combo.blockSignals(False)
+        if self.class_combo.currentData() != chosen:
+            self.controller.filter_changed()  # that class is gone: show every class again
+
+    def set_count(self, text: str) -> None:
+        self.count.setText(text)
+
+    def show_loading(self) -> None:
+        self.count.setText(_("Loading the roster…"))
+
+    def show_status(self, text: str) -> None:
+        window = self.window()
+        if isinstance(window, QMainWindow):
+            window.statusBar().showMessage(text, 5000)

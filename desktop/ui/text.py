@@ -1,0 +1,123 @@
+"""User-visible text of the UI: one place to hook up translations, labels and date formats.
+
+Every string a secretary reads goes through `_()` (or `n_()` for counts). For now they return
+the English text; the gettext catalogues in desktop/i18n get connected here, and nowhere else.
+Module-level label tables are marked with `N_` and translated when they are shown.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from desktop.domain.personal_codes import CODE_NAMES
+from desktop.domain.roles import ROLE_LABELS, Role
+from desktop.domain.roster import Language, Relation, RestrictionKind, StudentStatus
+
+
+def _(message: str) -> str:
+    """Translate a UI message (hook for desktop.i18n)."""
+    return message
+
+
+def n_(singular: str, plural: str, n: int) -> str:
+    """Translate a message that depends on a count (hook for desktop.i18n.ngettext)."""
+    return singular if n == 1 else plural
+
+
+def N_(message: str) -> str:
+    """Mark a constant for translation; `_()` translates it where it is shown."""
+    return message
+
+
+_STATUS = {
+    StudentStatus.ENROLLED: N_("Enrolled"),
+    StudentStatus.LEFT: N_("Left"),
+    StudentStatus.GRADUATED: N_("Graduated"),
+}
+_RELATION = {
+    Relation.MOTHER: N_("Mother"),
+    Relation.FATHER: N_("Father"),
+    Relation.GUARDIAN: N_("Guardian"),
+    Relation.OTHER: N_("Other"),
+}
+_RESTRICTION = {
+    RestrictionKind.PROHIBITION: N_("Prohibition of contact"),
+    RestrictionKind.RESTRICTION: N_("Restriction of contact"),
+}
+_LANGUAGE = {Language.ET: N_("Estonian"), Language.SL: N_("Slovenian"), Language.EN: N_("English")}
+# Field names used by the services' ValidationError, as a secretary would call them.
+_FIELDS = {
+    "first_name": N_("First name"),
+    "last_name": N_("Last name"),
+    "birth_date": N_("Birth date"),
+    "class": N_("Class"),
+    "language": N_("Language"),
+    "status": N_("Status"),
+    "left_on": N_("Date"),
+    "reason": N_("Reason"),
+    "phone": N_("Phone"),
+    "email": N_("E-mail"),
+    "country_code": N_("Country"),
+    "authority": N_("Authority"),
+    "valid_to": N_("Until"),
+    "valid_from": N_("From"),
+    "login": N_("Login"),
+    "roles": N_("Roles"),
+    "name": N_("Name"),
+    "file": N_("File"),
+    "host": N_("Server"),
+    "database": N_("Database"),
+    "user": N_("User name"),
+    "password": N_("Password"),
+    "country": N_("Country"),
+}
+
+
+def status_label(status: StudentStatus) -> str:
+    return _(_STATUS[StudentStatus(status)])
+
+
+def relation_label(relation: Relation) -> str:
+    return _(_RELATION[Relation(relation)])
+
+
+def restriction_label(kind: RestrictionKind) -> str:
+    return _(_RESTRICTION[RestrictionKind(kind)])
+
+
+def language_label(language: Language) -> str:
+    return _(_LANGUAGE[Language(language)])
+
+
+def role_label(role: Role) -> str:
+    return _(ROLE_LABELS[Role(role)])
+
+
+def code_name(country: str) -> str:
+    """The personal code's name inside a sentence: 'isikukood' (EE), 'EMŠO' (SI)."""
+    return CODE_NAMES[str(country)]
+
+
+def code_label(country: str) -> str:
+    """The same as a label or heading: 'Isikukood', 'EMŠO'."""
+    name = code_name(country)
+    return name[:1].upper() + name[1:]
+
+
+def field_label(field: str, country: str = "EE") -> str:
+    if field == "personal_code":
+        return code_label(country)
+    return _(_FIELDS[field]) if field in _FIELDS else field.replace("_", " ").capitalize()
+
+
+def format_date(value: date | None, country: str) -> str:
+    """Dates as the school's country writes them: 17.05.2012 (EE), 17. 5. 2012 (SI)."""
+    if value is None:
+        return ""
+    if str(country) == "SI":
+        return f"{value.day}. {value.month}. {value.year}"
+    return f"{value.day:02d}.{value.month:02d}.{value.year}"
+
+
+def date_placeholder(country: str) -> str:
+    return _("d. m. yyyy") if str(country) == "SI" else _("dd.mm.yyyy")

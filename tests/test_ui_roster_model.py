@@ -1,0 +1,225 @@
+"""The roster table model: filtering (accents, several words, narrowing) and sorting."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from PySide6.QtCore import QItemSelectionModel, Qt
+
+from desktop.domain.roster import StudentStatus
+from desktop.ui.models.roster_model import (
+    COLUMN_BIRTH,
+    COLUMN_CLASS,
+    COLUMN_CODE,
+    COLUMN_FIRST,
+    COLUMN_LAST,
+    COLUMN_STATUS,
+    RosterData,
+    RosterModel,
+    class_sort_key,
+    fold_search,
+)
+
+pytestmark = pytest.mark.gui
+
+E, L, G = StudentStatus.ENROLLED, StudentStatus.LEFT, StudentStatus.GRADUATED
+ROWS = [
+    (1, "Šarić", "Ana", "0101008505001", "10.a", E, date(2008, 1, 1)),
+    (2, "Saric", "Marko", "0202009500003", "2.a", E, date(2009, 2, 2)),
+    (3, "Õunapuu", "Mari-Liis", "61205171232", "5.b", L, date(2012, 5, 17)),
+    (4, "Tamm", "Mari", "61107120011", "1.a", E, date(2011, 7, 12)),
+    (5, "Đurić", "Žan", None, "10.b", G, date(2007, 3, 3)),
+    (6, "Oun", "Peeter", "51001010002", None, E, date(2010, 1, 1)),
+    (7, "tamm", "Anni", "61302020003", "2.b", E, date(2013, 2, 2)),
+]
+
+
+@pytest.fixture
+def model(qapp):
+    m = RosterModel("EE")
+    m.set_data(RosterData(ROWS))
+    return m
+
+
+def ids(model: RosterModel) -> list[int]:
+    return [model.student_id(r) for r in range(model.rowCount())]
+
+
+def cell(model: RosterModel, row: int, column: int) -> str:
+    return model.data(model.index(row, column), Qt.ItemDataRole.DisplayRole)
+
+
+@pytest.mark.parametrize(
+    ("text", "folded"),
+    [
+        ("Šarić", "saric"),
+        ("ĐURIĆ", "duric"),
+        ("Õunapuu", "ounapuu"),
+        ("Mägi", "magi"),
+        ("Žan", "zan"),
+        ("Tamm", "tamm"),
+    ],
+)
+def test_fold_search_drops_case_and_accents(text, folded):
+    assert fold_search(text) == folded
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("sarić", {1, 2}),  # typed with one accent: finds both spellings
+        ("ŠARIĆ", {1, 2}),
+        ("saric", {1, 2}),
+        ("duric", {5}),
+        ("oun", {3, 6}),  # Õunapuu and Oun
+        ("mari tamm", {4}),  # every word must match, in any order
+        ("tamm mari", {4}),
+        ("mari", {3, 4}),
+        ("6120517", {3}),  # part of a personal code
+        ("10.", {1, 5}),  # part of a class
+        ("nobody", set()),
+        ("", {1, 2, 3, 4, 5, 6, 7}),
+        ("   ", {1, 2, 3, 4, 5, 6, 7}),
+    ],
+)
+def test_text_filter(model, query, expected):
+    model.set_filter(query)
+    assert set(ids(model)) == expected
+    assert model.visible_count == len(expected)
+    assert model.total_count == len(ROWS)
+
+
+def test_typing_letter_by_letter_matches_a_fresh_filter(model, qapp):
+    typed = ""
+    for letter in "mari t":
+        typed += letter
+        model.set_filter(typed)
+        fresh = RosterModel("EE")
+        fresh.set_data(RosterData(ROWS))
+        fresh.set_filter(typed)
+        assert ids(model) == ids(fresh), typed
+    for _ in range(6):  # deleting widens the match again
+        typed = typed[:-1]
+        model.set_filter(typed)
+    assert len(ids(model)) == len(ROWS)
+
+
+def test_class_and_status_filters_combine_with_text(model):
+    model.set_filter("", class_name="10.a")
+    assert ids(model) == [1]
+    model.set_filter("", status=E)
+    assert set(ids(model)) == {1, 2, 4, 6, 7}
+    model.set_filter("tamm", status=E)
+    assert set(ids(model)) == {4, 7}
+    model.set_filter("tamm", class_name="2.b", status=E)
+    assert ids(model) == [7]
+    assert model.is_filtered
+    model.set_filter("")
+    assert not model.is_filtered
+
+
+def test_default_order_is_by_name_ignoring_accents_and_case(model):
+    # Đurić, Oun, Õunapuu, Šarić Ana, Saric Marko, tamm Anni, Tamm Mari
+    assert ids(model) == [5, 6, 3, 1, 2, 7, 4]
+
+
+def test_class_sort_is_numeric(model):
+    model.sort(COLUMN_CLASS, Qt.SortOrder.AscendingOrder)
+    classes = [cell(model, r, COLUMN_CLASS) for r in range(model.rowCount())]
+    assert classes == ["1.a", "2.a", "2.b", "5.b", "10.a", "10.b", ""]
+    model.sort(COLUMN_CLASS, Qt.SortOrder.DescendingOrder)
+    assert [cell(model, r, COLUMN_CLASS) for r in range(model.rowCount())][1:] == [
+        "10.b",
+        "10.a",
+        "5.b",
+        "2.b",
+        "2.a",
+        "1.a",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("names", "expected"),
+    [
+        (["10.a", "2.a", "1.b", "1.a", "12.c", "9"], ["1.a", "1.b", "2.a", "9", "10.a", "12.c"]),
+        (["5B", "5a", "10A"], ["5a", "5B", "10A"]),
+    ],
+)
+def test_class_sort_key(names, expected):
+    assert sorted(names, key=class_sort_key) == expected
+
+
+def test_sort_by_other_columns(model):
+    model.sort(COLUMN_FIRST, Qt.SortOrder.AscendingOrder)
+    assert [cell(model, r, COLUMN_FIRST) for r in range(3)] == ["Ana", "Anni", "Mari"]
+    model.sort(COLUMN_BIRTH, Qt.SortOrder.AscendingOrder)
+    assert ids(model)[0] == 5 and ids(model)[-1] == 7
+    model.sort(COLUMN_STATUS, Qt.SortOrder.AscendingOrder)
+    assert [cell(model, r, COLUMN_STATUS) for r in (0, 5, 6)] == ["Enrolled", "Left", "Graduated"]
+    model.sort(COLUMN_CODE, Qt.SortOrder.AscendingOrder)
+    assert ids(model)[-1] == 5  # no code: last
+    model.sort(COLUMN_LAST, Qt.SortOrder.DescendingOrder)
+    assert ids(model) == [4, 7, 2, 1, 3, 6, 5]
+
+
+def test_sorting_keeps_the_filter(model):
+    model.set_filter("tamm")
+    model.sort(COLUMN_FIRST, Qt.SortOrder.AscendingOrder)
+    assert ids(model) == [7, 4]
+
+
+def test_display_values(model):
+    model.set_filter("đurić")
+    assert cell(model, 0, COLUMN_CODE) == "—"
+    assert cell(model, 0, COLUMN_BIRTH) == "03.03.2007"
+    assert model.data(model.index(0, COLUMN_CODE), Qt.ItemDataRole.ToolTipRole)
+    assert model.data(model.index(0, COLUMN_LAST), Qt.ItemDataRole.ForegroundRole) is not None
+    assert (
+        model.headerData(COLUMN_CODE, Qt.Orientation.Horizontal, Qt.ItemDataRole.DisplayRole)
+        == "Isikukood"
+    )
+
+
+def test_slovenian_dates_and_code_header(qapp):
+    model = RosterModel("SI")
+    model.set_data(RosterData(ROWS))
+    assert (
+        model.headerData(COLUMN_CODE, Qt.Orientation.Horizontal, Qt.ItemDataRole.DisplayRole)
+        == "EMŠO"
+    )
+    model.set_filter("ana")
+    assert cell(model, 0, COLUMN_BIRTH) == "1. 1. 2008"
+
+
+def test_selection_follows_the_student_through_filter_and_sort(model):
+    selection = QItemSelectionModel(model)
+    row = model.row_of(4)
+    selection.setCurrentIndex(model.index(row, 0), QItemSelectionModel.SelectionFlag.Select)
+    model.set_filter("mari")
+    assert model.student_id(selection.currentIndex().row()) == 4
+    model.sort(COLUMN_CLASS, Qt.SortOrder.DescendingOrder)
+    assert model.student_id(selection.currentIndex().row()) == 4
+    model.set_filter("oun")  # filtered out: no current row any more
+    assert not selection.currentIndex().isValid()
+
+
+def test_put_updates_and_adds_rows(model):
+    model.set_filter("tamm")
+    model.put((4, "Tamm", "Maria", "61107120011", "1.a", L, date(2011, 7, 12)))
+    row = model.row_of(4)
+    assert cell(model, row, COLUMN_FIRST) == "Maria"
+    assert cell(model, row, COLUMN_STATUS) == "Left"
+    model.put((8, "Tammik", "Uus", "51505050005", "3.a", E, date(2015, 5, 5)))
+    assert model.total_count == 8
+    assert ids(model)[-1] == 8  # joins the end until the next sort
+    model.put((9, "Kask", "Other", "51505050016", "3.a", E, date(2015, 5, 5)))
+    assert model.row_of(9) is None  # does not match the filter
+    model.set_filter("")
+    assert model.row_of(9) is not None
+    model.set_filter("maria")
+    assert ids(model) == [4]  # the search text was updated too
+
+
+def test_class_names_in_class_order(model):
+    assert model.class_names() == ["1.a", "2.a", "2.b", "5.b", "10.a", "10.b"]

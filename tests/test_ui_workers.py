@@ -1,0 +1,82 @@
+"""Off-GUI-thread work: results, errors and progress arrive on the GUI thread; Cancel works."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from PySide6.QtCore import QThread
+
+from desktop.domain.errors import Cancelled
+from desktop.ui import workers
+
+pytestmark = pytest.mark.gui
+
+
+def test_result_and_progress_arrive_on_the_gui_thread(qtbot, qapp):
+    seen = {}
+
+    def work(progress, cancel):
+        seen["worker"] = QThread.currentThread()
+        for i in range(3):
+            progress(i + 1, 3)
+        return 42
+
+    def done(result):
+        seen["result"] = result
+        seen["done_thread"] = QThread.currentThread()
+
+    steps = []
+    task = workers.run_task(work, done, on_progress=lambda d, t: steps.append((d, t)))
+    with qtbot.waitSignal(task.finished):
+        pass
+    assert seen["result"] == 42
+    assert seen["done_thread"] is qapp.thread()
+    assert seen["worker"] is not qapp.thread()
+    assert steps == [(1, 3), (2, 3), (3, 3)]
+
+
+def test_cancel_sets_the_flag_the_work_polls(qtbot):
+    started = threading.Event()
+    errors = []
+
+    def work(progress, cancel):
+        started.set()
+        while not cancel():
+            threading.Event().wait(0.001)
+        raise Cancelled("the test work")
+
+    task = workers.run_task(work, on_error=errors.append)
+    assert started.wait(5)
+    with qtbot.waitSignal(task.finished):
+        task.cancel()
+    assert task.cancelled
+    assert isinstance(errors[0], Cancelled)
+
+
+def test_inline_mode_runs_at_once_on_the_calling_thread(qapp):
+    workers.set_inline(True)
+    try:
+        results = []
+        workers.run_task(lambda p, c: QThread.currentThread(), results.append)
+        assert results == [qapp.thread()]
+    finally:
+        workers.set_inline(False)
+
+
+def test_progress_dialog_closes_and_reports(qtbot):
+    def work(progress, cancel):
+        progress(1, 2)
+        return "ok"
+
+    workers.set_inline(True)
+    try:
+        results, errors = [], []
+        workers.run_with_progress(None, "Working…", work, results.append, errors.append)
+        workers.run_with_progress(
+            None, "Working…", lambda p, c: 1 / 0, results.append, errors.append
+        )
+    finally:
+        workers.set_inline(False)
+    assert results == ["ok"]
+    assert isinstance(errors[0], ZeroDivisionError)
