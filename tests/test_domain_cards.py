@@ -14,6 +14,7 @@ from desktop.domain.cards import ActivationRefusal as Refusal
 from desktop.domain.cards import (
     CardKind,
     CardNumber,
+    CardState,
     CardValidity,
     CloseReason,
     EntitlementStatus,
@@ -21,6 +22,7 @@ from desktop.domain.cards import (
     PhysicalAction,
     PhysicalCardStatus,
     ProviderEventKind,
+    QueuedEvent,
     RetryPolicy,
     RosterStudentForCard,
     SuspendReason,
@@ -29,7 +31,10 @@ from desktop.domain.cards import (
     cards_to_expire,
     check_activation,
     check_new_card_number,
+    check_photo,
     close_event,
+    default_card_prefix,
+    deliverable,
     extended_valid_until,
     idempotency_key,
     initial_valid_until,
@@ -37,8 +42,10 @@ from desktop.domain.cards import (
     next_card_number,
     normalise_isikukood,
     physical_transition,
+    plan_extension,
     replace_physical_card,
     roster_removal,
+    student_ref,
     suspend_event,
     upsert_event,
     virtual_transition,
@@ -451,3 +458,99 @@ def test_retry_policy_refuses_nonsense(bad):
 def test_attempts_start_at_one():
     with pytest.raises(ValueError):
         RetryPolicy().delay(0)
+
+
+# ---- delivery order, extension plan, school code, photos (used by the cards service) --------
+
+PENDING, ATTENTION = OutboxState.PENDING, OutboxState.NEEDS_ATTENTION
+
+
+@pytest.mark.parametrize(
+    ("queue", "ready"),
+    [
+        # (id, student, state, minutes until due or None)
+        ([(1, "A", PENDING, None), (2, "A", PENDING, None), (3, "B", PENDING, None)], [1, 2, 3]),
+        # A's first event backs off: A's second waits behind it, B goes ahead.
+        ([(1, "A", PENDING, 5), (2, "A", PENDING, None), (3, "B", PENDING, None)], [3]),
+        # A person must look at A's first event: A's later ones wait too.
+        ([(1, "A", ATTENTION, None), (2, "A", PENDING, None), (3, "B", PENDING, 0)], [3]),
+        # Delivered and discarded events hold nothing up.
+        (
+            [
+                (1, "A", OutboxState.DELIVERED, None),
+                (2, "A", OutboxState.DISCARDED, None),
+                (3, "A", PENDING, None),
+            ],
+            [3],
+        ),
+        ([(9, "A", PENDING, None), (4, "A", PENDING, 1)], []),  # order by id, not by list
+    ],
+)
+def test_deliverable_keeps_each_students_order(queue, ready):
+    events = [
+        QueuedEvent(i, ref, state, None if due is None else NOW + timedelta(minutes=due))
+        for i, ref, state, due in queue
+    ]
+    assert deliverable(events, NOW) == ready
+
+
+def test_plan_extension_extends_both_kinds_side_by_side():
+    cards = [
+        CardState(1, CardKind.PHYSICAL, P.EXPIRED, date(2026, 8, 31)),
+        CardState(2, CardKind.PHYSICAL, P.REPLACED, date(2026, 8, 31)),
+        CardState(3, CardKind.VIRTUAL, V.SUSPENDED, date(2026, 8, 31)),
+        CardState(4, CardKind.VIRTUAL, V.CLOSED, date(2025, 8, 31)),
+    ]
+    until, changes = plan_extension(cards, date(2026, 9, 10), StudentStatus.ENROLLED)
+    assert until == date(2027, 8, 31)
+    assert [(c.card_id, c.new_status) for c in changes] == [(1, P.ACTIVE), (3, V.SUSPENDED)]
+    again = [CardState(c.card_id, c.kind, c.new_status, c.new_valid_until) for c in changes]
+    assert plan_extension(again, date(2026, 9, 11), StudentStatus.ENROLLED)[1] == []
+
+
+def test_plan_extension_without_cards_gives_the_validity_only():
+    assert plan_extension([], date(2026, 6, 2), StudentStatus.ENROLLED) == (date(2027, 8, 31), [])
+    with pytest.raises(InvalidTransition):
+        plan_extension([], date(2026, 6, 2), StudentStatus.LEFT)
+
+
+@pytest.mark.parametrize(
+    ("name", "prefix"),
+    [
+        ("Tartu Kunstikool", "TK"),
+        ("Tallinna Ühisgümnaasium", "TU"),
+        ("Osnovna šola Ivana Cankarja Ljubljana", "OSICL"),
+        ("Kool", "KO"),
+        ("1. kool", "KO"),
+        ("", "SC"),
+    ],
+)
+def test_default_card_prefix(name, prefix):
+    assert default_card_prefix(name) == prefix
+    CardNumber(prefix, 1)  # always a valid prefix
+
+
+@pytest.mark.parametrize(
+    ("fmt", "size", "w", "h", "reason"),
+    [
+        ("GIF", 1000, 600, 800, "JPEG or PNG"),
+        (None, 1000, 600, 800, "JPEG or PNG"),
+        ("JPEG", 2 * 1024 * 1024 + 1, 600, 800, "at most 2 MB"),
+        ("PNG", 1000, 300, 399, "at least 300 × 400 px"),
+        ("PNG", 1000, 4001, 800, "at most 4000 × 4000 px"),
+    ],
+)
+def test_photo_limits(fmt, size, w, h, reason):
+    with pytest.raises(ValidationError) as info:
+        check_photo(fmt, size, w, h)
+    assert info.value.field == "photo" and reason in info.value.reason
+
+
+def test_photo_within_limits():
+    assert check_photo("JPEG", 2 * 1024 * 1024, 300, 400) == "image/jpeg"
+    assert check_photo("PNG", 10, 4000, 4000) == "image/png"
+
+
+def test_student_ref_is_opaque_and_valid():
+    assert student_ref(123) == "S-000123"
+    close_event(uuid.uuid4(), student_ref(10**9), reason=CloseReason.LEFT, effective_on=NOW.date())

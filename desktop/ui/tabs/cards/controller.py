@@ -1,0 +1,627 @@
+"""The Cards tab's controller: the only place the tab talks to the services.
+
+Buttons call it; it calls CardService / CardSyncService and shows the answer or the typed
+error. Long work (printing, the yearly extension, the provider sync) runs in a worker behind a
+progress dialog with Cancel; the provider sync also runs quietly every few minutes.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from PySide6.QtCore import QItemSelectionModel, QObject, QTimer, Signal
+from PySide6.QtWidgets import QFileDialog, QWidget
+
+from desktop.domain.cards import CardKind
+from desktop.domain.dates import school_zone
+from desktop.domain.errors import SchoolOfficeError
+from desktop.domain.roles import Permission
+from desktop.services.cards import CardHistoryEntry
+from desktop.services.container import Services
+from desktop.services.school import SchoolProfile
+from desktop.ui import messages
+from desktop.ui.tabs.cards.dialogs import (
+    Activation,
+    ActivationDialog,
+    CardSettingsDialog,
+    CardSettingsValues,
+    ExtendPreviewDialog,
+    NeedsAttentionDialog,
+    ReasonDialog,
+    ReferDialog,
+)
+from desktop.ui.tabs.cards.labels import status_label
+from desktop.ui.tabs.cards.model import (
+    CLASS,
+    FIRST,
+    ID,
+    KIND,
+    LAST,
+    NUMBER,
+    STATUS,
+    STUDENT,
+    VERSION,
+    CardsModel,
+)
+from desktop.ui.tabs.cards.student_picker import StudentPickerDialog
+from desktop.ui.text import _, format_date
+from desktop.ui.workers import run_task, run_with_progress
+
+log = logging.getLogger(__name__)
+
+AUTO_SYNC_MS = 5 * 60 * 1000  # a provider outage costs one request per interval
+
+
+def ask_save_path(parent: QWidget, title: str, suggested: str) -> str:
+    """The save dialog (tests replace this function)."""
+    path, _filter = QFileDialog.getSaveFileName(parent, title, suggested, _("PDF files (*.pdf)"))
+    return path
+
+
+def ask_open_path(parent: QWidget, title: str) -> str:
+    """The open dialog for a photo (tests replace this function)."""
+    path, _filter = QFileDialog.getOpenFileName(
+        parent, title, "", _("Pictures (*.jpg *.jpeg *.png)")
+    )
+    return path
+
+
+class CardsController(QObject):
+    loaded = Signal()  # fresh rows and link status are shown
+    synced = Signal(object)  # a sync run finished (its SyncReport), manual or automatic
+
+    def __init__(self, services: Services, school: SchoolProfile, view):
+        super().__init__(view)
+        self.services = services
+        self.school = school
+        self.country = school.country.value
+        self.view = view
+        self.model = CardsModel(self.country, self)
+        self.can_manage = services.actor.can(Permission.MANAGE_CARDS)
+        self.dialog = None  # the dialog open right now (tests drive it)
+        self.student_id: int | None = None  # whose panel is shown
+        self._select_after_load: int | None = None
+        self._loading = False
+        self._syncing = False
+        self.task = None  # the long-running task under way, if any
+        self.timer = QTimer(self)
+        self.timer.setInterval(AUTO_SYNC_MS)
+        self.timer.timeout.connect(self.auto_sync)
+
+    # ---- loading -----------------------------------------------------------------------
+
+    def load(self, select_card: int | None = None) -> None:
+        if select_card is not None:
+            self._select_after_load = select_card
+        elif (row := self.selected_row()) is not None:
+            self._select_after_load = row[ID]
+        if self._loading or not self.can_manage:
+            if not self.can_manage:
+                self.view.show_no_permission()
+                self.loaded.emit()
+            return
+        self._loading = True
+        cards, sync = self.services.cards, self.services.card_sync
+        run_task(lambda _p, _c: (cards.rows(), sync.status()), self._loaded, self._load_failed)
+
+    def _loaded(self, data) -> None:
+        rows, status = data
+        self._loading = False
+        self.model.set_rows(rows)
+        self.view.set_class_names(self.model.class_names())
+        self.filter_changed()
+        self.view.show_link_status(status)
+        if self._select_after_load is not None:
+            self.select_card(self._select_after_load)
+            self._select_after_load = None
+        self.update_actions()
+        self.loaded.emit()
+
+    def _load_failed(self, exc: BaseException) -> None:
+        self._loading = False
+        messages.show_error(self.view, exc, _("The cards could not be loaded"), self.country)
+        self.loaded.emit()
+
+    def refresh_status(self) -> None:
+        try:
+            self.view.show_link_status(self.services.card_sync.status())
+        except SchoolOfficeError as exc:
+            log.warning("card provider status: %s", exc)
+
+    # ---- filters and selection ---------------------------------------------------------
+
+    def filter_changed(self) -> None:
+        try:
+            before = self.view.expiring_before()
+        except SchoolOfficeError:
+            before = None  # half-typed date: the field turns red, the filter waits
+            self.view.mark_expiry_invalid(True)
+        else:
+            self.view.mark_expiry_invalid(False)
+        self.model.set_filter(
+            self.view.search_text(), self.view.status_filter(), self.view.class_filter(), before
+        )
+        self.view.set_count(
+            _("{shown} of {total} cards").format(
+                shown=self.model.visible_count, total=self.model.total_count
+            )
+        )
+        self.current_changed()
+
+    def selected_rows(self) -> list[int]:
+        return [i.row() for i in self.view.table.selectionModel().selectedRows()]
+
+    def selected_row(self) -> tuple | None:
+        index = self.view.table.selectionModel().currentIndex()
+        if not index.isValid() or index.row() >= self.model.visible_count:
+            return None
+        return self.model.row(index.row())
+
+    def select_card(self, card_id: int) -> None:
+        row = self.model.row_of(card_id)
+        if row is None:
+            return
+        index = self.model.index(row, 0)
+        self.view.table.selectionModel().setCurrentIndex(
+            index,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
+        self.view.table.scrollTo(index)
+
+    def current_changed(self, *_args) -> None:
+        row = self.selected_row()
+        student_id = row[STUDENT] if row else None
+        if student_id != self.student_id:
+            self.student_id = student_id
+            self.show_student(row)
+        self.update_actions()
+
+    def show_student(self, row: tuple | None) -> None:
+        if row is None:
+            self.view.show_student(None, [], None)
+            return
+        try:
+            history = self.services.cards.history(row[STUDENT])
+            photo = self.services.cards.photo(row[STUDENT])
+        except SchoolOfficeError as exc:
+            messages.show_error(self.view, exc, country=self.country)
+            return
+        title = f"{row[FIRST]} {row[LAST]}" + (f" · {row[CLASS]}" if row[CLASS] else "")
+        self.view.show_student(title, [self.history_row(h) for h in history], photo)
+
+    def history_row(self, entry: CardHistoryEntry) -> tuple:
+        local = entry.at.astimezone(school_zone(self.country))
+        when = f"{format_date(local.date(), self.country)} {local:%H:%M}"
+        change = self.change_text(entry)
+        return (
+            when,
+            entry.actor,
+            entry.card_label,
+            f"{change} ({entry.reason})" if entry.reason else change,
+        )
+
+    def change_text(self, entry: CardHistoryEntry) -> str:
+        if entry.action == "print":
+            return _("Printed")
+        if entry.action == "suspension_requested":
+            return _("Suspension requested from the provider")
+        parts = []
+        if entry.action == "insert":
+            parts.append(_("Issued: {status}").format(status=status_label(entry.status_after)))
+        elif entry.status_after:
+            parts.append(
+                f"{status_label(entry.status_before)} → {status_label(entry.status_after)}"
+            )
+        if entry.valid_until_after:
+            until = format_date(
+                datetime.fromisoformat(entry.valid_until_after).date(), self.country
+            )
+            parts.append(_("valid until {date}").format(date=until))
+        return ", ".join(parts)
+
+    def update_actions(self) -> None:
+        row = self.selected_row()
+        kind = row[KIND] if row else None
+        status = row[STATUS] if row else None
+        physical, virtual = kind is CardKind.PHYSICAL, kind is CardKind.VIRTUAL
+        printable = bool(self.model.printable_ids(self.selected_rows()))
+        self.view.enable_actions(
+            {
+                "issue": self.can_manage,
+                "lost": physical and status == "ACTIVE",
+                "replace": physical and status in ("ACTIVE", "LOST"),
+                "extend": row is not None,
+                "revoke": physical and status not in (None, "REVOKED"),
+                "activation": self.can_manage,
+                "suspension": virtual and status == "ACTIVE",
+                "close": virtual and status != "CLOSED",
+                "photo": row is not None,
+                "print_cards": printable,
+                "print_sheet": printable,
+                "extend_all": self.can_manage,
+            }
+        )
+
+    # ---- physical card actions ---------------------------------------------------------
+
+    def issue(self) -> None:
+        self._pick_student(_("Issue a card"), _("Issue card"), self._issue_for)
+
+    def _issue_for(self, student_id: int) -> None:
+        card = self.services.cards.issue_physical(student_id)
+        self.view.show_status(
+            _("Card {number} issued, valid until {date}.").format(
+                number=card.card_number, date=format_date(card.valid_until, self.country)
+            )
+        )
+        self.load(select_card=card.id)
+
+    def report_lost(self) -> None:
+        row = self.selected_row()
+        if row is None:
+            return
+        answer = messages.ask(
+            self.view,
+            _("Report lost"),
+            _(
+                "Block card {number} of {name} as lost and issue a new card? The lost number is "
+                "never used again. The virtual card is not affected."
+            ).format(number=row[NUMBER], name=f"{row[FIRST]} {row[LAST]}"),
+            [("replace", _("Block and replace")), ("cancel", _("Cancel"))],
+            default="cancel",
+            escape="cancel",
+        )
+        if answer == "replace":
+            self._act(
+                lambda: self.services.cards.report_lost_and_replace(row[ID], row[VERSION]),
+                _("Card {old} blocked; the new card is {new}."),
+                row,
+            )
+
+    def replace(self) -> None:
+        row = self.selected_row()
+        if row is None:
+            return
+        answer = messages.ask(
+            self.view,
+            _("Replace card"),
+            _("Issue a new card in place of {number}? The old card stops working.").format(
+                number=row[NUMBER]
+            ),
+            [("replace", _("Replace")), ("cancel", _("Cancel"))],
+            default="cancel",
+            escape="cancel",
+        )
+        if answer == "replace":
+            self._act(
+                lambda: self.services.cards.replace(row[ID], row[VERSION], "damaged"),
+                _("Card {old} replaced; the new card is {new}."),
+                row,
+            )
+
+    def _act(self, action, done_text: str, row: tuple) -> None:
+        try:
+            new = action()
+        except SchoolOfficeError as exc:
+            messages.show_error(self.view, exc, country=self.country)
+            self.load()
+            return
+        self.view.show_status(done_text.format(old=row[NUMBER], new=new.card_number))
+        self.load(select_card=new.id)
+
+    def revoke(self) -> None:
+        row = self.selected_row()
+        if row is None:
+            return
+        self._reason_dialog(
+            _("Revoke card {number}").format(number=row[NUMBER]),
+            _("The card stops working for good. The student's virtual card is not affected."),
+            _("Revoke"),
+            lambda reason: self.services.cards.revoke(row[ID], row[VERSION], reason),
+        )
+
+    def extend(self) -> None:
+        row = self.selected_row()
+        if row is None:
+            return
+        try:
+            item = self.services.cards.extend(row[STUDENT])
+        except SchoolOfficeError as exc:
+            messages.show_error(self.view, exc, country=self.country)
+            return
+        until = format_date(item.new_valid_until, self.country)
+        if item.empty:
+            self.view.show_status(_("Already valid until {date}.").format(date=until))
+        else:
+            self.view.show_status(_("Extended until {date}.").format(date=until))
+        self.load()
+
+    # ---- virtual card actions ------------------------------------------------------------
+
+    def record_activation(self) -> None:
+        self._pick_student(_("Virtual card"), _("Next"), self._activation_for)
+
+    def _activation_for(self, student_id: int) -> None:
+        record = self.services.roster.get(student_id)
+
+        def submit(values: Activation):
+            card = self.services.cards.record_activation(
+                student_id, values.smart_id_code, values.device_ref
+            )
+            self._select_after_load = card.id
+            return card
+
+        self._open(ActivationDialog(self.view, self.country, record.full_name, submit))
+
+    def confirm_suspension(self) -> None:
+        row = self.selected_row()
+        if row is None:
+            return
+        answer = messages.ask(
+            self.view,
+            _("Suspension confirmed"),
+            _(
+                "Record the virtual card of {name} as suspended? Only the card provider "
+                "suspends virtual cards: ask it now, or record a confirmation it sent you."
+            ).format(name=f"{row[FIRST]} {row[LAST]}"),
+            [
+                ("check", _("Ask the provider")),
+                ("record", _("It confirmed to me")),
+                ("cancel", _("Cancel")),
+            ],
+            default="cancel",
+            escape="cancel",
+        )
+        if answer == "cancel":
+            return
+        try:
+            if answer == "check":
+                self.services.card_sync.confirm_suspension(row[ID], row[VERSION])
+            else:
+                self.services.cards.record_suspension(
+                    row[ID], row[VERSION], "suspension confirmed by the provider to the office"
+                )
+        except SchoolOfficeError as exc:
+            messages.show_error(self.view, exc, country=self.country)
+            return
+        self.view.show_status(_("The virtual card is recorded as suspended."))
+        self.load()
+
+    def close_virtual(self) -> None:
+        row = self.selected_row()
+        if row is None:
+            return
+        self._reason_dialog(
+            _("Close the virtual card of {name}").format(name=f"{row[FIRST]} {row[LAST]}"),
+            _(
+                "The card provider closes the card on the student's phone. A closed card stays "
+                "closed; the student can activate a new one later."
+            ),
+            _("Close card"),
+            lambda reason: self.services.cards.close_virtual(row[ID], row[VERSION], reason),
+        )
+
+    def refer(self) -> None:
+        """R25/R29: where to send a student with a lost phone or who wants out."""
+        row = self.selected_row()
+        try:
+            contacts = self.services.cards.settings().support_contacts
+        except SchoolOfficeError as exc:
+            messages.show_error(self.view, exc, country=self.country)
+            return
+        request = None
+        name = None
+        if row is not None and row[KIND] is CardKind.VIRTUAL and row[STATUS] == "ACTIVE":
+            name = f"{row[FIRST]} {row[LAST]}"
+
+            def request(reason):
+                self.services.cards.request_suspension(row[STUDENT], reason)
+                self.view.show_status(_("Logged: suspension requested."))
+                self.refresh_status()
+
+        self._open(ReferDialog(self.view, contacts, name, request), reload=False)
+
+    # ---- photo and printing ------------------------------------------------------------
+
+    def import_photo(self) -> None:
+        row = self.selected_row()
+        if row is None:
+            return
+        path = ask_open_path(
+            self.view, _("Photo of {name}").format(name=f"{row[FIRST]} {row[LAST]}")
+        )
+        if not path:
+            return
+        try:
+            with open(path, "rb") as f:
+                data = f.read(3 * 1024 * 1024)  # the service refuses anything over 2 MB
+            self.services.cards.import_photo(row[STUDENT], data)
+        except OSError as exc:
+            messages.warn(
+                self.view,
+                _("Photo"),
+                _("The file could not be read: {error}").format(error=exc.strerror or exc),
+            )
+            return
+        except SchoolOfficeError as exc:
+            messages.show_error(self.view, exc, _("Photo"), self.country)
+            return
+        self.student_id = None  # show the new picture
+        self.current_changed()
+        self.view.show_status(_("Photo saved."))
+
+    def print_cards(self, sheet: bool) -> None:
+        ids = self.model.printable_ids(self.selected_rows())
+        if not ids:
+            return
+        suggested = "cards-a4.pdf" if sheet else "cards-cr80.pdf"
+        path = ask_save_path(self.view, _("Save the cards as PDF"), suggested)
+        if not path:
+            return
+        cards = self.services.cards
+
+        def work(progress, cancel):
+            from desktop.documents.builders import save_atomic
+
+            pdf = cards.print_cards(ids, sheet=sheet, progress=progress, cancel=cancel)
+            save_atomic(pdf, path)
+            return len(ids)
+
+        def done(count: int) -> None:
+            self.view.show_status(_("{n} card(s) saved to {path}.").format(n=count, path=path))
+            self.current_changed()
+
+        self.task = run_with_progress(
+            self.view, _("Preparing the cards…"), work, done, self._failed
+        )
+
+    # ---- the yearly extension (R21) ----------------------------------------------------
+
+    def extend_all(self) -> None:
+        cards = self.services.cards
+        self.task = run_with_progress(
+            self.view,
+            _("Working out what changes…"),
+            lambda _p, _c: cards.preview_extend_all(),
+            self._show_plan,
+            self._failed,
+            cancellable=False,
+        )
+
+    def _show_plan(self, plan) -> None:
+        dialog = ExtendPreviewDialog(self.view, plan, self.country)
+        dialog.accepted.connect(lambda: self._apply_plan(plan))
+        self._open(dialog, reload=False)
+
+    def _apply_plan(self, plan) -> None:
+        cards = self.services.cards
+
+        def done(applied) -> None:
+            self.view.show_status(
+                _("{cards} card(s) extended; {events} change(s) queued for the provider.").format(
+                    cards=applied.card_count, events=applied.event_count
+                )
+            )
+            self.load()
+
+        # One transaction: it is applied completely or not at all, so there is no Cancel.
+        self.task = run_with_progress(
+            self.view,
+            _("Extending the cards…"),
+            lambda progress, _c: cards.apply_extension(plan, progress),
+            done,
+            self._failed,
+            cancellable=False,
+        )
+
+    # ---- the card provider -------------------------------------------------------------
+
+    def sync_now(self) -> None:
+        if self._syncing:
+            return
+        self._syncing = True
+        sync = self.services.card_sync
+        self.task = run_with_progress(
+            self.view,
+            _("Sending changes to the card provider…"),
+            lambda progress, cancel: sync.run(progress, cancel),
+            self._synced,
+            self._sync_failed,
+        )
+
+    def auto_sync(self) -> None:
+        """Quietly, in the background: a failure only shows in the link status."""
+        if self._syncing or not self.can_manage:
+            return
+        sync = self.services.card_sync
+        status = sync.status()
+        if not status.configured or not status.pending:
+            return
+        self._syncing = True
+        run_task(lambda p, c: sync.run(p, c), self._synced_quietly, self._sync_failed_quietly)
+
+    def _synced(self, report) -> None:
+        self._syncing = False
+        self.view.show_status(_("Card provider: {report}").format(report=str(report)))
+        self.refresh_status()
+        self.synced.emit(report)
+
+    def _synced_quietly(self, report) -> None:
+        self._syncing = False
+        self.refresh_status()
+        self.synced.emit(report)
+
+    def _sync_failed(self, exc: BaseException) -> None:
+        self._syncing = False
+        self.refresh_status()
+        messages.show_error(self.view, exc, _("Card provider"), self.country)
+        self.synced.emit(None)
+
+    def _sync_failed_quietly(self, exc: BaseException) -> None:
+        self._syncing = False
+        if not isinstance(exc, SchoolOfficeError):
+            raise exc
+        log.warning("automatic card provider sync: %s", exc)
+        self.refresh_status()
+        self.synced.emit(None)
+
+    def open_settings(self) -> None:
+        cards, sync = self.services.cards, self.services.card_sync
+        try:
+            settings = cards.settings()
+            url, has_token = sync.link_settings()
+        except SchoolOfficeError as exc:
+            messages.show_error(self.view, exc, country=self.country)
+            return
+
+        def submit(values: CardSettingsValues) -> None:
+            sync.check_link(values.provider_url, values.token)  # before anything is saved
+            cards.update_settings(settings.version, values.school_code, values.contacts)
+            sync.configure_link(values.provider_url, values.token)
+
+        dialog = CardSettingsDialog(self.view, self.country, settings, url, has_token, submit)
+        dialog.accepted.connect(self.refresh_status)
+        self._open(dialog, reload=False)
+
+    def show_needs_attention(self) -> None:
+        sync = self.services.card_sync
+        dialog = NeedsAttentionDialog(
+            self.view, self.country, sync.needs_attention, sync.retry_now, sync.discard
+        )
+        dialog.finished.connect(lambda _r: self.refresh_status())
+        self._open(dialog, reload=False)
+
+    # ---- helpers -----------------------------------------------------------------------
+
+    def _pick_student(self, title: str, ok_text: str, then) -> None:
+        row = self.selected_row()
+        try:
+            students = self.services.roster.table_rows()
+        except SchoolOfficeError as exc:
+            messages.show_error(self.view, exc, country=self.country)
+            return
+        dialog = StudentPickerDialog(
+            self.view, title, ok_text, students, self.country, row[STUDENT] if row else None, then
+        )
+        self._open(dialog, reload=False)
+
+    def _reason_dialog(self, title: str, note: str, ok_text: str, submit) -> None:
+        self._open(ReasonDialog(self.view, self.country, title, note, ok_text, submit))
+
+    def _open(self, dialog, reload: bool = True) -> None:
+        """Window-modal; `self.dialog` lets tests fill it in and press OK."""
+        self.dialog = dialog
+        if reload:
+            dialog.accepted.connect(self.load)
+        dialog.finished.connect(lambda _r: self._closed(dialog))
+        dialog.open()
+
+    def _closed(self, dialog) -> None:
+        if self.dialog is dialog:  # not a dialog its OK opened (picker → activation)
+            self.dialog = None
+
+    def _failed(self, exc: BaseException) -> None:
+        messages.show_error(self.view, exc, country=self.country)
+        self.load()

@@ -1,0 +1,384 @@
+"""The Cards tab: the provider link on top, filters, the cards table, the student's photo and
+card history on the right, and a toolbar with one action per card transition."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.domain.dates import school_zone
+from desktop.services.card_sync import SyncStatus
+from desktop.services.container import Services
+from desktop.services.school import SchoolProfile
+from desktop.ui.forms import DateField, heading
+from desktop.ui.models.table_model import TupleTableModel
+from desktop.ui.tabs.cards.controller import CardsController
+from desktop.ui.tabs.cards.labels import STATUSES, status_label
+from desktop.ui.text import _, format_date
+
+PHOTO_W, PHOTO_H = 120, 160
+_LINK_STYLES = {
+    "ok": "color: #1e5e2e;",
+    "warning": "color: #8a5a00;",
+    "error": "color: #b3261e; font-weight: bold;",
+}
+
+
+class CardsTab(QWidget):
+    loaded = Signal()
+
+    def __init__(self, services: Services, school: SchoolProfile, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.country = school.country.value
+        self._build_link_bar()
+        self._build_filters()
+        self._build_table()
+        self._build_student_panel()
+        self.controller = CardsController(services, school, self)
+        self.table.setModel(self.controller.model)
+        self._build_toolbar()
+        self._size_columns()
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addLayout(self.filters)
+        left_layout.addWidget(self.table, 1)
+        left_layout.addWidget(self.count)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("cards_splitter")
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.student_panel)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addWidget(self.link_bar)
+        layout.addWidget(self.toolbar)
+        layout.addWidget(self.splitter, 1)
+        self._connect()
+        self.show_student(None, [], None)
+        self._started = False
+        self.last_status = ""  # the last message shown in the status bar (tests read it)
+
+    # ---- building ------------------------------------------------------------------------
+
+    def _build_link_bar(self) -> None:
+        self.link_bar = QFrame()
+        self.link_bar.setObjectName("cards_link")
+        self.link_bar.setFrameShape(QFrame.Shape.StyledPanel)
+        self.link_text = QLabel()
+        self.link_text.setObjectName("cards_link_text")
+        self.link_text.setWordWrap(True)
+        self.sync_button = QPushButton(_("Sync now"))
+        self.attention_button = QPushButton(_("Needs attention"))
+        self.settings_button = QPushButton(_("Card settings…"))
+        self.refer_button = QPushButton(_("Refer to the card provider…"))
+        self.refer_button.setToolTip(_("Lost phone or opting out: where the student goes (R25)"))
+        row = QHBoxLayout(self.link_bar)
+        row.setContentsMargins(8, 4, 8, 4)
+        row.addWidget(QLabel(_("Card provider:")))
+        row.addWidget(self.link_text, 1)
+        row.addWidget(self.attention_button)
+        row.addWidget(self.sync_button)
+        row.addWidget(self.refer_button)
+        row.addWidget(self.settings_button)
+
+    def _build_filters(self) -> None:
+        self.search = QLineEdit()
+        self.search.setObjectName("cards_search")
+        self.search.setClearButtonEnabled(True)
+        self.search.setPlaceholderText(_("Search by name, card number or class  (Ctrl+F)"))
+        self.status_combo = QComboBox()
+        self.status_combo.addItem(_("All statuses"), None)
+        for status in STATUSES:
+            self.status_combo.addItem(status_label(status), status)
+        self.class_combo = QComboBox()
+        self.class_combo.setMinimumContentsLength(6)
+        self.class_combo.addItem(_("All classes"), None)
+        self.expiry = DateField(self.country)
+        self.expiry.setObjectName("cards_expiring_before")
+        self.expiry.setToolTip(_("Active cards valid until before this day"))
+        self.filters = QHBoxLayout()
+        self.filters.addWidget(self.search, 1)
+        self.filters.addWidget(self.status_combo)
+        self.filters.addWidget(self.class_combo)
+        self.filters.addWidget(QLabel(_("Expiring before")))
+        self.filters.addWidget(self.expiry)
+        self.count = QLabel()
+        self.count.setObjectName("cards_count")
+
+    def _build_table(self) -> None:
+        self.table = QTableView()
+        self.table.setObjectName("cards_table")
+        self.table.setAlternatingRowColors(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setWordWrap(False)
+        self.table.setShowGrid(False)
+        self.table.setSortingEnabled(True)
+        rows = self.table.verticalHeader()
+        rows.hide()
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows.setDefaultSectionSize(self.fontMetrics().height() + 10)
+
+    def _size_columns(self) -> None:
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(True)
+        header.setSectionsMovable(True)
+        header.setHighlightSections(False)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        for column, width in enumerate((200, 60, 80, 130, 90, 95, 95)):
+            header.resizeSection(column, width)
+        header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)
+
+    def _build_student_panel(self) -> None:
+        self.student_panel = QWidget()
+        self.student_panel.setMinimumWidth(380)
+        self.student_title = heading("")
+        self.photo = QLabel()
+        self.photo.setObjectName("cards_photo")
+        self.photo.setFixedSize(PHOTO_W, PHOTO_H)
+        self.photo.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.photo.setStyleSheet("border: 1px solid #c8c8c8; background: #f2f2f2; color: #777;")
+        self.photo_button = QPushButton(_("Import photo…"))
+        self.photo_note = QLabel(_("JPEG or PNG, at least 300 × 400 pixels, at most 2 MB."))
+        self.photo_note.setWordWrap(True)
+        photo_side = QVBoxLayout()
+        photo_side.addWidget(self.photo_button)
+        photo_side.addWidget(self.photo_note)
+        photo_side.addStretch(1)
+        top = QHBoxLayout()
+        top.addWidget(self.photo)
+        top.addLayout(photo_side, 1)
+        self.history = QTableView()
+        self.history.setObjectName("cards_history")
+        self.history.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.history.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.history.verticalHeader().hide()
+        self.history.setWordWrap(False)
+        self.history_model = TupleTableModel(
+            (_("When"), _("Who"), _("Card"), _("Change")), (), self
+        )
+        self.history.setModel(self.history_model)
+        header = self.history.horizontalHeader()
+        for column in range(3):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)  # full text as tooltip
+        layout = QVBoxLayout(self.student_panel)
+        layout.setContentsMargins(8, 0, 0, 0)
+        layout.addWidget(self.student_title)
+        layout.addLayout(top)
+        layout.addWidget(QLabel(_("Card history")))
+        layout.addWidget(self.history, 1)
+
+    def _build_toolbar(self) -> None:
+        c = self.controller
+        self.toolbar = QToolBar()
+        self.toolbar.setObjectName("cards_toolbar")
+        self.actions_by_key: dict[str, QAction] = {}
+        groups = [
+            [
+                ("issue", _("Issue card…"), c.issue),
+                ("lost", _("Lost → replace"), c.report_lost),
+                ("replace", _("Replace"), c.replace),
+                ("extend", _("Extend"), c.extend),
+                ("revoke", _("Revoke…"), c.revoke),
+            ],
+            [
+                ("activation", _("Virtual card activated…"), c.record_activation),
+                ("suspension", _("Suspension confirmed…"), c.confirm_suspension),
+                ("close", _("Close virtual card…"), c.close_virtual),
+            ],
+            [
+                ("photo", _("Import photo…"), c.import_photo),
+                ("print_cards", _("Print cards…"), lambda: c.print_cards(sheet=False)),
+                ("print_sheet", _("Print A4 sheet…"), lambda: c.print_cards(sheet=True)),
+            ],
+            [("extend_all", _("Extend all enrolled…"), c.extend_all)],
+        ]
+        for n, group in enumerate(groups):
+            if n:
+                self.toolbar.addSeparator()
+            for key, text, slot in group:
+                action = self.toolbar.addAction(text)
+                action.setObjectName(f"cards_{key}")
+                action.triggered.connect(slot)
+                self.actions_by_key[key] = action
+
+    def _connect(self) -> None:
+        c = self.controller
+        self.search.textChanged.connect(c.filter_changed)
+        self.status_combo.currentIndexChanged.connect(c.filter_changed)
+        self.class_combo.currentIndexChanged.connect(c.filter_changed)
+        self.expiry.textChanged.connect(c.filter_changed)
+        self.table.selectionModel().selectionChanged.connect(c.current_changed)
+        self.table.selectionModel().currentRowChanged.connect(c.current_changed)
+        self.sync_button.clicked.connect(c.sync_now)
+        self.attention_button.clicked.connect(c.show_needs_attention)
+        self.refer_button.clicked.connect(c.refer)
+        self.settings_button.clicked.connect(c.open_settings)
+        self.photo_button.clicked.connect(c.import_photo)
+        c.loaded.connect(self.loaded.emit)
+        for keys, slot in (("Ctrl+F", self.focus_search), ("F5", self.refresh)):
+            action = QAction(self)
+            action.setShortcut(QKeySequence(keys))
+            action.triggered.connect(slot)
+            self.addAction(action)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._started:  # load when first shown; sync quietly from then on
+            self._started = True
+            self.controller.load()
+            self.controller.timer.start()
+
+    # ---- what the main window calls -----------------------------------------------------
+
+    def refresh(self) -> None:
+        self.controller.load()
+
+    def save_state(self, settings: QSettings) -> None:
+        settings.setValue("cards/splitter", self.splitter.saveState())
+        settings.setValue("cards/columns", self.table.horizontalHeader().saveState())
+
+    def restore_state(self, settings: QSettings) -> None:
+        if splitter := settings.value("cards/splitter"):
+            self.splitter.restoreState(splitter)
+        if columns := settings.value("cards/columns"):
+            self.table.horizontalHeader().restoreState(columns)
+
+    # ---- what the controller calls ------------------------------------------------------
+
+    def focus_search(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def search_text(self) -> str:
+        return self.search.text()
+
+    def status_filter(self) -> str | None:
+        return self.status_combo.currentData()
+
+    def class_filter(self) -> str | None:
+        return self.class_combo.currentData()
+
+    def expiring_before(self) -> date | None:
+        return self.expiry.date_value("expiring_before")
+
+    def mark_expiry_invalid(self, invalid: bool) -> None:
+        self.expiry.setStyleSheet("border: 1px solid #b3261e;" if invalid else "")
+
+    def set_class_names(self, names: list[str]) -> None:
+        chosen = self.class_combo.currentData()
+        self.class_combo.blockSignals(True)
+        self.class_combo.clear()
+        self.class_combo.addItem(_("All classes"), None)
+        for name in names:
+            self.class_combo.addItem(name, name)
+        self.class_combo.setCurrentIndex(max(0, self.class_combo.findData(chosen)))
+        self.class_combo.blockSignals(False)
+
+    def set_count(self, text: str) -> None:
+        self.count.setText(text)
+
+    def enable_actions(self, enabled: dict[str, bool]) -> None:
+        for key, on in enabled.items():
+            self.actions_by_key[key].setEnabled(on)
+        self.photo_button.setEnabled(enabled["photo"])
+
+    def show_student(self, title: str | None, history: list[tuple], photo: bytes | None) -> None:
+        self.student_title.setText(title or _("Choose a card to see the student's cards"))
+        self.history_model.set_rows(history)
+        pixmap = QPixmap()
+        if photo and pixmap.loadFromData(photo):
+            self.photo.setPixmap(
+                pixmap.scaled(
+                    PHOTO_W,
+                    PHOTO_H,
+                    Qt.AspectRatioMode.KeepAspectRatio,
+                    Qt.TransformationMode.SmoothTransformation,
+                )
+            )
+        else:
+            self.photo.setPixmap(QPixmap())
+            self.photo.setText(_("No photo") if title else "")
+
+    def show_link_status(self, status: SyncStatus) -> None:
+        """Last successful sync, pending, failures, and why the link is down if it is."""
+        parts = []
+        if status.last_success_at:
+            parts.append(
+                _("last successful sync {when}").format(when=self._when(status.last_success_at))
+            )
+        else:
+            parts.append(_("no successful sync yet"))
+        parts.append(_("{n} pending").format(n=status.pending))
+        if not status.configured:
+            kind = "warning"
+            parts.insert(0, _("not set up (Card settings…: provider address and token)"))
+        elif status.auth_failed:
+            kind = "error"
+            parts.insert(
+                0, _("paused: the provider refused our token; check the card provider settings")
+            )
+        elif status.needs_attention:
+            kind = "warning"
+        elif status.last_error and (
+            status.last_success_at is None
+            or (status.last_error_at and status.last_error_at > status.last_success_at)
+        ):
+            kind = "warning"
+            parts.append(_("last error: {error}").format(error=status.last_error))
+        else:
+            kind = "ok"
+        self.link_text.setText(" · ".join(parts))
+        self.link_text.setStyleSheet(_LINK_STYLES[kind])
+        self.link_text.setProperty("state", kind)
+        self.attention_button.setText(_("Needs attention ({n})").format(n=status.needs_attention))
+        self.attention_button.setEnabled(bool(status.needs_attention))
+        self.sync_button.setEnabled(status.configured and self.controller.can_manage)
+
+    def _when(self, instant: datetime) -> str:
+        local = instant.astimezone(school_zone(self.country))
+        if local.date() == datetime.now(UTC).astimezone(school_zone(self.country)).date():
+            return f"{local:%H:%M}"
+        return f"{format_date(local.date(), self.country)} {local:%H:%M}"
+
+    def show_no_permission(self) -> None:
+        self.link_text.setText(_("Managing cards needs the Office role."))
+        for action in self.actions_by_key.values():
+            action.setEnabled(False)
+        for button in (
+            self.sync_button,
+            self.attention_button,
+            self.refer_button,
+            self.settings_button,
+        ):
+            button.setEnabled(False)
+
+    def show_status(self, text: str) -> None:
+        window = self.window()
+        if isinstance(window, QMainWindow):
+            window.statusBar().showMessage(text, 8000)
+        self.last_status = text
