@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from io import BytesIO
@@ -21,6 +21,7 @@ from typing import Any
 
 from desktop import APP_NAME, __version__
 from desktop.documents import template as tpl
+from desktop.documents.attachments import Attachment, embed_files
 from desktop.documents.fonts import REGULAR, register_fonts
 from desktop.documents.layout import (
     MM,
@@ -338,8 +339,9 @@ def build_letters(
     return writer.finish()
 
 
-def build_report(spec: ReportSpec) -> bytes:
-    """A multi-page report (data-access export, lists): letterhead, title, blocks."""
+def build_report(spec: ReportSpec, attachments: Sequence[Attachment] = ()) -> bytes:
+    """A multi-page report (data-access export, lists): letterhead, title, blocks; optionally
+    with files embedded in the PDF (the data-access export's machine-readable copy, R60)."""
     laid = _lay_out_report(spec)
     writer = _Writer(
         title=spec.title,
@@ -350,6 +352,44 @@ def build_report(spec: ReportSpec) -> bytes:
         keywords=spec.info.document_id,
     )
     writer.render(laid)
+    embed_files(writer.c, attachments)
+    return writer.finish()
+
+
+def build_reports(
+    specs: Iterable[ReportSpec],
+    progress: Progress | None = None,
+    cancel: Cancel | None = None,
+    *,
+    title: str = "",
+    bookmarks: Sequence[str] = (),
+) -> bytes:
+    """Many reports (e.g. a copy of the terms for each guardian) in one PDF, each with its own
+    "page X of Y" and a bookmark (``bookmarks[i]``, else its title); progress and cancel as in
+    ``build_letters``."""
+    specs = list(specs)
+    if not specs:
+        raise ValueError("no reports to build")
+    n = len(specs)
+    if bookmarks and len(bookmarks) != n:
+        raise ValueError("one bookmark per report")
+    first = specs[0]
+    writer = _Writer(
+        title=title or first.title,
+        author=first.school.name,
+        subject=title or first.subject or first.title,
+        lang=first.language,
+        info=first.info,
+    )
+    for i, spec in enumerate(specs, 1):
+        if cancel is not None and cancel():
+            raise Cancelled(f"cancelled after {i - 1} of {n} documents")
+        label = bookmarks[i - 1] if bookmarks else spec.title
+        writer.render(_lay_out_report(spec), bookmark=f"{i}. {label}" if n > 1 else "")
+        if progress is not None:
+            progress(i, n)
+    if cancel is not None and cancel():
+        raise Cancelled(f"cancelled after {n} of {n} documents")
     return writer.finish()
 
 

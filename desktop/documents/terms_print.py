@@ -1,0 +1,156 @@
+"""Printed terms (D1): one version of a provider's terms, in the reader's language (R49, R55, R94).
+
+Data in, PDF bytes out. The page shows the version, its dates, the provider's identity, the
+document code and the content fingerprint, the R55 free-alternative statement where the terms
+document needs it, and, for the copy of what a person accepted, who accepted and when. When the
+version has no text in the requested language, the text of the school's language (else the
+first one it has) is printed and a box on the page says so, in the requested language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+from desktop.documents.builders import Cancel, Progress, build_report, build_reports, terms_report
+from desktop.documents.model import (
+    Boxed,
+    DocumentInfo,
+    ProviderIdentity,
+    ReportSpec,
+    SchoolProfile,
+    TermsSpec,
+)
+from desktop.domain.terms import choose_language
+from desktop.i18n import N_, normalize_language, translator
+
+# R55: POPOLNI is not mandatory; everything it tells is also available free (004 B.I.1(3) L62,
+# B.II.3(1) L98). Printed on the terms and on the order confirmation.
+FREE_ALTERNATIVE = N_(
+    "This service is not mandatory. All information about schooling that it provides is also "
+    "available free of charge through the other routes the school offers: lessons, "
+    "consultation hours, parents' meetings, e-mail, telephone and the office hours. By ordering "
+    "the service you pay only for the communication, not for the data."
+)
+FALLBACK_NOTE = N_(
+    "These terms are not available in the requested language (%(requested)s). "
+    "Language of the text below: %(language)s."
+)
+LANGUAGE_NAMES = {"et": N_("Estonian"), "sl": N_("Slovenian"), "en": N_("English")}
+HASH_SHOWN = 16  # hex digits of the SHA-256 on the page; the full hash is in the database
+
+
+@dataclass(frozen=True)
+class PrintableTerms:
+    """One published version of a terms document, with everything its page shows."""
+
+    document_key: str
+    titles: Mapping[str, str]  # per language
+    provider: ProviderIdentity
+    free_alternative: bool  # R55
+    version_label: str
+    texts: Mapping[str, str]  # per language, Markdown-like
+    dated_on: date
+    published_on: date
+    effective_from: date
+    effective_to: date | None
+    content_hash: str
+    accepted_by: str = ""  # the copy of what a person accepted (R49)
+    accepted_on: date | None = None
+    extra_rows: tuple[tuple[str, str], ...] = field(default=())
+
+    def text_language(self, requested: str, fallback: str) -> str:
+        return choose_language(self.texts, normalize_language(requested), fallback)
+
+
+def terms_spec(
+    terms: PrintableTerms,
+    school: SchoolProfile,
+    info: DocumentInfo,
+    language: str,
+    fallback_language: str,
+) -> ReportSpec:
+    """The terms as a report in ``language`` (labels, title, R55 statement, notes)."""
+    requested = normalize_language(language)
+    tr = translator(requested)
+    text_language = terms.text_language(requested, fallback_language)
+    title = (
+        terms.titles.get(requested)
+        or terms.titles.get(text_language)
+        or next(iter(terms.titles.values()), terms.document_key)
+    )
+    rows = [
+        (tr.gettext("Document code"), terms.document_key),
+        (tr.gettext("Content hash"), f"SHA-256 {terms.content_hash[:HASH_SHOWN]}…"),
+    ]
+    if terms.accepted_by:
+        rows.append((tr.gettext("Accepted by"), terms.accepted_by))
+    if terms.accepted_on is not None:
+        rows.append((tr.gettext("Accepted on"), tr.format_date(terms.accepted_on)))
+    spec = TermsSpec(
+        school=school,
+        info=info,
+        language=requested,
+        title=title,
+        version_label=terms.version_label,
+        dated_on=terms.dated_on,
+        published_on=terms.published_on,
+        effective_from=terms.effective_from,
+        effective_to=terms.effective_to,
+        provider=terms.provider,
+        text=terms.texts[text_language],
+        free_alternative=tr.gettext(FREE_ALTERNATIVE) if terms.free_alternative else None,
+        extra_rows=(*rows, *terms.extra_rows),
+    )
+    report = terms_report(spec)
+    if text_language == requested:
+        return report
+    note = tr.gettext(FALLBACK_NOTE) % {
+        "requested": tr.gettext(LANGUAGE_NAMES[requested]),
+        "language": tr.gettext(LANGUAGE_NAMES[text_language]),
+    }
+    # After the version table, before the provider: the first thing a reader checks.
+    body = (report.body[0], Boxed(note, tr.gettext("Language")), *report.body[1:])
+    return replace(report, body=body)
+
+
+def render_printable_terms(
+    terms: PrintableTerms,
+    school: SchoolProfile,
+    info: DocumentInfo,
+    language: str,
+    fallback_language: str,
+) -> bytes:
+    return build_report(terms_spec(terms, school, info, language, fallback_language))
+
+
+@dataclass(frozen=True)
+class TermsCopy:
+    """One copy in a batch: the terms, the reader's language and a bookmark (the recipient)."""
+
+    terms: PrintableTerms
+    language: str
+    bookmark: str
+
+
+def render_terms_batch(
+    copies: Sequence[TermsCopy],
+    school: SchoolProfile,
+    infos: Sequence[DocumentInfo],
+    fallback_language: str,
+    progress: Progress | None = None,
+    cancel: Cancel | None = None,
+    *,
+    title: str = "",
+) -> bytes:
+    """A copy of the terms for each recipient in one PDF (each copy numbered by its info)."""
+    if len(copies) != len(infos):
+        raise ValueError("one document info per copy")
+    specs = [
+        terms_spec(c.terms, school, info, c.language, fallback_language)
+        for c, info in zip(copies, infos, strict=True)
+    ]
+    return build_reports(
+        specs, progress, cancel, title=title, bookmarks=[c.bookmark for c in copies]
+    )

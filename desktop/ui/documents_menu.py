@@ -1,0 +1,159 @@
+"""The main window's Documents menu: terms management, and printing terms for the student open
+in the Roster tab or for a whole class (a batch: progress, Cancel, restricted guardians left out
+with the reason, then a preview from which it prints as one job).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QComboBox, QMainWindow, QMenu
+
+from desktop.domain.errors import SchoolOfficeError
+from desktop.domain.roles import Permission
+from desktop.ui import messages
+from desktop.ui.dialogs.batch_print import BatchPrint, start_batch_print
+from desktop.ui.forms import DateField, FormDialog, read_fields
+from desktop.ui.text import _
+
+
+def install_documents_menu(window: QMainWindow) -> QMenu:
+    """Adds "Documents" to the window's menu bar (`window.services`, `.school`, `.roster`)."""
+    actor = window.services.actor
+    menu = window.menuBar().addMenu(_("&Documents"))
+    menu.setObjectName("documents_menu")
+    terms = QAction(_("&Terms…"), window)
+    terms.setObjectName("action_terms")
+    terms.triggered.connect(lambda: open_terms(window))
+    student = QAction(_("&Print terms for this student…"), window)
+    student.setObjectName("action_print_student")
+    student.setShortcut(QKeySequence("Ctrl+P"))
+    student.triggered.connect(lambda: print_for_student(window))
+    klass = QAction(_("Print terms for a &class…"), window)
+    klass.setObjectName("action_print_class")
+    klass.triggered.connect(lambda: print_for_class(window))
+    for action in (student, klass):
+        action.setEnabled(actor.can(Permission.PRINT_DOCUMENTS))
+    menu.addAction(terms)
+    menu.addSeparator()
+    menu.addAction(student)
+    menu.addAction(klass)
+    return menu
+
+
+def open_terms(window: QMainWindow) -> None:
+    from desktop.ui.dialogs.terms import TermsDialog
+
+    dialog = TermsDialog(window, window.services, window.services.school.require_school())
+    dialog.open()
+    window.terms_dialog = dialog
+
+
+@dataclass(frozen=True)
+class BatchChoice:
+    key: str
+    on: date
+    class_name: str | None
+
+
+class BatchChoiceForm(FormDialog):
+    """Which terms, in force on which day, and (for a class batch) which class."""
+
+    def __init__(self, parent, country: str, submit, keys, default_key, today, classes=None):
+        super().__init__(parent, _("Print terms"), country, submit, _("Print"))
+        self.document = QComboBox()
+        self.document.addItems(keys)
+        self.document.setCurrentText(default_key)
+        self.on = DateField(country)
+        self.on.set_date(today)
+        self.klass = None
+        if classes is not None:
+            self.klass = QComboBox()
+            self.klass.addItems(classes)
+            self.form.addRow(_("Class"), self.errors.wrap("class", self.klass))
+        self.form.addRow(_("Terms"), self.document)
+        self.form.addRow(_("In force on"), self.errors.wrap("on", self.on))
+        self.set_note(
+            _(
+                "One copy for each guardian, in the guardian's language. Guardians who may not "
+                "be contacted are left out and listed."
+            )
+        )
+
+    def values(self) -> BatchChoice:
+        on = read_fields({"on": lambda: self.on.date_value("on", required=True)})["on"]
+        klass = self.klass.currentText() if self.klass is not None else None
+        return BatchChoice(self.document.currentText(), on, klass)
+
+
+def _choose(window, on_chosen, classes=None) -> None:
+    terms = window.services.terms
+    school = window.services.school.require_school()
+    keys = [d.key for d in terms.list_documents()]
+    if not keys:
+        messages.inform(window, _("Print terms"), _("No terms documents are recorded yet."))
+        return
+    try:
+        default = terms.default_document_key()
+    except SchoolOfficeError:
+        default = keys[0]
+
+    def check(choice: BatchChoice) -> BatchChoice:
+        terms.require_in_force(choice.key, choice.on)  # refused in the form, not later
+        return choice
+
+    dialog = BatchChoiceForm(
+        window, school.country.value, check, keys, default, school.today(), classes
+    )
+    dialog.accepted.connect(lambda: on_chosen(dialog.result_value))
+    dialog.open()
+
+
+def _start(window, choice: BatchChoice, pairs, title: str) -> BatchPrint | None:
+    services = window.services
+    if not pairs:
+        messages.inform(window, _("Print terms"), _("Nobody to print for."))
+        return None
+    requests = services.terms.requests_for(choice.key, pairs)
+    build = services.terms.batch_builder(choice.key, choice.on)
+    job = start_batch_print(
+        window,
+        services.documents,
+        requests,
+        build,
+        title=title,
+        country=services.school.require_school().country.value,
+    )
+    window.batch_job = job
+    return job
+
+
+def print_for_student(window) -> None:
+    record = window.roster.editor.record
+    if record is None:
+        messages.inform(window, _("Print terms"), _("Open the student in the Roster first."))
+        return
+
+    def chosen(choice: BatchChoice) -> None:
+        pairs = window.services.terms.recipients([record.id])
+        _start(window, choice, pairs, f"{choice.key} – {record.full_name}")
+
+    _choose(window, chosen)
+
+
+def print_for_class(window) -> None:
+    classes = window.services.roster.class_names()
+    if not classes:
+        messages.inform(window, _("Print terms"), _("No classes in the roster yet."))
+        return
+
+    def chosen(choice: BatchChoice) -> None:
+        pairs = window.services.terms.recipients(class_name=choice.class_name)
+        _start(window, choice, pairs, f"{choice.key} – {choice.class_name}")
+
+    current = window.roster.class_filter()
+    if current in classes:  # the class the Roster shows comes first
+        classes = [current, *(c for c in classes if c != current)]
+    _choose(window, chosen, classes)
