@@ -1,0 +1,785 @@
+"""What each area contributes to a data-access export (D2, R60): one small provider per area.
+
+A provider reads its own tables inside the export's read transaction and returns sections of
+rows (desktop.documents.access_export.ExportSectionData). container.py lists the providers, so
+the export itself knows no area; a new area adds a provider and one line there.
+
+What a guardian's copy leaves out, and why (GDPR Art. 15(4): a copy must not reveal other
+people's data; R38: no national personal code on a document that leaves the school):
+- the child's personal code and foreign document number: the export says they are held, not
+  their value; the same masking applies to audit snapshots (consent_workflow.scrub);
+- other guardians' contact details, their own decisions, requests and codes, their contact
+  restrictions (R101), and letters addressed to them;
+- card device references (the provider's opaque binding to a phone) and payer details, which
+  the billing controller holds (R56, R65).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from desktop.db.models import (
+    AccessCode,
+    AuditEntry,
+    Card,
+    ContactRestriction,
+    DataRequest,
+    GeneratedDocument,
+    Guardian,
+    Student,
+    StudentGuardian,
+    StudentPhoto,
+    TermsAcceptance,
+    TermsDocument,
+    TermsVersion,
+)
+from desktop.documents.access_export import ExportColumn as Col
+from desktop.documents.access_export import ExportSectionData
+from desktop.documents.kinds import DOCUMENT_KINDS
+from desktop.domain.consent_workflow import WITHHELD_MARK, scrub
+from desktop.domain.dates import local_date
+from desktop.i18n import N_
+
+
+@dataclass(frozen=True)
+class ExportContext:
+    student_id: int
+    guardian_id: int  # the requesting guardian
+    country: str
+    generated_at: datetime
+
+
+SectionProvider = Callable[[Session, ExportContext], Sequence[ExportSectionData]]
+
+
+@dataclass(frozen=True)
+class ExportSection:
+    key: str
+    order: int  # sections are printed in this order
+    collect: SectionProvider
+
+
+# ---- labels shared by several sections -----------------------------------------------------
+
+STATUS_LABELS = {"ENROLLED": N_("Enrolled"), "LEFT": N_("Left"), "GRADUATED": N_("Graduated")}
+RELATION_LABELS = {
+    "MOTHER": N_("Mother"),
+    "FATHER": N_("Father"),
+    "GUARDIAN": N_("Guardian"),
+    "OTHER": N_("Other"),
+}
+LANGUAGE_LABELS = {"et": N_("Estonian"), "sl": N_("Slovenian"), "en": N_("English")}
+CARD_KIND_LABELS = {"PHYSICAL": N_("Physical card"), "VIRTUAL": N_("Virtual card")}
+CARD_STATUS_LABELS = {
+    "ACTIVE": N_("Active"),
+    "LOST": N_("Lost"),
+    "REPLACED": N_("Replaced"),
+    "EXPIRED": N_("Expired"),
+    "REVOKED": N_("Revoked"),
+    "SUSPENDED": N_("Suspended"),
+    "CLOSED": N_("Closed"),
+}
+DECISION_LABELS = {
+    "ACCEPTED": N_("Accepted"),
+    "DECLINED": N_("Declined"),
+    "WITHDRAWN": N_("Withdrawn"),
+}
+CHANNEL_LABELS = {
+    "PAPER_AT_SCHOOL": N_("On paper at the school"),
+    "PORTAL": N_("Parents' portal"),
+    "LETTER": N_("Letter"),
+    "ELECTRONIC_REGISTRATION": N_("Electronic registration"),
+}
+BASIS_LABELS = {
+    "SELF": N_("Own decision"),
+    "LEGAL_REPRESENTATIVE": N_("By a legal representative"),
+    "INSTITUTION_ADMIN": N_("By the institution's administrator"),
+}
+PERSON_LABELS = {"STUDENT": N_("The student"), "GUARDIAN": N_("You")}
+REQUEST_KIND_LABELS = {
+    "ACCESS": N_("Access"),
+    "RECTIFICATION": N_("Rectification"),
+    "DELETION": N_("Erasure"),
+    "RESTRICTION": N_("Restriction of use"),
+    "OBJECTION": N_("Objection"),
+    "PORTABILITY": N_("Data portability"),
+}
+REQUEST_STATUS_LABELS = {
+    "OPEN": N_("Open"),
+    "EXTENDED": N_("Extended"),
+    "DONE": N_("Answered"),
+    "REFUSED": N_("Refused"),
+}
+CODE_KIND_LABELS = {"EXPORT": N_("Data-access copy"), "SECURITY": N_("Portal security code")}
+ACTION_LABELS = {
+    "insert": N_("Created"),
+    "update": N_("Changed"),
+    "delete": N_("Deleted"),
+    "export": N_("Copy of data given"),
+    "issue-code": N_("Code issued"),
+    "anonymise": N_("Anonymised"),
+    "print": N_("Printed"),
+}
+ENTITY_LABELS = {
+    "student": N_("Student record"),
+    "student_guardian": N_("Guardian link"),
+    "contact_restriction": N_("Contact restriction"),
+    "card": N_("Student card"),
+    "student_photo": N_("Card photo"),
+    "terms_acceptance": N_("Terms decision"),
+    "access_code": N_("Verification code"),
+    "data_request": N_("Data protection request"),
+    "deletion_request": N_("Deletion request"),
+    "adult_prohibition": N_("Prohibition by the adult student"),
+    "legal_hold": N_("Legal hold"),
+    "retention_proposal": N_("Retention decision"),
+    "breach_affected": N_("Data breach"),
+    "subscription": N_("Subscription"),
+    "subscription_profile": N_("Subscription profile"),
+    "trial": N_("Trial"),
+    "invoice": N_("Invoice"),
+    "payment": N_("Payment"),
+    "refund": N_("Refund"),
+    "billing_notice": N_("Billing notice"),
+    "billing_proposal": N_("Billing proposal"),
+    "cancellation_letter": N_("Cancellation letter"),
+}
+KIND_LABELS = {kind.key: kind.title for kind in DOCUMENT_KINDS}
+
+
+def _requester_link(session: Session, ctx: ExportContext) -> int | None:
+    return session.scalar(
+        select(StudentGuardian.id).where(
+            StudentGuardian.student_id == ctx.student_id,
+            StudentGuardian.guardian_id == ctx.guardian_id,
+        )
+    )
+
+
+# ---- roster --------------------------------------------------------------------------------
+
+CHILD_NOTE = N_(
+    "The school also holds the child's personal identification number. It is not printed on "
+    "documents that leave the school; you can see it at the school office."
+)
+
+
+def roster_sections(session: Session, ctx: ExportContext) -> list[ExportSectionData]:
+    s = session.get(Student, ctx.student_id)
+    held = WITHHELD_MARK if (s.personal_code or s.foreign_document_id) else None
+    child = ExportSectionData(
+        "child",
+        N_("The child"),
+        (
+            Col("first_name", N_("First name")),
+            Col("last_name", N_("Last name")),
+            Col("birth_date", N_("Birth date"), "date"),
+            Col("personal_code", N_("Personal identification number")),
+            Col("class_name", N_("Class")),
+            Col("status", N_("Status"), "enum", STATUS_LABELS),
+            Col("enrolled_on", N_("Enrolled on"), "date"),
+            Col("left_on", N_("Left on"), "date"),
+            Col("leaving_reason", N_("Reason for leaving")),
+            Col("language", N_("Language for letters"), "enum", LANGUAGE_LABELS),
+            Col("full_capacity_from", N_("Full legal capacity from"), "date"),
+        ),
+        (
+            {
+                "first_name": s.first_name,
+                "last_name": s.last_name,
+                "birth_date": s.birth_date,
+                "personal_code": held,
+                "class_name": s.class_name,
+                "status": str(s.status),
+                "enrolled_on": s.enrolled_on,
+                "left_on": s.left_on,
+                "leaving_reason": s.leaving_reason,
+                "language": str(s.language) if s.language else None,
+                "full_capacity_from": s.full_capacity_from,
+            },
+        ),
+        CHILD_NOTE,
+        "record",
+    )
+    links = session.execute(
+        select(StudentGuardian, Guardian)
+        .join(Guardian, Guardian.id == StudentGuardian.guardian_id)
+        .where(StudentGuardian.student_id == ctx.student_id)
+        .order_by(StudentGuardian.id)
+    ).all()
+    guardians = []
+    for link, g in links:
+        own = g.id == ctx.guardian_id
+        address = ", ".join(p for p in (g.street, f"{g.postal_code} {g.city}".strip()) if p)
+        guardians.append(
+            {
+                "name": g.full_name,
+                "relation": str(link.relation),
+                "primary_contact": link.primary_contact,
+                "phone": g.phone if own else None,
+                "email": g.email if own else None,
+                "address": address if own else None,
+                "language": str(g.language) if own and g.language else None,
+            }
+        )
+    guardian_section = ExportSectionData(
+        "guardians",
+        N_("Parents and guardians"),
+        (
+            Col("name", N_("Name"), width=1.4),
+            Col("relation", N_("Relation"), "enum", RELATION_LABELS, 1.0),
+            Col("primary_contact", N_("Main contact"), "bool", width=0.7),
+            Col("phone", N_("Phone")),
+            Col("email", N_("E-mail"), width=1.4),
+            Col("address", N_("Address"), width=1.4),
+            Col("language", N_("Language"), "enum", LANGUAGE_LABELS, 0.8),
+        ),
+        tuple(guardians),
+        N_("Contact details are shown only for you; those of other guardians are their data."),
+    )
+    restrictions = session.execute(
+        select(ContactRestriction)
+        .join(StudentGuardian, StudentGuardian.id == ContactRestriction.link_id)
+        .where(
+            StudentGuardian.student_id == ctx.student_id,
+            StudentGuardian.guardian_id == ctx.guardian_id,
+        )
+        .order_by(ContactRestriction.valid_from)
+    ).scalars()
+    own_restrictions = ExportSectionData(
+        "contact_restrictions",
+        N_("Contact restrictions on your link to the child"),
+        (
+            Col("kind", N_("Measure")),
+            Col("valid_from", N_("From"), "date"),
+            Col("valid_to", N_("Until"), "date"),
+            Col("authority", N_("Authority")),
+            Col("reference", N_("Reference")),
+        ),
+        tuple(
+            {
+                "kind": str(r.kind),
+                "valid_from": r.valid_from,
+                "valid_to": r.valid_to,
+                "authority": r.authority,
+                "reference": r.reference,
+            }
+            for r in restrictions
+        ),
+    )
+    return [child, guardian_section, own_restrictions]
+
+
+# ---- cards ---------------------------------------------------------------------------------
+
+
+def card_sections(session: Session, ctx: ExportContext) -> list[ExportSectionData]:
+    cards = session.scalars(
+        select(Card).where(Card.student_id == ctx.student_id).order_by(Card.id)
+    ).all()
+    labels = {c.id: c.card_number or "virtual card" for c in cards}
+    card_rows = tuple(
+        {
+            "kind": str(c.kind),
+            "card_number": c.card_number,
+            "issued_on": c.issued_on,
+            "valid_until": c.valid_until,
+            "status": c.status,
+            "status_changed_at": c.status_changed_at,
+            "status_reason": c.status_reason,
+        }
+        for c in cards
+    )
+    history = []
+    for e in session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.entity == "card", AuditEntry.student_id == ctx.student_id)
+        .order_by(AuditEntry.at, AuditEntry.id)
+    ):
+        before, after = e.before or {}, e.after or {}
+        card_id = int(e.entity_id) if e.entity_id.isdigit() else after.get("id")
+        history.append(
+            {
+                "at": e.at,
+                "card": labels.get(card_id, after.get("card_number") or ""),
+                "action": e.action,
+                "status_before": before.get("status"),
+                "status_after": after.get("status"),
+                "valid_until": after.get("valid_until"),
+                "reason": after.get("status_reason") or e.reason,
+            }
+        )
+    photo = session.execute(
+        select(StudentPhoto.created_at).where(StudentPhoto.student_id == ctx.student_id)
+    ).first()
+    return [
+        ExportSectionData(
+            "cards",
+            N_("Student cards"),
+            (
+                Col("kind", N_("Card"), "enum", CARD_KIND_LABELS),
+                Col("card_number", N_("Number")),
+                Col("issued_on", N_("Issued"), "date", width=0.8),
+                Col("valid_until", N_("Valid until"), "date", width=0.8),
+                Col("status", N_("Status"), "enum", CARD_STATUS_LABELS, 0.8),
+                Col("status_changed_at", N_("Status since"), "datetime"),
+                Col("status_reason", N_("Reason")),
+            ),
+            card_rows,
+            N_("The card provider's reference to the phone of a virtual card is not shown."),
+        ),
+        ExportSectionData(
+            "card_history",
+            N_("Card history"),
+            (
+                Col("at", N_("When"), "datetime"),
+                Col("card", N_("Card")),
+                Col("action", N_("What"), "enum", ACTION_LABELS, 0.9),
+                Col("status_before", N_("Status before"), "enum", CARD_STATUS_LABELS, 0.8),
+                Col("status_after", N_("Status after"), "enum", CARD_STATUS_LABELS, 0.8),
+                Col("valid_until", N_("Valid until"), "date", width=0.8),
+                Col("reason", N_("Reason")),
+            ),
+            tuple(history),
+        ),
+        ExportSectionData(
+            "card_photo",
+            N_("Photo for the student card"),
+            (
+                Col("held", N_("A photo is held"), "bool"),
+                Col("since", N_("Since"), "datetime"),
+            ),
+            ({"held": photo is not None, "since": photo[0] if photo else None},),
+            layout="record",
+        ),
+    ]
+
+
+# ---- consent -------------------------------------------------------------------------------
+
+
+def consent_sections(session: Session, ctx: ExportContext) -> list[ExportSectionData]:
+    decisions = session.execute(
+        select(TermsAcceptance, TermsVersion.label, TermsDocument.key)
+        .join(TermsVersion, TermsVersion.id == TermsAcceptance.terms_version_id)
+        .join(TermsDocument, TermsDocument.id == TermsVersion.document_id)
+        .where(
+            TermsAcceptance.student_id == ctx.student_id,
+            or_(
+                TermsAcceptance.guardian_id.is_(None),
+                TermsAcceptance.guardian_id == ctx.guardian_id,
+            ),
+        )
+        .order_by(TermsAcceptance.decided_at, TermsAcceptance.id)
+    ).all()
+    requests = session.scalars(
+        select(DataRequest)
+        .where(
+            DataRequest.subject_student_id == ctx.student_id,
+            DataRequest.requester_guardian_id == ctx.guardian_id,
+        )
+        .order_by(DataRequest.received_at)
+    ).all()
+    codes = session.scalars(
+        select(AccessCode)
+        .where(AccessCode.student_id == ctx.student_id, AccessCode.guardian_id == ctx.guardian_id)
+        .order_by(AccessCode.issued_at)
+    ).all()
+    return [
+        ExportSectionData(
+            "terms_decisions",
+            N_("Decisions on terms of use"),
+            (
+                Col("document", N_("Terms")),
+                Col("version", N_("Version"), width=0.6),
+                Col("person", N_("Whose decision"), "enum", PERSON_LABELS, 0.8),
+                Col("decision", N_("Decision"), "enum", DECISION_LABELS, 0.8),
+                Col("decided_at", N_("When"), "datetime"),
+                Col("channel", N_("How"), "enum", CHANNEL_LABELS),
+                Col("basis", N_("Given"), "enum", BASIS_LABELS),
+                Col("given_by", N_("By")),
+                Col("language_shown", N_("Language shown"), "enum", LANGUAGE_LABELS, 0.8),
+                Col("free_alternative_disclosed", N_("Free alternative told"), "bool", width=0.7),
+            ),
+            tuple(
+                {
+                    "document": key,
+                    "version": label,
+                    "person": str(a.person_kind),
+                    "decision": str(a.decision),
+                    "decided_at": a.decided_at,
+                    "channel": str(a.channel),
+                    "basis": str(a.basis),
+                    "given_by": a.given_by,
+                    "language_shown": a.language_shown,
+                    "free_alternative_disclosed": a.free_alternative_disclosed,
+                }
+                for a, label, key in decisions
+            ),
+            N_("Decisions of other guardians are their data and are not shown."),
+        ),
+        ExportSectionData(
+            "data_requests",
+            N_("Your data protection requests about the child"),
+            (
+                Col("kind", N_("Request"), "enum", REQUEST_KIND_LABELS),
+                Col("received_at", N_("Received"), "datetime"),
+                Col("due_on", N_("Answer due"), "date"),
+                Col("status", N_("Status"), "enum", REQUEST_STATUS_LABELS),
+                Col("closed_on", N_("Answered on"), "date"),
+            ),
+            tuple(
+                {
+                    "kind": str(r.kind),
+                    "received_at": r.received_at,
+                    "due_on": r.due_on,
+                    "status": str(r.status),
+                    "closed_on": r.closed_on,
+                }
+                for r in requests
+            ),
+        ),
+        ExportSectionData(
+            "verification_codes",
+            N_("Verification codes issued to you for the child"),
+            (
+                Col("id", N_("Code no."), "number", width=0.6),
+                Col("kind", N_("Purpose"), "enum", CODE_KIND_LABELS),
+                Col("issued_at", N_("Issued"), "datetime"),
+                Col("expires_at", N_("Valid until"), "datetime"),
+                Col("used_at", N_("Used"), "datetime"),
+                Col("failed_attempts", N_("Wrong attempts"), "number", width=0.6),
+                Col("revoked", N_("Replaced"), "bool", width=0.6),
+            ),
+            tuple(
+                {
+                    "id": c.id,
+                    "kind": str(c.kind),
+                    "issued_at": c.issued_at,
+                    "expires_at": c.expires_at,
+                    "used_at": c.used_at,
+                    "failed_attempts": c.failed_attempts,
+                    "revoked": c.revoked,
+                }
+                for c in codes
+            ),
+            N_("The codes themselves are never stored; only their numbers are shown."),
+        ),
+    ]
+
+
+# ---- documents -----------------------------------------------------------------------------
+
+
+def document_sections(session: Session, ctx: ExportContext) -> list[ExportSectionData]:
+    rows = session.scalars(
+        select(GeneratedDocument)
+        .where(
+            GeneratedDocument.student_id == ctx.student_id,
+            GeneratedDocument.sha256 != "",
+            or_(
+                GeneratedDocument.guardian_id.is_(None),
+                GeneratedDocument.guardian_id == ctx.guardian_id,
+            ),
+        )
+        .order_by(GeneratedDocument.generated_at, GeneratedDocument.id)
+    ).all()
+    return [
+        ExportSectionData(
+            "documents",
+            N_("Documents the school produced about the child"),
+            (
+                Col("document_id", N_("Document no.")),
+                Col("kind", N_("Kind"), "enum", KIND_LABELS, 1.4),
+                Col("title", N_("Title"), width=1.6),
+                Col("language", N_("Language"), "enum", LANGUAGE_LABELS, 0.7),
+                Col("generated_at", N_("Produced"), "datetime"),
+                Col("generated_by", N_("By")),
+            ),
+            tuple(
+                {
+                    "document_id": d.document_id,
+                    "kind": d.kind,
+                    "title": d.title,
+                    "language": d.language,
+                    "generated_at": d.generated_at,
+                    "generated_by": d.generated_by,
+                }
+                for d in rows
+            ),
+            N_("Letters addressed to other guardians are not listed."),
+        )
+    ]
+
+
+# ---- the audit trail -----------------------------------------------------------------------
+
+
+def _ids(session: Session, stmt) -> set[str]:
+    return {str(i) for i in session.scalars(stmt)}
+
+
+def audit_sections(session: Session, ctx: ExportContext) -> list[ExportSectionData]:
+    """Every change recorded about the child, minus what concerns other guardians only."""
+    own_link = _requester_link(session, ctx)
+    own_links = {str(own_link)} if own_link is not None else set()
+    other_people = {
+        "student_guardian": own_links,
+        "contact_restriction": _ids(
+            session, select(ContactRestriction.id).where(ContactRestriction.link_id == own_link)
+        ),
+        "terms_acceptance": _ids(
+            session,
+            select(TermsAcceptance.id).where(
+                TermsAcceptance.student_id == ctx.student_id,
+                or_(
+                    TermsAcceptance.guardian_id.is_(None),
+                    TermsAcceptance.guardian_id == ctx.guardian_id,
+                ),
+            ),
+        ),
+        "access_code": _ids(
+            session,
+            select(AccessCode.id).where(
+                AccessCode.student_id == ctx.student_id, AccessCode.guardian_id == ctx.guardian_id
+            ),
+        ),
+        "data_request": _ids(
+            session,
+            select(DataRequest.id).where(
+                DataRequest.subject_student_id == ctx.student_id,
+                DataRequest.requester_guardian_id == ctx.guardian_id,
+            ),
+        ),
+    }
+    try:  # the billing area's guardian profiles: only the requester's own
+        from desktop.db.models import SubscriptionProfile
+
+        other_people["subscription_profile"] = _ids(
+            session,
+            select(SubscriptionProfile.id).where(
+                SubscriptionProfile.guardian_id == ctx.guardian_id
+            ),
+        )
+    except ImportError:
+        pass
+    rows = []
+    for e in session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.student_id == ctx.student_id)
+        .order_by(AuditEntry.at, AuditEntry.id)
+    ):
+        allowed = other_people.get(e.entity)
+        # An insert is logged before the row has its identity: the id is in `after`.
+        entity_id = e.entity_id or str((e.after or {}).get("id", ""))
+        if allowed is not None and entity_id not in allowed:
+            continue
+        rows.append(
+            {
+                "at": e.at,
+                "by": e.actor,
+                "action": e.action,
+                "entity": e.entity,
+                "changes": _changes(e.action, scrub(e.before), scrub(e.after)),
+                "reason": e.reason,
+            }
+        )
+    return [
+        ExportSectionData(
+            "audit_trail",
+            N_("Record of changes and uses of the child's data"),
+            (
+                Col("at", N_("When"), "datetime", width=0.9),
+                Col("by", N_("By (staff)"), width=0.7),
+                Col("action", N_("What"), "enum", ACTION_LABELS, 0.9),
+                Col("entity", N_("Record"), "enum", ENTITY_LABELS, 0.9),
+                Col("changes", N_("Details"), width=2.4),
+                Col("reason", N_("Reason"), width=0.8),
+            ),
+            tuple(rows),
+            N_(
+                "Entries about other guardians are left out. Personal identification numbers "
+                "are shown as (withheld)."
+            ),
+        )
+    ]
+
+
+def _short(value: Any) -> str:
+    text = "–" if value in (None, "") else str(value)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+def _changes(action: str, before: dict | None, after: dict | None) -> str:
+    if action == "update" and before is not None and after is not None:
+        return "; ".join(
+            f"{key}: {_short(before.get(key))} → {_short(after.get(key))}" for key in after
+        )
+    values = after if after is not None else before
+    if not values:
+        return ""
+    return "; ".join(
+        f"{key}: {_short(value)}"
+        for key, value in values.items()
+        if value not in (None, "", [], {}) and key != "id"
+    )
+
+
+# ---- billing (R56: the billing entity is the controller; what the school's copy holds) ------
+
+
+def billing_sections(session: Session, ctx: ExportContext) -> list[ExportSectionData]:
+    from desktop.db.models import Invoice, Payment, Refund, Subscription, Trial
+
+    subs = session.scalars(
+        select(Subscription).where(Subscription.student_id == ctx.student_id)
+    ).all()
+    trials = session.scalars(select(Trial).where(Trial.student_id == ctx.student_id)).all()
+    invoices = session.scalars(
+        select(Invoice).where(Invoice.student_id == ctx.student_id).order_by(Invoice.issued_on)
+    ).all()
+    payments = session.scalars(
+        select(Payment).where(Payment.student_id == ctx.student_id).order_by(Payment.value_date)
+    ).all()
+    refunds = session.scalars(
+        select(Refund).where(Refund.student_id == ctx.student_id).order_by(Refund.decided_on)
+    ).all()
+    note = N_(
+        "Payments are made to the billing provider, which keeps the payer's details as their "
+        "controller; the school's copy shows what is listed here."
+    )
+    return [
+        ExportSectionData(
+            "subscriptions",
+            N_("Subscriptions"),
+            (
+                Col("tier", N_("Service")),
+                Col("state", N_("Status"), "enum"),
+                Col("ordered_on", N_("Ordered"), "date"),
+                Col("activated_on", N_("Activated"), "date"),
+                Col("ends_on", N_("Ends"), "date"),
+                Col("end_reason", N_("Reason")),
+            ),
+            tuple(
+                {
+                    "tier": str(s.tier),
+                    "state": str(s.state),
+                    "ordered_on": s.ordered_on,
+                    "activated_on": s.activated_on,
+                    "ends_on": s.ends_on,
+                    "end_reason": s.end_reason,
+                }
+                for s in subs
+            ),
+        ),
+        ExportSectionData(
+            "trials",
+            N_("Free trials"),
+            (
+                Col("starts_on", N_("From"), "date"),
+                Col("ends_on", N_("Until"), "date"),
+                Col("length_days", N_("Days"), "number"),
+            ),
+            tuple(
+                {"starts_on": t.starts_on, "ends_on": t.ends_on, "length_days": t.length_days}
+                for t in trials
+            ),
+        ),
+        ExportSectionData(
+            "invoices",
+            N_("Invoices"),
+            (
+                Col("number", N_("Number")),
+                Col("kind", N_("Kind"), "enum"),
+                Col("issued_on", N_("Issued"), "date"),
+                Col("due_on", N_("Due"), "date"),
+                Col("amount_cents", N_("Amount"), "money"),
+                Col("cancelled_on", N_("Cancelled"), "date"),
+            ),
+            tuple(
+                {
+                    "number": i.number,
+                    "kind": str(i.kind),
+                    "issued_on": i.issued_on,
+                    "due_on": i.due_on,
+                    "amount_cents": i.amount_cents,
+                    "cancelled_on": i.cancelled_on,
+                }
+                for i in invoices
+            ),
+        ),
+        ExportSectionData(
+            "payments",
+            N_("Payments"),
+            (
+                Col("value_date", N_("Date"), "date"),
+                Col("amount_cents", N_("Amount"), "money"),
+                Col("method", N_("Method"), "enum"),
+                Col("reference", N_("Reference")),
+                Col("card_last_four", N_("Card (last 4 digits)")),
+            ),
+            tuple(
+                {
+                    "value_date": p.value_date,
+                    "amount_cents": p.amount_cents,
+                    "method": str(p.method),
+                    "reference": p.reference,
+                    "card_last_four": p.card_last_four,
+                }
+                for p in payments
+            ),
+            note,
+        ),
+        ExportSectionData(
+            "refunds",
+            N_("Refunds"),
+            (
+                Col("decided_on", N_("Decided"), "date"),
+                Col("amount_cents", N_("Amount"), "money"),
+                Col("basis", N_("Basis"), "enum"),
+                Col("reason", N_("Reason")),
+            ),
+            tuple(
+                {
+                    "decided_on": r.decided_on,
+                    "amount_cents": r.amount_cents,
+                    "basis": str(r.basis),
+                    "reason": r.reason,
+                }
+                for r in refunds
+            ),
+        ),
+    ]
+
+
+def default_sections() -> list[ExportSection]:
+    """The providers of the areas that exist; container.py registers them."""
+    sections = [
+        ExportSection("roster", 10, roster_sections),
+        ExportSection("cards", 20, card_sections),
+        ExportSection("consent", 30, consent_sections),
+        ExportSection("documents", 80, document_sections),
+        ExportSection("audit", 90, audit_sections),
+    ]
+    try:
+        import desktop.db.models.billing  # noqa: F401 - present once the billing area is installed
+    except ImportError:
+        return sections
+    sections.append(ExportSection("billing", 40, billing_sections))
+    return sections
+
+
+def earliest_day(session: Session, student_id: int, country: str) -> date | None:
+    """The first school day the school held data about the student (the export's period)."""
+    created = session.scalar(select(Student.created_at).where(Student.id == student_id))
+    first_audit = session.scalar(
+        select(AuditEntry.at).where(AuditEntry.student_id == student_id).order_by(AuditEntry.at)
+    )
+    instants = [i for i in (created, first_audit) if i is not None]
+    return local_date(min(instants), country) if instants else None

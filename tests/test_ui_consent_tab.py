@@ -1,0 +1,231 @@
+"""The Consent tab on a Slovenian demo school: counts per class, recording a decision, printing
+the terms for those who have not answered, codes only for the authorised person, the export
+wizard with a wrong and a right code, the breach countdown, a retention decision."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from pypdf import PdfReader
+
+from desktop.domain.consent import ConsentStatus, DataCategory
+from desktop.domain.roles import Role
+from desktop.domain.roster import Country, RestrictionKind
+from desktop.services.container import Services
+from desktop.services.demo import DemoService
+from desktop.ui import workers
+from desktop.ui.tabs.consent import ConsentTab
+from desktop.ui.tabs.consent import controller as controller_module
+from desktop.ui.tabs.consent.dialogs import DecisionDialog, IssueCodeDialog, TextDialog
+from desktop.ui.tabs.consent.export_wizard import ExportWizard
+from tests.conftest import make_services
+from tests.consent_helpers import staff
+
+pytestmark = [pytest.mark.gui, pytest.mark.db]
+
+STUDENTS = 40
+
+
+@pytest.fixture
+def inline_workers():
+    workers.set_inline(True)
+    yield
+    workers.set_inline(False)
+
+
+@pytest.fixture
+def demo(db, monkeypatch) -> Services:
+    monkeypatch.setenv("SCHOOL_OFFICE_NO_DIALOGS", "1")
+    services = make_services(db, Country.SI)
+    DemoService(db, services.actor).fill(Country.SI, STUDENTS)
+    return services
+
+
+def open_tab(qtbot, services: Services) -> ConsentTab:
+    tab = ConsentTab(services, services.school.require_school())
+    qtbot.addWidget(tab)
+    tab.resize(1300, 800)
+    with qtbot.waitSignal(tab.loaded):
+        tab.show()
+    return tab
+
+
+@pytest.fixture
+def tab(qtbot, demo, inline_workers) -> ConsentTab:
+    return open_tab(qtbot, demo)
+
+
+def _choose_document(qtbot, tab, key: str) -> None:
+    combo = tab.document
+    combo.setCurrentIndex(combo.findData(key))
+    with qtbot.waitSignal(tab.loaded):
+        tab.controller.load()
+
+
+def test_counts_and_persons_match_the_service(qtbot, tab, demo):
+    _choose_document(qtbot, tab, "SI-POPOLNI-TERMS")
+    overview = demo.consent.overview("SI-POPOLNI-TERMS")
+    assert tab.persons.model.rowCount() == len(overview.rows) > 0
+    total = overview.counts[-1]
+    last = tab.counts.model.rowCount() - 1
+    cells = tab.counts.model.row(last)
+    assert cells[1] == str(total.total)
+    accepted = total.count(ConsentStatus.ACCEPTED)
+    assert cells[2] == f"{accepted} ({total.percent(ConsentStatus.ACCEPTED):.1f} %)"
+    assert "still to answer" in tab.persons.info.text()
+
+
+def test_record_a_decision_in_the_dialog(qtbot, tab, demo):
+    _choose_document(qtbot, tab, "SI-POPOLNI-TERMS")
+    row = next(
+        i for i, r in enumerate(tab.persons.records) if r.status is ConsentStatus.NOT_ANSWERED
+    )
+    person = tab.persons.records[row]
+    tab.persons.select(row)
+    tab.persons.buttons["record"].click()
+    dialog = tab.controller.dialog
+    assert isinstance(dialog, DecisionDialog)
+    dialog.accept()  # no warranties, no free alternative: refused, the dialog stays open
+    assert dialog.errors.message("free_alternative_disclosed") or dialog.errors.message(
+        "warranties"
+    )
+    dialog.warranties.setChecked(True)
+    dialog.free_alternative.setChecked(True)
+    with qtbot.waitSignal(tab.loaded):
+        dialog.accept()
+    state = demo.consent.status("SI-POPOLNI-TERMS", person.student_id, person.guardian_id)
+    assert state.status is ConsentStatus.ACCEPTED
+    assert state.latest.channel.value == "PAPER_AT_SCHOOL"
+
+
+def test_print_the_terms_for_those_who_have_not_answered(qtbot, tab, demo, tmp_path, monkeypatch):
+    _choose_document(qtbot, tab, "SI-POPOLNI-TERMS")
+    overview = tab.controller.data.overview
+    first = overview.rows[0].class_name
+    tab.class_filter.setCurrentIndex(tab.class_filter.findData(first))
+    with qtbot.waitSignal(tab.loaded):
+        tab.controller.load()
+    pending = tab.controller.data.overview.pending()
+    restricted = pending[0]
+    link = next(
+        g
+        for g in demo.roster.get(restricted.student_id).guardians
+        if g.guardian_id == restricted.guardian_id
+    )
+    demo.roster.add_restriction(
+        link.link_id,
+        RestrictionKind.RESTRICTION,
+        permanent=True,
+        valid_from=demo.school.require_school().today(),
+        valid_to=None,
+        authority="CSD",
+    )
+    target = tmp_path / "pending.pdf"
+    monkeypatch.setattr(controller_module, "ask_save_path", lambda *a: str(target))
+    with qtbot.waitSignal(tab.loaded):
+        tab.persons.buttons["print_pending"].click()
+    reader = PdfReader(io.BytesIO(target.read_bytes()))
+    assert len(reader.outline) == len(pending) - 1  # one bookmark per copy; not the restricted
+    assert restricted.guardian_name not in "".join(str(o.title) for o in reader.outline)
+
+
+def test_codes_only_for_the_authorised_person(qtbot, demo, inline_workers):
+    office = staff(demo, "tajnica", Role.OFFICE)
+    tab = open_tab(qtbot, office)
+    assert not tab.codes.buttons["issue"].isEnabled()
+    assert tab.codes.buttons["export"].isEnabled()
+    dpo = open_tab(qtbot, staff(demo, "dpo", Role.DATA_PROTECTION))
+    assert dpo.codes.buttons["issue"].isEnabled()
+
+
+def test_issue_a_code_and_export_with_the_wizard(qtbot, tab, demo, tmp_path, monkeypatch):
+    student = demo.roster.get(demo.roster.table_rows()[0][0])
+    guardian = student.guardians[0]
+    slip_path, copy_path = tmp_path / "slip.pdf", tmp_path / "copy.pdf"
+    paths = iter([str(slip_path), str(copy_path)])
+    monkeypatch.setattr(controller_module, "ask_save_path", lambda *a: next(paths))
+    tab.codes.buttons["issue"].click()
+    dialog = tab.controller.dialog
+    assert isinstance(dialog, IssueCodeDialog)
+    dialog.student.set_student(student.id, student.full_name)
+    dialog.guardian.setCurrentIndex(dialog.guardian.findData(guardian.guardian_id))
+    with qtbot.waitSignal(tab.loaded):
+        dialog.accept()
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(slip_path.read_bytes())).pages)
+    code = "".join(re.search(r"\b(\d{3}) (\d{3})\b", text).groups())
+    assert tab.codes.model.rowCount() == 1
+
+    tab.codes.buttons["export"].click()
+    wizard = tab.controller.dialog
+    assert isinstance(wizard, ExportWizard)
+    wizard.student.set_student(student.id, student.full_name)
+    wizard.guardian.setCurrentIndex(wizard.guardian.findData(guardian.guardian_id))
+    wizard.next_button.click()
+    assert wizard.pages.currentIndex() == wizard.CODE
+    wizard.code.setText(f"{(int(code) + 1) % 1_000_000:06d}")
+    wizard.next_button.click()
+    assert "4 attempt(s) left" in wizard.code_error.text()
+    wizard.code.setText(f"{code[:3]} {code[3:]}")
+    wizard.next_button.click()
+    assert wizard.pages.currentIndex() == wizard.DONE and wizard.result is not None
+    wizard.save_button.click()
+    reader = PdfReader(io.BytesIO(copy_path.read_bytes()))
+    assert "access-export.json" in reader.attachments
+    wizard.close()
+
+
+def test_breach_countdown_is_live(qtbot, tab, demo):
+    detected = datetime.now(UTC) - timedelta(hours=1)
+    demo.breaches.record(detected, "Lost laptop", [DataCategory.SCHOOL])
+    clock = tab.controller
+    clock.now = lambda: detected + timedelta(hours=71, minutes=59)
+    tab.pages.setCurrentIndex(tab.pages.count() - 1)
+    with qtbot.waitSignal(tab.loaded):
+        tab.controller.load()
+    assert tab.clock.isActive()  # ticking while the page is shown
+    tab.breaches.select(0)
+    assert tab.breaches.model.row(0)[3] == "0 h 01 min 00 s"
+    assert "Report to the Information Commissioner: due" in tab.breach_detail.text()
+    clock.now = lambda: detected + timedelta(hours=71, minutes=59, seconds=30)
+    with qtbot.waitSignal(tab.clock.timeout, timeout=3000):
+        pass
+    assert tab.breaches.model.row(0)[3] == "0 h 00 min 30 s"  # the timer moved it on
+    clock.now = lambda: detected + timedelta(hours=72, seconds=1)  # R69: exactly 72 h
+    with qtbot.waitSignal(tab.clock.timeout, timeout=3000):
+        pass
+    assert tab.breaches.model.row(0)[3] == "OVERDUE"
+    assert "Report to the Information Commissioner: OVERDUE" in tab.breach_detail.text()
+    tab.pages.setCurrentIndex(0)
+    assert not tab.clock.isActive()
+
+
+def test_retention_confirmed_in_the_tab(qtbot, tab, demo):
+    with demo.db.write("tester") as session:
+        from desktop.db.models import Card
+
+        session.add(
+            Card(
+                student_id=demo.roster.table_rows()[0][0],
+                kind="PHYSICAL",
+                card_number="SI-1",
+                issued_on=date(2023, 9, 1),
+                valid_until=date(2024, 8, 31),
+                status="REVOKED",
+                status_changed_at=datetime(2024, 10, 1, tzinfo=UTC),
+                status_reason="left",
+            )
+        )
+    demo.daily.run(date(2026, 9, 1))
+    with qtbot.waitSignal(tab.loaded):
+        tab.controller.load()
+    assert tab.proposals.model.rowCount() == 1
+    tab.proposals.select(0)
+    tab.proposals.buttons["confirm"].click()
+    dialog = tab.controller.dialog
+    assert isinstance(dialog, TextDialog)
+    with qtbot.waitSignal(tab.loaded):
+        dialog.accept()
+    assert tab.proposals.model.rowCount() == 0
