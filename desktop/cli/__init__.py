@@ -18,7 +18,7 @@ EXIT_OK, EXIT_PROBLEMS, EXIT_DATABASE, EXIT_PERMISSION = 0, 1, 3, 4
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from desktop.cli import admin, daily, roster
+    from desktop.cli import admin, billing, cards, consent, daily, printing, roster
 
     parser = argparse.ArgumentParser(
         prog=APP_ID,
@@ -37,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (admin, roster, daily):
+    for module in (admin, roster, cards, billing, consent, daily, printing):
         module.register(commands)
     return parser
 

@@ -35,6 +35,7 @@ class Permission(enum.StrEnum):
     MANAGE_STAFF = "manage staff accounts"
     EDIT_SCHOOL = "change the school profile"
     PRINT_DOCUMENTS = "print documents"
+    MANAGE_TERMS = "record providers' terms versions"
     RUN_DAILY_JOBS = "run the daily jobs"
 
 
@@ -51,6 +52,7 @@ _MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.MANAGE_STAFF: frozenset({Role.ADMIN}),
     Permission.EDIT_SCHOOL: frozenset({Role.ADMIN}),
     Permission.PRINT_DOCUMENTS: frozenset({Role.OFFICE, Role.BILLING, Role.DATA_PROTECTION}),
+    Permission.MANAGE_TERMS: frozenset({Role.OFFICE, Role.ADMIN}),  # R49: versions as published
     Permission.RUN_DAILY_JOBS: frozenset({Role.OFFICE, Role.BILLING, Role.ADMIN}),
 }
 

@@ -8,12 +8,25 @@ from __future__ import annotations
 
 from desktop.db import schema
 from desktop.db.session import Database
+from desktop.services.access_export import AccessExportService
 from desktop.services.base import Actor
-from desktop.services.daily import DailyService
+from desktop.services.billing import BillingService
+from desktop.services.billing_daily import BillingDaily
+from desktop.services.billing_letters import BillingLetterService
+from desktop.services.breaches import BreachService
+from desktop.services.card_sync import CardSyncService
+from desktop.services.cards import CardService
+from desktop.services.consent import ConsentService
+from desktop.services.daily import DailyJob, DailyService
+from desktop.services.documents import DocumentService
+from desktop.services.export_sections import default_sections
+from desktop.services.requests import RequestService
+from desktop.services.retention import RetentionService, anonymise_student
 from desktop.services.roster import RosterService
 from desktop.services.roster_import import RosterImportService
 from desktop.services.school import SchoolService
 from desktop.services.staff import StaffService, resolve_actor
+from desktop.services.terms import TermsService
 
 
 class Services:
@@ -24,8 +37,46 @@ class Services:
         self.staff = StaffService(db, actor)
         self.roster = RosterService(db, actor)
         self.roster_io = RosterImportService(db, actor, self.roster)
+        self.cards = CardService(db, actor)
+        self.card_sync = CardSyncService(db, actor)
+        # R7/R24: leaving revokes physical cards, closes the virtual card, queues the close.
+        self.roster.leaving_handlers.append(self.cards.on_student_leaving)
+        self.documents = DocumentService(db, actor, self.roster)
+        self.terms = TermsService(db, actor, self.documents)
+        # R13/R15: leaving and an authority restriction end subscriptions in that transaction.
+        self.billing = BillingService(db, actor, self.documents.recipient_checks)
+        self.billing_letters = BillingLetterService(db, actor, self.billing, self.documents)
+        self.roster.leaving_handlers.append(self.billing.on_student_leaving)
+        self.roster.restriction_handlers.append(self.billing.on_restriction)
+        # Consent (R15, R40, R48, R57–R70): the adult student's prohibition is a recipient
+        # check for every document, ends subscriptions, and the export collects every area.
+        self.consent = ConsentService(db, actor, self.roster, self.documents, self.terms)
+        self.documents.recipient_checks.append(self.consent.check_adult_prohibition)
+        self.consent.prohibition_handlers.append(
+            lambda session, student_id, prohibition: self.billing.end_for_prohibition(
+                session, student_id, prohibition.received_on
+            )
+        )
+        self.terms.acceptance_lookup = self.consent.latest_acceptance
+        self.access_export = AccessExportService(
+            db, actor, self.roster, self.documents, self.consent
+        )
+        self.access_export.sections += default_sections()
+        self.retention = RetentionService(db, actor)
+        self.requests = RequestService(db, actor, eraser=anonymise_student)
+        self.breaches = BreachService(db, actor)
         # Date-driven jobs, run once a day by `school-office daily` (and the app).
-        self.daily = DailyService(db, actor, jobs=[])
+        self.daily = DailyService(db, actor, jobs=[DailyJob("card-expiry", self.cards.expire_due)])
+        billing_daily = BillingDaily()  # R80, R81, R91: the billing calendar
+        self.daily.jobs += [
+            DailyJob("trial-ends", billing_daily.trial_ends),
+            DailyJob("billing-reminders", billing_daily.reminders),
+            DailyJob("termination-proposals", billing_daily.termination_proposals),
+        ]
+        self.daily.jobs += [
+            DailyJob("retention-proposals", self.retention.propose_due),  # R64, R67
+            DailyJob("request-deadlines", self.requests.remind_due),  # R57, R58, R61
+        ]
 
     def close(self) -> None:
         self.db.dispose()

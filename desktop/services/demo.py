@@ -365,6 +365,8 @@ class DemoService(Service):
         today = today or school.today()
         rows = _generate(school.country, students, random.Random(seed), today)
         self._insert(rows)
+        _seed_terms(self, school.country)
+        _seed_consent(self, school.country, today)
         return students
 
     def _insert(self, generated: _Generated) -> None:
@@ -403,6 +405,13 @@ class DemoService(Service):
                 reason="demo school",
                 after={"students": len(student_ids), "guardians": len(guardian_ids)},
             )
+
+
+def _seed_terms(service: Service, country: Country) -> None:
+    """Issue 3: the providers' terms with published versions, so terms print in the demo."""
+    from desktop.services.demo_terms import seed_demo_terms
+
+    seed_demo_terms(service.db, service.actor, country)
 
 
 @dataclass
@@ -522,3 +531,10 @@ def _personal_code(
         if code not in used:
             used.add(code)
             return code
+
+
+def _seed_consent(service: Service, country: Country, today: date) -> None:
+    """Issue 5: decisions on the demo terms and an open request, for the Consent tab."""
+    from desktop.services.demo_consent import seed_demo_consent
+
+    seed_demo_consent(service.db, service.actor, country, today)

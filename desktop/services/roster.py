@@ -47,6 +47,9 @@ from desktop.services.school import SchoolService
 
 # Called inside the leaving transaction (R7, R13): cards close, subscriptions end.
 LeavingHandler = Callable[[Session, Student, date], None]
+# Called inside the transaction that records an authority restriction (R15): subscriptions end.
+# (session, student_id, guardian_id, valid_from)
+RestrictionHandler = Callable[[Session, int, int, date], None]
 
 
 class ContactRestricted(SchoolOfficeError):
@@ -272,6 +275,7 @@ class RosterService(Service):
     def __init__(self, db, actor):
         super().__init__(db, actor)
         self.leaving_handlers: list[LeavingHandler] = []
+        self.restriction_handlers: list[RestrictionHandler] = []
 
     # ---- reads -------------------------------------------------------------------------
 
@@ -534,6 +538,8 @@ class RosterService(Service):
             )
             session.add(restriction)
             session.flush()
+            for handler in self.restriction_handlers:
+                handler(session, link.student_id, link.guardian_id, valid_from)
             return RestrictionRecord(
                 restriction.id,
                 restriction.kind,

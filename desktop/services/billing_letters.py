@@ -1,0 +1,1143 @@
+"""Billing letters, both ways: registering the letters that arrive (cancellation R95–R98,
+single-guardian unsubscription R97, withdrawal after a terms change R51/R102) and printing the
+ones that go out (D3–D5, D10–D14) through the DocumentService, which numbers and records every
+document and refuses a restricted recipient (R15, R48).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import date
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from desktop.db.base import utc_now
+from desktop.db.models import (
+    BillingNotice,
+    BillingSettings,
+    CancellationLetter,
+    Guardian,
+    Invoice,
+    Payment,
+    Refund,
+    Student,
+    Subscription,
+    SubscriptionProfile,
+    Trial,
+)
+from desktop.documents import billing_letters as docs
+from desktop.documents.kinds import document_kind
+from desktop.domain.billing import (
+    LIVE_STATES,
+    GuardianContact,
+    InvoiceKind,
+    LetterChannel,
+    LetterIssue,
+    LetterKind,
+    LetterStatus,
+    NoticeKind,
+    RefundBasis,
+    SubscriberData,
+    SubscriptionEvent,
+    SubscriptionState,
+    cancellation_effective_date,
+    check_letter_data,
+    normalise_name,
+    policy_for,
+    require_terms_withdrawal_in_time,
+    switch_off_date,
+    terms_withdrawal_deadline,
+)
+from desktop.domain.dates import SchoolYear
+from desktop.domain.errors import NotFound, ValidationError
+from desktop.domain.roles import Permission
+from desktop.domain.roster import Country, clean_text
+from desktop.domain.upn_qr import ENCODING, FIELD_MAX_LENGTHS, UpnQrData, build_upn_qr
+from desktop.i18n import N_, translator
+from desktop.services.base import Service, ensure_version
+from desktop.services.billing import (
+    BillingService,
+    end_subscription,
+    load_policies,
+    paid_on_invoice,
+    settings_record,
+)
+from desktop.services.documents import DocumentRequest, DocumentService, Produced
+from desktop.services.roster import ContactRestricted
+from desktop.services.school import SchoolService
+
+_S = SubscriptionState
+_PAYING = (_S.ORDERED, _S.ACTIVE, _S.RENEWAL_DUE)
+CALLING_CODES = {Country.SI: "386", Country.EE: "372"}
+
+# What a notice prints as: document kind, builder.
+_NOTICE_KINDS = {
+    NoticeKind.TRIAL_INVITATION_1: "billing-trial-invitation",
+    NoticeKind.TRIAL_INVITATION_2: "billing-trial-invitation",
+    NoticeKind.TRIAL_END_NOTICE: "billing-trial-end",
+    NoticeKind.ORDER_REMINDER_1: "billing-reminder-1",
+    NoticeKind.ORDER_REMINDER_2: "billing-reminder-2",
+    NoticeKind.RENEWAL_INVITATION: "billing-renewal-invitation",
+    NoticeKind.RENEWAL_REMINDER_1: "billing-reminder-1",
+    NoticeKind.RENEWAL_REMINDER_2: "billing-reminder-2",
+    NoticeKind.TERMINATION_NOTICE: "billing-termination-notice",
+}
+_REMINDERS = {
+    NoticeKind.ORDER_REMINDER_1: (1, False),
+    NoticeKind.ORDER_REMINDER_2: (2, False),
+    NoticeKind.RENEWAL_REMINDER_1: (1, True),
+    NoticeKind.RENEWAL_REMINDER_2: (2, True),
+}
+_TRIAL_NOTICES = (
+    NoticeKind.TRIAL_INVITATION_1,
+    NoticeKind.TRIAL_INVITATION_2,
+    NoticeKind.TRIAL_END_NOTICE,
+)
+
+
+@dataclass(frozen=True)
+class ReceivedLetter:
+    """A letter that arrived (R95). `data` is what the letter says (R96 items); None means it
+    is the pre-filled form D3/D4, signed, carrying the order's data unchanged."""
+
+    kind: LetterKind
+    received_on: date
+    channel: LetterChannel
+    data: SubscriberData | None = None
+    only: GuardianContact | None = None  # R97: the one user to unsubscribe
+    notice_sent_on: date | None = None  # R51: when the terms-change notice was sent
+    terms_version_id: int | None = None
+    evidence: str = ""  # where the scan / e-mail is kept
+
+
+@dataclass(frozen=True)
+class LetterResult:
+    letter_id: int
+    version: int
+    subscription_id: int
+    kind: LetterKind
+    status: LetterStatus
+    issues: tuple[LetterIssue, ...]
+    received_on: date
+    effective_on: date | None
+    refund_cents: int = 0
+
+    @property
+    def processed(self) -> bool:
+        return self.status is LetterStatus.READY
+
+
+@dataclass(frozen=True)
+class PendingNotice:
+    id: int
+    subscription_id: int
+    student_id: int
+    child_name: str
+    kind: NoticeKind
+    due_on: date
+    reply_by: date | None
+
+
+@dataclass(frozen=True)
+class PrintedBatch:
+    produced: Produced | None
+    printed: int
+    refused: tuple[tuple[str, str], ...]  # (child, reason) not printed: restricted recipient
+    skipped: int  # overtaken before printing (paid, ordered, ended)
+
+
+@dataclass(frozen=True)
+class _Recipient:
+    guardian_id: int | None
+    lines: tuple[str, ...]
+    salutation: str
+    language: str
+    street: str
+    city: str
+
+
+class BillingLetterService(Service):
+    def __init__(self, db, actor, billing: BillingService, documents: DocumentService):
+        super().__init__(db, actor)
+        self.billing = billing
+        self.documents = documents
+
+    def _school(self):
+        return SchoolService(self.db, self.actor).require_school()
+
+    # ==== received letters ========================================================================
+
+    def order_data(self, subscription_id: int) -> SubscriberData:
+        """The R96 items as given with the order: what the pre-filled letter carries."""
+        with self.read(Permission.VIEW_BILLING) as session:
+            return _order_data(_subscription(session, subscription_id))
+
+    def register_letter(self, student_id: int, letter: ReceivedLetter) -> LetterResult:
+        """Check a received letter against the order (R96) and, if it is complete, process it:
+        a cancellation ends the subscription on received + 1 (R98); an unsubscription ends one
+        profile only (R97); a withdrawal after a terms change, if it arrived within 8 days of
+        the notice (R51), ends the subscription on received + 1 with its R88 refund (R102).
+        A letter with data missing is recorded as "cannot be processed" and changes nothing."""
+        kind = LetterKind(letter.kind)
+        with self.write(Permission.EDIT_BILLING, reason=f"letter {kind.value}") as session:
+            sub = _live_subscription(session, student_id)
+            if kind is LetterKind.TERMS_WITHDRAWAL:
+                if letter.notice_sent_on is None:
+                    raise ValidationError(
+                        "notice_sent_on", None, "give the day the terms-change notice was sent"
+                    )
+                require_terms_withdrawal_in_time(letter.notice_sent_on, letter.received_on)
+                if sub.state not in _PAYING:
+                    raise ValidationError(
+                        "kind",
+                        sub.state.value,
+                        "only a subscriber with an order can withdraw "
+                        "over a change of terms (R51); a trial is simply cancelled",
+                    )
+            order = _order_data(sub)
+            said = letter.data or order
+            issues = list(
+                check_letter_data(order, said, CALLING_CODES[self._school().country]).issues
+            )
+            profile = None
+            if kind is LetterKind.UNSUBSCRIBE_ONE:
+                profile, more = _profile_to_unsubscribe(sub, letter.only)
+                issues += more
+            row = CancellationLetter(
+                subscription_id=sub.id,
+                student_id=sub.student_id,
+                kind=kind,
+                letter_key=f"{sub.id}:{kind.value}:{letter.received_on.isoformat()}:"
+                f"{profile.id if profile else ''}",
+                received_on=letter.received_on,
+                channel=LetterChannel(letter.channel),
+                letter_data=_data_json(said, letter.only),
+                status=LetterStatus.DATA_MISSING if issues else LetterStatus.READY,
+                issues=[asdict(i) for i in issues],
+                profile_id=profile.id if profile else None,
+                notice_sent_on=letter.notice_sent_on,
+                terms_version_id=letter.terms_version_id,
+                evidence=clean_text(letter.evidence),
+            )
+            session.add(row)
+            try:
+                session.flush()
+            except IntegrityError:
+                raise ValidationError(
+                    "letter", letter.received_on, "this letter is already registered (R122)"
+                ) from None
+            refund = self._process(session, sub, row, profile) if not issues else 0
+            session.flush()
+            return _letter_result(row, refund)
+
+    def correct_letter(
+        self, letter_id: int, version: int, data: SubscriberData, only: GuardianContact | None
+    ) -> LetterResult:
+        """R96: a letter that could not be processed, re-checked with what it really says
+        (the office misread it, or the missing item arrived)."""
+        with self.write(Permission.EDIT_BILLING, reason="letter corrected") as session:
+            row = session.get(CancellationLetter, letter_id)
+            if row is None:
+                raise NotFound("letter", letter_id)
+            ensure_version(row, version, "letter")
+            if row.status is LetterStatus.READY:
+                raise ValidationError("letter", letter_id, "this letter is already processed")
+            sub = _subscription(session, row.subscription_id)
+            if sub.state not in LIVE_STATES:
+                raise ValidationError("letter", letter_id, "the subscription has ended meanwhile")
+            order = _order_data(sub)
+            issues = list(
+                check_letter_data(order, data, CALLING_CODES[self._school().country]).issues
+            )
+            profile = None
+            if row.kind is LetterKind.UNSUBSCRIBE_ONE:
+                profile, more = _profile_to_unsubscribe(sub, only)
+                issues += more
+            row.letter_data = _data_json(data, only)
+            row.issues = [asdict(i) for i in issues]
+            row.status = LetterStatus.DATA_MISSING if issues else LetterStatus.READY
+            row.profile_id = profile.id if profile else None
+            refund = self._process(session, sub, row, profile) if not issues else 0
+            session.flush()
+            return _letter_result(row, refund)
+
+    def _process(
+        self,
+        session: Session,
+        sub: Subscription,
+        row: CancellationLetter,
+        profile: SubscriptionProfile | None,
+    ) -> int:
+        if row.kind is LetterKind.CANCEL_ALL:
+            row.effective_on = cancellation_effective_date(row.received_on)  # R98
+            end_subscription(
+                session,
+                sub,
+                SubscriptionEvent.SUBSCRIBER_CANCELLED,
+                row.effective_on,
+                f"cancelled by letter received on {row.received_on.isoformat()} (R98)",
+            )
+            return 0
+        if row.kind is LetterKind.UNSUBSCRIBE_ONE:
+            row.effective_on = cancellation_effective_date(row.received_on)
+            profile.active = False
+            profile.unsubscribed_on = row.effective_on
+            profile.end_reason = f"unsubscribed by letter received on {row.received_on} (R97)"
+            return 0
+        row.effective_on = switch_off_date(row.received_on)  # R51, R88
+        year = SchoolYear.of(row.effective_on)
+        end_subscription(
+            session,
+            sub,
+            SubscriptionEvent.TERMS_WITHDRAWAL,
+            row.effective_on,
+            f"withdrew after the terms notice of {row.notice_sent_on} (R51)",
+        )
+        calc = self.billing.switch_off_refund(session, sub, year, row.effective_on)
+        if calc.refund_cents <= 0:
+            return 0
+        self.billing.add_refund(
+            session,
+            sub,
+            year,
+            RefundBasis.TERMS_WITHDRAWAL,
+            calc.refund_cents,
+            "withdrawal after a change of terms (R85, R102)",
+            row.received_on,
+            calc=calc,
+            letter_id=row.id,
+        )
+        return calc.refund_cents
+
+    def letters(self, subscription_id: int) -> list[LetterResult]:
+        with self.read(Permission.VIEW_BILLING) as session:
+            rows = session.scalars(
+                select(CancellationLetter)
+                .where(CancellationLetter.subscription_id == subscription_id)
+                .order_by(CancellationLetter.received_on)
+            )
+            out = []
+            for row in rows:
+                refund = session.scalar(
+                    select(func.coalesce(func.sum(Refund.amount_cents), 0)).where(
+                        Refund.letter_id == row.id
+                    )
+                )
+                out.append(_letter_result(row, refund))
+            return out
+
+    # ==== printing ===============================================================================
+
+    def print_cancellation_form(
+        self, student_id: int, only_profile_id: int | None = None
+    ) -> Produced:
+        """D3 (whole subscription) or D4 (only one user), pre-filled from the order (R96, R97),
+        with the school's and the billing entity's addresses and signature lines (R95)."""
+        self.require(Permission.VIEW_BILLING)
+        with self.db.read() as session:
+            sub = _live_subscription(session, student_id)
+            active = [p for p in sub.profiles if p.active]
+            only = None
+            if only_profile_id is not None:
+                only = next((p for p in active if p.id == only_profile_id), None)
+                if only is None:
+                    raise NotFound("active user on the subscription", only_profile_id)
+                if len(active) < 2:
+                    raise ValidationError(
+                        "only",
+                        only.full_name,
+                        "the only user cannot be unsubscribed alone; "
+                        "cancel the whole subscription instead",
+                    )
+            addressee = only or _payer(sub)
+            recipient = self._recipient(session, sub, addressee)
+            issuer = self._issuer(session)
+        form = docs.CancellationForm(
+            school=self.documents.letterhead(),
+            issuer=issuer,
+            language=recipient.language,
+            child=_child(sub),
+            guardians=tuple(_form_guardian(p) for p in active),
+            only=_form_guardian(only) if only else None,
+        )
+        kind = "billing-unsubscribe-letter" if only else "billing-cancellation-letter"
+        request = DocumentRequest(
+            kind,
+            _title(kind, recipient.language),
+            recipient.language,
+            sub.student_id,
+            recipient.guardian_id,
+        )
+        return self.documents.produce(request, lambda info: docs.build_form(form, info))
+
+    def print_invoice(self, invoice_id: int) -> Produced:
+        """D11: the invoice, in the billing entity's name (R73), with the bank details and the
+        reference; a Slovenian invoice carries the UPN QR code."""
+        self.require(Permission.VIEW_BILLING)
+        with self.db.read() as session:
+            invoice = session.get(Invoice, invoice_id)
+            if invoice is None:
+                raise NotFound("invoice", invoice_id)
+            sub = _subscription(session, invoice.subscription_id)
+            recipient = self._recipient(session, sub, _payer(sub))
+            issuer = self._issuer(session)
+            renewal = invoice.kind is InvoiceKind.ANNUAL and bool(
+                session.scalar(
+                    select(BillingNotice.id).where(
+                        BillingNotice.invoice_id == invoice.id,
+                        BillingNotice.kind == NoticeKind.RENEWAL_INVITATION,
+                    )
+                )
+            )
+            data = self._invoice_letter(session, sub, invoice, recipient, issuer, renewal)
+        kind = "billing-renewal-invitation" if renewal else "billing-invoice"
+        request = DocumentRequest(
+            kind,
+            f"{_title(kind, recipient.language)} {invoice.number}",
+            recipient.language,
+            sub.student_id,
+            recipient.guardian_id,
+        )
+        return self.documents.produce(
+            request, lambda info: docs.build_one(docs.invoice_spec, data, info)
+        )
+
+    def latest_invoice_id(self, student_id: int) -> int:
+        """The invoice `print invoice --student` means: the oldest unpaid one of the child's
+        current subscription, else the newest."""
+        with self.read(Permission.VIEW_BILLING) as session:
+            sub_id = self.billing._current_id(session, student_id)
+            if sub_id is None:
+                raise NotFound("subscription of student", student_id)
+            invoices = list(
+                session.scalars(
+                    select(Invoice)
+                    .where(Invoice.subscription_id == sub_id)
+                    .order_by(Invoice.issued_on, Invoice.id)
+                )
+            )
+            if not invoices:
+                raise NotFound("invoice for student", student_id)
+            for invoice in invoices:
+                if (
+                    invoice.cancelled_on is None
+                    and paid_on_invoice(session, invoice.id) < invoice.amount_cents
+                ):
+                    return invoice.id
+            return invoices[-1].id
+
+    def print_confirmation(self, letter_id: int) -> Produced:
+        """D5 after a cancellation or unsubscription (effective date, no refund: R98, R99);
+        D10 after a withdrawal (with the R88 refund: R102)."""
+        self.require(Permission.VIEW_BILLING)
+        with self.db.read() as session:
+            row = session.get(CancellationLetter, letter_id)
+            if row is None:
+                raise NotFound("letter", letter_id)
+            if row.status is not LetterStatus.READY or row.effective_on is None:
+                raise ValidationError(
+                    "letter", letter_id, "the letter could not be processed: data missing (R96)"
+                )
+            sub = _subscription(session, row.subscription_id)
+            profile = session.get(SubscriptionProfile, row.profile_id) if row.profile_id else None
+            recipient = self._recipient(session, sub, profile or _payer(sub))
+            issuer = self._issuer(session)
+            today = self._school().today()
+            if row.kind is LetterKind.TERMS_WITHDRAWAL:
+                refund = session.scalar(select(Refund).where(Refund.letter_id == row.id))
+                data = docs.WithdrawalConfirmation(
+                    issuer,
+                    recipient.language,
+                    recipient.lines,
+                    recipient.salutation,
+                    today,
+                    row.notice_sent_on,
+                    terms_withdrawal_deadline(row.notice_sent_on),
+                    row.received_on,
+                    row.effective_on,
+                    _child(sub),
+                    _figures(refund, recipient.language) if refund else None,
+                )
+                kind, make = "billing-withdrawal-confirmation", docs.withdrawal_confirmation_spec
+            else:
+                data = docs.CancellationConfirmation(
+                    issuer,
+                    recipient.language,
+                    recipient.lines,
+                    recipient.salutation,
+                    today,
+                    row.received_on,
+                    row.effective_on,
+                    _child(sub),
+                    profile.full_name if profile else "",
+                )
+                kind, make = (
+                    "billing-cancellation-confirmation",
+                    docs.cancellation_confirmation_spec,
+                )
+        request = DocumentRequest(
+            kind,
+            _title(kind, recipient.language),
+            recipient.language,
+            sub.student_id,
+            recipient.guardian_id,
+        )
+        return self.documents.produce(request, lambda info: docs.build_one(make, data, info))
+
+    def print_refund_statement(self, refund_id: int) -> Produced:
+        """D13: basis, P, D_P, L and the amount (R83, R84, R88)."""
+        self.require(Permission.VIEW_BILLING)
+        with self.db.read() as session:
+            refund = session.get(Refund, refund_id)
+            if refund is None:
+                raise NotFound("refund", refund_id)
+            sub = _subscription(session, refund.subscription_id)
+            recipient = self._recipient(session, sub, _payer(sub))
+            data = docs.RefundStatement(
+                self._issuer(session),
+                recipient.language,
+                recipient.lines,
+                recipient.salutation,
+                self._school().today(),
+                _child(sub),
+                _figures(refund, recipient.language),
+            )
+        kind = "billing-refund-statement"
+        request = DocumentRequest(
+            kind,
+            _title(kind, recipient.language),
+            recipient.language,
+            sub.student_id,
+            recipient.guardian_id,
+        )
+        return self.documents.produce(
+            request, lambda info: docs.build_one(docs.refund_statement_spec, data, info)
+        )
+
+    # ---- notices on the calendar (R80, R81, R91, R103) -------------------------------------
+
+    def pending_notices(self, today: date | None = None) -> list[PendingNotice]:
+        today = today or self._school().today()
+        with self.read(Permission.VIEW_BILLING) as session:
+            rows = session.execute(
+                select(
+                    BillingNotice.id,
+                    BillingNotice.subscription_id,
+                    BillingNotice.student_id,
+                    Student.first_name,
+                    Student.last_name,
+                    BillingNotice.kind,
+                    BillingNotice.due_on,
+                    BillingNotice.reply_by,
+                )
+                .join(Student, Student.id == BillingNotice.student_id)
+                .join(Subscription, Subscription.id == BillingNotice.subscription_id)
+                .where(
+                    BillingNotice.document_id.is_(None),
+                    BillingNotice.skipped_reason == "",
+                    BillingNotice.due_on <= today,
+                    ~(
+                        (BillingNotice.kind == NoticeKind.TRIAL_END_NOTICE)
+                        & (Subscription.state == _S.TRIAL)
+                    ),
+                )
+                .order_by(BillingNotice.due_on, BillingNotice.id)
+            )
+            return [
+                PendingNotice(
+                    r.id,
+                    r.subscription_id,
+                    r.student_id,
+                    f"{r.first_name} {r.last_name}",
+                    r.kind,
+                    r.due_on,
+                    r.reply_by,
+                )
+                for r in rows
+            ]
+
+    def print_notices(
+        self,
+        notice_ids: Sequence[int] | None = None,
+        progress=None,
+        cancel=None,
+        today: date | None = None,
+    ) -> PrintedBatch:
+        """Print the notices that are due (all, or the chosen ones) into one PDF. A notice
+        overtaken meanwhile (invoice paid, trial ordered, subscription ended) is skipped and
+        marked so; a restricted recipient (R15, R48) is left unprinted and reported."""
+        self.require(Permission.VIEW_BILLING)
+        today = today or self._school().today()
+        items, requests, notice_of, skipped = self._prepare_notices(notice_ids, today)
+        produced, allowed, refused = None, list(requests), []
+        if requests:
+            try:  # the common case: everyone may be written to, and each is checked once
+                produced = self._produce(items, requests, progress, cancel)
+            except ContactRestricted:  # R15/R48: print for the others, report the refused
+                allowed, refused = self.documents.split_contactable(requests, today)
+                position = {id(r): n for n, r in enumerate(requests)}
+                chosen = [items[position[id(r)]] for r in allowed]
+                if allowed:
+                    produced = self._produce(chosen, allowed, progress, cancel)
+        if produced is not None:
+            now = utc_now()
+            with self.write(Permission.EDIT_BILLING, reason="notices printed") as session:
+                session.execute(
+                    update(BillingNotice),
+                    [
+                        {"id": notice_of[id(r)], "document_id": d, "printed_at": now}
+                        for r, d in zip(allowed, produced.document_ids, strict=True)
+                    ],
+                )
+        names = {id(r): r.title for r in requests}
+        return PrintedBatch(
+            produced,
+            len(allowed),
+            tuple((names[id(r)], reason) for r, reason in refused),
+            skipped,
+        )
+
+    def _produce(self, items, requests, progress, cancel) -> Produced:
+        def build(infos, progress, cancel):
+            return docs.build_many(items, infos, progress, cancel)
+
+        return self.documents.produce_batch(requests, build, progress, cancel)
+
+    def _prepare_notices(self, notice_ids, today):
+        with self.db.read() as session:
+            stmt = select(BillingNotice).where(
+                BillingNotice.document_id.is_(None),
+                BillingNotice.skipped_reason == "",
+                BillingNotice.due_on <= today,
+            )
+            if notice_ids is not None:
+                stmt = stmt.where(BillingNotice.id.in_(list(notice_ids)))
+            notices = list(session.scalars(stmt.order_by(BillingNotice.due_on, BillingNotice.id)))
+            subs = (
+                {
+                    s.id: s
+                    for s in session.scalars(
+                        select(Subscription)
+                        .where(Subscription.id.in_({n.subscription_id for n in notices}))
+                        .options(selectinload(Subscription.profiles))
+                    )
+                }
+                if notices
+                else {}
+            )
+            invoices = (
+                {
+                    i.id: i
+                    for i in session.scalars(
+                        select(Invoice).where(
+                            Invoice.id.in_({n.invoice_id for n in notices if n.invoice_id})
+                        )
+                    )
+                }
+                if notices
+                else {}
+            )
+            paid = (
+                dict(
+                    session.execute(
+                        select(Payment.invoice_id, func.sum(Payment.amount_cents))
+                        .where(Payment.invoice_id.in_(list(invoices)))
+                        .group_by(Payment.invoice_id)
+                    ).all()
+                )
+                if invoices
+                else {}
+            )
+            trials = (
+                {
+                    t.subscription_id: t
+                    for t in session.scalars(
+                        select(Trial).where(Trial.subscription_id.in_(list(subs)))
+                    )
+                }
+                if subs
+                else {}
+            )
+            fees = (
+                {
+                    (i.subscription_id, i.school_year): i
+                    for i in session.scalars(
+                        select(Invoice).where(
+                            Invoice.kind == InvoiceKind.FEE, Invoice.subscription_id.in_(list(subs))
+                        )
+                    )
+                }
+                if subs
+                else {}
+            )
+            guardians = self._guardians(session, subs.values())
+            issuer = self._issuer(session)
+            school = self._school()
+            country, default_language = school.country, school.default_language.value
+            letterhead = self.documents.letterhead()
+            policies = load_policies(session)
+            students = (
+                dict(
+                    session.execute(
+                        select(Student.id, Student.language).where(
+                            Student.id.in_({s.student_id for s in subs.values()})
+                        )
+                    ).all()
+                )
+                if subs
+                else {}
+            )
+            items, requests, notice_of, skip = [], [], {}, []
+            for notice in notices:
+                sub = subs[notice.subscription_id]
+                invoice = invoices.get(notice.invoice_id)
+                if _waits(notice, sub):
+                    continue
+                reason = _overtaken(notice, sub, invoice, paid)
+                if reason:
+                    skip.append({"id": notice.id, "skipped_reason": reason})
+                    continue
+                payer = _payer(sub)
+                guardian = guardians.get(payer.guardian_id) if payer and payer.guardian_id else None
+                recipient = _make_recipient(
+                    sub,
+                    payer,
+                    guardian,
+                    students.get(sub.student_id),
+                    default_language,
+                    letterhead,
+                )
+                child = _child(sub)
+                if notice.kind in _TRIAL_NOTICES:
+                    trial = trials[sub.id]
+                    data = docs.TrialLetter(
+                        issuer,
+                        recipient.language,
+                        recipient.lines,
+                        recipient.salutation,
+                        notice.due_on,
+                        notice.kind is NoticeKind.TRIAL_END_NOTICE,
+                        trial.starts_on,
+                        trial.ends_on,
+                        child,
+                    )
+                    make = docs.trial_spec
+                elif notice.kind in _REMINDERS:
+                    level, renewal = _REMINDERS[notice.kind]
+                    owed = invoice.amount_cents - paid.get(invoice.id, 0)
+                    termination = None
+                    if renewal:
+                        termination = policy_for(
+                            SchoolYear(invoice.school_year), policies
+                        ).renewal.termination_effective
+                    data = docs.ReminderLetter(
+                        issuer,
+                        recipient.language,
+                        recipient.lines,
+                        recipient.salutation,
+                        level,
+                        renewal,
+                        notice.due_on,
+                        notice.reply_by or notice.due_on,
+                        invoice.number,
+                        invoice.issued_on,
+                        SchoolYear(invoice.school_year).label,
+                        child,
+                        owed,
+                        self._payment(
+                            session,
+                            invoice,
+                            owed,
+                            notice.reply_by or invoice.due_on,
+                            recipient,
+                            country,
+                            with_qr=False,  # the invoice carries it; 1,000 reminders stay fast
+                        ),
+                        termination,
+                    )
+                    make = docs.reminder_spec
+                elif notice.kind is NoticeKind.RENEWAL_INVITATION:
+                    data = self._invoice_letter(session, sub, invoice, recipient, issuer, True)
+                    make = docs.invoice_spec
+                else:  # TERMINATION_NOTICE (R103)
+                    year = SchoolYear.of(sub.ends_on or notice.due_on)
+                    fee = fees.get((sub.id, year.start_year))
+                    fee_charge = None
+                    if fee is not None:
+                        fee_charge = docs.FeeCharge(
+                            fee.amount_cents,
+                            fee.net_cents,
+                            fee.vat_cents,
+                            fee.number,
+                            self._payment(
+                                session, fee, fee.amount_cents, fee.due_on, recipient, country
+                            ),
+                        )
+                    data = docs.TerminationLetter(
+                        issuer,
+                        recipient.language,
+                        recipient.lines,
+                        recipient.salutation,
+                        notice.due_on,
+                        year.label,
+                        sub.ends_on or notice.due_on,
+                        child,
+                        fee_charge,
+                    )
+                    make = docs.termination_spec
+                kind = _NOTICE_KINDS[notice.kind]
+                request = DocumentRequest(
+                    kind,
+                    f"{_title(kind, recipient.language)}: {child.name}",
+                    recipient.language,
+                    sub.student_id,
+                    recipient.guardian_id,
+                )
+                items.append((make, data))
+                requests.append(request)
+                notice_of[id(request)] = notice.id
+        if skip:
+            with self.write(Permission.EDIT_BILLING, reason="notices overtaken") as session:
+                session.execute(update(BillingNotice), skip)
+        return items, requests, notice_of, len(skip)
+
+    # ---- pieces -------------------------------------------------------------------------------
+
+    def _issuer(self, session: Session) -> docs.BillingIssuer:
+        """R73: invoices and reminders carry the billing entity's identity."""
+        country = self._school().country
+        s = settings_record(settings_row_or_none(session), country)
+        return docs.BillingIssuer(
+            name=s.entity_name,
+            address_lines=s.entity_address_lines,
+            country=country.value,
+            registry_code=s.entity_registry_code,
+            vat_id=s.entity_vat_id,
+            email=s.entity_email,
+            phone=s.entity_phone,
+            website=s.entity_website,
+        )
+
+    def _guardians(self, session: Session, subs) -> dict[int, Guardian]:
+        ids = {p.guardian_id for s in subs for p in s.profiles if p.guardian_id}
+        if not ids:
+            return {}
+        return {g.id: g for g in session.scalars(select(Guardian).where(Guardian.id.in_(ids)))}
+
+    def _recipient(
+        self, session: Session, sub: Subscription, profile: SubscriptionProfile | None
+    ) -> _Recipient:
+        guardian = (
+            session.get(Guardian, profile.guardian_id) if profile and profile.guardian_id else None
+        )
+        language = session.scalar(select(Student.language).where(Student.id == sub.student_id))
+        return _make_recipient(
+            sub,
+            profile,
+            guardian,
+            language,
+            self._school().default_language.value,
+            self.documents.letterhead(),
+        )
+
+    def _invoice_letter(
+        self, session, sub, invoice: Invoice, recipient: _Recipient, issuer, renewal: bool
+    ) -> docs.InvoiceLetter:
+        country = self._school().country
+        return docs.InvoiceLetter(
+            issuer,
+            recipient.language,
+            recipient.lines,
+            recipient.salutation,
+            invoice.number,
+            invoice.issued_on,
+            SchoolYear(invoice.school_year).label,
+            _child(sub),
+            invoice.kind is InvoiceKind.FEE,
+            renewal,
+            invoice.net_cents,
+            invoice.vat_cents,
+            invoice.amount_cents,
+            invoice.vat_rate_bp,
+            self._payment(
+                session, invoice, invoice.amount_cents, invoice.due_on, recipient, country
+            ),
+        )
+
+    def _payment(
+        self,
+        session,
+        invoice: Invoice,
+        amount: int,
+        due_on: date,
+        recipient: _Recipient,
+        country: Country,
+        *,
+        with_qr: bool = True,
+    ) -> docs.PaymentDetails:
+        s = settings_record(settings_row_or_none(session), country)
+        if not s.iban:
+            raise ValidationError(
+                "iban",
+                "",
+                "set the billing entity's IBAN in the billing settings before "
+                "printing invoices or reminders (R77)",
+            )
+        upn = None
+        if country is Country.SI and with_qr:  # UPN QR: a Slovenian payment order
+            year = SchoolYear(invoice.school_year).label
+            tr = translator(recipient.language)
+            purpose = (
+                tr.gettext("Reminder fee %(year)s") % {"year": year}
+                if invoice.kind is InvoiceKind.FEE
+                else f"{docs.PRODUCT} {year}"
+            )
+            upn = build_upn_qr(
+                UpnQrData(
+                    payer_name=_latin2(recipient.salutation, "payer_name"),
+                    payer_street=_latin2(recipient.street, "payer_street"),
+                    payer_city=_latin2(recipient.city, "payer_city"),
+                    amount_cents=amount,
+                    purpose_code=s.upn_purpose_code,
+                    purpose=_latin2(purpose, "purpose"),
+                    recipient_iban=s.iban,
+                    recipient_reference=invoice.reference,
+                    recipient_name=_latin2(s.entity_name, "recipient_name"),
+                    recipient_street=_latin2(s.entity_street, "recipient_street"),
+                    recipient_city=_latin2(
+                        f"{s.entity_postal_code} {s.entity_city}".strip(), "recipient_city"
+                    ),
+                    due_date=due_on,
+                )
+            ).data
+        return docs.PaymentDetails(
+            s.iban,
+            s.bic,
+            s.bank_name,
+            invoice.reference,
+            amount,
+            due_on,
+            card_and_flik=country is Country.SI,
+            upn_payload=upn,
+        )
+
+
+# ---- module helpers ---------------------------------------------------------------------------
+
+
+def settings_row_or_none(session: Session) -> BillingSettings | None:
+    return session.scalar(select(BillingSettings).limit(1))
+
+
+def _subscription(session: Session, subscription_id: int) -> Subscription:
+    sub = session.scalar(
+        select(Subscription)
+        .where(Subscription.id == subscription_id)
+        .options(selectinload(Subscription.profiles))
+    )
+    if sub is None:
+        raise NotFound("subscription", subscription_id)
+    return sub
+
+
+def _live_subscription(session: Session, student_id: int) -> Subscription:
+    sub = session.scalar(
+        select(Subscription)
+        .where(Subscription.student_id == student_id, Subscription.state.in_(LIVE_STATES))
+        .order_by(Subscription.id.desc())
+        .options(selectinload(Subscription.profiles))
+    )
+    if sub is None:
+        raise ValidationError(
+            "subscription", student_id, "this child has no POPOLNI subscription to cancel"
+        )
+    return sub
+
+
+def _order_data(sub: Subscription) -> SubscriberData:
+    return SubscriberData(
+        sub.child_first_name,
+        sub.child_last_name,
+        sub.school_name,
+        tuple(
+            GuardianContact(p.first_name, p.last_name, p.mobile, p.email)
+            for p in sub.profiles
+            if p.active
+        ),
+    )
+
+
+def _data_json(data: SubscriberData, only: GuardianContact | None) -> dict:
+    out = asdict(data)
+    out["guardians"] = [asdict(g) for g in data.guardians]
+    if only is not None:
+        out["only"] = asdict(only)
+    return out
+
+
+def _profile_to_unsubscribe(
+    sub: Subscription, only: GuardianContact | None
+) -> tuple[SubscriptionProfile | None, list[LetterIssue]]:
+    """R97: the letter must say that only one user goes, and identify that user clearly."""
+    active = [p for p in sub.profiles if p.active]
+    if len(active) < 2:
+        raise ValidationError(
+            "only",
+            only.first_name if only else "",
+            "the subscription has one user only; "
+            "register a cancellation of the whole subscription instead",
+        )
+    if only is None or not (only.first_name.strip() and only.last_name.strip()):
+        return None, [LetterIssue("user to unsubscribe", "missing")]
+    key = (normalise_name(only.first_name), normalise_name(only.last_name))
+    for p in active:
+        if (normalise_name(p.first_name), normalise_name(p.last_name)) == key:
+            if not (only.mobile.strip() or only.email.strip()):
+                return None, [LetterIssue("user to unsubscribe: mobile or e-mail", "missing")]
+            return p, []
+    return None, [
+        LetterIssue(
+            f"user to unsubscribe ({only.first_name} {only.last_name})", "does not match the order"
+        )
+    ]
+
+
+def _letter_result(row: CancellationLetter, refund: int) -> LetterResult:
+    return LetterResult(
+        row.id,
+        row.version,
+        row.subscription_id,
+        row.kind,
+        row.status,
+        tuple(LetterIssue(i["item"], i["problem"]) for i in row.issues),
+        row.received_on,
+        row.effective_on,
+        refund,
+    )
+
+
+def _payer(sub: Subscription) -> SubscriptionProfile | None:
+    return next((p for p in sub.profiles if p.is_payer), None) or next(iter(sub.profiles), None)
+
+
+def _child(sub: Subscription) -> docs.Child:
+    return docs.Child(
+        f"{sub.child_first_name} {sub.child_last_name}", sub.class_name, sub.school_name
+    )
+
+
+def _form_guardian(p: SubscriptionProfile) -> docs.FormGuardian:
+    return docs.FormGuardian(p.full_name, p.mobile, p.email)
+
+
+def _make_recipient(
+    sub: Subscription,
+    profile: SubscriptionProfile | None,
+    guardian: Guardian | None,
+    student_language,
+    default_language: str,
+    school,
+) -> _Recipient:
+    """The payer at their roster address, in their language (else the child's, else the
+    school's). A student who ordered alone gets the letter at school."""
+    if guardian is not None:
+        place = " ".join(p for p in (guardian.postal_code, guardian.city) if p)
+        lines = tuple(line for line in (guardian.full_name, guardian.street, place) if line)
+        language = guardian.language or student_language
+        return _Recipient(
+            guardian.id,
+            lines,
+            guardian.full_name,
+            language.value if language else default_language,
+            guardian.street,
+            place,
+        )
+    name = profile.full_name if profile else f"{sub.child_first_name} {sub.child_last_name}"
+    lines = (
+        name,
+        f"{sub.class_name}, {school.name}" if sub.class_name else school.name,
+        *school.address_lines,
+    )
+    return _Recipient(
+        None,
+        lines[:6],
+        name,
+        student_language.value if student_language else default_language,
+        school.address_lines[0] if school.address_lines else "",
+        school.address_lines[1] if len(school.address_lines) > 1 else "",
+    )
+
+
+def _waits(notice, sub) -> bool:
+    """The end-of-trial notice says the child is on MINIMALNI: it waits until a person has
+    confirmed that switch (R67, R91)."""
+    return notice.kind is NoticeKind.TRIAL_END_NOTICE and sub.state is _S.TRIAL
+
+
+def _overtaken(notice, sub, invoice, paid) -> str:
+    """A due letter that no longer makes sense when it comes to printing."""
+    if notice.kind is NoticeKind.TERMINATION_NOTICE:
+        return ""
+    if notice.kind is NoticeKind.TRIAL_END_NOTICE:
+        return "" if sub.state is _S.MINIMALNI else "ordered or ended meanwhile"
+    if notice.kind in _TRIAL_NOTICES:
+        return "" if sub.state is _S.TRIAL else "ordered or ended meanwhile"
+    if sub.state not in _PAYING:
+        return "subscription ended meanwhile"
+    if invoice is None:
+        return "no invoice"
+    if invoice.cancelled_on is not None:
+        return "invoice cancelled"
+    if notice.kind is not NoticeKind.RENEWAL_INVITATION and (
+        paid.get(invoice.id, 0) >= invoice.amount_cents
+    ):
+        return "paid meanwhile"
+    return ""
+
+
+def _figures(refund: Refund, language: str) -> docs.RefundFigures:
+    tr = translator(language)
+    return docs.RefundFigures(
+        basis_text=tr.gettext(_BASIS_TEXT[refund.basis]),
+        school_year=SchoolYear(refund.school_year).label,
+        paid_cents=refund.paid_cents or 0,
+        already_refunded_cents=refund.already_refunded_cents or 0,
+        amount_cents=refund.amount_cents,
+        reason=refund.reason,
+        period_first=refund.period_first,
+        period_last=refund.period_last,
+        period_days=refund.period_days,
+        lost_days=refund.lost_days,
+    )
+
+
+_BASIS_TEXT = {
+    RefundBasis.OUTAGE: N_("Service outage of more than 30 days"),
+    RefundBasis.SCHOOL_WITHDREW: N_("The school withdrew from the service"),
+    RefundBasis.TERMS_WITHDRAWAL: N_("Withdrawal after a change of the terms"),
+    RefundBasis.DISCRETIONARY: N_("Refund decided by the office"),
+    RefundBasis.OVERPAYMENT: N_("Overpayment"),
+}
+
+
+def _title(kind: str, language: str) -> str:
+    return translator(language).gettext(document_kind(kind).title)
+
+
+def _latin2(text: str, field: str) -> str:
+    """UPN fields are ISO 8859-2 with fixed lengths: spell other letters without their marks
+    (õ → o) and cut to the field's length, rather than refuse to print the invoice."""
+    import unicodedata
+
+    out = []
+    for ch in text.strip():
+        try:
+            ch.encode(ENCODING)
+            out.append(ch)
+        except UnicodeEncodeError:
+            base = unicodedata.normalize("NFKD", ch)[0]
+            out.append(base if base.encode(ENCODING, "ignore") else "?")
+    return "".join(out)[: FIELD_MAX_LENGTHS[field]]

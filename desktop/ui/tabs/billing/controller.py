@@ -1,0 +1,548 @@
+"""The Billing tab's controller: the only place the tab talks to the billing services.
+
+Buttons call it; it calls BillingService / BillingLetterService and shows the answer or the
+typed error. Printing a batch of letters runs in a worker behind a progress dialog with Cancel.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import QItemSelectionModel, QObject, Signal
+from PySide6.QtWidgets import QFileDialog, QWidget
+
+from desktop.documents import save_atomic
+from desktop.domain.billing import (
+    LIVE_STATES,
+    ProposalKind,
+    SubscriptionState,
+)
+from desktop.domain.dates import SchoolYear
+from desktop.domain.errors import SchoolOfficeError
+from desktop.domain.roles import Permission
+from desktop.services.container import Services
+from desktop.services.school import SchoolProfile
+from desktop.ui import messages
+from desktop.ui.tabs.billing.dialogs import (
+    LetterDialog,
+    OrderDialog,
+    PaymentDialog,
+    RefundDialog,
+    RejectDialog,
+    SettingsDialog,
+    TrialDialog,
+)
+from desktop.ui.tabs.billing.labels import euros, proposal_label
+from desktop.ui.tabs.billing.model import ID, STATE, SubscriptionsModel
+from desktop.ui.tabs.cards.student_picker import StudentPickerDialog
+from desktop.ui.text import _, format_date
+from desktop.ui.workers import run_task, run_with_progress
+
+
+def ask_save_path(parent: QWidget, title: str, suggested: str) -> str:
+    """The save dialog (tests replace this function)."""
+    path, _filter = QFileDialog.getSaveFileName(parent, title, suggested, _("PDF files (*.pdf)"))
+    return path
+
+
+class BillingController(QObject):
+    loaded = Signal()  # fresh rows, proposals and letters are shown
+
+    def __init__(self, services: Services, school: SchoolProfile, view):
+        super().__init__(view)
+        self.services = services
+        self.school = school
+        self.country = school.country.value
+        self.view = view
+        self.model = SubscriptionsModel(self.country, self)
+        self.can_view = services.actor.can(Permission.VIEW_BILLING)
+        self.can_edit = services.actor.can(Permission.EDIT_BILLING)
+        self.dialog = None  # the dialog open right now (tests drive it)
+        self.task = None
+        self.proposals = []
+        self.notices = []
+        self.last_status = ""
+        self._loading = False
+        self._select_after_load: int | None = None
+
+    @property
+    def billing(self):
+        return self.services.billing
+
+    @property
+    def letters(self):
+        return self.services.billing_letters
+
+    def today(self) -> date:
+        return self.school.today()
+
+    # ---- loading -----------------------------------------------------------------------
+
+    def load(self, select: int | None = None) -> None:
+        if select is not None:
+            self._select_after_load = select
+        elif (row := self.selected_row()) is not None:
+            self._select_after_load = row[ID]
+        if not self.can_view:
+            self.view.show_no_permission()
+            self.loaded.emit()
+            return
+        if self._loading:
+            return
+        self._loading = True
+        billing, letters, today = self.billing, self.letters, self.today()
+        run_task(
+            lambda _p, _c: (
+                billing.table_rows(today),
+                billing.proposals(),
+                letters.pending_notices(today),
+            ),
+            self._loaded,
+            self._load_failed,
+        )
+
+    def _loaded(self, data) -> None:
+        rows, self.proposals, self.notices = data
+        self._loading = False
+        self.model.set_rows(rows)
+        self.view.set_class_names(self.model.class_names())
+        self.filter_changed()
+        self.view.show_due(self.proposals, self.notices)
+        if self._select_after_load is not None:
+            self.select_subscription(self._select_after_load)
+            self._select_after_load = None
+        self.update_actions()
+        self.loaded.emit()
+
+    def _load_failed(self, exc: BaseException) -> None:
+        self._loading = False
+        messages.show_error(self.view, exc, _("Billing could not be loaded"), self.country)
+        self.loaded.emit()
+
+    # ---- table -------------------------------------------------------------------------
+
+    def filter_changed(self) -> None:
+        self.model.set_filter(*self.view.filters())
+        shown, total = self.model.visible_count, self.model.total_count
+        self.view.set_count(_("{shown} of {total} subscriptions").format(shown=shown, total=total))
+
+    def selected_row(self) -> tuple | None:
+        index = self.view.table.currentIndex()
+        if not index.isValid() or index.row() >= self.model.visible_count:
+            return None
+        return self.model.row(index.row())
+
+    def select_subscription(self, subscription_id: int) -> None:
+        row = self.model.index_of(subscription_id)
+        if row is None:
+            self.view.clear_filters()
+            row = self.model.index_of(subscription_id)
+        if row is None:
+            return
+        index = self.model.index(row, 0)
+        self.view.table.selectionModel().setCurrentIndex(
+            index,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
+        self.view.table.scrollTo(index)
+
+    def current_changed(self, *_args) -> None:
+        self.show_selected()
+        self.update_actions()
+
+    def show_selected(self) -> None:
+        row = self.selected_row()
+        if row is None:
+            self.view.show_subscription(None, [], [])
+            return
+        try:
+            record = self.billing.subscription(row[ID])
+            history = self.billing.money_history(row[ID])
+            letters = self.letters.letters(row[ID])
+        except SchoolOfficeError as exc:
+            messages.show_error(self.view, exc, country=self.country)
+            return
+        self.view.show_subscription(record, history, letters)
+
+    def update_actions(self) -> None:
+        row = self.selected_row()
+        state = row[STATE] if row else None
+        live = state in LIVE_STATES
+        self.view.set_actions_enabled(
+            {
+                "order": self.can_edit,
+                "trial": self.can_edit,
+                "pay": self.can_edit and row is not None,
+                "letter": self.can_edit and live,
+                "refund": self.can_edit and row is not None and not live,
+                "fee": self.can_edit and state is SubscriptionState.TERMINATED_NONPAYMENT,
+                "print_letter": self.can_view and live,
+                "print_invoice": self.can_view and row is not None,
+                "settings": self.can_edit,
+            }
+        )
+
+    # ---- helpers -----------------------------------------------------------------------
+
+    def _open(self, dialog) -> None:
+        self.dialog = dialog
+        dialog.finished.connect(lambda _r: self._closed(dialog))
+        dialog.open()
+
+    def _closed(self, dialog) -> None:
+        if self.dialog is dialog:  # the picker's OK may already have opened the next form
+            self.dialog = None
+
+    def _done(self, text: str, select: int | None = None) -> None:
+        self.last_status = text
+        self.view.show_status(text)
+        self.load(select)
+
+    def _save(self, produced, title: str, suggested: str) -> None:
+        path = ask_save_path(self.view, title, suggested)
+        if not path:
+            return
+        try:
+            save_atomic(produced.pdf, path)
+        except OSError as exc:
+            messages.warn(self.view, title, str(exc))
+            return
+        self.view.show_status(_("Saved {path}").format(path=path))
+
+    def _pick_student(self, title: str, ok_text: str, then) -> None:
+        row = self.selected_row()
+        preselect = row[1] if row else None
+        try:
+            roster = self.services.roster.table_rows()
+        except SchoolOfficeError as exc:
+            messages.show_error(self.view, exc, country=self.country)
+            return
+
+        def chosen(student_id: int):
+            then(self.services.roster.get(student_id))
+
+        self._open(
+            StudentPickerDialog(self.view, title, ok_text, roster, self.country, preselect, chosen)
+        )
+
+    # ---- actions -----------------------------------------------------------------------
+
+    def new_order(self) -> None:
+        self._pick_student(_("New POPOLNI order: choose the child"), _("Next"), self._order_for)
+
+    def _order_for(self, student) -> None:
+        terms = self.services.terms
+        try:
+            key = terms.default_document_key()
+            versions = [(v.id, v.label) for v in terms.versions(key) if v.published]
+            in_force = terms.version_in_force(key, self.today())
+        except SchoolOfficeError as exc:
+            messages.show_error(self.view, exc, country=self.country)
+            return
+
+        def submit(data):
+            record = self.billing.order(data)
+            self._done(_("Order for {name} saved").format(name=record.child_name), record.id)
+            return record
+
+        self._open(
+            OrderDialog(
+                self.view,
+                self.country,
+                student,
+                versions,
+                in_force.id if in_force else None,
+                self.today(),
+                submit,
+            )
+        )
+
+    def start_trial(self) -> None:
+        self._pick_student(_("Free trial: choose the child"), _("Next"), self._trial_for)
+
+    def _trial_for(self, student) -> None:
+        def submit(values):
+            record = self.billing.start_trial(
+                student.id, values.started_by, guardian_id=values.guardian_id, on=values.on
+            )
+            self._done(
+                _("Trial for {name} until {end}").format(
+                    name=record.child_name, end=format_date(record.trial.ends_on, self.country)
+                ),
+                record.id,
+            )
+            return record
+
+        self._open(TrialDialog(self.view, self.country, student, self.today(), submit))
+
+    def record_payment(self) -> None:
+        row = self.selected_row()
+        if row is None:
+            return
+        invoices = self.billing.open_invoices(row[ID])
+        if not invoices:
+            messages.inform(
+                self.view, _("Record a payment"), _("This subscription has no unpaid invoice.")
+            )
+            return
+
+        def submit(data):
+            result = self.billing.record_payment(data)
+            text = _("Payment recorded on invoice {number}").format(number=result.invoice_number)
+            if result.activated:
+                text += _(": paid in full, the subscription is active")
+            elif result.outstanding_cents:
+                text += _(": {owed} still due").format(owed=euros(result.outstanding_cents))
+            if result.overpaid_cents:
+                text += _("; overpaid {amount}: a refund waits for confirmation").format(
+                    amount=euros(result.overpaid_cents)
+                )
+            self._done(text, row[ID])
+            return result
+
+        self._open(PaymentDialog(self.view, self.country, invoices, self.today(), submit))
+
+    def register_letter(self) -> None:
+        row = self.selected_row()
+        if row is None:
+            return
+        order = self.letters.order_data(row[ID])
+        student_id = row[1]
+
+        def submit(letter):
+            result = self.letters.register_letter(student_id, letter)
+            if not result.processed:
+                self._done(_("Letter registered as 'cannot be processed – data missing'"), row[ID])
+                issues = "\n".join(f"• {i.item}: {i.problem}" for i in result.issues)
+                messages.warn(
+                    self.view,
+                    _("Letter cannot be processed"),
+                    _("Nothing was changed. The letter lacks or differs in:\n{issues}").format(
+                        issues=issues
+                    ),
+                )
+                return result
+            text = _("Letter registered; takes effect on {date}").format(
+                date=format_date(result.effective_on, self.country)
+            )
+            if result.refund_cents:
+                text += _("; refund {amount}").format(amount=euros(result.refund_cents))
+            self._done(text, row[ID])
+            answer = messages.ask(
+                self.view,
+                _("Confirmation letter"),
+                _("Print the confirmation for the guardian now?"),
+                [("print", _("Print…")), ("later", _("Later"))],
+                default="print",
+                escape="later",
+            )
+            if answer == "print":
+                self._print(
+                    lambda: self.letters.print_confirmation(result.letter_id),
+                    _("Save the confirmation"),
+                    "confirmation.pdf",
+                )
+            return result
+
+        self._open(LetterDialog(self.view, self.country, order, self.today(), submit))
+
+    def refund(self) -> None:
+        row = self.selected_row()
+        if row is None:
+            return
+
+        def submit(values):
+            result = self.billing.refund(
+                row[ID],
+                values.basis,
+                values.reason,
+                amount_cents=values.amount_cents,
+                outage=values.outage,
+            )
+            self._done(
+                _("Refund of {amount} recorded").format(amount=euros(result.amount_cents)), row[ID]
+            )
+            self._print(
+                lambda: self.letters.print_refund_statement(result.refund_id),
+                _("Save the refund statement"),
+                "refund.pdf",
+            )
+            return result
+
+        self._open(RefundDialog(self.view, self.country, f"{row[3]} {row[2]}", submit))
+
+    def charge_fee(self) -> None:
+        row = self.selected_row()
+        if row is None:
+            return
+        answer = messages.ask(
+            self.view,
+            _("Reminder fee"),
+            _(
+                "Charge the 5 € fee for the unanswered reminders to {name}? You are recorded as "
+                "the person who decided (R67, R81)."
+            ).format(name=f"{row[3]} {row[2]}"),
+            [("charge", _("Charge the fee")), ("cancel", _("Cancel"))],
+            default="cancel",
+            escape="cancel",
+        )
+        if answer != "charge":
+            return
+        try:
+            self.billing.charge_fee(row[ID])
+        except SchoolOfficeError as exc:
+            messages.show_error(self.view, exc, country=self.country)
+            return
+        self._done(_("Reminder fee charged"), row[ID])
+
+    def print_cancellation_letter(self) -> None:
+        row = self.selected_row()
+        if row is None:
+            return
+        record = self.billing.subscription(row[ID])
+        only = None
+        active = record.active_profiles
+        if len(active) > 1:
+            choices = (
+                [("all", _("Whole subscription (D3)"))]
+                + [(str(p.id), _("Only {name} (D4)").format(name=p.full_name)) for p in active]
+                + [("cancel", _("Cancel"))]
+            )
+            answer = messages.ask(
+                self.view,
+                _("Cancellation letter"),
+                _("Which letter should be printed?"),
+                choices,
+                default="all",
+                escape="cancel",
+            )
+            if answer == "cancel":
+                return
+            only = None if answer == "all" else int(answer)
+        self._print(
+            lambda: self.letters.print_cancellation_form(row[1], only),
+            _("Save the cancellation letter"),
+            "cancellation-letter.pdf",
+        )
+
+    def print_invoice(self) -> None:
+        row = self.selected_row()
+        if row is None:
+            return
+        self._print(
+            lambda: self.letters.print_invoice(self.letters.latest_invoice_id(row[1])),
+            _("Save the invoice"),
+            "invoice.pdf",
+        )
+
+    def _print(self, produce, title: str, suggested: str) -> None:
+        try:
+            produced = produce()
+        except SchoolOfficeError as exc:
+            messages.show_error(self.view, exc, title, self.country)
+            return
+        self._save(produced, title, suggested)
+        self.load()
+
+    def print_due_letters(self) -> None:
+        if not self.notices:
+            return
+        letters, today = self.letters, self.today()
+
+        def done(batch) -> None:
+            self.task = None
+            for child, reason in batch.refused:
+                messages.warn(self.view, _("Not printed"), f"{child}: {reason}")
+            if batch.produced is not None:
+                self._save(batch.produced, _("Save the letters"), f"letters-{today}.pdf")
+            self._done(
+                _("{n} letter(s) printed, {skipped} no longer needed").format(
+                    n=batch.printed, skipped=batch.skipped
+                )
+            )
+
+        def failed(exc: BaseException) -> None:
+            self.task = None
+            messages.show_error(self.view, exc, _("The letters were not printed"), self.country)
+
+        self.task = run_with_progress(
+            self.view,
+            _("Printing the letters…"),
+            lambda progress, cancel: letters.print_notices(None, progress, cancel, today),
+            done,
+            failed,
+        )
+
+    # ---- decisions (R67) -------------------------------------------------------------------
+
+    def confirm_proposal(self, proposal) -> None:
+        text = _("{what} for {child}").format(
+            what=proposal_label(proposal.kind), child=proposal.child_name
+        )
+        if proposal.amount_cents:
+            text += f" ({euros(proposal.amount_cents)})"
+        answer = messages.ask(
+            self.view,
+            _("Confirm"),
+            text + "\n\n" + _("You are recorded as the person who decided (R67)."),
+            [("confirm", _("Confirm")), ("cancel", _("Cancel"))],
+            default="cancel",
+            escape="cancel",
+        )
+        if answer != "confirm":
+            return
+        try:
+            self.billing.confirm(proposal.id, proposal.version)
+        except SchoolOfficeError as exc:
+            messages.show_error(self.view, exc, country=self.country)
+            self.load()
+            return
+        self._done(_("Confirmed: {what}").format(what=text), proposal.subscription_id)
+        if proposal.kind is ProposalKind.TERMINATE_NONPAYMENT:
+            self.view.show_status(_("The termination notice waits in the letters to print"))
+
+    def reject_proposal(self, proposal) -> None:
+        what = _("{what} for {child}").format(
+            what=proposal_label(proposal.kind), child=proposal.child_name
+        )
+
+        def submit(note):
+            result = self.billing.reject(proposal.id, proposal.version, note)
+            self._done(_("Rejected: {what}").format(what=what), proposal.subscription_id)
+            return result
+
+        self._open(RejectDialog(self.view, self.country, what, submit))
+
+    # ---- settings ------------------------------------------------------------------------
+
+    def open_settings(self) -> None:
+        try:
+            settings = self.billing.settings()
+            prices = self.billing.prices()
+        except SchoolOfficeError as exc:
+            messages.show_error(self.view, exc, country=self.country)
+            return
+        this_year = SchoolYear.of(self.today())
+        years = (this_year, this_year.next())
+        shown = {
+            year: next(
+                (
+                    p.gross_cents
+                    for p in sorted(prices, key=lambda p: p.valid_from, reverse=True)
+                    if p.school_year == year
+                ),
+                None,
+            )
+            for year in years
+        }
+
+        def submit(values):
+            self.billing.update_settings(values.settings)
+            for year, cents in values.prices.items():
+                if cents != shown.get(year):
+                    self.billing.set_price(year, cents)
+            self._done(_("Billing settings saved"))
+            return values
+
+        self._open(SettingsDialog(self.view, self.country, settings, shown, submit))

@@ -1,0 +1,428 @@
+"""The Billing tab: filters and the subscriptions on the left, the child's order and money
+history on the right, a toolbar with the actions, and below "Due today": the decisions waiting
+for a person (R67) and the letters waiting to be printed. Only the billing role sees it (R121).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.documents.billing_letters import format_reference
+from desktop.domain.billing import SubscriptionState
+from desktop.services.container import Services
+from desktop.services.school import SchoolProfile
+from desktop.ui.forms import heading
+from desktop.ui.models.table_model import TupleTableModel
+from desktop.ui.tabs.billing.controller import BillingController
+from desktop.ui.tabs.billing.labels import (
+    STATES,
+    euros,
+    letter_label,
+    method_label,
+    money_label,
+    notice_label,
+    proposal_label,
+    state_label,
+)
+from desktop.ui.text import _, format_date
+
+
+def _table(object_name: str) -> QTableView:
+    table = QTableView()
+    table.setObjectName(object_name)
+    table.setAlternatingRowColors(True)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setWordWrap(False)
+    table.setShowGrid(False)
+    table.verticalHeader().hide()
+    table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 10)
+    header = table.horizontalHeader()
+    header.setStretchLastSection(True)
+    header.setHighlightSections(False)
+    header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+    return table
+
+
+def _money_text(line) -> str:
+    if line.kind == "payment":
+        card = line.text.partition("••••")[2].strip()
+        text = f"{money_label('payment')} · {method_label(line.method)}"
+        return f"{text} •••• {card}" if card else text
+    if line.kind == "refund":
+        return money_label("refund")
+    return f"{money_label(line.kind)} {line.text}"
+
+
+class BillingTab(QWidget):
+    loaded = Signal()
+
+    def __init__(self, services: Services, school: SchoolProfile, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.country = school.country.value
+        self._build_filters()
+        self.table = _table("billing_table")
+        self.count = QLabel()
+        self.controller = BillingController(services, school, self)
+        self.table.setModel(self.controller.model)
+        self._build_child_panel()
+        self._build_due_panel()
+        self._build_toolbar()
+        for column, width in enumerate((170, 55, 170, 150, 80)):
+            self.table.horizontalHeader().resizeSection(column, width)
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addLayout(self.filters_row)
+        left_layout.addWidget(self.table, 1)
+        left_layout.addWidget(self.count)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("billing_splitter")
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.child_panel)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setSizes([760, 540])  # the money history needs its five columns
+        self.vertical = QSplitter(Qt.Orientation.Vertical)
+        self.vertical.setObjectName("billing_vertical")
+        self.vertical.addWidget(self.splitter)
+        self.vertical.addWidget(self.due_panel)
+        self.vertical.setStretchFactor(0, 3)
+        self.vertical.setStretchFactor(1, 1)
+        self.vertical.setSizes([560, 230])
+        self.no_permission = QLabel(
+            _("Payer data and payments are shown to the billing role only (R121).")
+        )
+        self.no_permission.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.no_permission.hide()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addWidget(self.toolbar)
+        layout.addWidget(self.vertical, 1)
+        layout.addWidget(self.no_permission, 1)
+        self._connect()
+        self.show_subscription(None, [], [])
+        self._started = False
+
+    # ---- building ----------------------------------------------------------------------
+
+    def _build_filters(self) -> None:
+        self.search = QLineEdit()
+        self.search.setObjectName("billing_search")
+        self.search.setClearButtonEnabled(True)
+        self.search.setPlaceholderText(_("Search by child, class or payer"))
+        self.state_combo = QComboBox()
+        self.state_combo.addItem(_("All states"), None)
+        for state in STATES:
+            self.state_combo.addItem(state_label(state), state)
+        self.class_combo = QComboBox()
+        self.class_combo.addItem(_("All classes"), None)
+        self.due_only = QCheckBox(_("Needs attention"))
+        self.due_only.setToolTip(
+            _("A decision waits, an invoice is overdue, or a letter waits to be printed")
+        )
+        self.filters_row = QHBoxLayout()
+        self.filters_row.addWidget(self.search, 1)
+        self.filters_row.addWidget(self.state_combo)
+        self.filters_row.addWidget(self.class_combo)
+        self.filters_row.addWidget(self.due_only)
+
+    def _build_child_panel(self) -> None:
+        self.child_panel = QWidget()
+        self.child_title = heading("")
+        self.child_info = QLabel()
+        self.child_info.setWordWrap(True)
+        self.child_info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.history_model = TupleTableModel(
+            (_("Date"), _("What"), _("School year"), _("Amount"), _("Reference"))
+        )
+        self.history = _table("billing_history")
+        self.history.setModel(self.history_model)
+        for column, width in enumerate((85, 190, 80, 75)):
+            self.history.horizontalHeader().resizeSection(column, width)
+        self.letters_info = QLabel()
+        self.letters_info.setWordWrap(True)
+        layout = QVBoxLayout(self.child_panel)
+        layout.setContentsMargins(8, 0, 0, 0)
+        layout.addWidget(self.child_title)
+        layout.addWidget(self.child_info)
+        layout.addWidget(QLabel(_("Money history")))
+        layout.addWidget(self.history, 1)
+        layout.addWidget(self.letters_info)
+
+    def _build_due_panel(self) -> None:
+        self.due_panel = QWidget()
+        self.due_title = heading(_("Due today"))
+        self.proposals_model = TupleTableModel(
+            (
+                _("Decision"),
+                _("Child"),
+                _("Class"),
+                _("Proposed"),
+                _("Takes effect"),
+                _("Amount"),
+                _("Why"),
+            )
+        )
+        self.proposals_table = _table("billing_proposals")
+        self.proposals_table.setModel(self.proposals_model)
+        for column, width in enumerate((230, 150, 55, 85, 95, 70)):
+            self.proposals_table.horizontalHeader().resizeSection(column, width)
+        self.confirm_button = QPushButton(_("Confirm…"))
+        self.reject_button = QPushButton(_("Reject…"))
+        self.letters_label = QLabel()
+        self.print_letters_button = QPushButton(_("Print letters…"))
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.confirm_button)
+        buttons.addWidget(self.reject_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.letters_label)
+        buttons.addWidget(self.print_letters_button)
+        layout = QVBoxLayout(self.due_panel)
+        layout.setContentsMargins(0, 6, 0, 0)
+        layout.addWidget(self.due_title)
+        layout.addWidget(self.proposals_table, 1)
+        layout.addLayout(buttons)
+
+    def _build_toolbar(self) -> None:
+        self.toolbar = QToolBar()
+        self.toolbar.setObjectName("billing_toolbar")
+        c = self.controller
+        self.actions_by_key: dict[str, QAction] = {}
+        for key, text, slot in (
+            ("order", _("New order…"), c.new_order),
+            ("trial", _("Start trial…"), c.start_trial),
+            ("pay", _("Record payment…"), c.record_payment),
+            ("letter", _("Register letter…"), c.register_letter),
+            ("refund", _("Refund…"), c.refund),
+            ("fee", _("Charge reminder fee…"), c.charge_fee),
+            ("print_letter", _("Print cancellation letter…"), c.print_cancellation_letter),
+            ("print_invoice", _("Print invoice…"), c.print_invoice),
+            ("settings", _("Settings…"), c.open_settings),
+        ):
+            if key == "print_letter" or key == "settings":
+                self.toolbar.addSeparator()
+            action = self.toolbar.addAction(text)
+            action.triggered.connect(slot)
+            self.actions_by_key[key] = action
+
+    def _connect(self) -> None:
+        c = self.controller
+        self.search.textChanged.connect(c.filter_changed)
+        self.state_combo.currentIndexChanged.connect(c.filter_changed)
+        self.class_combo.currentIndexChanged.connect(c.filter_changed)
+        self.due_only.toggled.connect(c.filter_changed)
+        self.table.selectionModel().currentRowChanged.connect(c.current_changed)
+        self.confirm_button.clicked.connect(self._confirm_clicked)
+        self.reject_button.clicked.connect(self._reject_clicked)
+        self.proposals_table.doubleClicked.connect(lambda _i: self._confirm_clicked())
+        self.print_letters_button.clicked.connect(c.print_due_letters)
+        c.loaded.connect(self.loaded.emit)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._started:  # load when first shown
+            self._started = True
+            self.controller.load()
+
+    # ---- what the main window calls -----------------------------------------------------
+
+    def refresh(self) -> None:
+        self.controller.load()
+
+    def save_state(self, settings: QSettings) -> None:
+        settings.setValue("billing/splitter", self.splitter.saveState())
+        settings.setValue("billing/vertical", self.vertical.saveState())
+        settings.setValue("billing/columns", self.table.horizontalHeader().saveState())
+
+    def restore_state(self, settings: QSettings) -> None:
+        for key, widget in (
+            ("billing/splitter", self.splitter),
+            ("billing/vertical", self.vertical),
+        ):
+            if state := settings.value(key):
+                widget.restoreState(state)
+        if columns := settings.value("billing/columns"):
+            self.table.horizontalHeader().restoreState(columns)
+
+    # ---- what the controller calls ------------------------------------------------------
+
+    def filters(self):
+        return (
+            self.search.text(),
+            SubscriptionState(state) if (state := self.state_combo.currentData()) else None,
+            self.class_combo.currentData(),
+            self.due_only.isChecked(),
+        )
+
+    def clear_filters(self) -> None:
+        widgets = (self.search, self.state_combo, self.class_combo, self.due_only)
+        for widget in widgets:
+            widget.blockSignals(True)
+        self.search.clear()
+        self.state_combo.setCurrentIndex(0)
+        self.class_combo.setCurrentIndex(0)
+        self.due_only.setChecked(False)
+        for widget in widgets:
+            widget.blockSignals(False)
+        self.controller.filter_changed()
+
+    def set_class_names(self, names: list[str]) -> None:
+        chosen = self.class_combo.currentData()
+        self.class_combo.blockSignals(True)
+        self.class_combo.clear()
+        self.class_combo.addItem(_("All classes"), None)
+        for name in names:
+            self.class_combo.addItem(name, name)
+        self.class_combo.setCurrentIndex(max(0, self.class_combo.findData(chosen)))
+        self.class_combo.blockSignals(False)
+
+    def set_count(self, text: str) -> None:
+        self.count.setText(text)
+
+    def set_actions_enabled(self, enabled: dict[str, bool]) -> None:
+        for key, on in enabled.items():
+            self.actions_by_key[key].setEnabled(on)
+
+    def show_no_permission(self) -> None:
+        self.toolbar.hide()
+        self.vertical.hide()
+        self.no_permission.show()
+
+    def show_status(self, text: str) -> None:
+        window = self.window()
+        if isinstance(window, QMainWindow):
+            window.statusBar().showMessage(text, 8000)
+
+    def show_subscription(self, record, history, letters) -> None:
+        if record is None:
+            self.child_title.setText(_("No subscription selected"))
+            self.child_info.setText(
+                _("Choose a subscription on the left, or record a new order or trial.")
+            )
+            self.history_model.set_rows([])
+            self.letters_info.clear()
+            return
+        c = self.country
+        self.child_title.setText(f"{record.child_name}  ·  {record.class_name or '—'}")
+        lines = [f"<b>{state_label(record.state)}</b> · {record.tier.value}"]
+        if record.trial is not None:
+            lines.append(
+                _("Trial {start} – {end}").format(
+                    start=format_date(record.trial.starts_on, c),
+                    end=format_date(record.trial.ends_on, c),
+                )
+            )
+        if record.ordered_on:
+            lines.append(_("Ordered on {date}").format(date=format_date(record.ordered_on, c)))
+        if record.activated_on:
+            lines.append(
+                _("Active since {date}, paid up to {year}").format(
+                    date=format_date(record.activated_on, c),
+                    year=record.paid_school_year.label if record.paid_school_year else "—",
+                )
+            )
+        if record.ends_on:
+            lines.append(
+                _("Ends on {date}: {reason}").format(
+                    date=format_date(record.ends_on, c), reason=record.end_reason
+                )
+            )
+        for p in record.profiles:
+            who = p.full_name + (" " + _("(payer)") if p.is_payer else "")
+            contact = " · ".join(x for x in (p.mobile, p.email) if x)
+            if not p.active:
+                contact += " · " + _("unsubscribed from {date}").format(
+                    date=format_date(p.unsubscribed_on, c)
+                )
+            lines.append(f"{who}: {contact}")
+        self.child_info.setText("<br>".join(lines))
+        self.history_model.set_rows(
+            [
+                (
+                    format_date(m.on, c),
+                    _money_text(m),
+                    m.school_year.label if m.school_year else "",
+                    euros(m.amount_cents) if m.kind != "cancelled" else "",
+                    format_reference(m.reference) if m.reference else m.text,
+                )
+                for m in history
+            ]
+        )
+        self.letters_info.setText(
+            "<br>".join(
+                _("{kind} received {date}: {status}").format(
+                    kind=letter_label(letter.kind),
+                    date=format_date(letter.received_on, c),
+                    status=_(letter.status.value),
+                )
+                for letter in letters
+            )
+        )
+
+    def show_due(self, proposals, notices) -> None:
+        c = self.country
+        self.proposals_model.set_rows(
+            [
+                (
+                    proposal_label(p.kind),
+                    p.child_name,
+                    p.class_name,
+                    format_date(p.proposed_on, c),
+                    format_date(p.effective_on, c),
+                    euros(p.amount_cents),
+                    p.reason,
+                )
+                for p in proposals
+            ]
+        )
+        self.due_title.setText(_("Due today: {n} decision(s) to confirm").format(n=len(proposals)))
+        kinds = {}
+        for n in notices:
+            kinds[notice_label(n.kind)] = kinds.get(notice_label(n.kind), 0) + 1
+        self.letters_label.setText(
+            _("{n} letter(s) to print").format(n=len(notices))
+            + (f" ({', '.join(f'{k}: {v}' for k, v in kinds.items())})" if kinds else "")
+        )
+        self.print_letters_button.setEnabled(bool(notices) and self.controller.can_view)
+        has = bool(proposals) and self.controller.can_edit
+        self.confirm_button.setEnabled(has)
+        self.reject_button.setEnabled(has)
+
+    def selected_proposal(self):
+        index = self.proposals_table.currentIndex()
+        proposals = self.controller.proposals
+        if not proposals:
+            return None
+        return proposals[index.row()] if index.isValid() else proposals[0]
+
+    def _confirm_clicked(self) -> None:
+        proposal = self.selected_proposal()
+        if proposal is not None:
+            self.controller.confirm_proposal(proposal)
+
+    def _reject_clicked(self) -> None:
+        proposal = self.selected_proposal()
+        if proposal is not None:
+            self.controller.reject_proposal(proposal)
