@@ -1,0 +1,216 @@
+"""The main window: one tab per area, the File and Help menus, and a status bar.
+
+A tab is any QWidget built by `factory(services, school)`. It may offer `loaded` (a signal),
+`refresh()`, `can_close()`, `save_state(QSettings)` and `restore_state(QSettings)`; the window
+uses whichever it has. A new area plugs in with one line in TABS.
+"""
+
+from __future__ import annotations
+
+import platform
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6 import __version__ as pyside_version
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QWidget
+
+from desktop import APP_NAME, __version__
+from desktop.db.engine import safe_url
+from desktop.domain.roles import Permission
+from desktop.services.container import Services
+from desktop.services.school import SchoolProfile
+from desktop.settings import log_dir
+from desktop.ui.documents_menu import install_documents_menu
+from desktop.ui.state import ui_state
+from desktop.ui.tabs.billing import BillingTab
+from desktop.ui.tabs.cards import CardsTab
+from desktop.ui.tabs.consent import ConsentTab
+from desktop.ui.tabs.roster import RosterTab
+from desktop.ui.text import N_, _, role_label
+
+
+@dataclass(frozen=True)
+class TabSpec:
+    key: str
+    title: str  # marked with N_, translated when shown
+    factory: Callable[[Services, SchoolProfile], QWidget]
+    permission: Permission | None = None  # shown only to staff with it (R121: billing)
+
+
+TABS: list[TabSpec] = [
+    TabSpec("roster", N_("Roster"), RosterTab),
+    TabSpec("cards", N_("Cards"), CardsTab),
+    TabSpec("consent", N_("Consent"), ConsentTab),
+    TabSpec("billing", N_("Billing"), BillingTab, Permission.VIEW_BILLING),
+]
+
+
+class MainWindow(QMainWindow):
+    ready = Signal()  # the first tab has its data: the window is usable
+
+    def __init__(self, services: Services, school: SchoolProfile):
+        super().__init__()
+        self.services = services
+        self.school = school
+        self.setWindowTitle(f"{school.name} — {APP_NAME}")
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.pages: dict[str, QWidget] = {}
+        for spec in TABS:
+            if spec.permission is not None and not services.actor.can(spec.permission):
+                continue
+            page = spec.factory(services, school)
+            page.setObjectName(f"tab_{spec.key}")
+            self.pages[spec.key] = page
+            self.tabs.addTab(page, _(spec.title))
+        self.setCentralWidget(self.tabs)
+        self._build_menus()
+        self._build_status_bar()
+        self._default_size()
+        self._restore_state()
+        self._announce_ready()
+
+    def _default_size(self) -> None:
+        """1280 × 800, or less on a small school laptop (1366 × 768 is common)."""
+        screen = self.screen().availableGeometry()
+        self.resize(min(1280, int(screen.width() * 0.92)), min(800, int(screen.height() * 0.9)))
+
+    @property
+    def roster(self) -> RosterTab:
+        return self.pages["roster"]
+
+    # ---- building ----------------------------------------------------------------------
+
+    def _action(self, text: str, slot, shortcut: str = "", enabled: bool = True) -> QAction:
+        action = QAction(text, self)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        action.setEnabled(enabled)
+        return action
+
+    def _build_menus(self) -> None:
+        actor = self.services.actor
+        file_menu = self.menuBar().addMenu(_("&File"))
+        self.import_action = self._action(
+            _("&Import roster…"), self.import_roster, "Ctrl+I", actor.can(Permission.EDIT_ROSTER)
+        )
+        self.export_action = self._action(_("&Export roster…"), self.export_roster)
+        self.settings_action = self._action(_("&Settings…"), self.open_settings)
+        self.staff_action = self._action(
+            _("S&taff accounts…"), self.open_staff, enabled=actor.can(Permission.MANAGE_STAFF)
+        )
+        self.quit_action = self._action(_("&Quit"), self.close, "Ctrl+Q")
+        file_menu.addAction(self.import_action)
+        file_menu.addAction(self.export_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.settings_action)
+        file_menu.addAction(self.staff_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        self.documents_menu = install_documents_menu(self)
+        help_menu = self.menuBar().addMenu(_("&Help"))
+        help_menu.addAction(self._action(_("&About School Office"), self.about))
+
+    def _build_status_bar(self) -> None:
+        actor = self.services.actor
+        database = safe_url(self.services.db.engine.url)
+        self.database_label = QLabel(_("Database: {url}").format(url=database))
+        self.database_label.setToolTip(database)
+        roles = ", ".join(sorted(role_label(r) for r in actor.roles))
+        self.actor_label = QLabel(
+            _("Signed in as {name} ({roles})").format(name=actor.display_name, roles=roles)
+        )
+        bar = self.statusBar()
+        for label in (self.database_label, self.actor_label):
+            label.setContentsMargins(8, 0, 8, 0)
+            bar.addPermanentWidget(label)
+
+    def _announce_ready(self) -> None:
+        """Tabs load when first shown; the window is ready when the visible one has loaded."""
+        loaded = getattr(self.tabs.currentWidget(), "loaded", None)
+        if loaded is None:
+            QTimer.singleShot(0, self.ready.emit)
+        else:
+            loaded.connect(self._first_load_done)
+
+    def _first_load_done(self) -> None:
+        self.tabs.currentWidget().loaded.disconnect(self._first_load_done)
+        self.ready.emit()
+
+    # ---- layout memory -----------------------------------------------------------------
+
+    def _restore_state(self) -> None:
+        settings = ui_state()
+        if geometry := settings.value("window/geometry"):
+            self.restoreGeometry(geometry)
+        if state := settings.value("window/state"):
+            self.restoreState(state)
+        last = settings.value("window/tab")
+        if last in self.pages:
+            self.tabs.setCurrentWidget(self.pages[last])
+        for page in self.pages.values():
+            if hasattr(page, "restore_state"):
+                page.restore_state(settings)
+
+    def save_layout(self) -> None:
+        settings = ui_state()
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("window/state", self.saveState())
+        current = self.tabs.currentWidget()
+        settings.setValue("window/tab", next(k for k, p in self.pages.items() if p is current))
+        for page in self.pages.values():
+            if hasattr(page, "save_state"):
+                page.save_state(settings)
+        settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        for page in self.pages.values():
+            if hasattr(page, "can_close") and not page.can_close():
+                self.tabs.setCurrentWidget(page)
+                event.ignore()
+                return
+        self.save_layout()
+        event.accept()
+
+    # ---- menu actions ------------------------------------------------------------------
+
+    def import_roster(self) -> None:
+        self.tabs.setCurrentWidget(self.roster)
+        self.roster.import_roster()
+
+    def export_roster(self) -> None:
+        self.roster.export_roster()
+
+    def open_settings(self) -> None:
+        from desktop.ui.dialogs.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self)
+        dialog.open()
+
+    def open_staff(self) -> None:
+        from desktop.ui.dialogs.staff import StaffDialog
+
+        dialog = StaffDialog(self, self.services.staff, self.school.country.value)
+        dialog.open()
+
+    def about(self) -> None:
+        QMessageBox.about(
+            self,
+            _("About School Office"),
+            _(
+                "<h3>{app} {version}</h3>"
+                "<p>Roster, student cards, consents and billing for the school office.</p>"
+                "<p>Database: {database}<br>Log files: {logs}</p>"
+                "<p>Python {python}, Qt for Python {qt}</p>"
+            ).format(
+                app=APP_NAME,
+                version=__version__,
+                database=safe_url(self.services.db.engine.url),
+                logs=log_dir(),
+                python=platform.python_version(),
+                qt=pyside_version,
+            ),
+        )
