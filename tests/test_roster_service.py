@@ -4,7 +4,13 @@ import pytest
 from sqlalchemy import select
 
 from desktop.db.models import AuditEntry
-from desktop.domain.errors import ConflictError, PermissionDenied, ValidationErrors
+from desktop.domain.errors import (
+    ConflictError,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+    ValidationErrors,
+)
 from desktop.domain.roles import Role
 from desktop.domain.roster import Relation, RestrictionKind, StudentStatus
 from desktop.services.base import Actor
@@ -160,6 +166,75 @@ def test_guardians_and_contact_restrictions(services):
     assert len(services.roster.contactable_guardians(record.id, date(2026, 10, 31))) == 2
     with pytest.raises(ContactRestricted):
         services.roster.assert_may_contact(record.id, father.guardian_id, day)
-    assert (
-        services.roster.assert_may_contact(record.id, mother.guardian_id, day).first_name == "Kadri"
+    services.roster.assert_may_contact(record.id, mother.guardian_id, day)  # no error
+    with pytest.raises(NotFound):
+        services.roster.assert_may_contact(record.id, 999_999, day)
+
+
+def test_audit_of_an_insert_names_the_new_row(db, services):
+    record = services.roster.create_student(MARI)
+    with db.read() as session:
+        entry = session.scalars(
+            select(AuditEntry).where(AuditEntry.entity == "student", AuditEntry.action == "insert")
+        ).one()
+    assert entry.entity_id == str(record.id)
+
+
+def test_a_siblings_parent_is_linked_not_duplicated(services):
+    first = services.roster.create_student(MARI)
+    second = services.roster.create_student(
+        StudentInput("Jüri", "Õunapuu", "51205171231", class_name="5.b")
     )
+    services.roster.add_guardian(
+        first.id, GuardianInput("Kadri", "Õunapuu", phone="+372 5123 4567")
+    )
+    second = services.roster.add_guardian(
+        second.id, GuardianInput("KADRI", "Õunapuu", phone="+37251234567")
+    )
+    assert second.guardians[0].guardian_id == services.roster.get(first.id).guardians[0].guardian_id
+
+
+def test_update_link_moves_the_primary_contact(services):
+    record = services.roster.create_student(MARI)
+    services.roster.add_guardian(
+        record.id, GuardianInput("Kadri", "Õunapuu", phone="+372 511 1111")
+    )
+    record = services.roster.add_guardian(
+        record.id, GuardianInput("Tiit", "Õunapuu", phone="+372 522 2222")
+    )
+    father = record.guardians[1]
+    record = services.roster.update_link(father.link_id, father.link_version, Relation.FATHER, True)
+    by_name = {g.first_name: g for g in record.guardians}
+    assert by_name["Tiit"].primary_contact and by_name["Tiit"].relation is Relation.FATHER
+    assert not by_name["Kadri"].primary_contact
+
+
+def test_restriction_is_kept_and_can_be_ended(services):
+    record = services.roster.create_student(MARI)
+    record = services.roster.add_guardian(
+        record.id, GuardianInput("Tiit", "Õunapuu", phone="+372 522 2222")
+    )
+    link = record.guardians[0]
+    with pytest.raises(ValidationError) as info:
+        services.roster.add_restriction(
+            link.link_id,
+            RestrictionKind.RESTRICTION,
+            permanent=True,
+            valid_from=None,
+            valid_to=None,
+            authority="Court",
+        )
+    assert info.value.field == "valid_from"
+    restriction = services.roster.add_restriction(
+        link.link_id,
+        RestrictionKind.RESTRICTION,
+        permanent=True,
+        valid_from=date(2026, 1, 1),
+        valid_to=None,
+        authority="Court",
+    )
+    with pytest.raises(ValidationError):  # the court order is a record to keep
+        services.roster.unlink_guardian(link.link_id, link.link_version)
+    services.roster.end_restriction(restriction.id, restriction.version, date(2026, 6, 30))
+    assert services.roster.contactable_guardians(record.id, date(2026, 7, 1))
+    assert not services.roster.contactable_guardians(record.id, date(2026, 6, 30))

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtWidgets import QApplication
 from stdnum.ee import ik
 
@@ -18,7 +18,12 @@ from desktop.services.staff import resolve_actor
 from desktop.ui import messages, workers
 from desktop.ui.models.roster_model import COLUMN_STATUS
 from desktop.ui.tabs.roster import RosterTab
-from desktop.ui.tabs.roster.dialogs import GuardianDialog, LeaveDialog, RestrictionDialog
+from desktop.ui.tabs.roster.dialogs import (
+    EndRestrictionDialog,
+    GuardianDialog,
+    LeaveDialog,
+    RestrictionDialog,
+)
 from tests.conftest import make_services
 
 pytestmark = [pytest.mark.gui, pytest.mark.db]
@@ -355,6 +360,17 @@ def test_guardians_and_a_contact_restriction(qtbot, tab, demo):
     assert "2-25-1234" in restriction_text
     assert not demo.roster.get(record.id).guardians[before].may_contact(date.today())
 
+    # The authority lifts it: the restriction stays on record, ending today.
+    panel.select_link(before)
+    assert panel.end_restriction_button.isEnabled()
+    qtbot.mouseClick(panel.end_restriction_button, Qt.MouseButton.LeftButton)
+    dialog = tab.controller.dialog
+    assert isinstance(dialog, EndRestrictionDialog)
+    dialog.accept()
+    link = demo.roster.get(record.id).guardians[before]
+    assert len(link.restrictions) == 1 and link.restrictions[0].valid_to == date.today()
+    assert link.may_contact(date.today() + timedelta(days=1))
+
 
 def test_unlink_asks_first(qtbot, tab, demo, monkeypatch):
     record = choose(tab, 0)
@@ -436,3 +452,12 @@ def test_import_from_the_tab_reloads_the_table(qtbot, tab, tmp_path):
     wizard.accept()
     assert tab.controller.model.total_count == STUDENTS + 1
     assert tab.count.text() == f"{STUDENTS + 1} students"
+
+
+def test_several_students_can_be_selected_for_printing(tab):
+    model = tab.controller.model
+    selection = tab.table.selectionModel()
+    flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+    for row in (0, 2, 4):
+        selection.select(model.index(row, 0), flags)
+    assert tab.selected_student_ids() == [model.student_id(r) for r in (0, 2, 4)]

@@ -125,8 +125,9 @@ def _snapshot(obj: Audited) -> dict[str, Any]:
 
 
 def _entity_id(obj: Audited) -> str:
-    identity = inspect(obj).identity
-    return "" if identity is None else ",".join(str(part) for part in identity)
+    # The primary key from the instance: a row inserted in this flush has no identity key yet.
+    key = inspect(obj).mapper.primary_key_from_instance(obj)
+    return ",".join("" if part is None else str(part) for part in key)
 
 
 @event.listens_for(Session, "after_flush")

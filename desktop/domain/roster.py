@@ -13,6 +13,7 @@ from datetime import date
 
 from desktop.domain.errors import ValidationError
 from desktop.domain.personal_codes import CODE_NAMES, PersonalCode, parse_personal_code
+from desktop.i18n import N_  # reasons are shown translated by the UI, in English elsewhere
 
 
 class Country(enum.StrEnum):
@@ -73,14 +74,14 @@ def fold(value: str) -> str:
 def check_name(field: str, value: object) -> str:
     text = clean_text(value)
     if not text:
-        raise ValidationError(field, value, "is required")
+        raise ValidationError(field, value, N_("is required"))
     if len(text) > NAME_MAX:
-        raise ValidationError(field, value, f"is longer than {NAME_MAX} characters")
+        raise ValidationError(field, value, N_("is longer than {limit} characters", limit=NAME_MAX))
     for ch in text:
         if ch.isdigit():
-            raise ValidationError(field, value, "a name has no digits")
+            raise ValidationError(field, value, N_("a name has no digits"))
         if not (unicodedata.category(ch)[0] in "LM" or ch in NAME_PUNCTUATION):
-            raise ValidationError(field, value, f"a name cannot contain '{ch}'")
+            raise ValidationError(field, value, N_("a name cannot contain '{char}'", char=ch))
     return text
 
 
@@ -88,10 +89,12 @@ def check_class_name(value: object, *, required: bool) -> str | None:
     text = clean_text(value)
     if not text:
         if required:
-            raise ValidationError("class", value, "an enrolled student needs a class")
+            raise ValidationError("class", value, N_("an enrolled student needs a class"))
         return None
     if len(text) > CLASS_MAX:
-        raise ValidationError("class", value, f"is longer than {CLASS_MAX} characters")
+        raise ValidationError(
+            "class", value, N_("is longer than {limit} characters", limit=CLASS_MAX)
+        )
     return text
 
 
@@ -104,7 +107,7 @@ def check_email(value: object, field: str = "email") -> str | None:
     if not text:
         return None
     if not _EMAIL.match(text) or len(text) > 254:
-        raise ValidationError(field, value, "is not an e-mail address (name@example.com)")
+        raise ValidationError(field, value, N_("is not an e-mail address (name@example.com)"))
     return text
 
 
@@ -115,7 +118,7 @@ def check_phone(value: object, field: str = "phone") -> str | None:
         return None
     digits = sum(ch.isdigit() for ch in text)
     if not _PHONE_ALLOWED.match(text) or not 6 <= digits <= 15:
-        raise ValidationError(field, value, "is not a phone number (e.g. +386 41 123 456)")
+        raise ValidationError(field, value, N_("is not a phone number (e.g. +386 41 123 456)"))
     return text
 
 
@@ -138,7 +141,7 @@ def parse_language(value: object, field: str = "language") -> Language | None:
     for language, words in _LANGUAGE_WORDS.items():
         if text in words:
             return language
-    raise ValidationError(field, value, "use et, sl or en")
+    raise ValidationError(field, value, N_("use et, sl or en"))
 
 
 _STATUS_WORDS = {
@@ -181,7 +184,7 @@ def parse_status(value: object, field: str = "status") -> StudentStatus | None:
     for status, words in _STATUS_WORDS.items():
         if text in words or text == status.value.casefold():
             return status
-    raise ValidationError(field, value, "use ENROLLED, LEFT or GRADUATED")
+    raise ValidationError(field, value, N_("use ENROLLED, LEFT or GRADUATED"))
 
 
 @dataclass(frozen=True)
@@ -209,20 +212,26 @@ def check_identity(
             raise ValidationError(
                 "personal_code",
                 personal_code,
-                f"give the {CODE_NAMES[country]}, or the birth date for a student without one",
+                N_(
+                    "give the {code}, or the birth date for a student without one",
+                    code=CODE_NAMES[country],
+                ),
             )
         return StudentIdentity(None, birth_date, True)
     if no_local_code:
         raise ValidationError(
-            "personal_code", personal_code, "a student marked 'no local code' cannot have one"
+            "personal_code", personal_code, N_("a student marked 'no local code' cannot have one")
         )
     parsed: PersonalCode = parse_personal_code(raw, country)
     if birth_date is not None and birth_date != parsed.birth_date:
         raise ValidationError(
             "birth_date",
             birth_date.isoformat(),
-            f"does not match the birth date in the {CODE_NAMES[country]} "
-            f"({parsed.birth_date.isoformat()})",
+            N_(
+                "does not match the birth date in the {code} ({date})",
+                code=CODE_NAMES[country],
+                date=parsed.birth_date.isoformat(),
+            ),
         )
     return StudentIdentity(parsed.code, parsed.birth_date, False, parsed.warnings)
 
@@ -232,17 +241,19 @@ def check_leaving(
 ):
     """R7/R13: leaving needs a date; the date cannot precede enrolment."""
     if status is StudentStatus.ENROLLED:
-        raise ValidationError("status", status.value, "choose LEFT or GRADUATED")
+        raise ValidationError("status", status.value, N_("choose LEFT or GRADUATED"))
     if left_on is None:
-        raise ValidationError("left_on", None, "the leaving date is required")
+        raise ValidationError("left_on", None, N_("the leaving date is required"))
     if enrolled_on is not None and left_on < enrolled_on:
         raise ValidationError(
             "left_on",
             left_on.isoformat(),
-            f"is before the enrolment date {enrolled_on.isoformat()}",
+            N_("is before the enrolment date {date}", date=enrolled_on.isoformat()),
         )
     if len(reason) > REASON_MAX:
-        raise ValidationError("reason", reason, f"is longer than {REASON_MAX} characters")
+        raise ValidationError(
+            "reason", reason, N_("is longer than {limit} characters", limit=REASON_MAX)
+        )
 
 
 @dataclass(frozen=True)
@@ -259,20 +270,30 @@ class Restriction:
 
 
 def check_restriction(
-    kind: RestrictionKind, permanent: bool, valid_from: date, valid_to: date | None, authority: str
+    kind: RestrictionKind,
+    permanent: bool,
+    valid_from: date | None,
+    valid_to: date | None,
+    authority: str,
 ) -> None:
     """R15: the fields an authority's measure must carry."""
+    if valid_from is None:
+        raise ValidationError("valid_from", None, N_("the date the measure starts is required"))
     if not clean_text(authority):
-        raise ValidationError("authority", authority, "name the authority that issued the measure")
+        raise ValidationError(
+            "authority", authority, N_("name the authority that issued the measure")
+        )
     if permanent and valid_to is not None:
         raise ValidationError(
-            "valid_to", valid_to.isoformat(), "a permanent measure has no end date"
+            "valid_to", valid_to.isoformat(), N_("a permanent measure has no end date")
         )
     if not permanent and valid_to is None:
-        raise ValidationError("valid_to", None, "a temporary measure needs an end date")
+        raise ValidationError("valid_to", None, N_("a temporary measure needs an end date"))
     if valid_to is not None and valid_to < valid_from:
         raise ValidationError(
-            "valid_to", valid_to.isoformat(), f"is before the start {valid_from.isoformat()}"
+            "valid_to",
+            valid_to.isoformat(),
+            N_("is before the start {date}", date=valid_from.isoformat()),
         )
 
 

@@ -333,8 +333,7 @@ class CardService(Service):
             result = []
             for e in entries:
                 before, after = e.before or {}, e.after or {}
-                # Inserts are logged before the row has its identity: the id is in `after`.
-                card_id = int(e.entity_id) if e.entity_id.isdigit() else after.get("id")
+                card_id = int(e.entity_id)
                 result.append(
                     CardHistoryEntry(
                         e.at,

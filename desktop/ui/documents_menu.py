@@ -27,7 +27,7 @@ def install_documents_menu(window: QMainWindow) -> QMenu:
     terms = QAction(_("&Terms…"), window)
     terms.setObjectName("action_terms")
     terms.triggered.connect(lambda: open_terms(window))
-    student = QAction(_("&Print terms for this student…"), window)
+    student = QAction(_("&Print terms for the selected students…"), window)
     student.setObjectName("action_print_student")
     student.setShortcut(QKeySequence("Ctrl+P"))
     student.triggered.connect(lambda: print_for_student(window))
@@ -131,14 +131,23 @@ def _start(window, choice: BatchChoice, pairs, title: str) -> BatchPrint | None:
 
 
 def print_for_student(window) -> None:
+    """The terms for the students selected in the Roster (or the one open in its editor)."""
+    student_ids = window.roster.selected_student_ids()
     record = window.roster.editor.record
-    if record is None:
-        messages.inform(window, _("Print terms"), _("Open the student in the Roster first."))
+    if not student_ids and record is not None:
+        student_ids = [record.id]
+    if not student_ids:
+        messages.inform(window, _("Print terms"), _("Select students in the Roster first."))
         return
+    label = (
+        record.full_name
+        if record is not None and student_ids == [record.id]
+        else _("{count} students").format(count=len(student_ids))
+    )
 
     def chosen(choice: BatchChoice) -> None:
-        pairs = window.services.terms.recipients([record.id])
-        _start(window, choice, pairs, f"{choice.key} – {record.full_name}")
+        pairs = window.services.terms.recipients(student_ids)
+        _start(window, choice, pairs, f"{choice.key} – {label}")
 
     _choose(window, chosen)
 

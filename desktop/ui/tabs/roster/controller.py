@@ -24,12 +24,14 @@ from desktop.ui import messages
 from desktop.ui.forms import read_fields
 from desktop.ui.models.roster_model import RosterData, RosterModel
 from desktop.ui.tabs.roster.dialogs import (
+    EndRestrictionDialog,
     GuardianDialog,
     LeaveDialog,
     ReEnrolDialog,
     RestrictionDialog,
 )
 from desktop.ui.tabs.roster.editor import FormValues, record_values
+from desktop.ui.tabs.roster.guardians import open_restrictions, restriction_text
 from desktop.ui.text import _, n_
 from desktop.ui.workers import run_task
 
@@ -342,6 +344,8 @@ class RosterController(QObject):
 
         def submit(v):
             roster.update_guardian(link.guardian_id, link.guardian_version, v.data)
+            if (v.relation, v.primary_contact) != (link.relation, link.primary_contact):
+                roster.update_link(link.link_id, link.link_version, v.relation, v.primary_contact)
 
         self._open_dialog(
             GuardianDialog(self.view, self.country, submit, link),
@@ -385,6 +389,19 @@ class RosterController(QObject):
 
         self._open_dialog(
             RestrictionDialog(self.view, self.country, link.full_name, self.school.today(), submit),
+            lambda _result: self._guardians_changed(),
+        )
+
+    def end_restriction(self, link: GuardianLink) -> None:
+        restriction = open_restrictions(link, self.school.today())[-1]
+        roster = self.services.roster
+        description = restriction_text(restriction, self.country, self.school.today())
+
+        def submit(last_day):
+            roster.end_restriction(restriction.id, restriction.version, last_day)
+
+        self._open_dialog(
+            EndRestrictionDialog(self.view, self.country, description, self.school.today(), submit),
             lambda _result: self._guardians_changed(),
         )
 

@@ -10,7 +10,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from PySide6.QtWidgets import QButtonGroup, QComboBox, QHBoxLayout, QLineEdit, QRadioButton
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QRadioButton,
+)
 
 from desktop.domain.roster import Language, Relation, RestrictionKind, StudentStatus
 from desktop.services.roster import GuardianInput, GuardianLink
@@ -103,10 +111,11 @@ class ReEnrolDialog(FormDialog):
 class GuardianValues:
     data: GuardianInput
     relation: Relation
+    primary_contact: bool
 
 
 class GuardianDialog(FormDialog):
-    """Add a guardian (link == None) or edit one; the relation is fixed once linked."""
+    """Add a guardian (link == None) or edit one."""
 
     def __init__(
         self,
@@ -142,6 +151,8 @@ class GuardianDialog(FormDialog):
         self.form.addRow(_("First name"), e.wrap("first_name", self.first_name))
         self.form.addRow(_("Last name"), e.wrap("last_name", self.last_name))
         self.form.addRow(_("Relation"), e.wrap("guardian", self.relation))
+        self.primary = QCheckBox(_("Primary contact for this child"))
+        self.form.addRow("", self.primary)
         self.form.addRow(_("Phone"), e.wrap("phone", self.phone))
         self.form.addRow(_("E-mail"), e.wrap("email", self.email))
         self.form.addRow(_("Street"), e.wrap("street", self.street))
@@ -157,10 +168,7 @@ class GuardianDialog(FormDialog):
             self.first_name.setText(link.first_name)
             self.last_name.setText(link.last_name)
             self.relation.setCurrentIndex(self.relation.findData(link.relation.value))
-            self.relation.setEnabled(False)
-            self.relation.setToolTip(
-                _("To change the relation, unlink and add the guardian again.")
-            )
+            self.primary.setChecked(link.primary_contact)
             self.phone.setText(link.phone or "")
             self.email.setText(link.email or "")
             self.street.setText(link.street)
@@ -186,6 +194,7 @@ class GuardianDialog(FormDialog):
                 self.language.currentData(),
             ),
             Relation(self.relation.currentData()),
+            self.primary.isChecked(),
         )
 
 
@@ -269,3 +278,29 @@ class RestrictionDialog(FormDialog):
             self.authority.text(),
             self.reference.text(),
         )
+
+
+class EndRestrictionDialog(FormDialog):
+    """R15: a measure lifted or shortened; it stays on record with its last day."""
+
+    def __init__(
+        self, parent, country: str, description: str, today: date, submit: Callable[[date], object]
+    ):
+        super().__init__(
+            parent, _("End a contact restriction"), country, submit, ok_text=_("End restriction")
+        )
+        self.last_day = DateField(country)
+        self.last_day.set_date(today)
+        self.form.addRow(_("Measure"), QLabel(description))
+        self.form.addRow(_("Last day in force"), self.errors.wrap("valid_to", self.last_day))
+        self.set_note(
+            _(
+                "The restriction stays on record. Letters may go to the guardian again from the "
+                "day after its last day."
+            )
+        )
+
+    def values(self) -> date:
+        return read_fields(
+            {"valid_to": lambda: self.last_day.date_value("valid_to", required=True)}
+        )["valid_to"]

@@ -41,17 +41,24 @@ def restriction_text(r: RestrictionRecord, country: str, today: date) -> str:
     return " · ".join(first) + "\n" + " · ".join(second)
 
 
+def open_restrictions(link: GuardianLink, today: date) -> list[RestrictionRecord]:
+    """Measures with no end yet, or ending in the future: the ones that can be ended."""
+    return [r for r in link.restrictions if r.valid_to is None or r.valid_to >= today]
+
+
 class GuardiansPanel(QGroupBox):
     add_requested = Signal()
     edit_requested = Signal(object)  # GuardianLink
     unlink_requested = Signal(object)
     restriction_requested = Signal(object)
+    end_restriction_requested = Signal(object)
 
     def __init__(self, country: str, can_edit: bool):
         super().__init__(_("Guardians"))
         self._country = country
         self._can_edit = can_edit
         self._links: list[GuardianLink] = []
+        self._today = date.today()  # replaced by the school's day in set_links
         self.model = QStandardItemModel(0, 4)
         self.model.setHorizontalHeaderLabels([_("Name"), _("Relation"), _("Phone"), _("E-mail")])
         self.tree = QTreeView()
@@ -77,6 +84,13 @@ class GuardiansPanel(QGroupBox):
         self.restriction_button.setToolTip(
             _("Record a court or authority measure that limits contact with this guardian")
         )
+        self.end_restriction_button = QPushButton(_("End restriction…"))
+        self.end_restriction_button.setToolTip(
+            _("The authority lifted or shortened the measure; it stays on record")
+        )
+        self.end_restriction_button.clicked.connect(
+            lambda: self._emit(self.end_restriction_requested)
+        )
         self.add_button.clicked.connect(self.add_requested)
         self.edit_button.clicked.connect(lambda: self._emit(self.edit_requested))
         self.unlink_button.clicked.connect(lambda: self._emit(self.unlink_requested))
@@ -87,6 +101,7 @@ class GuardiansPanel(QGroupBox):
             self.edit_button,
             self.unlink_button,
             self.restriction_button,
+            self.end_restriction_button,
         ):
             buttons.addWidget(button)
         buttons.addStretch(1)
@@ -97,6 +112,7 @@ class GuardiansPanel(QGroupBox):
 
     def set_links(self, links: tuple[GuardianLink, ...], today: date) -> None:
         self._links = list(links)
+        self._today = today
         self.model.removeRows(0, self.model.rowCount())
         for position, link in enumerate(links):
             name = QStandardItem(link.full_name + (" ★" if link.primary_contact else ""))
@@ -154,3 +170,7 @@ class GuardiansPanel(QGroupBox):
         self.add_button.setEnabled(self._can_edit)
         for button in (self.edit_button, self.unlink_button, self.restriction_button):
             button.setEnabled(self._can_edit and chosen)
+        link = self.selected_link()
+        self.end_restriction_button.setEnabled(
+            self._can_edit and link is not None and bool(open_restrictions(link, self._today))
+        )

@@ -74,7 +74,8 @@ class RosterTab(QWidget):
         self.table.setObjectName("roster_table")
         self.table.setAlternatingRowColors(True)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        # Several rows (Ctrl/Shift+click) for printing; the editor follows the current row.
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setWordWrap(False)
         self.table.setShowGrid(False)
@@ -150,6 +151,7 @@ class RosterTab(QWidget):
         e.guardians.edit_requested.connect(c.edit_guardian)
         e.guardians.unlink_requested.connect(c.unlink_guardian)
         e.guardians.restriction_requested.connect(c.add_restriction)
+        e.guardians.end_restriction_requested.connect(c.end_restriction)
         c.loaded.connect(self._on_loaded)
         # Window-wide keys; Qt ignores them while this tab is hidden behind another one.
         self._shortcut(self, "Ctrl+F", self.focus_search)
@@ -210,6 +212,11 @@ class RosterTab(QWidget):
             self._remembered_student = int(student)
 
     # ---- what the controller calls ------------------------------------------------------
+
+    def selected_student_ids(self) -> list[int]:
+        """The students selected in the table, in table order (e.g. for printing)."""
+        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+        return [self.controller.model.student_id(row) for row in rows]
 
     def focus_search(self) -> None:
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
