@@ -51,6 +51,15 @@ def _isolated_home(tmp_path, monkeypatch):
     monkeypatch.setenv("SCHOOL_OFFICE_HOME", str(tmp_path / "home"))
 
 
+@pytest.fixture(autouse=True)
+def _english_ui_after_each_test():
+    """A test that starts the app switches the UI language; the next test starts in English."""
+    yield
+    from desktop import i18n
+
+    i18n.set_ui_language("en")
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory) -> Path:
     """A migrated SQLite file, copied for each test: migrating once is much faster."""

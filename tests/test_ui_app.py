@@ -11,7 +11,7 @@ from desktop import app
 from desktop.db.session import Database
 from desktop.services.container import open_database
 from desktop.services.staff import resolve_actor
-from desktop.settings import log_dir
+from desktop.settings import Settings, log_dir, save_settings
 from desktop.ui.main_window import TABS
 from desktop.ui.state import ui_state
 
@@ -21,6 +21,7 @@ pytestmark = pytest.mark.gui
 @pytest.fixture(autouse=True)
 def _no_dialogs_and_clean_logging(monkeypatch):
     monkeypatch.setenv("SCHOOL_OFFICE_NO_DIALOGS", "1")
+    save_settings(Settings(ui_language="en"))  # these tests read the English texts
     monkeypatch.setattr(sys, "excepthook", sys.excepthook)
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level

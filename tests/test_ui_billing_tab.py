@@ -113,8 +113,8 @@ def test_selecting_shows_the_childs_money_history(tab):
 def test_due_today_lists_the_termination_and_the_letters(tab):
     assert tab.proposals_model.rowCount() == 1
     assert tab.proposals_model.row(0)[0] == "Terminate for non-payment"
-    assert "1 decision(s)" in tab.due_title.text()
-    assert "3 letter(s) to print" in tab.letters_label.text()
+    assert "1 decision to confirm" in tab.due_title.text()
+    assert "3 letters to print" in tab.letters_label.text()
 
 
 def test_confirming_a_proposal_records_the_person(tab, school, monkeypatch):
@@ -127,7 +127,7 @@ def test_confirming_a_proposal_records_the_person(tab, school, monkeypatch):
     assert done.decided_by == school.actor.login
     novak = next(r for r in tab.controller.model.rows if r[LAST] == "Novak")
     assert novak[STATE] is S.TERMINATED_NONPAYMENT
-    assert "4 letter(s) to print" in tab.letters_label.text()  # + the termination notice
+    assert "4 letters to print" in tab.letters_label.text()  # + the termination notice
 
 
 def test_rejecting_needs_a_reason(tab, school):
@@ -217,7 +217,7 @@ def test_printing_the_invoice_and_the_due_letters(tab, monkeypatch, tmp_path):
     tab.controller.print_due_letters()
     assert [p.name for p in saved] == ["invoice.pdf", f"letters-{tab.controller.today()}.pdf"]
     assert all(p.read_bytes().startswith(b"%PDF") for p in saved)
-    assert "0 letter(s) to print" in tab.letters_label.text()
+    assert "0 letters to print" in tab.letters_label.text()
 
 
 def test_office_role_has_no_billing_tab_r121(qtbot, school, db, inline_workers, monkeypatch):

@@ -19,6 +19,7 @@ from enum import StrEnum
 
 from desktop.domain.dates import SchoolYear, add_days, has_reached_age, inclusive_days
 from desktop.domain.errors import InvalidTransition, NotFound, ValidationError
+from desktop.i18n import N_  # letter states are shown translated by the UI
 
 # ---------------------------------------------------------------------------------------------
 # Money (R5): integer cents, gross amounts, half-up rounding at the last step only.
@@ -909,8 +910,8 @@ class SubscriberData:
 
 
 class LetterStatus(StrEnum):
-    READY = "ready to process"
-    DATA_MISSING = "cannot be processed – data missing"  # R96
+    READY = N_("ready to process")
+    DATA_MISSING = N_("cannot be processed – data missing")  # R96
 
 
 @dataclass(frozen=True)

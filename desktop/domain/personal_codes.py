@@ -17,6 +17,7 @@ from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.si import emso
 
 from desktop.domain.errors import ValidationError
+from desktop.i18n import N_  # reasons are shown translated by the UI, in English elsewhere
 
 CODE_NAMES = {"EE": "isikukood", "SI": "EMŠO"}
 CODE_LENGTHS = {"EE": 11, "SI": 13}
@@ -38,12 +39,19 @@ def parse_personal_code(raw: str, country: str, field_name: str = "personal_code
     code = normalise_code_text(raw, country)
     name = CODE_NAMES[country]
     if not code:
-        raise ValidationError(field_name, raw, f"the {name} is empty")
+        raise ValidationError(field_name, raw, N_("the {name} is empty", name=name))
     if not code.isdigit():
-        raise ValidationError(field_name, raw, f"an {name} has digits only")
+        raise ValidationError(field_name, raw, N_("an {name} has digits only", name=name))
     if len(code) != CODE_LENGTHS[country]:
         raise ValidationError(
-            field_name, raw, f"an {name} has {CODE_LENGTHS[country]} digits, this has {len(code)}"
+            field_name,
+            raw,
+            N_(
+                "an {name} has {length} digits, this has {count}",
+                name=name,
+                length=CODE_LENGTHS[country],
+                count=len(code),
+            ),
         )
     if country == "EE":
         return _parse_isikukood(code, raw, field_name)
@@ -52,15 +60,17 @@ def parse_personal_code(raw: str, country: str, field_name: str = "personal_code
 
 def _parse_isikukood(code: str, raw: str, field_name: str) -> PersonalCode:
     if code[0] not in "12345678":
-        raise ValidationError(field_name, raw, "the first digit (century and sex) must be 1–8")
+        raise ValidationError(field_name, raw, N_("the first digit (century and sex) must be 1–8"))
     try:
         birth = ik.get_birth_date(code)
     except StdnumError:
         raise ValidationError(
-            field_name, raw, f"digits 2–7 ({code[1:7]}) are not a real date of birth"
+            field_name,
+            raw,
+            N_("digits 2–7 ({digits}) are not a real date of birth", digits=code[1:7]),
         ) from None
     if not ik.is_valid(code):
-        raise ValidationError(field_name, raw, "the check digit (last digit) is wrong")
+        raise ValidationError(field_name, raw, N_("the check digit (last digit) is wrong"))
     return PersonalCode(code, birth)
 
 
@@ -69,19 +79,21 @@ def _parse_emso(code: str, raw: str, field_name: str) -> PersonalCode:
         birth = emso.get_birth_date(code)
     except StdnumError:
         raise ValidationError(
-            field_name, raw, f"digits 1–7 ({code[:7]}) are not a real date of birth"
+            field_name,
+            raw,
+            N_("digits 1–7 ({digits}) are not a real date of birth", digits=code[:7]),
         ) from None
     remainder = _emso_weighted_remainder(code)
     warnings: list[str] = []
     if remainder == 1:
         # R37: check digit would be 10; such codes are normally not issued but are accepted.
         if code[12] != "0":
-            raise ValidationError(field_name, raw, "the check digit (last digit) is wrong")
-        warnings.append("unusual EMŠO: its check digit would be 10 (accepted, R37)")
+            raise ValidationError(field_name, raw, N_("the check digit (last digit) is wrong"))
+        warnings.append(N_("unusual EMŠO: its check digit would be 10 (accepted, R37)"))
     elif not emso.is_valid(code):
-        raise ValidationError(field_name, raw, "the check digit (last digit) is wrong")
+        raise ValidationError(field_name, raw, N_("the check digit (last digit) is wrong"))
     if code[7:9] != "50":
-        warnings.append(f"EMŠO register region {code[7:9]} is not Slovenia (50)")
+        warnings.append(N_("EMŠO register region {region} is not Slovenia (50)", region=code[7:9]))
     return PersonalCode(code, birth, tuple(warnings))
 
 

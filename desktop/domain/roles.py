@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import enum
 
+from desktop.i18n import N_  # labels and actions are shown translated by the UI
+
 
 class Role(enum.StrEnum):
     OFFICE = "office"  # roster, cards, consent records, subscription status
@@ -17,26 +19,26 @@ class Role(enum.StrEnum):
 
 
 ROLE_LABELS = {
-    Role.OFFICE: "Office",
-    Role.BILLING: "Billing",
-    Role.DATA_PROTECTION: "Authorised person (data protection)",
-    Role.ADMIN: "Administrator",
+    Role.OFFICE: N_("Office"),
+    Role.BILLING: N_("Billing"),
+    Role.DATA_PROTECTION: N_("Authorised person (data protection)"),
+    Role.ADMIN: N_("Administrator"),
 }
 
 
 class Permission(enum.StrEnum):
-    VIEW_ROSTER = "view the roster"
-    EDIT_ROSTER = "change the roster"
-    MANAGE_CARDS = "manage student cards"
-    MANAGE_CONSENT = "record consents and requests"
-    ISSUE_ACCESS_CODES = "issue data-protection codes"
-    VIEW_BILLING = "see payer data and payments"
-    EDIT_BILLING = "record orders, payments and refunds"
-    MANAGE_STAFF = "manage staff accounts"
-    EDIT_SCHOOL = "change the school profile"
-    PRINT_DOCUMENTS = "print documents"
-    MANAGE_TERMS = "record providers' terms versions"
-    RUN_DAILY_JOBS = "run the daily jobs"
+    VIEW_ROSTER = N_("view the roster")
+    EDIT_ROSTER = N_("change the roster")
+    MANAGE_CARDS = N_("manage student cards")
+    MANAGE_CONSENT = N_("record consents and requests")
+    ISSUE_ACCESS_CODES = N_("issue data-protection codes")
+    VIEW_BILLING = N_("see payer data and payments")
+    EDIT_BILLING = N_("record orders, payments and refunds")
+    MANAGE_STAFF = N_("manage staff accounts")
+    EDIT_SCHOOL = N_("change the school profile")
+    PRINT_DOCUMENTS = N_("print documents")
+    MANAGE_TERMS = N_("record providers' terms versions")
+    RUN_DAILY_JOBS = N_("run the daily jobs")
 
 
 _MATRIX: dict[Permission, frozenset[Role]] = {

@@ -26,6 +26,7 @@ from desktop.domain.roster import (
     parse_language,
     parse_status,
 )
+from desktop.i18n import N_  # reasons are shown translated by the UI, in English elsewhere
 
 # Canonical English headers, in the order of our own export.
 COLUMNS = (
@@ -256,8 +257,8 @@ def parse_date_cell(value: object, column: str) -> date | None:
             try:
                 return date(int(m["y"]), int(m["m"]), int(m["d"]))
             except ValueError:
-                raise ValidationError(column, value, "is not a real date") from None
-    raise ValidationError(column, value, "is not a date (use 2012-05-17 or 17.05.2012)")
+                raise ValidationError(column, value, N_("is not a real date")) from None
+    raise ValidationError(column, value, N_("is not a date (use 2012-05-17 or 17.05.2012)"))
 
 
 def cell_text(value: object) -> str:
@@ -278,10 +279,10 @@ def _required_columns(mapping: dict[str, int]) -> list[RowProblem]:
     missing = []
     for needed in ("first_name", "last_name"):
         if needed not in mapping:
-            missing.append(RowProblem(1, needed, "", "no column for this; add it or map it"))
+            missing.append(RowProblem(1, needed, "", N_("no column for this; add it or map it")))
     if "personal_code" not in mapping and "birth_date" not in mapping:
         missing.append(
-            RowProblem(1, "personal_code", "", "no column for the personal code or birth date")
+            RowProblem(1, "personal_code", "", N_("no column for the personal code or birth date"))
         )
     return missing
 
@@ -330,10 +331,13 @@ def _duplicate_problem(row: StudentRow, earlier: StudentRow, mapping, titles) ->
     value = row.personal_code or row.first_name
     if not row.same_student_as(earlier):
         return RowProblem(
-            row.row, title, value, f"the same student is on row {earlier.row} with other details"
+            row.row,
+            title,
+            value,
+            N_("the same student is on row {row} with other details", row=earlier.row),
         )
     if row.guardian is None or row.guardian == earlier.guardian:
-        return RowProblem(row.row, title, value, f"duplicate of row {earlier.row}")
+        return RowProblem(row.row, title, value, N_("duplicate of row {row}", row=earlier.row))
     return None
 
 
@@ -403,7 +407,7 @@ def _parse_guardian(raw, check, problem) -> GuardianData | None:
     phone = check("guardian_phone", lambda v: check_phone(cell_text(v), "guardian_phone"))
     email = check("guardian_email", lambda v: check_email(cell_text(v), "guardian_email"))
     if not (phone or email or cell_text(raw("guardian_phone")) or cell_text(raw("guardian_email"))):
-        problem("guardian_phone", "", "give the guardian's phone or e-mail")
+        problem("guardian_phone", "", N_("give the guardian's phone or e-mail"))
         return None
     if None in (first, last):
         return None

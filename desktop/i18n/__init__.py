@@ -125,6 +125,18 @@ def _load_catalog(lang: str) -> _gettext.GNUTranslations:
 # --- translator ---------------------------------------------------------------------------
 
 
+class Message(str):
+    """English text made from a marked template and values, translatable later.
+
+    It *is* the English text, so logs, ``str(exc)`` and the command line stay English; a
+    translator's ``gettext`` translates the template and fills in the same values. Made by
+    ``N_(template, **values)``.
+    """
+
+    template: str
+    params: dict[str, object]
+
+
 @dataclass(frozen=True, eq=False)
 class Translator:
     """Messages and formatting for one language. Get one with ``translator(lang)``."""
@@ -137,6 +149,8 @@ class Translator:
         return _BABEL_LOCALES[self.language]
 
     def gettext(self, message: str) -> str:
+        if isinstance(message, Message):  # translate the template, then fill in the values
+            return self.catalog.gettext(message.template).format(**message.params)
         return self.catalog.gettext(message)
 
     _ = gettext
@@ -256,6 +270,16 @@ def pgettext(context: str, message: str) -> str:
     return translator(_ui_language).pgettext(context, message)
 
 
-def N_(message: str) -> str:
-    """Mark a string for extraction without translating it now (module-level constants)."""
-    return message
+def N_(message: str, /, **params: object) -> str:
+    """Mark a string for extraction without translating it now (module-level constants).
+
+    With values (``N_("is longer than {limit} characters", limit=80)``) it returns the
+    formatted English text as a ``Message`` that ``gettext`` can still translate: the way for
+    the domain's error reasons to carry numbers and names and still reach the UI translated.
+    """
+    if not params:
+        return message
+    text = Message(message.format(**params))
+    text.template = message
+    text.params = params
+    return text

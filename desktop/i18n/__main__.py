@@ -22,6 +22,8 @@ from desktop.i18n import DOMAIN, LANGUAGES, LOCALE_DIR, compile_po
 
 REPO = LOCALE_DIR.parents[2]
 POT = LOCALE_DIR / f"{DOMAIN}.pot"
+# Babel's default keywords (_, gettext, ngettext, N_, ...) and the UI's n_(singular, plural, n).
+EXTRA_KEYWORDS = {"n_": (1, 2)}
 
 
 def _pybabel(*args: str) -> None:
@@ -46,6 +48,7 @@ def extract() -> None:
         "--no-location",  # line numbers would churn the .pot on every edit
         "--sort-output",
         "--no-wrap",
+        *(f"--keyword={name}:{','.join(map(str, spec))}" for name, spec in EXTRA_KEYWORDS.items()),
         str(REPO / "desktop"),
     )
 
@@ -78,14 +81,14 @@ def compile_all(root: Path = LOCALE_DIR) -> list[Path]:
 
 def source_messages(folder: Path = REPO / "desktop") -> dict[str, list[str]]:
     """msgid → the files that use it, as `extract` would find them."""
-    from babel.messages.extract import extract_from_dir
+    from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
     from babel.messages.frontend import parse_mapping_cfg
 
     with (REPO / "babel.cfg").open(encoding="utf-8") as f:
         method_map, options_map = parse_mapping_cfg(f)
     found: dict[str, list[str]] = {}
     for filename, _lineno, message, _comments, _context in extract_from_dir(
-        str(folder), method_map, options_map
+        str(folder), method_map, options_map, keywords={**DEFAULT_KEYWORDS, **EXTRA_KEYWORDS}
     ):
         msgid = message if isinstance(message, str) else message[0]
         found.setdefault(msgid, []).append(filename)
@@ -120,31 +123,59 @@ def _write_catalog(catalog, path: Path) -> None:
     tmp.replace(path)
 
 
+def _message_id(msgid: str, translations: dict) -> str | tuple[str, str]:
+    plural = translations.get("plural")
+    return (msgid, plural) if plural else msgid
+
+
+def _translation(msgid: str, translations: dict, lang: str) -> str | tuple[str, ...]:
+    """The entry's text in ``lang``; a plural entry gives one form per plural class."""
+    text = translations.get(lang)
+    if lang == "en" and not text:
+        plural = translations.get("plural")
+        text = [msgid, plural] if plural else msgid
+    if isinstance(text, list):
+        return tuple(text) if all(text) else ""
+    return text or ""
+
+
 def add(path: Path) -> int:
-    """Add translated messages without touching anyone else's entries."""
-    entries: dict[str, dict[str, str]] = json.loads(path.read_text(encoding="utf-8"))
+    """Add translated messages without touching anyone else's entries.
+
+    A plural message names its plural msgid and gives a list of forms per language:
+    ``{"{n} file": {"plural": "{n} files", "et": ["…", "…"], "sl": ["…", "…", "…", "…"]}}``.
+    """
+    entries: dict[str, dict] = json.loads(path.read_text(encoding="utf-8"))
     with catalogue_lock():
         pot = read_catalog(POT)
-        for msgid in entries:
+        for msgid, translations in entries.items():
             if msgid not in pot:
-                pot.add(msgid)
+                pot.add(_message_id(msgid, translations))
         _write_catalog(pot, POT)
         for lang in LANGUAGES:
             po_path = LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
             po = read_catalog(po_path, lang)
             for msgid, translations in entries.items():
-                text = translations.get(lang) or (msgid if lang == "en" else "")
+                text = _translation(msgid, translations, lang)
                 if not text:
                     continue
                 existing = po.get(msgid)
                 if existing is None:
-                    po.add(msgid, text)
+                    po.add(_message_id(msgid, translations), text)
                 else:
                     existing.string = text
                     existing.flags.discard("fuzzy")
             _write_catalog(po, po_path)
     print(f"added {len(entries)} message(s) to the catalogues")
     return 0
+
+
+def is_translated(entry, num_plurals: int) -> bool:
+    """Not fuzzy, and every form filled: a plural entry has one per plural class."""
+    if not isinstance(entry.string, tuple):
+        return bool(entry.string) and not entry.fuzzy
+    forms = entry.string
+    return len(forms) == num_plurals and all(forms) and not entry.fuzzy
 
 
 def check() -> int:
@@ -157,7 +188,7 @@ def check() -> int:
         po = read_catalog(LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po", lang)
         for msgid in sorted(pot):
             entry = po.get(msgid)
-            if entry is None or not entry.string or entry.fuzzy:
+            if entry is None or not is_translated(entry, po.num_plurals):
                 problems.append(f"{lang}: untranslated: {msgid!r}")
     print("\n".join(problems) or "catalogues are complete")
     return 1 if problems else 0

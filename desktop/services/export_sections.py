@@ -71,7 +71,7 @@ STATUS_LABELS = {"ENROLLED": N_("Enrolled"), "LEFT": N_("Left"), "GRADUATED": N_
 RELATION_LABELS = {
     "MOTHER": N_("Mother"),
     "FATHER": N_("Father"),
-    "GUARDIAN": N_("Guardian"),
+    "GUARDIAN": N_("Legal guardian"),
     "OTHER": N_("Other"),
 }
 LANGUAGE_LABELS = {"et": N_("Estonian"), "sl": N_("Slovenian"), "en": N_("English")}

@@ -13,6 +13,7 @@ from desktop.domain.errors import NotFound, SchoolOfficeError, ValidationError
 from desktop.domain.personal_codes import CODE_NAMES
 from desktop.domain.roles import Permission
 from desktop.domain.roster import SCHOOL_LANGUAGE, Country, Language, check_email, clean_text
+from desktop.i18n import N_  # reasons are shown translated by the UI
 from desktop.services.base import Service, ensure_version
 
 
@@ -76,13 +77,15 @@ def _profile(row: School) -> SchoolProfile:
 def _checked(profile: SchoolProfile) -> SchoolProfile:
     name = clean_text(profile.name)
     if not name:
-        raise ValidationError("name", profile.name, "the school needs a name")
+        raise ValidationError("name", profile.name, N_("the school needs a name"))
     if len(name) > 200:
-        raise ValidationError("name", profile.name, "is longer than 200 characters")
+        raise ValidationError(
+            "name", profile.name, N_("is longer than {limit} characters", limit=200)
+        )
     try:
         country = Country(str(profile.country).upper())
     except ValueError:
-        raise ValidationError("country", profile.country, "use EE or SI") from None
+        raise ValidationError("country", profile.country, N_("use EE or SI")) from None
     return replace(
         profile,
         name=name,
@@ -112,7 +115,9 @@ class SchoolService(Service):
         profile = _checked(profile)
         with self.write(Permission.EDIT_SCHOOL) as session:
             if session.scalar(select(School.id).limit(1)) is not None:
-                raise ValidationError("school", profile.name, "this database already has a school")
+                raise ValidationError(
+                    "school", profile.name, N_("this database already has a school")
+                )
             row = School(
                 name=profile.name,
                 country=profile.country,
@@ -143,8 +148,10 @@ class SchoolService(Service):
                 raise ValidationError(
                     "country",
                     profile.country.value,
-                    "cannot change: the roster already holds personal codes of "
-                    f"{row.country.value}",
+                    N_(
+                        "cannot change: the roster already holds personal codes of {country}",
+                        country=row.country.value,
+                    ),
                 )
             for field in (
                 "name",

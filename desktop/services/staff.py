@@ -11,6 +11,7 @@ from desktop.db.models import StaffRole, StaffUser
 from desktop.db.session import Database
 from desktop.domain.errors import NotFound, SchoolOfficeError, ValidationError
 from desktop.domain.roles import Permission, Role
+from desktop.i18n import N_  # reasons are shown translated by the UI
 from desktop.services.base import Actor, Service
 
 
@@ -80,10 +81,10 @@ class StaffService(Service):
         if not login:
             raise ValidationError("login", login, "is required")
         if not roles:
-            raise ValidationError("roles", "", "give at least one role")
+            raise ValidationError("roles", "", N_("give at least one role"))
         with self.write(Permission.MANAGE_STAFF) as session:
             if session.scalar(select(StaffUser.id).where(StaffUser.login == login)):
-                raise ValidationError("login", login, "already exists")
+                raise ValidationError("login", login, N_("already exists"))
             user = StaffUser(
                 login=login, full_name=full_name.strip(), roles=[StaffRole(role=r) for r in roles]
             )
@@ -98,7 +99,7 @@ class StaffService(Service):
                 raise NotFound("staff member", login)
             if login == self.actor.login and (Role.ADMIN not in roles or not active):
                 raise ValidationError(
-                    "roles", login, "you cannot remove your own administrator role"
+                    "roles", login, N_("you cannot remove your own administrator role")
                 )
             user.active = active
             current = {r.role: r for r in user.roles}

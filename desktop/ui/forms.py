@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QLayout,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -28,17 +29,21 @@ from PySide6.QtWidgets import (
 from desktop.domain.errors import SchoolOfficeError, ValidationError, ValidationErrors
 from desktop.domain.roster_import import parse_date_cell
 from desktop.ui.messages import describe, validation_lines
-from desktop.ui.text import date_placeholder, field_label, format_date
+from desktop.ui.text import N_, _, date_placeholder, field_label, format_date
 
 ERROR_COLOUR = "#b3261e"
 _LABEL_FIRST = ("is ", "are ", "does ", "already ", "has ", "cannot ")
 
 
 def reason_sentence(field: str, reason: str, country: str) -> str:
-    """'is required' → 'First name is required'; other reasons just get a capital letter."""
+    """'is required' → 'First name is required'; other reasons just get a capital letter.
+
+    The English reason decides the shape; the words shown are the translated ones.
+    """
+    text = _(reason)
     if reason.startswith(_LABEL_FIRST):
-        return f"{field_label(field, country)} {reason}"
-    return reason[:1].upper() + reason[1:]
+        return _("{field} {reason}").format(field=field_label(field, country), reason=text)
+    return text[:1].upper() + text[1:]
 
 
 def errors_of(exc: ValidationError | ValidationErrors) -> list[ValidationError]:
@@ -55,13 +60,18 @@ class FieldErrors:
     def wrap(self, field: str, content: QWidget | QLayout, *also: str) -> QWidget:
         """The field with its error label below; `also` names other fields shown there."""
         box = QWidget()
+        # The row's whole width, so a long reason wraps there instead of being cut off under a
+        # narrow field (a class box, a date); the field itself keeps its own width.
+        box.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         layout = QVBoxLayout(box)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
         if isinstance(content, QLayout):
             layout.addLayout(content)
-        else:
+        elif content.sizePolicy().expandingDirections() & Qt.Orientation.Horizontal:
             layout.addWidget(content)
+        else:
+            layout.addWidget(content, 0, Qt.AlignmentFlag.AlignLeft)
         label = QLabel()
         label.setObjectName(f"error_{field}")
         label.setWordWrap(True)
@@ -161,7 +171,7 @@ class DateField(QLineEdit):
         """The date typed; ValidationError naming `field` when it is not a date (or missing)."""
         value = parse_date_cell(self.text(), field)
         if value is None and required:
-            raise ValidationError(field, "", "a date is needed here")
+            raise ValidationError(field, "", N_("a date is needed here"))
         return value
 
 

@@ -24,7 +24,8 @@ from desktop.domain.errors import (
     ValidationError,
     ValidationErrors,
 )
-from desktop.ui.text import _, field_label, format_date
+from desktop.domain.roles import Permission, roles_allowed
+from desktop.ui.text import _, entity_label, field_label, format_date, role_label
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +92,7 @@ def _show(parent: QWidget | None, icon: QMessageBox.Icon, title: str, text: str)
 
 def validation_lines(exc: ValidationError | ValidationErrors, country: str = "EE") -> list[str]:
     errors = exc.errors if isinstance(exc, ValidationErrors) else [exc]
-    return [f"{field_label(e.field, country)}: {e.reason}" for e in errors]
+    return [f"{field_label(e.field, country)}: {_(e.reason)}" for e in errors]
 
 
 def describe(exc: SchoolOfficeError, country: str = "EE") -> str:
@@ -102,17 +103,28 @@ def describe(exc: SchoolOfficeError, country: str = "EE") -> str:
     if isinstance(exc, PermissionDenied):
         return _(
             "You cannot {action}: this needs the {role} role. Ask an administrator if you need it."
-        ).format(action=exc.action, role=exc.needed)
+        ).format(action=_(exc.action), role=_needed_roles(exc))
     if isinstance(exc, NotFound):
         return _(
             "This {entity} is no longer in the database; someone may have removed it. "
             "Press F5 to refresh."
-        ).format(entity=exc.entity)
+        ).format(entity=entity_label(exc.entity))
     if isinstance(exc, DatabaseError):
         return _(
             "{problem}\n\nCheck the network connection, or the database address in File → Settings."
         ).format(problem=exc)
+    if len(exc.args) == 1 and isinstance(exc.args[0], str):
+        return _(exc.args[0])  # a marked constant or N_(template, **values) is translated
     return str(exc)
+
+
+def _needed_roles(exc: PermissionDenied) -> str:
+    """The roles that may do it, in the UI language (the error carries them in English)."""
+    try:
+        roles = roles_allowed(Permission(exc.action))
+    except ValueError:
+        return exc.needed
+    return _(" or ").join(sorted(role_label(r) for r in roles))
 
 
 def describe_conflict(exc: ConflictError, country: str) -> str:
@@ -120,7 +132,7 @@ def describe_conflict(exc: ConflictError, country: str) -> str:
     who = exc.who or _("someone else")
     if exc.when is None:
         return _("This {entity} was changed by {who} after you opened it.").format(
-            entity=exc.entity, who=who
+            entity=entity_label(exc.entity), who=who
         )
     when = exc.when if exc.when.tzinfo else exc.when.replace(tzinfo=UTC)
     local = when.astimezone(school_zone(country))
@@ -131,5 +143,5 @@ def describe_conflict(exc: ConflictError, country: str) -> str:
             date=format_date(local.date(), country), time=f"{local:%H:%M}"
         )
     return _("This {entity} was changed by {who} {moment}, after you opened it.").format(
-        entity=exc.entity, who=who, moment=moment
+        entity=entity_label(exc.entity), who=who, moment=moment
     )

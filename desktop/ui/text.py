@@ -1,32 +1,30 @@
 """User-visible text of the UI: one place to hook up translations, labels and date formats.
 
-Every string a secretary reads goes through `_()` (or `n_()` for counts). For now they return
-the English text; the gettext catalogues in desktop/i18n get connected here, and nowhere else.
-Module-level label tables are marked with `N_` and translated when they are shown.
+Every string a secretary reads goes through `_()` (or `n_()` for counts), which translate into
+the UI language of desktop.i18n (`set_ui_language`, applied by desktop/app.py at start-up from
+Settings.ui_language or the school's language). Module-level label tables are marked with `N_`
+and translated when they are shown, so they follow the language in force at that moment.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
+from desktop import i18n
 from desktop.domain.personal_codes import CODE_NAMES
 from desktop.domain.roles import ROLE_LABELS, Role
 from desktop.domain.roster import Language, Relation, RestrictionKind, StudentStatus
+from desktop.i18n import N_ as N_
 
 
 def _(message: str) -> str:
-    """Translate a UI message (hook for desktop.i18n)."""
-    return message
+    """Translate a UI message; a domain reason made with N_(template, **values) too."""
+    return i18n.gettext(message)
 
 
 def n_(singular: str, plural: str, n: int) -> str:
-    """Translate a message that depends on a count (hook for desktop.i18n.ngettext)."""
-    return singular if n == 1 else plural
-
-
-def N_(message: str) -> str:
-    """Mark a constant for translation; `_()` translates it where it is shown."""
-    return message
+    """Translate a message that depends on a count (Slovenian has four plural forms)."""
+    return i18n.ngettext(singular, plural, n)
 
 
 _STATUS = {
@@ -37,13 +35,44 @@ _STATUS = {
 _RELATION = {
     Relation.MOTHER: N_("Mother"),
     Relation.FATHER: N_("Father"),
-    Relation.GUARDIAN: N_("Guardian"),
+    Relation.GUARDIAN: N_("Legal guardian"),
     Relation.OTHER: N_("Other"),
 }
 _RESTRICTION = {
     RestrictionKind.PROHIBITION: N_("Prohibition of contact"),
     RestrictionKind.RESTRICTION: N_("Restriction of contact"),
 }
+# What the services' ConflictError and NotFound name (ensure_version(row, version, "student")),
+# so "This student was changed by …" reads in the UI language; other names stay as given.
+_ENTITIES = frozenset(
+    (
+        N_("student"),
+        N_("guardian"),
+        N_("guardian link"),
+        N_("contact restriction"),
+        N_("prohibition"),
+        N_("card"),
+        N_("card settings"),
+        N_("subscription"),
+        N_("billing settings"),
+        N_("invoice"),
+        N_("refund"),
+        N_("proposal"),
+        N_("letter"),
+        N_("request"),
+        N_("deletion request"),
+        N_("retention proposal"),
+        N_("legal hold"),
+        N_("breach"),
+        N_("code"),
+        N_("consent settings"),
+        N_("terms document"),
+        N_("terms version"),
+        N_("school"),
+        N_("school profile"),
+        N_("staff member"),
+    )
+)
 _LANGUAGE = {Language.ET: N_("Estonian"), Language.SL: N_("Slovenian"), Language.EN: N_("English")}
 # Field names used by the services' ValidationError, as a secretary would call them.
 _FIELDS = {
@@ -70,6 +99,17 @@ _FIELDS = {
     "user": N_("User name"),
     "password": N_("Password"),
     "country": N_("Country"),
+    "guardian": N_("Parent or guardian"),
+    "student": N_("Student"),
+    "foreign_document_id": N_("Other document"),
+    "postal_code": N_("Postcode"),
+    "city": N_("City"),
+    "amount": N_("Amount"),
+    "description": N_("Description"),
+    "note": N_("Note"),
+    "reference": N_("Reference"),
+    "card": N_("Card"),
+    "iban": N_("IBAN"),
 }
 
 
@@ -91,6 +131,10 @@ def language_label(language: Language) -> str:
 
 def role_label(role: Role) -> str:
     return _(ROLE_LABELS[Role(role)])
+
+
+def entity_label(entity: str) -> str:
+    return _(entity) if entity in _ENTITIES else entity
 
 
 def code_name(country: str) -> str:

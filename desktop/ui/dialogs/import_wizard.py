@@ -252,7 +252,7 @@ class CheckPage(QWizardPage):
         self._wizard.plan = plan
         country = self._wizard.country
         self.problems.set_rows(
-            [(p.row, column_title(p.column, country), p.value, p.reason) for p in plan.problems]
+            [(p.row, column_title(p.column, country), p.value, _(p.reason)) for p in plan.problems]
         )
         self.table.setVisible(bool(plan.problems))
         if plan.problems:

@@ -33,7 +33,7 @@ from desktop.integrations import secrets
 from desktop.settings import Settings, default_database_url, load_settings, save_settings
 from desktop.ui.forms import ERROR_COLOUR, FieldErrors
 from desktop.ui.messages import describe
-from desktop.ui.text import _
+from desktop.ui.text import N_, _
 from desktop.ui.workers import run_with_progress
 
 DEFAULT_PORT = 5432
@@ -64,7 +64,7 @@ class Server:
 
     def check(self) -> None:
         missing = [
-            ValidationError(name, "", "is needed for a server database")
+            ValidationError(name, "", N_("is needed for a server database"))
             for name in ("host", "database", "user")
             if not getattr(self, name)
         ]
@@ -99,6 +99,7 @@ class SettingsDialog(QDialog):
         self.setWindowTitle(_("Settings"))
         self.settings = settings or load_settings()
         self.database_changed = False
+        self.language_changed = False
         self.errors = FieldErrors("EE")
         server = server_of(self.settings.database_url)
 
@@ -160,6 +161,14 @@ class SettingsDialog(QDialog):
         language_group = QGroupBox(_("Language of the app"))
         language_layout = QVBoxLayout(language_group)
         language_layout.addWidget(self.language)
+        # The windows are built in one language; a change applies from the next start.
+        self.language_note = QLabel(
+            _("The new language is used the next time School Office starts.")
+        )
+        self.language_note.setWordWrap(True)
+        self.language_note.setStyleSheet("color: palette(mid);")
+        language_layout.addWidget(self.language_note)
+        self.language.currentIndexChanged.connect(self._update)
 
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
@@ -181,6 +190,7 @@ class SettingsDialog(QDialog):
     def _update(self) -> None:
         self.server_box.setEnabled(self.shared.isChecked())
         self.embedded_hint.setEnabled(self.embedded.isChecked())
+        self.language_note.setVisible(self.language.currentData() != self.settings.ui_language)
 
     def _server(self) -> Server:
         server = Server(
@@ -238,6 +248,7 @@ class SettingsDialog(QDialog):
             return
         self.database_changed = url != self.settings.database_url
         self.settings.database_url = url
+        self.language_changed = self.language.currentData() != self.settings.ui_language
         self.settings.ui_language = self.language.currentData()
         save_settings(self.settings)
         super().accept()

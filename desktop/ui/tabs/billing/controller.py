@@ -35,7 +35,7 @@ from desktop.ui.tabs.billing.dialogs import (
 from desktop.ui.tabs.billing.labels import euros, proposal_label
 from desktop.ui.tabs.billing.model import ID, STATE, SubscriptionsModel
 from desktop.ui.tabs.cards.student_picker import StudentPickerDialog
-from desktop.ui.text import _, format_date
+from desktop.ui.text import _, format_date, n_
 from desktop.ui.workers import run_task, run_with_progress
 
 
@@ -61,6 +61,7 @@ class BillingController(QObject):
         self.task = None
         self.proposals = []
         self.notices = []
+        self.popolni_enabled = True  # until loaded, so the empty state never flashes up
         self.last_status = ""
         self._loading = False
         self._select_after_load: int | None = None
@@ -96,18 +97,20 @@ class BillingController(QObject):
                 billing.table_rows(today),
                 billing.proposals(),
                 letters.pending_notices(today),
+                billing.settings().popolni_enabled,
             ),
             self._loaded,
             self._load_failed,
         )
 
     def _loaded(self, data) -> None:
-        rows, self.proposals, self.notices = data
+        rows, self.proposals, self.notices, self.popolni_enabled = data
         self._loading = False
         self.model.set_rows(rows)
         self.view.set_class_names(self.model.class_names())
         self.filter_changed()
         self.view.show_due(self.proposals, self.notices)
+        self.view.show_popolni(self.popolni_enabled, bool(rows))
         if self._select_after_load is not None:
             self.select_subscription(self._select_after_load)
             self._select_after_load = None
@@ -171,8 +174,8 @@ class BillingController(QObject):
         live = state in LIVE_STATES
         self.view.set_actions_enabled(
             {
-                "order": self.can_edit,
-                "trial": self.can_edit,
+                "order": self.can_edit and self.popolni_enabled,  # R74
+                "trial": self.can_edit and self.popolni_enabled,
                 "pay": self.can_edit and row is not None,
                 "letter": self.can_edit and live,
                 "refund": self.can_edit and row is not None and not live,
@@ -457,9 +460,11 @@ class BillingController(QObject):
             if batch.produced is not None:
                 self._save(batch.produced, _("Save the letters"), f"letters-{today}.pdf")
             self._done(
-                _("{n} letter(s) printed, {skipped} no longer needed").format(
-                    n=batch.printed, skipped=batch.skipped
-                )
+                n_(
+                    "{n} letter printed, {skipped} no longer needed",
+                    "{n} letters printed, {skipped} no longer needed",
+                    batch.printed,
+                ).format(n=batch.printed, skipped=batch.skipped)
             )
 
         def failed(exc: BaseException) -> None:

@@ -48,12 +48,12 @@ from desktop.ui.tabs.billing.labels import (
     euros,
     method_label,
 )
-from desktop.ui.text import _
+from desktop.ui.text import N_, _
 
 _MODES = {
-    CommunicationMode.SMS_AND_EMAIL: "SMS + e-mail",
-    CommunicationMode.SMS: "SMS",
-    CommunicationMode.EMAIL: "E-mail",
+    CommunicationMode.SMS_AND_EMAIL: N_("SMS + e-mail"),
+    CommunicationMode.SMS: N_("SMS"),
+    CommunicationMode.EMAIL: N_("E-mail"),
 }
 
 
@@ -63,9 +63,9 @@ def parse_euros(text: str, field: str = "amount") -> int:
     try:
         value = Decimal(cleaned)
     except InvalidOperation:
-        raise ValidationError(field, text, "is not an amount like 20,00") from None
+        raise ValidationError(field, text, N_("is not an amount like 20,00")) from None
     if value <= 0 or value != value.quantize(Decimal("0.01")):
-        raise ValidationError(field, text, "a positive amount with at most two decimals")
+        raise ValidationError(field, text, N_("a positive amount with at most two decimals"))
     return int(value * 100)
 
 
@@ -130,7 +130,7 @@ class OrderDialog(FormDialog):
                 (_("By letter"), OrderChannel.LETTER),
             ]
         )
-        self.mode = _combo([(text, mode) for mode, text in _MODES.items()])
+        self.mode = _combo([(_(text), mode) for mode, text in _MODES.items()])
         self.warranties = QCheckBox(
             _(
                 "The orderer confirmed that the data are correct and the phone and e-mail are "
@@ -523,7 +523,7 @@ class RefundDialog(FormDialog):
         outage = None
         if basis is RefundBasis.OUTAGE:
             if read["first"] > read["last"]:
-                raise ValidationError("outage", read["last"], "ends before it starts")
+                raise ValidationError("outage", read["last"], N_("ends before it starts"))
             outage = Outage(
                 read["first"], read["last"], _enum(self.cause, OutageCause), self.missed.isChecked()
             )

@@ -41,7 +41,7 @@ from desktop.ui.tabs.billing.labels import (
     proposal_label,
     state_label,
 )
-from desktop.ui.text import _, format_date
+from desktop.ui.text import _, format_date, n_
 
 
 def _table(object_name: str) -> QTableView:
@@ -116,9 +116,11 @@ class BillingTab(QWidget):
         )
         self.no_permission.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.no_permission.hide()
+        self._build_not_enabled()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self.toolbar)
+        layout.addWidget(self.not_enabled)
         layout.addWidget(self.vertical, 1)
         layout.addWidget(self.no_permission, 1)
         self._connect()
@@ -204,6 +206,41 @@ class BillingTab(QWidget):
         layout.addWidget(self.due_title)
         layout.addWidget(self.proposals_table, 1)
         layout.addLayout(buttons)
+
+    def _build_not_enabled(self) -> None:
+        """The empty state of a school without the paid tier (R74): what that means and
+        where to turn it on. Alone it fills the tab; above old subscriptions it stays small."""
+        self.not_enabled = QWidget()
+        self.not_enabled.setObjectName("billing_not_enabled")
+        title = heading(_("The paid tier is not enabled for this school"))
+        text = QLabel(
+            _(
+                "Billing keeps the orders, trials and payments of mojAsistent POPOLNI, "
+                "eŠola's paid tier for Slovenian schools. This school has not enabled it, so "
+                "there is nothing to bill. To offer it, turn it on in Settings… (R74)."
+            )
+        )
+        text.setWordWrap(True)
+        text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        text.setMaximumWidth(620)
+        text.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        # Centred by stretches, not by an alignment flag: a wrapped label placed with
+        # AlignHCenter gets the height of a wider label and loses its first and last lines.
+        text_row = QHBoxLayout()
+        text_row.addStretch(1)
+        text_row.addWidget(text, 100)
+        text_row.addStretch(1)
+        self.not_enabled_settings = QPushButton(_("Settings…"))
+        self.not_enabled_settings.clicked.connect(self.controller.open_settings)
+        self.not_enabled_settings.setEnabled(self.controller.can_edit)
+        layout = QVBoxLayout(self.not_enabled)
+        layout.setContentsMargins(0, 12, 0, 12)
+        layout.addStretch(1)
+        layout.addWidget(title, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addLayout(text_row)
+        layout.addWidget(self.not_enabled_settings, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addStretch(1)
+        self.not_enabled.hide()
 
     def _build_toolbar(self) -> None:
         self.toolbar = QToolBar()
@@ -305,6 +342,12 @@ class BillingTab(QWidget):
         for key, on in enabled.items():
             self.actions_by_key[key].setEnabled(on)
 
+    def show_popolni(self, enabled: bool, has_subscriptions: bool) -> None:
+        """Without POPOLNI the empty state says why the tab is empty (R74); subscriptions
+        from before it was switched off stay listed below it."""
+        self.not_enabled.setVisible(not enabled)
+        self.vertical.setVisible(enabled or has_subscriptions)
+
     def show_no_permission(self) -> None:
         self.toolbar.hide()
         self.vertical.hide()
@@ -397,12 +440,18 @@ class BillingTab(QWidget):
                 for p in proposals
             ]
         )
-        self.due_title.setText(_("Due today: {n} decision(s) to confirm").format(n=len(proposals)))
+        self.due_title.setText(
+            n_(
+                "Due today: {n} decision to confirm",
+                "Due today: {n} decisions to confirm",
+                len(proposals),
+            ).format(n=len(proposals))
+        )
         kinds = {}
         for n in notices:
             kinds[notice_label(n.kind)] = kinds.get(notice_label(n.kind), 0) + 1
         self.letters_label.setText(
-            _("{n} letter(s) to print").format(n=len(notices))
+            n_("{n} letter to print", "{n} letters to print", len(notices)).format(n=len(notices))
             + (f" ({', '.join(f'{k}: {v}' for k, v in kinds.items())})" if kinds else "")
         )
         self.print_letters_button.setEnabled(bool(notices) and self.controller.can_view)

@@ -45,7 +45,7 @@ from desktop.ui.tabs.cards.model import (
     CardsModel,
 )
 from desktop.ui.tabs.cards.student_picker import StudentPickerDialog
-from desktop.ui.text import _, format_date
+from desktop.ui.text import _, format_date, n_
 from desktop.ui.workers import run_task, run_with_progress
 
 log = logging.getLogger(__name__)
@@ -470,7 +470,11 @@ class CardsController(QObject):
             return len(ids)
 
         def done(count: int) -> None:
-            self.view.show_status(_("{n} card(s) saved to {path}.").format(n=count, path=path))
+            self.view.show_status(
+                n_("{n} card saved to {path}.", "{n} cards saved to {path}.", count).format(
+                    n=count, path=path
+                )
+            )
             self.current_changed()
 
         self.task = run_with_progress(
@@ -500,9 +504,15 @@ class CardsController(QObject):
 
         def done(applied) -> None:
             self.view.show_status(
-                _("{cards} card(s) extended; {events} change(s) queued for the provider.").format(
-                    cards=applied.card_count, events=applied.event_count
+                n_("{n} card extended", "{n} cards extended", applied.card_count).format(
+                    n=applied.card_count
                 )
+                + "; "
+                + n_(
+                    "{n} change queued for the provider.",
+                    "{n} changes queued for the provider.",
+                    applied.event_count,
+                ).format(n=applied.event_count)
             )
             self.load()
 

@@ -31,7 +31,7 @@ from desktop.ui import messages
 from desktop.ui.forms import FormDialog, heading
 from desktop.ui.models.table_model import TupleTableModel
 from desktop.ui.tabs.cards.labels import event_label, kind_label, status_label
-from desktop.ui.text import N_, _, format_date
+from desktop.ui.text import N_, _, format_date, n_
 
 _SUSPEND_REASONS = {
     SuspendReason.LOST_PHONE: N_("Lost phone"),
@@ -143,7 +143,9 @@ class ExtendPreviewDialog(QDialog):
         self.summary.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.apply_button = buttons.addButton(
-            _("Extend {n} student(s)").format(n=len(plan.items)),
+            n_("Extend {n} student", "Extend {n} students", len(plan.items)).format(
+                n=len(plan.items)
+            ),
             QDialogButtonBox.ButtonRole.AcceptRole,
         )
         self.apply_button.setEnabled(bool(plan.items))

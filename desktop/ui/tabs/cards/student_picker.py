@@ -12,7 +12,7 @@ from desktop.domain.errors import ValidationError
 from desktop.domain.roster import StudentStatus
 from desktop.ui.forms import FormDialog
 from desktop.ui.models.roster_model import fold_search
-from desktop.ui.text import _, code_name
+from desktop.ui.text import N_, _, code_name
 
 SHOWN = 200  # enough to scroll through; typing narrows it further
 
@@ -72,5 +72,7 @@ class StudentPickerDialog(FormDialog):
     def values(self) -> int:
         item = self.list.currentItem()
         if item is None:
-            raise ValidationError("student", self.search.text(), "choose a student from the list")
+            raise ValidationError(
+                "student", self.search.text(), N_("choose a student from the list")
+            )
         return item.data(Qt.ItemDataRole.UserRole)

@@ -46,7 +46,7 @@ from desktop.ui.tabs.consent.labels import (
     NOTICES,
     REQUEST_KINDS,
 )
-from desktop.ui.text import _, language_label
+from desktop.ui.text import N_, _, language_label
 
 PickStudent = Callable[[Callable[[int], object]], None]  # opens the picker, then calls back
 
@@ -89,7 +89,7 @@ class StudentField(QWidget):
 
     def value(self, field: str = "student") -> int:
         if self.student_id is None:
-            raise ValidationError(field, "", "choose a student")
+            raise ValidationError(field, "", N_("choose a student"))
         return self.student_id
 
 
@@ -545,7 +545,7 @@ class IssueCodeDialog(FormDialog):
     def values(self) -> CodeValues:
         read = read_fields({"student": self.student.value})
         if self.guardian.currentData() is None:
-            raise ValidationError("guardian", "", "choose the guardian")
+            raise ValidationError("guardian", "", N_("choose the guardian"))
         return CodeValues(read["student"], self.guardian.currentData(), self.kind.currentData())
 
 

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QLineEdit, QListWidget, QListWidgetItem
 from desktop.domain.errors import ValidationError
 from desktop.ui.forms import FormDialog
 from desktop.ui.models.roster_model import fold_search
-from desktop.ui.text import _, code_name, status_label
+from desktop.ui.text import N_, _, code_name, status_label
 
 SHOWN = 200
 _ID, _LAST, _FIRST, _CODE, _CLASS, _STATUS = range(6)  # RosterService.table_rows() tuples
@@ -67,5 +67,7 @@ class AnyStudentPicker(FormDialog):
     def values(self) -> tuple:
         item = self.list.currentItem()
         if item is None:
-            raise ValidationError("student", self.search.text(), "choose a student from the list")
+            raise ValidationError(
+                "student", self.search.text(), N_("choose a student from the list")
+            )
         return item.data(Qt.ItemDataRole.UserRole)

@@ -296,7 +296,7 @@ class ConsentTab(QWidget):
     def _build_retention(self) -> None:
         self.proposals = TablePage(
             "proposals",
-            [_("Data"), _("Record"), _("Action"), _("Due"), _("Why")],
+            [_("Data"), _("Entry"), _("Action"), _("Due"), _("Why")],
             [("confirm", _("Confirm…")), ("keep", _("Keep…"))],
         )
         self.proposals.info.setText(

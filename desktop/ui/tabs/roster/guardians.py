@@ -95,19 +95,19 @@ class GuardiansPanel(QGroupBox):
         self.edit_button.clicked.connect(lambda: self._emit(self.edit_requested))
         self.unlink_button.clicked.connect(lambda: self._emit(self.unlink_requested))
         self.restriction_button.clicked.connect(lambda: self._emit(self.restriction_requested))
-        buttons = QHBoxLayout()
-        for button in (
-            self.add_button,
-            self.edit_button,
-            self.unlink_button,
-            self.restriction_button,
-            self.end_restriction_button,
+        # Two rows: in Estonian or Slovenian five buttons in one row are wider than the editor.
+        links_row, restrictions_row = QHBoxLayout(), QHBoxLayout()
+        for row, row_buttons in (
+            (links_row, (self.add_button, self.edit_button, self.unlink_button)),
+            (restrictions_row, (self.restriction_button, self.end_restriction_button)),
         ):
-            buttons.addWidget(button)
-        buttons.addStretch(1)
+            for button in row_buttons:
+                row.addWidget(button)
+            row.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addWidget(self.tree)
-        layout.addLayout(buttons)
+        layout.addLayout(links_row)
+        layout.addLayout(restrictions_row)
         self._update_buttons()
 
     def set_links(self, links: tuple[GuardianLink, ...], today: date) -> None:
