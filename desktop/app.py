@@ -18,8 +18,9 @@ from desktop import APP_NAME, ORG_NAME, __version__
 from desktop.domain.errors import DatabaseError, SchoolOfficeError
 from desktop.domain.roster import Country
 from desktop.services.container import Services, open_database
+from desktop.services.school import SchoolProfile
 from desktop.services.staff import NotStaff, resolve_actor
-from desktop.settings import load_settings, log_dir
+from desktop.settings import Settings, load_settings, log_dir
 
 log = logging.getLogger(__name__)
 
@@ -77,12 +78,13 @@ def install_crash_handler(log_file: Path) -> None:
             sys.__excepthook__(kind, exc, tb)
             return
         text = "".join(traceback.format_exception(kind, exc, tb))
-        try:
-            sys.stderr.write(text)
-            sys.stderr.flush()
-        except (OSError, AttributeError):  # pythonw.exe has no console
-            pass
-        log.critical("unexpected error\n%s", text)
+        log.critical("unexpected error\n%s", text)  # the log first: it is always there
+        if sys.stderr is not None:  # a windowed (PyInstaller) app has no console at all
+            try:
+                sys.stderr.write(text)
+                sys.stderr.flush()
+            except (OSError, ValueError):
+                pass
         if dialogs_enabled():
             _show_crash(exc, log_file)
 
@@ -109,6 +111,32 @@ def _show_crash(exc: BaseException, log_file: Path) -> None:
 # ---- start-up steps -------------------------------------------------------------------------
 
 
+# locale.getlocale() says "et_EE" on Linux and "Estonian_Estonia" on Windows.
+_SYSTEM_LANGUAGES = {"et": "et", "estonian": "et", "sl": "sl", "slovenian": "sl"}
+
+
+def _system_language() -> str:
+    import locale
+
+    name = (locale.getlocale()[0] or "").replace("-", "_").split("_")[0].lower()
+    return _SYSTEM_LANGUAGES.get(name, "en")
+
+
+def apply_ui_language(settings: Settings, school: SchoolProfile | None = None) -> str:
+    """The UI language: the setting, else the school's language; before there is a school (the
+    first-run dialog, a database that cannot be opened) the system's language or English."""
+    from desktop import i18n
+
+    chosen = settings.ui_language or (str(school.default_language) if school else "")
+    chosen = chosen or _system_language()
+    try:
+        i18n.set_ui_language(chosen)
+    except i18n.UnsupportedLanguage:
+        log.warning("ignoring unknown UI language %r", chosen)
+        i18n.set_ui_language(i18n.DEFAULT_LANGUAGE)
+    return i18n.ui_language()
+
+
 def _qt_app():
     from PySide6.QtWidgets import QApplication
 
@@ -118,6 +146,16 @@ def _qt_app():
         QApplication.setApplicationName(APP_NAME)
         QApplication.setApplicationVersion(__version__)
         app = QApplication(sys.argv[:1])
+        from PySide6.QtGui import QIcon
+
+        from desktop.resources import resource_path
+
+        app.setWindowIcon(QIcon(str(resource_path("icons", "app.png"))))  # installer/make_icon.py
+    from desktop.ui.qt_texts import install_qt_translator
+    from desktop.ui.style import install_style
+
+    install_style(app)  # accents on capitals in tab titles (Õpilased, Šola)
+    install_qt_translator(app)  # OK, Cancel, Back, Next in the UI language
     return app
 
 
@@ -200,6 +238,7 @@ def start_gui(database_url: str | None, demo: bool):
     install_crash_handler(log_file)
     log.info("School Office %s starting", __version__)
     settings = load_settings()
+    apply_ui_language(settings)  # start-up messages already speak the secretary's language
     db = _open_database(
         database_url or settings.effective_database_url, fixed_url=database_url is not None
     )
@@ -217,13 +256,20 @@ def start_gui(database_url: str | None, demo: bool):
     except SchoolOfficeError as exc:
         _tell(APP_NAME, str(exc))
         raise StartupAborted(EXIT_NO_SCHOOL) from exc
-    # The UI language hook: settings.ui_language is applied here once desktop.i18n is wired.
+    log.info("UI language: %s", apply_ui_language(settings, school))
     app = _qt_app()
     from desktop.ui.main_window import MainWindow
 
     window = MainWindow(services, school)
     window.show()
     return app, window
+
+
+def run_smoke_test(report: str | None) -> int:
+    """`--smoke-test`: the app on a throwaway home with the demo school (desktop.ui.smoke)."""
+    from desktop.ui.smoke import SmokeTest
+
+    return SmokeTest(report).run(lambda: start_gui(None, demo=True))
 
 
 def run_gui(database_url: str | None, demo: bool) -> int:

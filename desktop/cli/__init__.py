@@ -36,6 +36,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--demo", action="store_true", help="open the app with a demo school if there is no data"
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+    parser.add_argument(
+        "--smoke-test",
+        action="store_true",
+        help="start the app on a temporary database with the demo school, open every tab, "
+        "print sample documents, and exit 0 if all works (for installers and CI)",
+    )
+    parser.add_argument(
+        "--smoke-report",
+        metavar="FILE",
+        help="with --smoke-test: write the result as JSON to FILE, the log and PDFs next to it",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in (admin, roster, cards, billing, consent, daily, printing):
         module.register(commands)
@@ -63,6 +74,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    if args.smoke_test:
+        if args.command is not None or args.database:
+            parser.error("--smoke-test always runs the app alone, on a temporary database")
+        from desktop.app import run_smoke_test
+
+        return run_smoke_test(args.smoke_report)
     if args.command is None:
         from desktop.app import run_gui  # Qt is imported only for the GUI
 

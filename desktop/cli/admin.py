@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from desktop.domain.roles import Role
 from desktop.domain.roster import Country
@@ -14,6 +15,19 @@ def register(commands) -> None:
     )
     upgrade = db.add_parser("upgrade", help="apply pending schema migrations")
     upgrade.set_defaults(handler=db_upgrade)
+    backup = db.add_parser(
+        "backup", help="copy the embedded SQLite database to FILE (safe while the app is open)"
+    )
+    backup.add_argument("file", type=Path)
+    backup.add_argument("--overwrite", action="store_true", help="replace FILE if it exists")
+    backup.set_defaults(handler=db_backup)
+    restore = db.add_parser(
+        "restore",
+        help="replace the embedded SQLite database with a backup (close the app first); "
+        "the replaced database is kept next to it",
+    )
+    restore.add_argument("file", type=Path)
+    restore.set_defaults(handler=db_restore)
 
     school = commands.add_parser("school", help="the school profile").add_subparsers(
         dest="school_command", metavar="ACTION", required=True
@@ -65,6 +79,32 @@ def db_upgrade(args: argparse.Namespace) -> int:
     url = database_url(args)
     open_database(url).dispose()
     print(f"database {safe_url(url)} is up to date")
+    return 0
+
+
+def db_backup(args: argparse.Namespace) -> int:
+    from desktop.cli import database_url
+    from desktop.db.backup import backup
+
+    result = backup(database_url(args), args.file, overwrite=args.overwrite)
+    print(
+        f"backed up to {result.path} ({result.size / 1e6:.1f} MB, "
+        f"schema {', '.join(result.revisions)})"
+    )
+    return 0
+
+
+def db_restore(args: argparse.Namespace) -> int:
+    from desktop.cli import database_url
+    from desktop.db.backup import restore
+    from desktop.services.container import open_database
+
+    url = database_url(args)
+    result = restore(url, args.file)
+    if result.kept is not None:
+        print(f"the replaced database is kept as {result.kept}")
+    open_database(url).dispose()  # an older backup's schema is brought up to date now
+    print(f"restored {args.file} into {result.database}")
     return 0
 
 

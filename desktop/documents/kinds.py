@@ -59,6 +59,8 @@ DOCUMENT_KINDS: tuple[DocumentKind, ...] = (
     DocumentKind("billing-refund-statement", "D13", N_("Refund statement"), True),
     DocumentKind("billing-trial-invitation", "D14", N_("Free trial: invitation to order"), True),
     DocumentKind("billing-trial-end", "D14", N_("Free trial ended"), True),
+    # installer (issue 7): the print check of `school-office --smoke-test`
+    DocumentKind("sample-letter", "", N_("Sample letter (print check)"), True),
 )
 
 _BY_KEY = {kind.key: kind for kind in DOCUMENT_KINDS}
