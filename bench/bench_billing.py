@@ -213,7 +213,9 @@ def main() -> None:
     schema.upgrade(db.engine)
     actor = resolve_actor(db, "bench")
     started = time.perf_counter()
-    DemoService(db, actor).fill(Country.SI, args.subscriptions, today=date(2025, 9, 10))
+    DemoService(db, actor).fill(
+        Country.SI, args.subscriptions, today=date(2025, 9, 10), billing=False
+    )
     services = Services(db, actor)
     populate(services, args.subscriptions)
     print(

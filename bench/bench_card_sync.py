@@ -109,7 +109,7 @@ def bench(url: str, n_students: int) -> None:
     # A few demo students have no isikukood (no virtual card, R34): make some spare, then
     # keep exactly n eligible students enrolled, so exactly n events are queued.
     DemoService(services.db, services.actor).fill(
-        Country.EE, students=n_students + n_students // 20
+        Country.EE, students=n_students + n_students // 20, cards=False
     )
     with services.db.write("bench") as session:
         eligible = select(Student.id).where(Student.no_local_code.is_(False)).order_by(Student.id)

@@ -352,9 +352,17 @@ class DemoService(Service):
         students: int = 840,
         seed: int = 2026,
         today: date | None = None,
+        *,
+        cards: bool = True,
+        billing: bool = True,
     ) -> int:
-        """Create the demo school (if none) and its roster. Only into an empty roster."""
+        """Create the demo school (if none) and its roster. Only into an empty roster.
+
+        `cards` / `billing`: also fill those areas (benchmarks and tests of an area that
+        build their own data turn them off)."""
         self.require(Permission.EDIT_ROSTER)
+        if cards:
+            self.require(Permission.MANAGE_CARDS)
         school_service = SchoolService(self.db, self.actor)
         school = school_service.get()
         if school is None:
@@ -362,11 +370,17 @@ class DemoService(Service):
         with self.db.read() as session:
             if session.scalar(select(func.count()).select_from(Student)):
                 raise ValidationError("roster", "", "demo data goes only into an empty roster")
+        if billing and school.country is Country.SI:  # payer data: the billing role (R121)
+            self.require(Permission.EDIT_BILLING)
         today = today or school.today()
         rows = _generate(school.country, students, random.Random(seed), today)
         self._insert(rows)
         _seed_terms(self, school.country)
         _seed_consent(self, school.country, today)
+        if cards:
+            _seed_cards(self, school.country, today)
+        if billing:
+            _seed_billing(self, school.country, today)
         return students
 
     def _insert(self, generated: _Generated) -> None:
@@ -538,3 +552,17 @@ def _seed_consent(service: Service, country: Country, today: date) -> None:
     from desktop.services.demo_consent import seed_demo_consent
 
     seed_demo_consent(service.db, service.actor, country, today)
+
+
+def _seed_cards(service: Service, country: Country, today: date) -> None:
+    """Physical cards, a few lost and replaced or expired; [EE] virtual cards, for the Cards tab."""
+    from desktop.services.demo_cards import seed_demo_cards
+
+    seed_demo_cards(service.db, service.actor, country, today)
+
+
+def _seed_billing(service: Service, country: Country, today: date) -> None:
+    """[SI] POPOLNI on, a price, and subscriptions in every state, for the Billing tab."""
+    from desktop.services.demo_billing import seed_demo_billing
+
+    seed_demo_billing(service.db, service.actor, country, today)
