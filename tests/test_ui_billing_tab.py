@@ -14,11 +14,11 @@ from desktop.services.billing import PaymentInput
 from desktop.services.container import Services
 from desktop.ui import messages, workers
 from desktop.ui.main_window import MainWindow
+from desktop.ui.student_picker import StudentPickerDialog
 from desktop.ui.tabs.billing import BillingTab
 from desktop.ui.tabs.billing import controller as billing_controller
 from desktop.ui.tabs.billing.dialogs import LetterDialog, PaymentDialog, RejectDialog
 from desktop.ui.tabs.billing.model import DUE, ID, LAST, STATE
-from desktop.ui.tabs.cards.student_picker import StudentPickerDialog
 from tests.billing_fixtures import add_family, order_input, prepare_billing
 
 pytestmark = [pytest.mark.gui, pytest.mark.db]

@@ -16,6 +16,7 @@ from desktop.integrations.card_provider import CardProviderClient
 from desktop.services.container import Services
 from desktop.services.demo import DemoService
 from desktop.ui import messages, workers
+from desktop.ui.student_picker import StudentPickerDialog
 from desktop.ui.tabs.cards import CardsTab
 from desktop.ui.tabs.cards import controller as cards_controller
 from desktop.ui.tabs.cards.dialogs import (
@@ -26,7 +27,6 @@ from desktop.ui.tabs.cards.dialogs import (
     ReferDialog,
 )
 from desktop.ui.tabs.cards.model import ID, KIND, NUMBER, STATUS, STUDENT
-from desktop.ui.tabs.cards.student_picker import StudentPickerDialog
 from tests.conftest import make_services
 from tests.fake_card_provider import Failure, card_provider  # noqa: F401
 

@@ -220,6 +220,13 @@ def _guardian_id(student, name: str) -> int:
     return found[0].guardian_id
 
 
+def _active_user(services, student, name: str):
+    """--only NAME: that active user of the child's subscription, None if there is none."""
+    current = services.billing.current_for_student(student.id)
+    profiles = current.active_profiles if current else ()
+    return next((p for p in profiles if p.full_name.casefold() == name.casefold()), None)
+
+
 def _write(pdf: bytes, path: Path) -> None:
     from desktop.documents import save_atomic
 
@@ -371,15 +378,9 @@ def _register(args, kind: LetterKind, **extra) -> int:
         student = _student(services, args.student)
         only = None
         if getattr(args, "only", None):
-            current = services.billing.current_for_student(student.id)
-            match = [
-                p
-                for p in (current.active_profiles if current else ())
-                if p.full_name.casefold() == args.only.casefold()
-            ]
-            if not match:
+            p = _active_user(services, student, args.only)
+            if p is None:
                 return _fail(f"--only {args.only!r}: no active user of that name")
-            p = match[0]
             only = GuardianContact(p.first_name, p.last_name, p.mobile, p.email)
             kind = LetterKind.UNSUBSCRIBE_ONE
         result = services.billing_letters.register_letter(
@@ -494,15 +495,10 @@ def print_cancellation_letter(args: argparse.Namespace) -> int:
         student = _student(services, args.student)
         only_id = None
         if args.only:
-            current = services.billing.current_for_student(student.id)
-            match = [
-                p
-                for p in (current.active_profiles if current else ())
-                if p.full_name.casefold() == args.only.casefold()
-            ]
-            if not match:
+            p = _active_user(services, student, args.only)
+            if p is None:
                 return _fail(f"--only {args.only!r}: no active user of that name")
-            only_id = match[0].id
+            only_id = p.id
         produced = services.billing_letters.print_cancellation_form(student.id, only_id)
         _write(produced.pdf, args.out)
     print(

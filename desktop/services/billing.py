@@ -479,6 +479,18 @@ def invoice_number(school_year: SchoolYear, invoice_id: int) -> str:
     return f"{school_year.start_year}-{invoice_id:06d}"
 
 
+def load_subscription(session: Session, subscription_id: int) -> Subscription:
+    """The subscription with its profiles; NotFound when there is none."""
+    sub = session.scalar(
+        select(Subscription)
+        .where(Subscription.id == subscription_id)
+        .options(selectinload(Subscription.profiles))
+    )
+    if sub is None:
+        raise NotFound("subscription", subscription_id)
+    return sub
+
+
 def paid_on_invoice(session: Session, invoice_id: int) -> int:
     return session.scalar(
         select(func.coalesce(func.sum(Payment.amount_cents), 0)).where(
@@ -670,13 +682,7 @@ class BillingService(Service):
 
     @staticmethod
     def _load(session: Session, subscription_id: int) -> tuple[Subscription, Trial | None]:
-        sub = session.scalar(
-            select(Subscription)
-            .where(Subscription.id == subscription_id)
-            .options(selectinload(Subscription.profiles))
-        )
-        if sub is None:
-            raise NotFound("subscription", subscription_id)
+        sub = load_subscription(session, subscription_id)
         trial = session.scalar(select(Trial).where(Trial.subscription_id == sub.id))
         return sub, trial
 

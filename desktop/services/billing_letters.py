@@ -62,6 +62,7 @@ from desktop.services.billing import (
     BillingService,
     end_subscription,
     load_policies,
+    load_subscription,
     paid_on_invoice,
     settings_record,
 )
@@ -173,7 +174,7 @@ class BillingLetterService(Service):
     def order_data(self, subscription_id: int) -> SubscriberData:
         """The R96 items as given with the order: what the pre-filled letter carries."""
         with self.read(Permission.VIEW_BILLING) as session:
-            return _order_data(_subscription(session, subscription_id))
+            return _order_data(load_subscription(session, subscription_id))
 
     def register_letter(self, student_id: int, letter: ReceivedLetter) -> LetterResult:
         """Check a received letter against the order (R96) and, if it is complete, process it:
@@ -245,7 +246,7 @@ class BillingLetterService(Service):
             ensure_version(row, version, "letter")
             if row.status is LetterStatus.READY:
                 raise ValidationError("letter", letter_id, "this letter is already processed")
-            sub = _subscription(session, row.subscription_id)
+            sub = load_subscription(session, row.subscription_id)
             if sub.state not in LIVE_STATES:
                 raise ValidationError("letter", letter_id, "the subscription has ended meanwhile")
             order = _order_data(sub)
@@ -364,13 +365,7 @@ class BillingLetterService(Service):
             only=_form_guardian(only) if only else None,
         )
         kind = "billing-unsubscribe-letter" if only else "billing-cancellation-letter"
-        request = DocumentRequest(
-            kind,
-            _title(kind, recipient.language),
-            recipient.language,
-            sub.student_id,
-            recipient.guardian_id,
-        )
+        request = _request(kind, sub, recipient)
         return self.documents.produce(request, lambda info: docs.build_form(form, info))
 
     def print_invoice(self, invoice_id: int) -> Produced:
@@ -381,7 +376,7 @@ class BillingLetterService(Service):
             invoice = session.get(Invoice, invoice_id)
             if invoice is None:
                 raise NotFound("invoice", invoice_id)
-            sub = _subscription(session, invoice.subscription_id)
+            sub = load_subscription(session, invoice.subscription_id)
             recipient = self._recipient(session, sub, _payer(sub))
             issuer = self._issuer(session)
             renewal = invoice.kind is InvoiceKind.ANNUAL and bool(
@@ -394,13 +389,7 @@ class BillingLetterService(Service):
             )
             data = self._invoice_letter(session, sub, invoice, recipient, issuer, renewal)
         kind = "billing-renewal-invitation" if renewal else "billing-invoice"
-        request = DocumentRequest(
-            kind,
-            f"{_title(kind, recipient.language)} {invoice.number}",
-            recipient.language,
-            sub.student_id,
-            recipient.guardian_id,
-        )
+        request = _request(kind, sub, recipient, f" {invoice.number}")
         return self.documents.produce(
             request, lambda info: docs.build_one(docs.invoice_spec, data, info)
         )
@@ -441,7 +430,7 @@ class BillingLetterService(Service):
                 raise ValidationError(
                     "letter", letter_id, "the letter could not be processed: data missing (R96)"
                 )
-            sub = _subscription(session, row.subscription_id)
+            sub = load_subscription(session, row.subscription_id)
             profile = session.get(SubscriptionProfile, row.profile_id) if row.profile_id else None
             recipient = self._recipient(session, sub, profile or _payer(sub))
             issuer = self._issuer(session)
@@ -478,13 +467,7 @@ class BillingLetterService(Service):
                     "billing-cancellation-confirmation",
                     docs.cancellation_confirmation_spec,
                 )
-        request = DocumentRequest(
-            kind,
-            _title(kind, recipient.language),
-            recipient.language,
-            sub.student_id,
-            recipient.guardian_id,
-        )
+        request = _request(kind, sub, recipient)
         return self.documents.produce(request, lambda info: docs.build_one(make, data, info))
 
     def print_refund_statement(self, refund_id: int) -> Produced:
@@ -494,7 +477,7 @@ class BillingLetterService(Service):
             refund = session.get(Refund, refund_id)
             if refund is None:
                 raise NotFound("refund", refund_id)
-            sub = _subscription(session, refund.subscription_id)
+            sub = load_subscription(session, refund.subscription_id)
             recipient = self._recipient(session, sub, _payer(sub))
             data = docs.RefundStatement(
                 self._issuer(session),
@@ -505,14 +488,7 @@ class BillingLetterService(Service):
                 _child(sub),
                 _figures(refund, recipient.language),
             )
-        kind = "billing-refund-statement"
-        request = DocumentRequest(
-            kind,
-            _title(kind, recipient.language),
-            recipient.language,
-            sub.student_id,
-            recipient.guardian_id,
-        )
+        request = _request("billing-refund-statement", sub, recipient)
         return self.documents.produce(
             request, lambda info: docs.build_one(docs.refund_statement_spec, data, info)
         )
@@ -788,14 +764,7 @@ class BillingLetterService(Service):
                         fee_charge,
                     )
                     make = docs.termination_spec
-                kind = _NOTICE_KINDS[notice.kind]
-                request = DocumentRequest(
-                    kind,
-                    f"{_title(kind, recipient.language)}: {child.name}",
-                    recipient.language,
-                    sub.student_id,
-                    recipient.guardian_id,
-                )
+                request = _request(_NOTICE_KINDS[notice.kind], sub, recipient, f": {child.name}")
                 items.append((make, data))
                 requests.append(request)
                 notice_of[id(request)] = notice.id
@@ -930,17 +899,6 @@ class BillingLetterService(Service):
 
 def settings_row_or_none(session: Session) -> BillingSettings | None:
     return session.scalar(select(BillingSettings).limit(1))
-
-
-def _subscription(session: Session, subscription_id: int) -> Subscription:
-    sub = session.scalar(
-        select(Subscription)
-        .where(Subscription.id == subscription_id)
-        .options(selectinload(Subscription.profiles))
-    )
-    if sub is None:
-        raise NotFound("subscription", subscription_id)
-    return sub
 
 
 def _live_subscription(session: Session, student_id: int) -> Subscription:
@@ -1123,8 +1081,17 @@ _BASIS_TEXT = {
 }
 
 
-def _title(kind: str, language: str) -> str:
-    return translator(language).gettext(document_kind(kind).title)
+def _request(
+    kind: str, sub: Subscription, recipient: _Recipient, after_title: str = ""
+) -> DocumentRequest:
+    """The letter as DocumentService records it: titled in the recipient's language."""
+    return DocumentRequest(
+        kind,
+        translator(recipient.language).gettext(document_kind(kind).title) + after_title,
+        recipient.language,
+        sub.student_id,
+        recipient.guardian_id,
+    )
 
 
 def _latin2(text: str, field: str) -> str:

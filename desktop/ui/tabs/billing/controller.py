@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QItemSelectionModel, QObject, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from desktop.documents import save_atomic
@@ -23,6 +23,8 @@ from desktop.domain.roles import Permission
 from desktop.services.container import Services
 from desktop.services.school import SchoolProfile
 from desktop.ui import messages
+from desktop.ui.student_picker import StudentPickerDialog
+from desktop.ui.tables import select_row
 from desktop.ui.tabs.billing.dialogs import (
     LetterDialog,
     OrderDialog,
@@ -34,7 +36,6 @@ from desktop.ui.tabs.billing.dialogs import (
 )
 from desktop.ui.tabs.billing.labels import euros, proposal_label
 from desktop.ui.tabs.billing.model import ID, STATE, SubscriptionsModel
-from desktop.ui.tabs.cards.student_picker import StudentPickerDialog
 from desktop.ui.text import _, format_date, n_
 from desktop.ui.workers import run_task, run_with_progress
 
@@ -107,7 +108,7 @@ class BillingController(QObject):
         rows, self.proposals, self.notices, self.popolni_enabled = data
         self._loading = False
         self.model.set_rows(rows)
-        self.view.set_class_names(self.model.class_names())
+        self.view.class_combo.set_class_names(self.model.class_names())
         self.filter_changed()
         self.view.show_due(self.proposals, self.notices)
         self.view.show_popolni(self.popolni_enabled, bool(rows))
@@ -127,7 +128,9 @@ class BillingController(QObject):
     def filter_changed(self) -> None:
         self.model.set_filter(*self.view.filters())
         shown, total = self.model.visible_count, self.model.total_count
-        self.view.set_count(_("{shown} of {total} subscriptions").format(shown=shown, total=total))
+        self.view.count.setText(
+            _("{shown} of {total} subscriptions").format(shown=shown, total=total)
+        )
 
     def selected_row(self) -> tuple | None:
         index = self.view.table.currentIndex()
@@ -136,19 +139,12 @@ class BillingController(QObject):
         return self.model.row(index.row())
 
     def select_subscription(self, subscription_id: int) -> None:
-        row = self.model.index_of(subscription_id)
+        row = self.model.row_of(subscription_id)
         if row is None:
             self.view.clear_filters()
-            row = self.model.index_of(subscription_id)
-        if row is None:
-            return
-        index = self.model.index(row, 0)
-        self.view.table.selectionModel().setCurrentIndex(
-            index,
-            QItemSelectionModel.SelectionFlag.ClearAndSelect
-            | QItemSelectionModel.SelectionFlag.Rows,
-        )
-        self.view.table.scrollTo(index)
+            row = self.model.row_of(subscription_id)
+        if row is not None:
+            select_row(self.view.table, row)
 
     def current_changed(self, *_args) -> None:
         self.show_selected()
@@ -222,11 +218,13 @@ class BillingController(QObject):
             messages.show_error(self.view, exc, country=self.country)
             return
 
-        def chosen(student_id: int):
-            then(self.services.roster.get(student_id))
+        def chosen(student: tuple):
+            then(self.services.roster.get(student[0]))
 
         self._open(
-            StudentPickerDialog(self.view, title, ok_text, roster, self.country, preselect, chosen)
+            StudentPickerDialog(
+                self.view, title, ok_text, roster, self.country, chosen, preselect=preselect
+            )
         )
 
     # ---- actions -----------------------------------------------------------------------

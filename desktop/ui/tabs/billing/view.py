@@ -30,6 +30,7 @@ from desktop.services.container import Services
 from desktop.services.school import SchoolProfile
 from desktop.ui.forms import heading
 from desktop.ui.models.table_model import TupleTableModel
+from desktop.ui.tables import ClassFilter, reset_quietly
 from desktop.ui.tabs.billing.controller import BillingController
 from desktop.ui.tabs.billing.labels import (
     STATES,
@@ -138,8 +139,7 @@ class BillingTab(QWidget):
         self.state_combo.addItem(_("All states"), None)
         for state in STATES:
             self.state_combo.addItem(state_label(state), state)
-        self.class_combo = QComboBox()
-        self.class_combo.addItem(_("All classes"), None)
+        self.class_combo = ClassFilter()
         self.due_only = QCheckBox(_("Needs attention"))
         self.due_only.setToolTip(
             _("A decision waits, an invoice is overdue, or a letter waits to be printed")
@@ -314,29 +314,8 @@ class BillingTab(QWidget):
         )
 
     def clear_filters(self) -> None:
-        widgets = (self.search, self.state_combo, self.class_combo, self.due_only)
-        for widget in widgets:
-            widget.blockSignals(True)
-        self.search.clear()
-        self.state_combo.setCurrentIndex(0)
-        self.class_combo.setCurrentIndex(0)
-        self.due_only.setChecked(False)
-        for widget in widgets:
-            widget.blockSignals(False)
+        reset_quietly(self.search, self.state_combo, self.class_combo, self.due_only)
         self.controller.filter_changed()
-
-    def set_class_names(self, names: list[str]) -> None:
-        chosen = self.class_combo.currentData()
-        self.class_combo.blockSignals(True)
-        self.class_combo.clear()
-        self.class_combo.addItem(_("All classes"), None)
-        for name in names:
-            self.class_combo.addItem(name, name)
-        self.class_combo.setCurrentIndex(max(0, self.class_combo.findData(chosen)))
-        self.class_combo.blockSignals(False)
-
-    def set_count(self, text: str) -> None:
-        self.count.setText(text)
 
     def set_actions_enabled(self, enabled: dict[str, bool]) -> None:
         for key, on in enabled.items():

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from PySide6.QtCore import QItemSelectionModel, QObject, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from desktop.domain.cards import CardKind
@@ -21,6 +21,8 @@ from desktop.services.cards import CardHistoryEntry
 from desktop.services.container import Services
 from desktop.services.school import SchoolProfile
 from desktop.ui import messages
+from desktop.ui.student_picker import StudentPickerDialog
+from desktop.ui.tables import select_row
 from desktop.ui.tabs.cards.dialogs import (
     Activation,
     ActivationDialog,
@@ -44,7 +46,6 @@ from desktop.ui.tabs.cards.model import (
     VERSION,
     CardsModel,
 )
-from desktop.ui.tabs.cards.student_picker import StudentPickerDialog
 from desktop.ui.text import _, format_date, n_
 from desktop.ui.workers import run_task, run_with_progress
 
@@ -109,7 +110,7 @@ class CardsController(QObject):
         rows, status = data
         self._loading = False
         self.model.set_rows(rows)
-        self.view.set_class_names(self.model.class_names())
+        self.view.class_combo.set_class_names(self.model.class_names())
         self.filter_changed()
         self.view.show_link_status(status)
         if self._select_after_load is not None:
@@ -142,7 +143,7 @@ class CardsController(QObject):
         self.model.set_filter(
             self.view.search_text(), self.view.status_filter(), self.view.class_filter(), before
         )
-        self.view.set_count(
+        self.view.count.setText(
             _("{shown} of {total} cards").format(
                 shown=self.model.visible_count, total=self.model.total_count
             )
@@ -160,15 +161,8 @@ class CardsController(QObject):
 
     def select_card(self, card_id: int) -> None:
         row = self.model.row_of(card_id)
-        if row is None:
-            return
-        index = self.model.index(row, 0)
-        self.view.table.selectionModel().setCurrentIndex(
-            index,
-            QItemSelectionModel.SelectionFlag.ClearAndSelect
-            | QItemSelectionModel.SelectionFlag.Rows,
-        )
-        self.view.table.scrollTo(index)
+        if row is not None:
+            select_row(self.view.table, row)
 
     def current_changed(self, *_args) -> None:
         row = self.selected_row()
@@ -613,7 +607,13 @@ class CardsController(QObject):
             messages.show_error(self.view, exc, country=self.country)
             return
         dialog = StudentPickerDialog(
-            self.view, title, ok_text, students, self.country, row[STUDENT] if row else None, then
+            self.view,
+            title,
+            ok_text,
+            students,
+            self.country,
+            lambda student: then(student[0]),
+            preselect=row[STUDENT] if row else None,
         )
         self._open(dialog, reload=False)
 

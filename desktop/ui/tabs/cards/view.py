@@ -30,6 +30,7 @@ from desktop.services.container import Services
 from desktop.services.school import SchoolProfile
 from desktop.ui.forms import DateField, heading
 from desktop.ui.models.table_model import TupleTableModel
+from desktop.ui.tables import ClassFilter
 from desktop.ui.tabs.cards.controller import CardsController
 from desktop.ui.tabs.cards.labels import STATUSES, status_label
 from desktop.ui.text import _, format_date
@@ -112,9 +113,8 @@ class CardsTab(QWidget):
         self.status_combo.addItem(_("All statuses"), None)
         for status in STATUSES:
             self.status_combo.addItem(status_label(status), status)
-        self.class_combo = QComboBox()
+        self.class_combo = ClassFilter()
         self.class_combo.setMinimumContentsLength(6)
-        self.class_combo.addItem(_("All classes"), None)
         self.expiry = DateField(self.country)
         self.expiry.setObjectName("cards_expiring_before")
         self.expiry.setToolTip(_("Active cards valid until before this day"))
@@ -288,19 +288,6 @@ class CardsTab(QWidget):
 
     def mark_expiry_invalid(self, invalid: bool) -> None:
         self.expiry.setStyleSheet("border: 1px solid #b3261e;" if invalid else "")
-
-    def set_class_names(self, names: list[str]) -> None:
-        chosen = self.class_combo.currentData()
-        self.class_combo.blockSignals(True)
-        self.class_combo.clear()
-        self.class_combo.addItem(_("All classes"), None)
-        for name in names:
-            self.class_combo.addItem(name, name)
-        self.class_combo.setCurrentIndex(max(0, self.class_combo.findData(chosen)))
-        self.class_combo.blockSignals(False)
-
-    def set_count(self, text: str) -> None:
-        self.count.setText(text)
 
     def enable_actions(self, enabled: dict[str, bool]) -> None:
         for key, on in enabled.items():

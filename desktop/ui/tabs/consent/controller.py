@@ -21,6 +21,7 @@ from desktop.domain.roles import Permission
 from desktop.services.container import Services
 from desktop.services.school import SchoolProfile
 from desktop.ui import messages
+from desktop.ui.student_picker import StudentPickerDialog, student_name
 from desktop.ui.tabs.consent import dialogs as d
 from desktop.ui.tabs.consent.export_wizard import ExportWizard
 from desktop.ui.tabs.consent.labels import (
@@ -37,7 +38,6 @@ from desktop.ui.tabs.consent.labels import (
     STATUS_COLOURS,
     STATUSES,
 )
-from desktop.ui.tabs.consent.picker import AnyStudentPicker, row_name
 from desktop.ui.text import _, format_date, n_, restriction_label
 from desktop.ui.workers import run_task, run_with_progress
 
@@ -222,14 +222,7 @@ class ConsentController(QObject):
         elif current:
             v.document.setCurrentIndex(max(0, v.document.findData(current)))
         v.document.blockSignals(False)
-        chosen = v.class_filter.currentData()
-        v.class_filter.blockSignals(True)
-        v.class_filter.clear()
-        v.class_filter.addItem(_("All classes"), None)
-        for name in data.class_names:
-            v.class_filter.addItem(name, name)
-        v.class_filter.setCurrentIndex(max(0, v.class_filter.findData(chosen)))
-        v.class_filter.blockSignals(False)
+        v.class_filter.set_class_names(data.class_names)
         overview = data.overview
         if overview is None:
             v.counts.set_records([], [])
@@ -469,8 +462,14 @@ class ConsentController(QObject):
 
     def pick_student(self, then: Callable[..., object]) -> None:
         """The student picker; `then(student_id, name)` once one is chosen."""
-        picker = AnyStudentPicker(
-            self.view, self.country, self._rows(), lambda row: then(row[0], row_name(row))
+        picker = StudentPickerDialog(
+            self.view,
+            _("Choose a student"),
+            _("Choose"),
+            self._rows(),
+            self.country,
+            lambda row: then(row[0], student_name(row)),
+            enrolled_only=False,
         )
         self.dialog = picker
         picker.open()

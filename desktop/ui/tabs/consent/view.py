@@ -28,6 +28,7 @@ from desktop.services.container import Services
 from desktop.services.school import SchoolProfile
 from desktop.ui.forms import DateField
 from desktop.ui.models.table_model import TupleTableModel
+from desktop.ui.tables import ClassFilter
 from desktop.ui.tabs.consent.controller import ConsentController
 from desktop.ui.text import _
 
@@ -142,9 +143,8 @@ class ConsentTab(QWidget):
         self.document = QComboBox()
         self.document.setObjectName("consent_document")
         self.document.setMinimumContentsLength(24)
-        self.class_filter = QComboBox()
+        self.class_filter = ClassFilter()
         self.class_filter.setObjectName("consent_class")
-        self.class_filter.addItem(_("All classes"), None)
         self.as_of = DateField(self.country)
         self.show_button = QPushButton(_("Show"))
         bar = QHBoxLayout()

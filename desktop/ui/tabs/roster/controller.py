@@ -6,7 +6,7 @@ typed error where it belongs (next to a field, in the editor's banner, in a mess
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QObject, Signal
+from PySide6.QtCore import QModelIndex, QObject, Signal
 from PySide6.QtWidgets import QAbstractItemView
 
 from desktop.domain.errors import (
@@ -23,6 +23,7 @@ from desktop.services.school import SchoolProfile
 from desktop.ui import messages
 from desktop.ui.forms import read_fields
 from desktop.ui.models.roster_model import RosterData, RosterModel
+from desktop.ui.tables import select_row
 from desktop.ui.tabs.roster.dialogs import (
     EndRestrictionDialog,
     GuardianDialog,
@@ -110,7 +111,7 @@ class RosterController(QObject):
             text = n_("{shown} of {total} student", "{shown} of {total} students", total)
         else:
             text = n_("{total} student", "{total} students", total)
-        self.view.set_count(
+        self.view.count.setText(
             text.format(shown=f"{shown:,}".replace(",", " "), total=f"{total:,}".replace(",", " "))
         )
 
@@ -159,16 +160,8 @@ class RosterController(QObject):
         """Keep the table's selection on the student in the editor (after a load or a cancel)."""
         record = self.editor.record
         row = self.model.row_of(record.id) if record is not None else None
-        table = self.view.table
-        if row is None:
-            return
-        index = self.model.index(row, 0)
-        table.selectionModel().setCurrentIndex(
-            index,
-            QItemSelectionModel.SelectionFlag.ClearAndSelect
-            | QItemSelectionModel.SelectionFlag.Rows,
-        )
-        table.scrollTo(index)
+        if row is not None:
+            select_row(self.view.table, row)
 
     def select_student(self, student_id: int) -> None:
         row = self.model.row_of(student_id)

@@ -30,6 +30,7 @@ from desktop.ui.models.roster_model import (
     COLUMN_LAST,
     COLUMN_STATUS,
 )
+from desktop.ui.tables import ClassFilter, reset_quietly
 from desktop.ui.tabs.roster.controller import RosterController
 from desktop.ui.tabs.roster.editor import StudentEditor
 from desktop.ui.text import _, code_name, status_label
@@ -58,9 +59,8 @@ class RosterTab(QWidget):
         self.search.setPlaceholderText(
             _("Search by name, {code} or class  (Ctrl+F)").format(code=code_name(country))
         )
-        self.class_combo = QComboBox()
+        self.class_combo = ClassFilter()
         self.class_combo.setMinimumContentsLength(8)
-        self.class_combo.addItem(_("All classes"), None)
         self.status_combo = QComboBox()
         self.status_combo.addItem(_("All students"), None)
         for status in StudentStatus:
@@ -237,29 +237,12 @@ class RosterTab(QWidget):
         return StudentStatus(value) if value else None
 
     def clear_filters(self) -> None:
-        for widget in (self.search, self.class_combo, self.status_combo):
-            widget.blockSignals(True)
-        self.search.clear()
-        self.class_combo.setCurrentIndex(0)
-        self.status_combo.setCurrentIndex(0)
-        for widget in (self.search, self.class_combo, self.status_combo):
-            widget.blockSignals(False)
+        reset_quietly(self.search, self.class_combo, self.status_combo)
         self.controller.filter_changed()
 
     def set_class_names(self, names: list[str]) -> None:
-        chosen = self.class_combo.currentData()
-        self.class_combo.blockSignals(True)
-        self.class_combo.clear()
-        self.class_combo.addItem(_("All classes"), None)
-        for name in names:
-            self.class_combo.addItem(name, name)
-        self.class_combo.setCurrentIndex(max(0, self.class_combo.findData(chosen)))
-        self.class_combo.blockSignals(False)
-        if self.class_combo.currentData() != chosen:
+        if not self.class_combo.set_class_names(names):
             self.controller.filter_changed()  # that class is gone: show every class again
-
-    def set_count(self, text: str) -> None:
-        self.count.setText(text)
 
     def show_loading(self) -> None:
         self.count.setText(_("Loading the roster…"))

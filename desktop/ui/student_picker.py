@@ -1,5 +1,8 @@
-"""Choose any student (enrolled or not: a deletion request often comes after leaving) by name,
-personal code or class."""
+"""Choose a student by name, personal code or class among RosterService.table_rows().
+
+Cards and Billing choose among enrolled students (students without any card are not in the
+Cards table, so they are found here); Consent chooses among all of them, since a deletion
+request often comes after leaving, and shows each one's status instead of the code."""
 
 from __future__ import annotations
 
@@ -9,28 +12,41 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit, QListWidget, QListWidgetItem
 
 from desktop.domain.errors import ValidationError
+from desktop.domain.roster import StudentStatus
 from desktop.ui.forms import FormDialog
-from desktop.ui.models.roster_model import fold_search
+from desktop.ui.models.filtered_model import fold_search, search_tokens
 from desktop.ui.text import N_, _, code_name, status_label
 
-SHOWN = 200
-_ID, _LAST, _FIRST, _CODE, _CLASS, _STATUS = range(6)  # RosterService.table_rows() tuples
+SHOWN = 200  # enough to scroll through; typing narrows it further
+
+# Positions in RosterService.table_rows() tuples.
+_ID, _LAST, _FIRST, _CODE, _CLASS, _STATUS = range(6)
 
 
-def row_name(row: tuple) -> str:
+def student_name(row: tuple) -> str:
     return f"{row[_FIRST]} {row[_LAST]}"
 
 
-class AnyStudentPicker(FormDialog):
+class StudentPickerDialog(FormDialog):
+    """OK hands `then` the chosen table_rows() tuple."""
+
     def __init__(
         self,
         parent,
+        title: str,
+        ok_text: str,
+        roster_rows: Sequence[tuple],
         country: str,
-        rows: Sequence[tuple],
         then: Callable[[tuple], object],
+        *,
+        enrolled_only: bool = True,
+        preselect: int | None = None,
     ):
-        super().__init__(parent, _("Choose a student"), country, then, ok_text=_("Choose"))
-        self._rows = list(rows)
+        super().__init__(parent, title, country, then, ok_text=ok_text)
+        self._enrolled_only = enrolled_only
+        self._rows = [
+            r for r in roster_rows if not enrolled_only or r[_STATUS] is StudentStatus.ENROLLED
+        ]
         self._haystack = [
             fold_search(f"{r[_FIRST]} {r[_LAST]}\t{r[_CODE] or ''}\t{r[_CLASS] or ''}")
             for r in self._rows
@@ -45,18 +61,20 @@ class AnyStudentPicker(FormDialog):
         self.form.addRow(_("Student"), self.errors.wrap("student", self.search))
         self.form.addRow("", self.list)
         self.search.textChanged.connect(self._fill)
+        chosen = next((r for r in self._rows if r[_ID] == preselect), None)
+        if chosen is not None:
+            self.search.setText(student_name(chosen))
         self._fill()
 
     def _fill(self) -> None:
-        tokens = fold_search(self.search.text()).split()
+        tokens = search_tokens(self.search.text())
         self.list.clear()
         for row, text in zip(self._rows, self._haystack, strict=True):
             if all(t in text for t in tokens):
-                label = (
-                    f"{row[_LAST]}, {row[_FIRST]}  ·  {row[_CLASS] or '—'}  ·  "
-                    f"{status_label(row[_STATUS])}"
+                detail = (row[_CODE] or "—") if self._enrolled_only else status_label(row[_STATUS])
+                item = QListWidgetItem(
+                    f"{row[_LAST]}, {row[_FIRST]}  ·  {row[_CLASS] or '—'}  ·  {detail}"
                 )
-                item = QListWidgetItem(label)
                 item.setData(Qt.ItemDataRole.UserRole, row)
                 self.list.addItem(item)
                 if self.list.count() >= SHOWN:
