@@ -237,3 +237,21 @@ def test_dry_run_stores_nothing(services, tmp_path, capsys):
     assert main(["--database", url, "roster", "import", str(path), "--dry-run"]) == 0
     assert capsys.readouterr().out.strip() == "would add 3, would update 0, unchanged 0"
     assert services.roster.table_rows() == []
+
+
+def test_imported_rows_are_stamped_and_audited(services, tmp_path):
+    from sqlalchemy import select
+
+    from desktop.db.models import AuditEntry
+
+    services.roster_io.commit(services.roster_io.plan(write_csv(tmp_path / "r.csv", GOOD)))
+    mari = services.roster.find_by_code("61205171232")
+    assert mari.updated_by == services.actor.login and mari.version == 1
+    with services.db.read() as session:
+        entries = session.scalars(select(AuditEntry).where(AuditEntry.student_id == mari.id)).all()
+    assert {e.entity for e in entries} == {"student", "student_guardian"}
+    student_entry = next(e for e in entries if e.entity == "student")
+    assert student_entry.entity_id == str(mari.id)
+    assert student_entry.after["personal_code"] == "61205171232"
+    assert "version" not in student_entry.after
+    assert student_entry.reason == "roster import r.csv"

@@ -20,7 +20,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from desktop.db.base import Audited, Versioned, utc_now
-from desktop.db.engine import WRITE_OPTION, create_app_engine, describe_connection_error, safe_url
+from desktop.db.engine import WRITE_OPTION, create_app_engine, describe_connection_error
 from desktop.db.models import AuditEntry
 from desktop.domain.errors import DatabaseError
 
@@ -32,7 +32,6 @@ class Database:
 
     def __init__(self, url: str, engine: Engine | None = None):
         self.engine = engine or create_app_engine(url)
-        self.display_url = safe_url(self.engine.url)
         self._writer = self.engine.execution_options(**{WRITE_OPTION: True})
         self._sessions = sessionmaker(class_=Session, expire_on_commit=False)
 
@@ -79,7 +78,8 @@ class Database:
         self.engine.dispose()
 
 
-def _actor(session: Session) -> str:
+def actor_of(session: Session) -> str:
+    """The staff member on whose behalf this write session acts."""
     actor = session.info.get(ACTOR_KEY)
     if not actor:
         raise RuntimeError("a write outside Database.write(): no acting staff member is known")
@@ -90,7 +90,7 @@ def _actor(session: Session) -> str:
 def _stamp_versioned(session: Session, _context, _instances) -> None:
     if not (session.new or session.dirty):
         return
-    actor = _actor(session)
+    actor = actor_of(session)
     now = utc_now()
     for obj in session.new:
         if isinstance(obj, Versioned):
@@ -153,22 +153,49 @@ def _write_audit_log(session: Session, _context) -> None:
     for obj in session.deleted:
         if isinstance(obj, Audited):
             rows.append(_audit_row(session, obj, "delete", _snapshot(obj), None))
-    if rows:
-        session.connection().execute(insert(AuditEntry.__table__), rows)
+    write_audit_entries(session, rows, connection=session.connection())
 
 
 def _audit_row(session, obj, action, before, after) -> dict[str, Any]:
+    return audit_entry(
+        session,
+        action,
+        obj.__tablename__,
+        _entity_id(obj),
+        student_id=obj.audit_student_id(),
+        before=before,
+        after=after,
+    )
+
+
+def audit_entry(
+    session: Session,
+    action: str,
+    entity: str,
+    entity_id: object = "",
+    *,
+    student_id: int | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    reason: str = "",
+) -> dict[str, Any]:
+    """One audit_entry row; the reason defaults to the transaction's (Service.write(reason=))."""
     return {
         "at": utc_now(),
-        "actor": _actor(session),
+        "actor": actor_of(session),
         "action": action,
-        "entity": obj.__tablename__,
-        "entity_id": _entity_id(obj),
-        "student_id": obj.audit_student_id(),
+        "entity": entity,
+        "entity_id": str(entity_id),
+        "student_id": student_id,
         "before": before,
         "after": after,
-        "reason": session.info.get("audit_reason", ""),
+        "reason": reason or session.info.get("audit_reason", ""),
     }
+
+
+def write_audit_entries(session: Session, rows: list[dict[str, Any]], connection=None) -> None:
+    if rows:
+        (connection or session).execute(insert(AuditEntry.__table__), rows)
 
 
 def record_audit(
@@ -182,21 +209,20 @@ def record_audit(
     after: dict[str, Any] | None = None,
     reason: str = "",
 ) -> None:
-    """An explicit audit entry, for what the ORM hooks cannot see: bulk Core writes, exports,
-    codes issued, documents printed."""
-    session.execute(
-        insert(AuditEntry.__table__),
+    """An explicit audit entry, for what the ORM hooks cannot see: exports, codes issued,
+    documents printed, summaries of demo data."""
+    write_audit_entries(
+        session,
         [
-            {
-                "at": utc_now(),
-                "actor": _actor(session),
-                "action": action,
-                "entity": entity,
-                "entity_id": str(entity_id),
-                "student_id": student_id,
-                "before": before,
-                "after": after,
-                "reason": reason,
-            }
+            audit_entry(
+                session,
+                action,
+                entity,
+                entity_id,
+                student_id=student_id,
+                before=before,
+                after=after,
+                reason=reason,
+            )
         ],
     )

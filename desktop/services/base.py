@@ -10,8 +10,7 @@ from sqlalchemy.orm import Session
 
 from desktop.db.session import Database
 from desktop.domain.errors import ConflictError, PermissionDenied
-from desktop.domain.roles import ROLE_LABELS, Permission, allows, roles_allowed
-from desktop.domain.roles import Role as Role
+from desktop.domain.roles import ROLE_LABELS, Permission, Role, allows, roles_allowed
 
 
 @dataclass(frozen=True)

@@ -66,17 +66,19 @@ class Services:
         self.requests = RequestService(db, actor, eraser=anonymise_student)
         self.breaches = BreachService(db, actor)
         # Date-driven jobs, run once a day by `school-office daily` (and the app).
-        self.daily = DailyService(db, actor, jobs=[DailyJob("card-expiry", self.cards.expire_due)])
         billing_daily = BillingDaily()  # R80, R81, R91: the billing calendar
-        self.daily.jobs += [
-            DailyJob("trial-ends", billing_daily.trial_ends),
-            DailyJob("billing-reminders", billing_daily.reminders),
-            DailyJob("termination-proposals", billing_daily.termination_proposals),
-        ]
-        self.daily.jobs += [
-            DailyJob("retention-proposals", self.retention.propose_due),  # R64, R67
-            DailyJob("request-deadlines", self.requests.remind_due),  # R57, R58, R61
-        ]
+        self.daily = DailyService(
+            db,
+            actor,
+            jobs=[
+                DailyJob("card-expiry", self.cards.expire_due),  # R21
+                DailyJob("trial-ends", billing_daily.trial_ends),
+                DailyJob("billing-reminders", billing_daily.reminders),
+                DailyJob("termination-proposals", billing_daily.termination_proposals),
+                DailyJob("retention-proposals", self.retention.propose_due),  # R64, R67
+                DailyJob("request-deadlines", self.requests.remind_due),  # R57, R58, R61
+            ],
+        )
 
     def close(self) -> None:
         self.db.dispose()

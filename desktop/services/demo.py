@@ -16,7 +16,6 @@ from sqlalchemy import func, select
 from stdnum.ee import ik
 from stdnum.si import emso
 
-from desktop.db.base import utc_now
 from desktop.db.bulk import bulk_insert
 from desktop.db.models import Guardian, Student, StudentGuardian
 from desktop.db.session import record_audit
@@ -384,19 +383,11 @@ class DemoService(Service):
         return students
 
     def _insert(self, generated: _Generated) -> None:
-        stamp = {
-            "version": 1,
-            "created_at": utc_now(),
-            "created_by": self.actor.login,
-            "updated_at": utc_now(),
-            "updated_by": self.actor.login,
-        }
+        # One summary audit entry below instead of one per generated row.
         with self.write(Permission.EDIT_ROSTER, reason="demo school") as session:
-            student_ids = bulk_insert(
-                session, Student.__table__, [s | stamp for s in generated.students]
-            )
+            student_ids = bulk_insert(session, Student.__table__, generated.students, audit=False)
             guardian_ids = bulk_insert(
-                session, Guardian.__table__, [g | stamp for g in generated.guardians]
+                session, Guardian.__table__, generated.guardians, audit=False
             )
             bulk_insert(
                 session,
@@ -408,9 +399,9 @@ class DemoService(Service):
                         "relation": relation,
                         "primary_contact": primary,
                     }
-                    | stamp
                     for s, g, relation, primary in generated.links
                 ],
+                audit=False,
             )
             record_audit(
                 session,

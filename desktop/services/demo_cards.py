@@ -184,7 +184,7 @@ def seed_demo_cards(db: Database, actor: Actor, country: Country, today: date) -
             "updated_by": actor.login,
         }
         cards = physical + virtual
-        ids = bulk_insert(session, Card.__table__, [c | stamp for c in cards])
+        ids = bulk_insert(session, Card.__table__, [c | stamp for c in cards], audit=False)
         card_id = {id(c): i for c, i in zip(cards, ids, strict=True)}
         # R23: the replaced card points at the one issued in its place.
         links = [
@@ -200,7 +200,7 @@ def seed_demo_cards(db: Database, actor: Actor, country: Country, today: date) -
                 .values(replaced_by_card_id=bindparam("b_new")),
                 links,
             )
-        bulk_insert(session, ProviderOutbox.__table__, events)
+        bulk_insert(session, ProviderOutbox.__table__, events, audit=False)
         if settings is None:
             session.execute(
                 insert(CardSettings.__table__),

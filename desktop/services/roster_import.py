@@ -13,14 +13,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from desktop.db.base import utc_now
 from desktop.db.bulk import bulk_insert
-from desktop.db.models import AuditEntry, Guardian, Student, StudentGuardian
-from desktop.db.session import jsonable
+from desktop.db.models import Guardian, Student, StudentGuardian
 from desktop.domain.errors import Cancelled, DatabaseError
 from desktop.domain.roles import Permission
 from desktop.domain.roster import Relation, StudentStatus, fold, phone_key
@@ -215,10 +213,7 @@ class RosterImportService(Service):
 
     def _insert_students(self, session: Session, rows: list[RowPlan], today: date, step):
         """Core bulk insert: ORM objects would cost ten times as long for a school's roster."""
-        stamp = _stamp(self.actor.login)
-        values = [_student_values(r.row, today) | stamp for r in rows]
-        ids = bulk_insert(session, Student.__table__, values)
-        self._audit_inserts(session, "student", ids, values, ids)
+        ids = bulk_insert(session, Student.__table__, [_student_values(r.row, today) for r in rows])
         step(len(rows))
         return {r.row.row: student_id for r, student_id in zip(rows, ids, strict=True)}
 
@@ -228,7 +223,6 @@ class RosterImportService(Service):
             g = r.guardian
             if g and g.guardian_id is None and g.new_key not in new:
                 new[g.new_key] = g.data
-        stamp = _stamp(self.actor.login)
         values = [
             {
                 "first_name": g.first_name,
@@ -241,16 +235,13 @@ class RosterImportService(Service):
                 "country_code": "",
                 "language": None,
             }
-            | stamp
             for g in new.values()
         ]
         ids = bulk_insert(session, Guardian.__table__, values)
-        self._audit_inserts(session, "guardian", ids, values, [None] * len(ids))
         step(0)
         return dict(zip(new, ids, strict=True))
 
     def _link_guardians(self, session, work, new_student_ids, new_guardian_ids) -> None:
-        stamp = _stamp(self.actor.login)
         values = []
         primary_taken: set[int] = set()
         for r in work:
@@ -268,33 +259,8 @@ class RosterImportService(Service):
                     "relation": Relation.GUARDIAN.value,
                     "primary_contact": primary,
                 }
-                | stamp
             )
-        ids = bulk_insert(session, StudentGuardian.__table__, values)
-        self._audit_inserts(
-            session, "student_guardian", ids, values, [v["student_id"] for v in values]
-        )
-
-    def _audit_inserts(self, session, entity, ids, values, student_ids) -> None:
-        """Core inserts bypass the ORM audit hook, so they are logged here, row by row."""
-        reason = session.info.get("audit_reason", "")
-        now = utc_now()
-        rows = [
-            {
-                "at": now,
-                "actor": self.actor.login,
-                "action": "insert",
-                "entity": entity,
-                "entity_id": str(row_id),
-                "student_id": student_id,
-                "before": None,
-                "after": {k: jsonable(v) for k, v in value.items() if k not in _STAMP_KEYS},
-                "reason": reason,
-            }
-            for row_id, value, student_id in zip(ids, values, student_ids, strict=True)
-        ]
-        for start in range(0, len(rows), CHUNK):
-            session.execute(insert(AuditEntry.__table__), rows[start : start + CHUNK])
+        bulk_insert(session, StudentGuardian.__table__, values)
 
     def _apply_updates(self, session: Session, rows: list[RowPlan], today: date, step) -> None:
         """Updates go through the ORM: versions are checked, leaving runs its cascades (R7)."""
@@ -551,17 +517,3 @@ def _student_values(row: StudentRow, today: date) -> dict:
         "language": row.language,
         "full_capacity_from": None,
     }
-
-
-def _stamp(login: str) -> dict:
-    now = utc_now()
-    return {
-        "version": 1,
-        "created_at": now,
-        "created_by": login,
-        "updated_at": now,
-        "updated_by": login,
-    }
-
-
-_STAMP_KEYS = {"version", "created_at", "created_by", "updated_at", "updated_by"}
