@@ -255,3 +255,14 @@ def test_imported_rows_are_stamped_and_audited(services, tmp_path):
     assert student_entry.after["personal_code"] == "61205171232"
     assert "version" not in student_entry.after
     assert student_entry.reason == "roster import r.csv"
+
+
+def test_unusual_emso_is_imported_with_a_warning(services_si, tmp_path, capsys):
+    rows = [["Ana", "Novak", "1705012500120", "6.a", "", "", "", "", "", "", ""]]  # R37: r = 1
+    path = write_csv(tmp_path / "w.csv", rows)
+    url = services_si.db.engine.url.render_as_string(hide_password=False)
+    assert main(["--database", url, "roster", "import", str(path)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "added 1, updated 0, unchanged 0"
+    assert out[1].startswith("row 2: personal_code: 1705012500120: warning: ")
+    assert "check digit would be 10" in out[1]

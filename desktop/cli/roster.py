@@ -40,9 +40,11 @@ def _import(services, args: argparse.Namespace) -> int:
         return EXIT_PROBLEMS
     if args.dry_run:
         print(plan.summary(done=False))
-        return 0
-    services.roster_io.commit(plan)
-    print(plan.summary())
+    else:
+        services.roster_io.commit(plan)
+        print(plan.summary())
+    for warning in plan.parsed.warnings:  # accepted, but worth a look (R37)
+        print(f"row {warning.row}: {warning.column}: {warning.value}: warning: {warning.reason}")
     return 0
 
 

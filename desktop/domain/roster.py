@@ -71,6 +71,28 @@ def fold(value: str) -> str:
     return clean_text(value).casefold()
 
 
+# Letters that Unicode does not decompose into a base letter and an accent.
+_UNDECOMPOSED = str.maketrans({"đ": "d", "ł": "l", "ø": "o", "æ": "ae", "œ": "oe", "ħ": "h"})
+_DIGITS = re.compile(r"(\d+)")
+
+
+def fold_search(text: str) -> str:
+    """Lower case without accents, so 'sarić', 'saric' and 'ŠARIĆ' all find 'Šarić'."""
+    text = text.casefold()
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).translate(_UNDECOMPOSED)
+
+
+def class_sort_key(name: str | None) -> tuple:
+    """'2.a' < '10.a' < '10.b': the numbers in a class name sort as numbers; no class last."""
+    if not name:
+        return (1,)
+    parts = _DIGITS.split(fold_search(name))
+    return (0, *(int(p) if i % 2 else p for i, p in enumerate(parts)))
+
+
 def check_name(field: str, value: object) -> str:
     text = clean_text(value)
     if not text:

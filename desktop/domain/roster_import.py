@@ -229,7 +229,20 @@ class ParsedFile:
     header: list[str]
     rows: list[StudentRow] = field(default_factory=list)
     problems: list[RowProblem] = field(default_factory=list)
-    blank_rows: int = 0
+
+    @property
+    def warnings(self) -> list[RowProblem]:
+        """Accepted rows that deserve a look (R37: an unusual EMŠO is accepted with a warning)."""
+        return [
+            RowProblem(
+                row.row,
+                _title("personal_code", self.mapping, self.header),
+                row.personal_code or "",
+                warning,
+            )
+            for row in self.rows
+            for warning in row.warnings
+        ]
 
 
 _DATE_PATTERNS = (
@@ -292,8 +305,6 @@ def parse_rows(
     rows: list[list[object]],
     country: str,
     mapping: dict[str, int] | None = None,
-    *,
-    first_row_number: int = 2,
 ) -> ParsedFile:
     """Check every row; report every problem, not just the first."""
     mapping = recognise_header(header) if mapping is None else mapping
@@ -303,10 +314,8 @@ def parse_rows(
     if parsed.problems:
         return parsed
     seen: dict[tuple, StudentRow] = {}
-    for offset, cells in enumerate(rows):
-        number = first_row_number + offset
+    for number, cells in enumerate(rows, start=2):  # a spreadsheet's row numbers; header is 1
         if all(cell_text(c).strip() == "" for c in cells):
-            parsed.blank_rows += 1
             continue
         row, problems = _parse_row(number, cells, mapping, titles, country)
         if problems:
@@ -327,7 +336,7 @@ def parse_rows(
 def _duplicate_problem(row: StudentRow, earlier: StudentRow, mapping, titles) -> RowProblem | None:
     """A student may appear again with another guardian; anything else is a duplicate."""
     column = "personal_code" if row.personal_code else "first_name"
-    title = titles[mapping[column]] if column in mapping else column
+    title = _title(column, mapping, titles)
     value = row.personal_code or row.first_name
     if not row.same_student_as(earlier):
         return RowProblem(
@@ -349,8 +358,9 @@ def _parse_row(number, cells, mapping, titles, country) -> tuple[StudentRow | No
         return cells[index] if index is not None and index < len(cells) else None
 
     def problem(column: str, value: object, reason: str) -> None:
-        title = titles[mapping[column]] if column in mapping else column
-        problems.append(RowProblem(number, title, cell_text(value), reason))
+        problems.append(
+            RowProblem(number, _title(column, mapping, titles), cell_text(value), reason)
+        )
 
     def check(column: str, fn):
         value = raw(column)

@@ -38,6 +38,7 @@ from desktop.domain.roster import (
     check_name,
     check_phone,
     check_restriction,
+    class_sort_key,
     clean_text,
     fold,
     may_contact,
@@ -246,25 +247,24 @@ def _collect(checks: list[Callable[[], object]]) -> list[object]:
     return results
 
 
+def _check_country_code(value: str) -> str:
+    country = clean_text(value).upper()
+    if country and (len(country) != 2 or not country.isalpha()):
+        raise ValidationError("country_code", value, N_("use a two-letter code: EE, SI"))
+    return country
+
+
 def clean_guardian(data: GuardianInput) -> dict[str, object]:
-    first, last, phone, email, language = _collect(
+    first, last, phone, email, language, country = _collect(
         [
             lambda: check_name("first_name", data.first_name),
             lambda: check_name("last_name", data.last_name),
             lambda: check_phone(data.phone),
             lambda: check_email(data.email),
             lambda: parse_language(data.language),
+            lambda: _check_country_code(data.country_code),
         ]
     )
-    country = clean_text(data.country_code).upper()
-    if country and (len(country) != 2 or not country.isalpha()):
-        raise ValidationErrors(
-            [
-                ValidationError(
-                    "country_code", data.country_code, N_("use a two-letter code: EE, SI")
-                )
-            ]
-        )
     return {
         "first_name": first,
         "last_name": last,
@@ -295,7 +295,7 @@ class RosterService(Service):
     def class_names(self) -> list[str]:
         with self.read(Permission.VIEW_ROSTER) as session:
             stmt = select(Student.class_name).where(Student.class_name.is_not(None)).distinct()
-            return sorted(session.scalars(stmt), key=_class_sort_key)
+            return sorted(session.scalars(stmt), key=class_sort_key)
 
     def get(self, student_id: int) -> StudentRecord:
         with self.read(Permission.VIEW_ROSTER) as session:
@@ -677,9 +677,3 @@ def _same_guardian(session: Session, values: dict[str, object]) -> Guardian | No
         if phone and g.phone and phone_key(g.phone) == phone_key(str(phone)):
             return g
     return None
-
-
-def _class_sort_key(name: str) -> tuple:
-    """'2.a' < '10.a': numbers sort as numbers."""
-    head, _, tail = name.partition(".")
-    return (int(head), tail) if head.isdigit() else (10_000, name)

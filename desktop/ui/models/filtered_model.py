@@ -10,37 +10,18 @@ tables (a few thousand rows) filter and sort with `set_rows` / `_refilter` here;
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
-# Letters that Unicode does not decompose into a base letter and an accent.
-_UNDECOMPOSED = str.maketrans({"đ": "d", "ł": "l", "ø": "o", "æ": "ae", "œ": "oe", "ħ": "h"})
-_DIGITS = re.compile(r"(\d+)")
+from desktop.domain.roster import class_sort_key, fold_search
 
-
-def fold_search(text: str) -> str:
-    """Lower case without accents, so 'sarić', 'saric' and 'ŠARIĆ' all find 'Šarić'."""
-    text = text.casefold()
-    if text.isascii():
-        return text
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).translate(_UNDECOMPOSED)
+__all__ = ["FilteredTableModel", "class_sort_key", "fold_search", "search_tokens"]
 
 
 def search_tokens(text: str) -> tuple[str, ...]:
     """What the secretary typed, as folded words that must all be found in a row."""
     return tuple(fold_search(text).split())
-
-
-def class_sort_key(name: str | None) -> tuple:
-    """'2.a' < '10.a' < '10.b': the numbers in a class name sort as numbers; no class last."""
-    if not name:
-        return (1,)
-    parts = _DIGITS.split(fold_search(name))
-    return (0, *(int(p) if i % 2 else p for i, p in enumerate(parts)))
 
 
 class FilteredTableModel(QAbstractTableModel):
