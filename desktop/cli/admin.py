@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from desktop.domain.errors import ValidationError
 from desktop.domain.roles import Role
 from desktop.domain.roster import Country
 
@@ -40,6 +41,13 @@ def register(commands) -> None:
     init.add_argument("--city", default="")
     init.add_argument("--registry-code", default="")
     init.set_defaults(handler=school_init)
+    update = school.add_parser(
+        "update", help="change the school profile printed on every letter (administrators)"
+    )
+    for option in ("name", "street", "postal-code", "city", "registry-code", "phone", "email"):
+        update.add_argument(f"--{option}")
+    update.add_argument("--logo", type=Path, help="PNG or JPEG for the letterhead")
+    update.set_defaults(handler=school_update)
 
     staff = commands.add_parser("staff", help="staff accounts and roles").add_subparsers(
         dest="staff_command", metavar="ACTION", required=True
@@ -123,6 +131,32 @@ def school_init(args: argparse.Namespace) -> int:
             )
         )
     print(f"created school {profile.name} ({profile.country.value})")
+    return 0
+
+
+def school_update(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from desktop.services.school import check_logo
+
+    logo = None
+    if args.logo is not None:
+        try:
+            data = args.logo.read_bytes()
+        except OSError as exc:
+            reason = exc.strerror or "cannot be read"
+            raise ValidationError("logo", str(args.logo), reason) from None
+        logo = check_logo(data, args.logo.name)
+    changes = {
+        field: value
+        for field in ("name", "street", "postal_code", "city", "registry_code", "phone", "email")
+        if (value := getattr(args, field)) is not None
+    }
+    with _services(args) as services:
+        profile = services.school.update(
+            replace(services.school.require_school(), **changes), logo=logo
+        )
+    print(f"updated school {profile.name}")
     return 0
 
 

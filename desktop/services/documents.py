@@ -125,9 +125,12 @@ class DocumentService(Service):
     ) -> tuple[list[DocumentRequest], list[tuple[DocumentRequest, str]]]:
         """For batches: who may receive the letter, and who not (with the reason to show)."""
         allowed, refused = [], []
+        day = (
+            on or SchoolService(self.db, self.actor).require_school().today()
+        )  # once, not per letter
         for request in requests:
             try:
-                self.check_recipient(request, on)
+                self.check_recipient(request, day)
                 allowed.append(request)
             except SchoolOfficeError as exc:
                 refused.append((request, str(exc)))

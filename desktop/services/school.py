@@ -95,6 +95,29 @@ def _checked(profile: SchoolProfile) -> SchoolProfile:
     )
 
 
+_EDITABLE = (
+    "name",
+    "country",
+    "street",
+    "postal_code",
+    "city",
+    "registry_code",
+    "phone",
+    "email",
+    "language",
+)
+LOGO_MAX_BYTES = 1_000_000
+
+
+def check_logo(data: bytes, name: str) -> bytes:
+    """The letterhead logo: a PNG or JPEG small enough to embed in every letter."""
+    if not data.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")):
+        raise ValidationError("logo", name, N_("use a PNG or JPEG picture"))
+    if len(data) > LOGO_MAX_BYTES:
+        raise ValidationError("logo", name, N_("is larger than {limit} MB", limit=1))
+    return data
+
+
 class SchoolService(Service):
     def get(self) -> SchoolProfile | None:
         with self.db.read() as session:
@@ -118,17 +141,7 @@ class SchoolService(Service):
                 raise ValidationError(
                     "school", profile.name, N_("this database already has a school")
                 )
-            row = School(
-                name=profile.name,
-                country=profile.country,
-                street=profile.street,
-                postal_code=profile.postal_code,
-                city=profile.city,
-                registry_code=profile.registry_code,
-                phone=profile.phone,
-                email=profile.email,
-                language=profile.language,
-            )
+            row = School(**{field: getattr(profile, field) for field in _EDITABLE})
             session.add(row)
             session.flush()
             return _profile(row)
@@ -153,17 +166,7 @@ class SchoolService(Service):
                         country=row.country.value,
                     ),
                 )
-            for field in (
-                "name",
-                "country",
-                "street",
-                "postal_code",
-                "city",
-                "registry_code",
-                "phone",
-                "email",
-                "language",
-            ):
+            for field in _EDITABLE:
                 setattr(row, field, getattr(profile, field))
             if logo is not None:
                 row.logo = logo or None
