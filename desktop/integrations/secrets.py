@@ -7,7 +7,6 @@ nothing is ever written to a settings file or a log instead.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 
 from desktop import APP_ID
@@ -50,10 +49,3 @@ def set_secret(key: str, value: str) -> None:
             f"({type(exc).__name__}). Ask IT to enable the Windows Credential Manager."
         ) from None
 
-
-def delete_secret(key: str) -> None:
-    import keyring
-    from keyring.errors import KeyringError, PasswordDeleteError
-
-    with contextlib.suppress(PasswordDeleteError, KeyringError):
-        keyring.delete_password(APP_ID, key)

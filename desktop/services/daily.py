@@ -74,10 +74,3 @@ class DailyService(Service):
                     select(DailyRun.summary).where(DailyRun.job == job.name, DailyRun.day == today)
                 )
             return DailyResult(job.name, today, earlier or "", already_ran=True)
-
-    def history(self, limit: int = 50) -> list[DailyResult]:
-        with self.read(Permission.RUN_DAILY_JOBS) as session:
-            rows = session.scalars(
-                select(DailyRun).order_by(DailyRun.day.desc(), DailyRun.id.desc()).limit(limit)
-            )
-            return [DailyResult(r.job, r.day, r.summary) for r in rows]

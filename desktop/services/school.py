@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import select
 
 from desktop.db.models import School, Student
-from desktop.domain.dates import SCHOOL_ZONES, local_today
+from desktop.domain.dates import local_today
 from desktop.domain.errors import NotFound, SchoolOfficeError, ValidationError
 from desktop.domain.personal_codes import CODE_NAMES
 from desktop.domain.roles import Permission
@@ -41,10 +41,6 @@ class SchoolProfile:
     @property
     def code_name(self) -> str:
         return CODE_NAMES[self.country]
-
-    @property
-    def time_zone(self) -> str:
-        return SCHOOL_ZONES[self.country]
 
     @property
     def default_language(self) -> Language:
