@@ -28,10 +28,10 @@ from bench.common import report, scratch  # noqa: E402
 
 
 def populate(services, count: int) -> None:
-    from sqlalchemy import select, update
+    from sqlalchemy import insert, select
 
     from desktop.db.base import utc_now
-    from desktop.db.bulk import bulk_insert
+    from desktop.db.bulk import allocate_ids, bulk_insert
     from desktop.db.models import (
         Guardian,
         Invoice,
@@ -136,8 +136,10 @@ def populate(services, count: int) -> None:
                 for sub_id, s in zip(sub_ids, students, strict=True)
             ],
         )
+        invoice_ids = allocate_ids(session, Invoice.__table__, len(sub_ids))
         invoice_rows = [
             {
+                "id": invoice_id,
                 "subscription_id": sub_id,
                 "student_id": s.id,
                 "school_year": 2025,
@@ -149,25 +151,14 @@ def populate(services, count: int) -> None:
                 "vat_cents": 361,
                 "vat_rate_bp": 2200,
                 "cancelled_on": None,
-                "number": f"tmp-{sub_id}",
-                "reference": f"tmp-{sub_id}",
+                "number": invoice_number(year, invoice_id),
+                "reference": make_payment_reference(ReferenceScheme.SI12, year, invoice_id).replace(
+                    " ", ""
+                ),
             }
-            for sub_id, s in zip(sub_ids, students, strict=True)
+            for invoice_id, sub_id, s in zip(invoice_ids, sub_ids, students, strict=True)
         ]
-        invoice_ids = bulk_insert(session, Invoice.__table__, invoice_rows)
-        session.execute(
-            update(Invoice),
-            [
-                {
-                    "id": i,
-                    "number": invoice_number(year, i),
-                    "reference": make_payment_reference(ReferenceScheme.SI12, year, i).replace(
-                        " ", ""
-                    ),
-                }
-                for i in invoice_ids
-            ],
-        )
+        session.execute(insert(Invoice.__table__), invoice_rows)
         bulk_insert(
             session,
             Payment.__table__,

@@ -13,73 +13,27 @@ bench/out/card_sync; --pg-admin times PostgreSQL in a throwaway database it crea
 from __future__ import annotations
 
 import argparse
-import http.client
-import json
 import sys
 import time
 import uuid
-from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).parent))
 
+from bench_provider_http import events, run_floor
 from common import scratch
 from sqlalchemy import create_engine, func, select, text, update
 from sqlalchemy.engine import make_url
 
 from desktop.db.models import ProviderOutbox, Student
-from desktop.domain.cards import EntitlementStatus, OutboxState, upsert_event
+from desktop.domain.cards import OutboxState
 from desktop.domain.roster import Country, StudentStatus
 from desktop.integrations.card_provider import CardProviderClient
 from desktop.services.card_sync import CardSyncService
 from desktop.services.container import open_services
 from desktop.services.demo import DemoService
 from tests.fake_card_provider import FakeCardProvider
-
-
-def floor_loop(provider: FakeCardProvider, n: int) -> float:
-    """The same number of PUTs with http.client on one connection: no JSON mapping, no DB."""
-    bodies = [
-        (
-            f"floor-{i}",
-            str(uuid.uuid4()),
-            json.dumps(
-                dict(
-                    upsert_event(
-                        uuid.uuid4(),
-                        f"floor-{i}",
-                        personal_code="61205171232",
-                        first_name="Mari",
-                        last_name="Tamm",
-                        school="TK",
-                        valid_until=date(2027, 8, 31),
-                        status=EntitlementStatus.ACTIVE,
-                    ).payload
-                )
-            ).encode(),
-        )
-        for i in range(n)
-    ]
-    host, port = provider.base_url.removeprefix("http://").split(":")
-    conn = http.client.HTTPConnection(host, int(port), timeout=15)
-    auth = f"Bearer {provider.token}"
-    conn.request("GET", "/v1/entitlements/warm-up", headers={"Authorization": auth})
-    conn.getresponse().read()
-    start = time.perf_counter()
-    for ref, key, body in bodies:
-        headers = {
-            "Authorization": auth,
-            "Idempotency-Key": key,
-            "Content-Type": "application/json",
-        }
-        conn.request("PUT", f"/v1/entitlements/{ref}", body, headers)
-        response = conn.getresponse()
-        response.read()
-        assert response.status in (200, 201), response.status
-    elapsed = time.perf_counter() - start
-    conn.close()
-    return elapsed
 
 
 def main() -> None:
@@ -125,7 +79,7 @@ def bench(url: str, n_students: int) -> None:
         n = session.scalar(select(func.count()).select_from(ProviderOutbox))
 
     with FakeCardProvider() as provider:
-        floor = floor_loop(provider, n)
+        floor = run_floor(provider, events(n, "floor"))
         floor_connections = provider.connections
         sync = CardSyncService(
             services.db,

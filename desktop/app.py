@@ -220,7 +220,6 @@ def _ensure_school(services: Services, demo: bool):
             file=sys.stderr,
         )
         raise StartupAborted(EXIT_NO_SCHOOL)
-    from desktop.services.school import SchoolProfile
     from desktop.ui.dialogs.first_run import FirstRunDialog
 
     _qt_app()

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
 from desktop.documents.model import ProviderIdentity
-from desktop.domain.consent import AcceptanceDecision, Channel
+from desktop.domain.consent import AcceptanceDecision, Channel, noon_on
 from desktop.domain.roles import Role
-from desktop.domain.roster import Country, Relation
+from desktop.domain.roster import Relation
 from desktop.domain.terms import AmendmentRule
 from desktop.services.consent import WARRANTIES, AcceptanceInput
 from desktop.services.container import Services
@@ -17,12 +16,11 @@ from desktop.services.roster import GuardianInput, StudentInput, StudentRecord
 from desktop.services.staff import resolve_actor
 from desktop.services.terms import DraftInput, TermsDocumentInput
 
-ZONES = {"EE": ZoneInfo("Europe/Tallinn"), "SI": ZoneInfo("Europe/Ljubljana")}
 EMSO = "1705012500030"  # R37 test vector: 17.05.2012
 
 
 def noon(day: date, country: str = "SI") -> datetime:
-    return datetime.combine(day, time(12), tzinfo=ZONES[country])
+    return noon_on(day, country)
 
 
 @dataclass(frozen=True)
@@ -136,6 +134,3 @@ def staff(services: Services, login: str, *roles: Role) -> Services:
     """Services acting as another staff member with only these roles."""
     services.staff.add(login, login.title(), set(roles))
     return Services(services.db, resolve_actor(services.db, login))
-
-
-__all__ = ["Country"]

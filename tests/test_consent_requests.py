@@ -16,13 +16,15 @@ from desktop.domain.consent import (
     DeletionState,
     NoticeState,
     RequestKind,
+    forwarding_deadline,
 )
 from desktop.domain.consent_workflow import ProposalState, RequestStatus
+from desktop.domain.dates import school_zone
 from desktop.domain.errors import InvalidTransition, ValidationError, ValidationErrors
 from desktop.domain.roster import StudentStatus
 from desktop.services.requests import RequestInput
 from desktop.services.retention import ANONYMISED
-from tests.consent_helpers import ZONES, noon, si_family
+from tests.consent_helpers import noon, si_family
 
 pytestmark = pytest.mark.db
 
@@ -56,8 +58,8 @@ def test_answer_due_one_calendar_month_clamped(services_si, received, due):
 def test_friday_request_is_forwarded_by_saturday(services_si):
     friday = date(2024, 6, 21)
     record = _request(services_si, friday, category=DataCategory.BILLING, forward_to="eŠola")
-    assert record.forward_due_on == date(2024, 6, 22)
-    warning = services_si.requests.forwarding_warning(noon(friday))
+    assert record.forward_due_on == date(2024, 6, 22) and record.forward_before_weekend
+    warning = forwarding_deadline(friday).message
     assert "2024-06-22" in warning and "Saturday" in warning and "weekend" in warning
     assert _request(services_si, friday).forward_due_on is None  # the school answers itself
 
@@ -239,7 +241,7 @@ def test_school_rule_anonymises_leavers_when_configured(services_si):
 
 
 def test_breach_clock_runs_72_hours_over_the_weekend(services):
-    friday = datetime(2025, 3, 7, 15, 0, tzinfo=ZONES["EE"])  # Fri 15:00 → Mon 15:00
+    friday = datetime(2025, 3, 7, 15, 0, tzinfo=school_zone("EE"))  # Fri 15:00 → Mon 15:00
     incident = services.breaches.record(friday, "lost USB stick", [DataCategory.SCHOOL])
     family_email = "kadri@example.ee"
     incident = services.breaches.add_affected(incident.id, name="Kadri Kask", email=family_email)

@@ -18,7 +18,12 @@ from desktop.domain.consent import (
     OnBehalfBasis,
 )
 from desktop.domain.consent_workflow import PersonKind
-from desktop.domain.errors import PermissionDenied, ValidationError, ValidationErrors
+from desktop.domain.errors import (
+    ConflictError,
+    PermissionDenied,
+    ValidationError,
+    ValidationErrors,
+)
 from desktop.domain.roles import Role
 from desktop.domain.terms import AmendmentRule
 from desktop.services.consent import AcceptanceInput, DataBlockedByStudent
@@ -359,3 +364,23 @@ def test_prohibition_needs_a_signature_and_blocks_every_guardian(services_si):
         with pytest.raises(DataBlockedByStudent, match="R48"):
             services_si.documents.check_recipient(request, date(2024, 6, 1))
         services_si.documents.check_recipient(request, date(2024, 5, 31))  # not before
+
+
+def test_withdrawn_prohibition_lets_data_through_again(services_si):
+    """The adult student's own later letter: from that day the guardians receive data again."""
+    family = si_family(services_si, code="0101006500006")  # born 01.01.2006: adult
+    record = services_si.consent.register_prohibition(
+        family.student.id, date(2024, 6, 1), handwritten_signature=True
+    )
+    with pytest.raises(ValidationError, match="after 2024-06-01"):
+        services_si.consent.withdraw_prohibition(record.id, record.version, date(2024, 6, 1))
+    withdrawn = services_si.consent.withdraw_prohibition(
+        record.id, record.version, date(2024, 9, 1)
+    )
+    assert withdrawn.withdrawn_on == date(2024, 9, 1)
+    with pytest.raises(ConflictError):
+        services_si.consent.withdraw_prohibition(record.id, record.version, date(2024, 9, 2))
+    request = DocumentRequest("access-export", "x", "sl", family.student.id, family.mother_id)
+    with pytest.raises(DataBlockedByStudent):
+        services_si.documents.check_recipient(request, date(2024, 8, 31))
+    services_si.documents.check_recipient(request, date(2024, 9, 1))

@@ -15,7 +15,6 @@ from desktop.domain.cards import (
     CardKind,
     CardNumber,
     CardState,
-    CardValidity,
     CloseReason,
     EntitlementStatus,
     OutboxState,
@@ -28,9 +27,8 @@ from desktop.domain.cards import (
     SuspendReason,
     VirtualAction,
     VirtualCardStatus,
-    cards_to_expire,
+    allows,
     check_activation,
-    check_new_card_number,
     check_photo,
     close_event,
     default_card_prefix,
@@ -39,7 +37,6 @@ from desktop.domain.cards import (
     idempotency_key,
     initial_valid_until,
     is_due_to_expire,
-    next_card_number,
     normalise_isikukood,
     physical_transition,
     plan_extension,
@@ -137,6 +134,21 @@ def test_physical_and_virtual_apis_do_not_mix():
         virtual_transition(P.ACTIVE, VA.EXPIRE)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize(
+    ("kind", "legal", "moves", "other_kind", "other_states"),
+    [
+        (CardKind.PHYSICAL, PHYSICAL_LEGAL, PHYSICAL_ALL, CardKind.VIRTUAL, V),
+        (CardKind.VIRTUAL, VIRTUAL_LEGAL, VIRTUAL_ALL, CardKind.PHYSICAL, P),
+    ],
+)
+def test_allows_answers_from_the_tables(kind, legal, moves, other_kind, other_states):
+    """What the Cards tab enables is what the machine accepts, never the other kind's (R22)."""
+    for state, action in moves:
+        if state is not None:
+            assert allows(kind, state.value, action) is ((state, action) in legal)
+            assert not any(allows(other_kind, s.value, action) for s in other_states)
+
+
 def test_lost_card_is_replaced_and_virtual_card_is_untouched():
     """R22/R23: lose → replace: old LOST → REPLACED, a new ACTIVE card; nothing virtual."""
     lost = physical_transition(P.ACTIVE, PA.REPORT_LOST)
@@ -230,17 +242,6 @@ def test_daily_expiry(status, valid_until, today, due):
     assert is_due_to_expire(status, valid_until, today) is due
 
 
-def test_cards_to_expire_picks_both_kinds():
-    cards = [
-        CardValidity(1, CardKind.PHYSICAL, P.ACTIVE, date(2025, 8, 31)),
-        CardValidity(2, CardKind.VIRTUAL, V.ACTIVE, date(2025, 8, 31)),
-        CardValidity(3, CardKind.PHYSICAL, P.ACTIVE, date(2026, 8, 31)),
-        CardValidity(4, CardKind.PHYSICAL, P.LOST, date(2025, 8, 31)),
-    ]
-    assert [c.card_id for c in cards_to_expire(cards, date(2025, 9, 1))] == [1, 2]
-    assert cards_to_expire(cards, date(2025, 8, 31)) == []
-
-
 # -- activation (R26, R34) ----------------------------------------------------------------------
 
 CODE = "61205171232"
@@ -324,17 +325,6 @@ def test_card_number_limits(prefix, serial):
 def test_card_number_round_trips(serial, prefix):
     number = CardNumber(prefix, serial)
     assert CardNumber.parse(str(number)) == number
-
-
-def test_lost_card_number_is_never_reused():
-    first = next_card_number("TK", None)
-    lost = next_card_number("TK", first.serial)
-    replacement = next_card_number("TK", lost.serial)  # the highest ever, lost or not
-    assert (first.serial, lost.serial, replacement.serial) == (1, 2, 3)
-    issued = [first, lost]
-    assert check_new_card_number(replacement, issued) == replacement
-    with pytest.raises(ValidationError, match="never reused"):
-        check_new_card_number(CardNumber("TK", 2), issued)
 
 
 # -- outbox events (R7, R21, R24, R25) ----------------------------------------------------------

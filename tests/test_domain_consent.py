@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -33,6 +33,7 @@ from desktop.domain.consent import (
     TermsVersion,
 )
 from desktop.domain.errors import InvalidTransition, ValidationError, ValidationErrors
+from desktop.domain.roster import Restriction, RestrictionKind, may_contact
 
 TALLINN = ZoneInfo("Europe/Tallinn")
 CHEAP = 2**4  # scrypt cost for tests; the default is exercised once
@@ -767,48 +768,25 @@ def test_retention_rules_are_configurable_data():
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Measure:
-    kind: str
-    permanent: bool
-    valid_from: date
-    valid_to: date | None
-
-
-TEMPORARY = Measure("RESTRICTION", False, date(2025, 1, 10), date(2025, 6, 30))
-PERMANENT = Measure("PROHIBITION", True, date(2025, 3, 1), None)
-PROHIBITED = c.AdultProhibition(date(2026, 3, 2))
+TEMPORARY = Restriction(RestrictionKind.RESTRICTION, False, date(2025, 1, 10), date(2025, 6, 30))
+PERMANENT = Restriction(RestrictionKind.PROHIBITION, True, date(2025, 3, 1), None)
 
 
 @pytest.mark.parametrize(
-    ("restrictions", "prohibition", "on", "allowed"),
+    ("restrictions", "on", "allowed"),
     [
-        ([], None, date(2025, 2, 1), True),
-        ([TEMPORARY], None, date(2025, 1, 9), True),
-        ([TEMPORARY], None, date(2025, 1, 10), False),  # from the first day
-        ([TEMPORARY], None, date(2025, 6, 30), False),  # to the last day
-        ([TEMPORARY], None, date(2025, 7, 1), True),
-        ([PERMANENT], None, date(2040, 1, 1), False),
-        ([TEMPORARY, PERMANENT], None, date(2025, 7, 1), False),
-        ([], PROHIBITED, date(2026, 3, 1), True),
-        ([], PROHIBITED, date(2026, 3, 2), False),  # R48: from the day it is registered
+        ([], date(2025, 2, 1), True),
+        ([TEMPORARY], date(2025, 1, 9), True),
+        ([TEMPORARY], date(2025, 1, 10), False),  # from the first day
+        ([TEMPORARY], date(2025, 6, 30), False),  # to the last day
+        ([TEMPORARY], date(2025, 7, 1), True),
+        ([PERMANENT], date(2040, 1, 1), False),
+        ([TEMPORARY, PERMANENT], date(2025, 7, 1), False),
     ],
 )
-def test_may_receive(restrictions, prohibition, on, allowed):
-    decision = c.may_receive(restrictions, on, adult_prohibition=prohibition)
-    assert decision.allowed is allowed
-    assert bool(decision.reasons) is not allowed
-
-
-def test_may_receive_explains_and_accepts_roster_restrictions():
-    from desktop.domain.roster import Restriction, RestrictionKind
-
-    roster_measure = Restriction(RestrictionKind.PROHIBITION, True, date(2025, 3, 1), None)
-    decision = c.may_receive([roster_measure, TEMPORARY], date(2025, 3, 5))
-    assert decision.reasons == (
-        "R15: prohibition from 2025-03-01 (permanent)",
-        "R15: restriction from 2025-01-10 (until 2025-06-30)",
-    )
+def test_restrictions_stop_contact(restrictions, on, allowed):
+    """R15 is the roster's rule; consent has no second copy of it."""
+    assert may_contact(restrictions, on) is allowed
 
 
 def test_adult_prohibition_only_from_full_capacity():
@@ -816,7 +794,7 @@ def test_adult_prohibition_only_from_full_capacity():
     with pytest.raises(ValidationError, match="2026-03-01"):
         c.register_adult_prohibition(born, date(2026, 2, 28), handwritten_signature=True)
     ok = c.register_adult_prohibition(born, date(2026, 3, 1), handwritten_signature=True)
-    assert ok.received_on == date(2026, 3, 1)
+    assert ok.received_on == date(2026, 3, 1) and ok.age_basis is AgeBasis.AGE
     early = c.register_adult_prohibition(
         date(2008, 6, 1),
         date(2025, 11, 1),
@@ -824,6 +802,7 @@ def test_adult_prohibition_only_from_full_capacity():
         capacity_from=date(2025, 10, 1),
     )
     assert early.received_on == date(2025, 11, 1)
+    assert early.age_basis is AgeBasis.CAPACITY_OVERRIDE
     with pytest.raises(ValidationError, match="by hand"):
         c.register_adult_prohibition(born, date(2027, 1, 1), handwritten_signature=False)
     # R48 (b) mirrors R98: received Fri 28 Feb 2025 → subscription ends Sat 1 Mar 2025.
@@ -921,3 +900,11 @@ def test_local_day_end():
     assert c.local_day_end(date(2025, 1, 1), "SI") == utc(2025, 1, 1, 23)  # CET, UTC+1
     with pytest.raises(ValidationError):
         c.local_day_end(date(2025, 1, 1), "LV")
+
+
+def test_noon_on_keeps_the_school_day():
+    """R1: a decision typed as a date is that local day however it is stored (noon local)."""
+    assert c.noon_on(date(2025, 7, 1), "EE") == utc(2025, 7, 1, 9)  # EEST, UTC+3
+    assert c.noon_on(date(2025, 1, 1), "SI") == utc(2025, 1, 1, 11)  # CET, UTC+1
+    with pytest.raises(ValidationError):
+        c.noon_on(date(2025, 1, 1), "LV")

@@ -11,18 +11,19 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from pypdf import PdfReader
 
-from desktop.domain.consent import ConsentStatus, DataCategory
+from desktop.domain.consent import BreachNotice, ConsentStatus, DataCategory, RequestKind
 from desktop.domain.roles import Role
 from desktop.domain.roster import Country, RestrictionKind
 from desktop.services.container import Services
 from desktop.services.demo import DemoService
+from desktop.services.requests import RequestInput
 from desktop.ui import workers
 from desktop.ui.tabs.consent import ConsentTab
 from desktop.ui.tabs.consent import controller as controller_module
 from desktop.ui.tabs.consent.dialogs import DecisionDialog, IssueCodeDialog, TextDialog
 from desktop.ui.tabs.consent.export_wizard import ExportWizard
 from tests.conftest import make_services
-from tests.consent_helpers import staff
+from tests.consent_helpers import noon, staff
 
 pytestmark = [pytest.mark.gui, pytest.mark.db]
 
@@ -229,3 +230,38 @@ def test_retention_confirmed_in_the_tab(qtbot, tab, demo):
     with qtbot.waitSignal(tab.loaded):
         dialog.accept()
     assert tab.proposals.model.rowCount() == 0
+
+
+def test_breach_actions_use_the_reloaded_incident(qtbot, tab, demo):
+    """The countdown refreshes the table in place; the records behind it must be the new ones,
+    or the detail stays old and closing meets a version conflict."""
+    incident = demo.breaches.record(datetime.now(UTC) - timedelta(hours=2), "Mail to wrong list")
+    tab.pages.setCurrentIndex(tab.pages.count() - 1)
+    with qtbot.waitSignal(tab.loaded):
+        tab.controller.load()
+    tab.breaches.select(0)
+    demo.breaches.update(incident.id, incident.version, containment="List recalled")
+    demo.breaches.record_notice(incident.id, BreachNotice.HOME_PAGE, datetime.now(UTC))
+    with qtbot.waitSignal(tab.loaded):
+        tab.controller.load()
+    assert "Notice on the home page: sent" in tab.breach_detail.text()
+    with qtbot.waitSignal(tab.loaded):
+        tab.breaches.buttons["close_breach"].click()
+    assert demo.breaches.get(incident.id).closed_at is not None
+
+
+def test_request_to_forward_by_a_weekend_is_flagged(qtbot, tab, demo):
+    """R57: forwarding is due the next calendar day; the list warns when that is a weekend."""
+    today = demo.school.require_school().today()
+    friday = today - timedelta(days=(today.weekday() - 4) % 7)
+    demo.requests.create(
+        RequestInput(RequestKind.ACCESS, noon(friday), "e-mail", "Ana", forward_to="eŠola")
+    )
+    with qtbot.waitSignal(tab.loaded):
+        tab.controller.load()
+    row = next(
+        tab.requests.model.row(i)
+        for i, r in enumerate(tab.requests.records)
+        if r.forward_to == "eŠola"
+    )
+    assert "a weekend: forward it before" in row[5]

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from desktop.domain.billing import (
@@ -31,7 +30,10 @@ from desktop.domain.billing import (
     PaymentMethod,
     ProposalStatus,
     SubscriptionState,
+    parse_cents,
 )
+from desktop.domain.errors import ValidationError
+from desktop.domain.roster import fold
 
 _DAY = {"type": date.fromisoformat, "metavar": "YYYY-MM-DD"}
 
@@ -39,12 +41,9 @@ _DAY = {"type": date.fromisoformat, "metavar": "YYYY-MM-DD"}
 def euros(text: str) -> int:
     """'20', '20.00' or '20,00' → 2000 cents (R5: never a float)."""
     try:
-        value = Decimal(text.replace(",", ".").replace("€", "").strip())
-    except InvalidOperation:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an amount like 20.00") from None
-    if value <= 0 or value != value.quantize(Decimal("0.01")):
-        raise argparse.ArgumentTypeError(f"{text!r}: a positive amount with at most 2 decimals")
-    return int(value * 100)
+        return parse_cents(text)
+    except ValidationError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r}: {exc.reason}") from None
 
 
 def _choice(enum):
@@ -207,11 +206,8 @@ def _student(services, code: str):
 
 
 def _guardian_id(student, name: str) -> int:
-    from desktop.domain.billing import normalise_name
-    from desktop.domain.errors import ValidationError
-
-    wanted = normalise_name(name)
-    found = [g for g in student.guardians if normalise_name(g.full_name) == wanted]
+    wanted = fold(name)
+    found = [g for g in student.guardians if fold(g.full_name) == wanted]
     if len(found) != 1:
         known = ", ".join(g.full_name for g in student.guardians) or "none"
         raise ValidationError(
@@ -224,7 +220,7 @@ def _active_user(services, student, name: str):
     """--only NAME: that active user of the child's subscription, None if there is none."""
     current = services.billing.current_for_student(student.id)
     profiles = current.active_profiles if current else ()
-    return next((p for p in profiles if p.full_name.casefold() == name.casefold()), None)
+    return next((p for p in profiles if fold(p.full_name) == fold(name)), None)
 
 
 def _write(pdf: bytes, path: Path) -> None:
@@ -266,7 +262,7 @@ def billing_setup(args: argparse.Namespace) -> int:
                 year = SchoolYear.parse(label.strip())
             except ValueError:
                 return _fail(f"--price {item!r}: write it as 2026/27=20.00")
-            services.billing.set_price(year, euros(amount))
+            services.billing.set_price(year, parse_cents(amount, "price"))
         print(
             f"POPOLNI {'enabled' if settings.popolni_enabled else 'disabled'}; billing entity "
             f"{settings.entity_name}; IBAN {settings.iban or '(none)'}; reference "

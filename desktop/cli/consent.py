@@ -22,7 +22,7 @@ import sys
 from datetime import date, timedelta
 from pathlib import Path
 
-from desktop.domain.consent import AcceptanceDecision, Channel, CodeKind, OnBehalfBasis
+from desktop.domain.consent import AcceptanceDecision, Channel, CodeKind, OnBehalfBasis, noon_on
 from desktop.i18n import LANGUAGES
 
 _DAY = {"type": date.fromisoformat, "metavar": "YYYY-MM-DD"}
@@ -265,6 +265,7 @@ def record_decision(args: argparse.Namespace) -> int:
     from desktop.services.consent import WARRANTIES, AcceptanceInput
 
     with services_for(args) as services:
+        school = services.school.require_school()
         student, guardian = _student_and_guardian(services, args.student, args.guardian)
         on_behalf = (
             services.access_export.find_guardian(student, args.on_behalf)
@@ -277,7 +278,7 @@ def record_decision(args: argparse.Namespace) -> int:
             if version is None:
                 return _fail(f"{document.key} has no published version {args.version!r}")
         else:
-            version = document.in_force(args.on or services.consent.today())
+            version = document.in_force(args.on or school.today())
             if version is None:
                 return _fail(f"no version of {document.key} is in force")
         entry = services.consent.record(
@@ -288,7 +289,7 @@ def record_decision(args: argparse.Namespace) -> int:
                 Channel(args.channel.upper()),
                 args.language,
                 guardian_id=guardian.guardian_id if guardian else None,
-                decided_at=services.consent.noon_of(args.on) if args.on else None,
+                decided_at=noon_on(args.on, school.country.value) if args.on else None,
                 basis=OnBehalfBasis.LEGAL_REPRESENTATIVE if on_behalf else OnBehalfBasis.SELF,
                 on_behalf_guardian_id=on_behalf.guardian_id if on_behalf else None,
                 school_document=args.school_document or "",

@@ -15,11 +15,11 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 from desktop.documents.attachments import Attachment
-from desktop.documents.builders import build_report
+from desktop.documents.builders import _school_zone, build_report
 from desktop.documents.layout import MM
 from desktop.documents.model import (
     Boxed,
@@ -108,12 +108,6 @@ class AccessExport:
         }
 
 
-def _school_zone(school: SchoolProfile) -> tzinfo:
-    from desktop.domain.dates import SCHOOL_ZONES, school_zone
-
-    return school_zone(school.country) if school.country in SCHOOL_ZONES else UTC
-
-
 def _json_value(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
@@ -143,10 +137,9 @@ def _display(tr: Translator, column: ExportColumn, value: Any, school: SchoolPro
         return tr.format_number(value)
     if isinstance(value, tuple | list):
         return ", ".join(str(v) for v in value)
-    return str(value).replace(WITHHELD_MARK, tr.gettext(WITHHELD))
+    return str(value).replace(WITHHELD_MARK, tr.gettext(WITHHELD_MARK))
 
 
-WITHHELD = N_("(withheld)")  # the R38 mask; desktop.domain.consent_workflow.WITHHELD_MARK
 TITLE = N_("Copy of the personal data held about %(child)s")
 INTRO = N_(
     "This is a copy of the personal data that %(school)s holds about %(child)s in its school "

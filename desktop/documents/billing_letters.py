@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from desktop.documents.builders import build_letter, build_letters, build_report
@@ -36,6 +37,7 @@ from desktop.documents.model import (
     Spacer,
 )
 from desktop.documents.template import PLACE_AND_DATE, SIGNATURE
+from desktop.domain.payment_refs import format_ee_reference, format_rf, validate_si12
 from desktop.i18n import Translator, translator
 
 PRODUCT = "mojAsistent POPOLNI"
@@ -93,14 +95,23 @@ class Child:
     school_name: str
 
 
+@dataclass(frozen=True)
+class _Letter:
+    """What every letter of the billing entity starts with: who sends it, to whom, in which
+    language, and the name in "Dear …"."""
+
+    issuer: BillingIssuer
+    language: str
+    recipient: tuple[str, ...]
+    salutation_name: str
+
+
 # ---- helpers ----------------------------------------------------------------------------------
 
 
 def format_reference(reference: str) -> str:
     """The reference as banks print it: 'RF18 5390 0754 7034', 'SI12 0026000001X',
     '2600 0001 23'."""
-    from desktop.domain.payment_refs import format_ee_reference, format_rf, validate_si12
-
     if reference.startswith("RF"):
         return format_rf(reference)
     if reference.startswith("SI"):
@@ -246,35 +257,38 @@ def _closing(tr: Translator, issuer: BillingIssuer) -> list[Block]:
     return blocks
 
 
+def _child_table(tr: Translator, child: Child) -> KeyValueTable:
+    return KeyValueTable(tuple(_child_rows(tr, child)), key_width_mm=45)
+
+
 def _letter(
-    issuer: BillingIssuer,
+    data: _Letter,
     info: DocumentInfo,
-    language: str,
-    recipient: Sequence[str],
     subject: str,
     body: list[Block],
-    letter_date: date | None,
+    letter_date: date,
     reference: str = "",
 ) -> LetterSpec:
+    """The letter on the billing entity's letterhead (R73): "Dear …", the body, the closing."""
+    tr = translator(data.language)
+    _ = tr.gettext
     return LetterSpec(
-        school=issuer.letterhead(translator(language)),
+        school=data.issuer.letterhead(tr),
         info=info,
-        language=language,
-        recipient=tuple(recipient),
+        language=data.language,
+        recipient=data.recipient,
         subject=subject,
-        body=tuple(body),
+        body=(
+            Paragraph(_("Dear %(name)s,") % {"name": data.salutation_name}),
+            *body,
+            *_closing(tr, data.issuer),
+        ),
         letter_date=letter_date,
         reference=reference,
     )
 
 
-def _money(tr: Translator, cents: int) -> str:
-    return tr.format_money(cents)
-
-
 def _vat_rate(tr: Translator, basis_points: int) -> str:
-    from decimal import Decimal
-
     return f"{tr.format_number(Decimal(basis_points).scaleb(-2).normalize())}\u00a0%"
 
 
@@ -282,11 +296,7 @@ def _vat_rate(tr: Translator, basis_points: int) -> str:
 
 
 @dataclass(frozen=True)
-class InvoiceLetter:
-    issuer: BillingIssuer
-    language: str
-    recipient: tuple[str, ...]
-    salutation_name: str
+class InvoiceLetter(_Letter):
     number: str
     issued_on: date
     school_year: str  # "2026/27"
@@ -327,54 +337,40 @@ def invoice_spec(data: InvoiceLetter, info: DocumentInfo) -> LetterSpec:
             "the annual communication cost has been paid in full."
         )
     body: list[Block] = [
-        Paragraph(_("Dear %(name)s,") % {"name": data.salutation_name}),
         Paragraph(intro % values),
         KeyValueTable(
-            tuple(
-                [
-                    (_("School year"), data.school_year),
-                    *_child_rows(tr, data.child),
-                ]
-            ),
-            key_width_mm=45,
+            ((_("School year"), data.school_year), *_child_rows(tr, data.child)), key_width_mm=45
         ),
         DataTable(
             (_("Item"), _("Net"), _("VAT"), _("VAT amount"), _("Total")),
             (
                 (
                     item % values,
-                    _money(tr, data.net_cents),
+                    tr.format_money(data.net_cents),
                     _vat_rate(tr, data.vat_rate_bp),
-                    _money(tr, data.vat_cents),
-                    _money(tr, data.gross_cents),
+                    tr.format_money(data.vat_cents),
+                    tr.format_money(data.gross_cents),
                 ),
                 (
                     "**" + _("Total to pay") + "**",
                     "",
                     "",
                     "",
-                    "**" + _money(tr, data.gross_cents) + "**",
+                    "**" + tr.format_money(data.gross_cents) + "**",
                 ),
             ),
             widths=(46, 14, 10, 14, 16),
         ),
         *_payment_blocks(tr, data.issuer, data.payment),
-        *_closing(tr, data.issuer),
     ]
-    return _letter(
-        data.issuer, info, data.language, data.recipient, subject, body, data.issued_on, data.number
-    )
+    return _letter(data, info, subject, body, data.issued_on, data.number)
 
 
 # ---- D11: reminders 1 and 2 ------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class ReminderLetter:
-    issuer: BillingIssuer
-    language: str
-    recipient: tuple[str, ...]
-    salutation_name: str
+class ReminderLetter(_Letter):
     level: int  # 1 or 2
     renewal: bool  # R81 (next school year) or R80 (first order)
     sent_on: date
@@ -385,7 +381,9 @@ class ReminderLetter:
     child: Child
     outstanding_cents: int
     payment: PaymentDetails
-    termination_on: date | None = None  # R81: stated in reminder 2 of a renewal
+    # R81: reminder 2 of a renewal states the termination date and the fee that may follow.
+    termination_on: date | None = None
+    fee_cents: int = 0
 
 
 def reminder_spec(data: ReminderLetter, info: DocumentInfo) -> LetterSpec:
@@ -396,7 +394,7 @@ def reminder_spec(data: ReminderLetter, info: DocumentInfo) -> LetterSpec:
         "year": data.school_year,
         "number": data.invoice_number,
         "date": tr.format_date(data.invoice_date),
-        "amount": _money(tr, data.outstanding_cents),
+        "amount": tr.format_money(data.outstanding_cents),
         "reply_by": tr.format_date(data.reply_by),
     }
     if data.level == 1:
@@ -404,7 +402,6 @@ def reminder_spec(data: ReminderLetter, info: DocumentInfo) -> LetterSpec:
     else:
         subject = _("Second payment reminder: %(product)s, school year %(year)s") % values
     body: list[Block] = [
-        Paragraph(_("Dear %(name)s,") % {"name": data.salutation_name}),
         Paragraph(
             _(
                 "According to our records, invoice %(number)s of %(date)s for %(product)s, "
@@ -424,9 +421,9 @@ def reminder_spec(data: ReminderLetter, info: DocumentInfo) -> LetterSpec:
             Paragraph(
                 text
                 % {
-                    "termination": tr.format_date(data.termination_on or data.reply_by),
+                    "termination": tr.format_date(data.termination_on),
                     "free": FREE_TIER,
-                    "fee": _money(tr, 500),
+                    "fee": tr.format_money(data.fee_cents),
                 }
             )
         )
@@ -441,23 +438,9 @@ def reminder_spec(data: ReminderLetter, info: DocumentInfo) -> LetterSpec:
             )
         )
     body.append(Paragraph(_("If you have paid in the meantime, please disregard this reminder.")))
-    body += _child_rows_table(tr, data.child)
+    body.append(_child_table(tr, data.child))
     body += _payment_blocks(tr, data.issuer, data.payment)
-    body += _closing(tr, data.issuer)
-    return _letter(
-        data.issuer,
-        info,
-        data.language,
-        data.recipient,
-        subject,
-        body,
-        data.sent_on,
-        data.invoice_number,
-    )
-
-
-def _child_rows_table(tr: Translator, child: Child) -> list[Block]:
-    return [KeyValueTable(tuple(_child_rows(tr, child)), key_width_mm=45)]
+    return _letter(data, info, subject, body, data.sent_on, data.invoice_number)
 
 
 # ---- D12: termination for non-payment (R103) --------------------------------------------------
@@ -473,11 +456,7 @@ class FeeCharge:
 
 
 @dataclass(frozen=True)
-class TerminationLetter:
-    issuer: BillingIssuer
-    language: str
-    recipient: tuple[str, ...]
-    salutation_name: str
+class TerminationLetter(_Letter):
     sent_on: date
     school_year: str  # the unpaid year
     terminated_on: date
@@ -495,7 +474,6 @@ def termination_spec(data: TerminationLetter, info: DocumentInfo) -> LetterSpec:
         "date": tr.format_date(data.terminated_on),
     }
     body: list[Block] = [
-        Paragraph(_("Dear %(name)s,") % {"name": data.salutation_name}),
         Paragraph(
             _(
                 "The annual communication cost of %(product)s for the school year %(year)s was "
@@ -512,7 +490,7 @@ def termination_spec(data: TerminationLetter, info: DocumentInfo) -> LetterSpec:
             )
             % values
         ),
-        *_child_rows_table(tr, data.child),
+        _child_table(tr, data.child),
     ]
     if data.fee is not None:
         fee = data.fee
@@ -523,9 +501,9 @@ def termination_spec(data: TerminationLetter, info: DocumentInfo) -> LetterSpec:
                     "**%(gross)s** including VAT (%(net)s + %(vat)s VAT), invoice %(number)s."
                 )
                 % {
-                    "gross": _money(tr, fee.gross_cents),
-                    "net": _money(tr, fee.net_cents),
-                    "vat": _money(tr, fee.vat_cents),
+                    "gross": tr.format_money(fee.gross_cents),
+                    "net": tr.format_money(fee.net_cents),
+                    "vat": tr.format_money(fee.vat_cents),
                     "number": fee.invoice_number,
                 }
             )
@@ -538,20 +516,15 @@ def termination_spec(data: TerminationLetter, info: DocumentInfo) -> LetterSpec:
             _("You can order %(product)s again at any time through the parents' portal.") % values
         )
     )
-    body += _closing(tr, data.issuer)
     subject = _("Termination of %(product)s for non-payment") % values
-    return _letter(data.issuer, info, data.language, data.recipient, subject, body, data.sent_on)
+    return _letter(data, info, subject, body, data.sent_on)
 
 
 # ---- D14: trial notices (R89, R91) -----------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class TrialLetter:
-    issuer: BillingIssuer
-    language: str
-    recipient: tuple[str, ...]
-    salutation_name: str
+class TrialLetter(_Letter):
     sent_on: date
     ended: bool  # False: invitation to order; True: end of trial and switch to MINIMALNI
     starts_on: date
@@ -567,12 +540,11 @@ def trial_spec(data: TrialLetter, info: DocumentInfo) -> LetterSpec:
         "free": FREE_TIER,
         "start": tr.format_date(data.starts_on),
         "end": tr.format_date(data.ends_on),
-        "after": tr.format_date(date.fromordinal(data.ends_on.toordinal() + 1)),
+        "after": tr.format_date(data.ends_on + timedelta(days=1)),
     }
-    body: list[Block] = [Paragraph(_("Dear %(name)s,") % {"name": data.salutation_name})]
     if data.ended:
         subject = _("Your free trial of %(product)s has ended") % values
-        body += [
+        body: list[Block] = [
             Paragraph(
                 _(
                     "The free trial of %(product)s (from %(start)s to %(end)s) has ended. "
@@ -585,7 +557,7 @@ def trial_spec(data: TrialLetter, info: DocumentInfo) -> LetterSpec:
         ]
     else:
         subject = _("Your free trial of %(product)s") % values
-        body += [
+        body = [
             Paragraph(
                 _(
                     "Your free trial of %(product)s runs from %(start)s to %(end)s. To keep the "
@@ -602,9 +574,8 @@ def trial_spec(data: TrialLetter, info: DocumentInfo) -> LetterSpec:
                 % values
             ),
         ]
-    body += _child_rows_table(tr, data.child)
-    body += _closing(tr, data.issuer)
-    return _letter(data.issuer, info, data.language, data.recipient, subject, body, data.sent_on)
+    body.append(_child_table(tr, data.child))
+    return _letter(data, info, subject, body, data.sent_on)
 
 
 # ---- D3 / D4: pre-filled cancellation forms (R95–R97) -----------------------------------------
@@ -664,7 +635,7 @@ def cancellation_form_spec(data: CancellationForm, info: DocumentInfo) -> Report
         ),
         Boxed(statement % values),
         Heading(_("Child"), 2),
-        KeyValueTable(tuple(_child_rows(tr, data.child)), key_width_mm=45),
+        _child_table(tr, data.child),
     ]
     if data.only is not None:
         body += [Heading(_("Unsubscribe only this user"), 2), _guardian_table(tr, (data.only,))]
@@ -710,11 +681,7 @@ def _guardian_table(tr: Translator, guardians: Sequence[FormGuardian]) -> DataTa
 
 
 @dataclass(frozen=True)
-class CancellationConfirmation:
-    issuer: BillingIssuer
-    language: str
-    recipient: tuple[str, ...]
-    salutation_name: str
+class CancellationConfirmation(_Letter):
     sent_on: date
     received_on: date
     effective_on: date
@@ -750,7 +717,6 @@ def cancellation_confirmation_spec(
             "notifications are sent. The free %(free)s remains available."
         )
     body: list[Block] = [
-        Paragraph(_("Dear %(name)s,") % {"name": data.salutation_name}),
         Paragraph(text % values),
         KeyValueTable(
             (
@@ -761,9 +727,8 @@ def cancellation_confirmation_spec(
             key_width_mm=45,
         ),
         Boxed(_("In accordance with the terms, costs already paid are not refunded.")),
-        *_closing(tr, data.issuer),
     ]
-    return _letter(data.issuer, info, data.language, data.recipient, subject, body, data.sent_on)
+    return _letter(data, info, subject, body, data.sent_on)
 
 
 # ---- D13 refund statement and D10 withdrawal confirmation (R88, R102) -------------------------
@@ -791,7 +756,7 @@ def _refund_rows(tr: Translator, f: RefundFigures) -> tuple[tuple[str, str], ...
     rows = [
         (_("Basis"), f.basis_text),
         (_("School year"), f.school_year),
-        (_("Paid for the school year"), _money(tr, f.paid_cents)),
+        (_("Paid for the school year"), tr.format_money(f.paid_cents)),
     ]
     if f.period_days:
         rows += [
@@ -803,21 +768,17 @@ def _refund_rows(tr: Translator, f: RefundFigures) -> tuple[tuple[str, str], ...
             (_("Days without the service (L)"), str(f.lost_days)),
             (
                 _("Calculation"),
-                f"{_money(tr, f.paid_cents)} × {f.lost_days} / {f.period_days}",
+                f"{tr.format_money(f.paid_cents)} × {f.lost_days} / {f.period_days}",
             ),
         ]
     if f.already_refunded_cents:
-        rows.append((_("Already refunded"), _money(tr, f.already_refunded_cents)))
-    rows.append((_("Refund"), f"**{_money(tr, f.amount_cents)}**"))
+        rows.append((_("Already refunded"), tr.format_money(f.already_refunded_cents)))
+    rows.append((_("Refund"), f"**{tr.format_money(f.amount_cents)}**"))
     return tuple(rows)
 
 
 @dataclass(frozen=True)
-class RefundStatement:
-    issuer: BillingIssuer
-    language: str
-    recipient: tuple[str, ...]
-    salutation_name: str
+class RefundStatement(_Letter):
     sent_on: date
     child: Child
     figures: RefundFigures
@@ -827,29 +788,23 @@ def refund_statement_spec(data: RefundStatement, info: DocumentInfo) -> LetterSp
     tr = translator(data.language)
     _ = tr.gettext
     body: list[Block] = [
-        Paragraph(_("Dear %(name)s,") % {"name": data.salutation_name}),
         Paragraph(
             _(
                 "We refund you **%(amount)s** for %(product)s. The amount will be paid to the "
                 "account from which the payment was made."
             )
-            % {"amount": _money(tr, data.figures.amount_cents), "product": PRODUCT}
+            % {"amount": tr.format_money(data.figures.amount_cents), "product": PRODUCT}
         ),
         KeyValueTable(_refund_rows(tr, data.figures), key_width_mm=55),
         Paragraph(_("Reason: %(reason)s") % {"reason": data.figures.reason}),
-        *_child_rows_table(tr, data.child),
-        *_closing(tr, data.issuer),
+        _child_table(tr, data.child),
     ]
     subject = _("Refund statement: %(product)s") % {"product": PRODUCT}
-    return _letter(data.issuer, info, data.language, data.recipient, subject, body, data.sent_on)
+    return _letter(data, info, subject, body, data.sent_on)
 
 
 @dataclass(frozen=True)
-class WithdrawalConfirmation:
-    issuer: BillingIssuer
-    language: str
-    recipient: tuple[str, ...]
-    salutation_name: str
+class WithdrawalConfirmation(_Letter):
     sent_on: date
     notice_sent_on: date
     deadline: date
@@ -871,7 +826,6 @@ def withdrawal_confirmation_spec(data: WithdrawalConfirmation, info: DocumentInf
         "effective": tr.format_date(data.effective_on),
     }
     body: list[Block] = [
-        Paragraph(_("Dear %(name)s,") % {"name": data.salutation_name}),
         Paragraph(
             _(
                 "On %(received)s we received your withdrawal from %(product)s following the "
@@ -881,7 +835,7 @@ def withdrawal_confirmation_spec(data: WithdrawalConfirmation, info: DocumentInf
             )
             % values
         ),
-        *_child_rows_table(tr, data.child),
+        _child_table(tr, data.child),
     ]
     if data.figures is not None and data.figures.amount_cents > 0:
         body += [
@@ -897,9 +851,8 @@ def withdrawal_confirmation_spec(data: WithdrawalConfirmation, info: DocumentInf
     else:
         body.append(Paragraph(_("Nothing had been paid, so there is nothing to refund.")))
     body.append(Paragraph(_("The free %(free)s remains available.") % values))
-    body += _closing(tr, data.issuer)
     subject = _("Confirmation of your withdrawal from %(product)s") % values
-    return _letter(data.issuer, info, data.language, data.recipient, subject, body, data.sent_on)
+    return _letter(data, info, subject, body, data.sent_on)
 
 
 # ---- building -----------------------------------------------------------------------------
@@ -917,11 +870,9 @@ def build_many(
     infos: Sequence[DocumentInfo],
     progress=None,
     cancel=None,
-    *,
-    title: str = "",
 ) -> bytes:
     specs = [make(data, info) for (make, data), info in zip(items, infos, strict=True)]
-    return build_letters(specs, progress, cancel, title=title)
+    return build_letters(specs, progress, cancel)
 
 
 def build_form(data: CancellationForm, info: DocumentInfo) -> bytes:

@@ -318,7 +318,6 @@ def build_letters(
     specs = list(specs)
     if not specs:
         raise ValueError("no letters to build")
-    n = len(specs)
     first = specs[0]
     writer = _Writer(
         title=title or first.title or first.subject,
@@ -327,15 +326,33 @@ def build_letters(
         lang=first.language,
         info=first.info,
     )
-    for i, spec in enumerate(specs, 1):
+    labels = [spec.recipient[0] for spec in specs]
+    return _render_batch(writer, specs, _lay_out_letter, labels, progress, cancel, "letters")
+
+
+def _render_batch(
+    writer: _Writer,
+    specs: Sequence[Any],
+    lay_out: Callable[[Any], _Laid],
+    labels: Sequence[str],
+    progress: Progress | None,
+    cancel: Cancel | None,
+    what: str,
+) -> bytes:
+    """Lay out and draw one document after the other, each bookmarked "i. label" when there
+    are several; cancel is asked before each one and once more before the file is made."""
+    n = len(specs)
+
+    def stop_if_cancelled(done: int) -> None:
         if cancel is not None and cancel():
-            raise Cancelled(f"cancelled after {i - 1} of {n} letters")
-        laid = _lay_out_letter(spec)
-        writer.render(laid, bookmark=f"{i}. {spec.recipient[0]}" if n > 1 else "")
+            raise Cancelled(f"cancelled after {done} of {n} {what}")
+
+    for i, (spec, label) in enumerate(zip(specs, labels, strict=True), 1):
+        stop_if_cancelled(i - 1)
+        writer.render(lay_out(spec), bookmark=f"{i}. {label}" if n > 1 else "")
         if progress is not None:
             progress(i, n)
-    if cancel is not None and cancel():
-        raise Cancelled(f"cancelled after {n} of {n} letters")
+    stop_if_cancelled(n)
     return writer.finish()
 
 
@@ -370,8 +387,7 @@ def build_reports(
     specs = list(specs)
     if not specs:
         raise ValueError("no reports to build")
-    n = len(specs)
-    if bookmarks and len(bookmarks) != n:
+    if bookmarks and len(bookmarks) != len(specs):
         raise ValueError("one bookmark per report")
     first = specs[0]
     writer = _Writer(
@@ -381,16 +397,8 @@ def build_reports(
         lang=first.language,
         info=first.info,
     )
-    for i, spec in enumerate(specs, 1):
-        if cancel is not None and cancel():
-            raise Cancelled(f"cancelled after {i - 1} of {n} documents")
-        label = bookmarks[i - 1] if bookmarks else spec.title
-        writer.render(_lay_out_report(spec), bookmark=f"{i}. {label}" if n > 1 else "")
-        if progress is not None:
-            progress(i, n)
-    if cancel is not None and cancel():
-        raise Cancelled(f"cancelled after {n} of {n} documents")
-    return writer.finish()
+    labels = bookmarks or [spec.title for spec in specs]
+    return _render_batch(writer, specs, _lay_out_report, labels, progress, cancel, "documents")
 
 
 def terms_report(terms: TermsSpec) -> ReportSpec:

@@ -18,9 +18,10 @@ from typing import Any
 from desktop.documents.fonts import BOLD, REGULAR, text_width
 from desktop.documents.layout import GREY, LIGHT, MM, SHADE, TEXT
 from desktop.documents.model import Cancelled
+from desktop.documents.template import _fit_line, _fit_size
+from desktop.domain.errors import Progress
 from desktop.i18n import translator
 
-Progress = Callable[[int, int], None]
 Cancel = Callable[[], bool]
 
 CARD_W, CARD_H = 85.60 * MM, 53.98 * MM
@@ -154,11 +155,9 @@ class _Painter:
         c.setFillColorRGB(*BAND)
         c.rect(0, CARD_H - BAND_H, CARD_W, BAND_H, stroke=0, fill=1)
         c.setFillColorRGB(*WHITE)
-        school_size = _fit(face.school_name, BOLD, 7.5, CARD_W - 8 * MM, 5.5)
+        school, school_size = _fit_line(face.school_name, BOLD, 7.5, CARD_W - 8 * MM, 5.5)
         c.setFont(BOLD, school_size)
-        c.drawString(
-            4 * MM, CARD_H - 4.3 * MM, _clip(face.school_name, BOLD, school_size, CARD_W - 8 * MM)
-        )
+        c.drawString(4 * MM, CARD_H - 4.3 * MM, school)
         c.setFont(REGULAR, 5.6)
         c.drawString(4 * MM, CARD_H - 7.9 * MM, self.labels.title)
         self._photo(face.photo)
@@ -181,7 +180,9 @@ class _Painter:
         c.drawString(valid_x, label_y, self.labels.valid_label)
         c.setFillColorRGB(*TEXT)
         c.setFont(BOLD, 9)
-        c.drawString(TEXT_X, value_y, _clip(face.class_name, BOLD, 9, valid_x - TEXT_X - MM))
+        c.drawString(
+            TEXT_X, value_y, _fit_line(face.class_name, BOLD, 9, valid_x - TEXT_X - MM, 9)[0]
+        )
         c.drawString(valid_x, value_y, self.tr.format_date(face.valid_until))
 
     def _photo(self, photo: bytes | None) -> None:
@@ -283,28 +284,13 @@ def _cut_marks(c: Any) -> None:
         c.line(right + CUT_GAP, y, right + CUT_GAP + CUT_LEN, y)
 
 
-def _fit(text: str, font: str, size: float, width: float, smallest: float) -> float:
-    """The largest size ≤ `size` (down to `smallest`) at which `text` fits `width`."""
-    natural = text_width(text, font, size)
-    return size if natural <= width else max(smallest, size * width / natural)
-
-
-def _clip(text: str, font: str, size: float, width: float) -> str:
-    """Cut with an ellipsis when even the smallest size does not fit."""
-    if text_width(text, font, size) <= width:
-        return text
-    while text and text_width(text + "…", font, size) > width:
-        text = text[:-1]
-    return text.rstrip() + "…"
-
-
 def _name_lines(name: str, width: float) -> tuple[list[str], float]:
     """The name on one line if it fits at 10 pt, else two lines (split at a space), shrunk
     if needed down to 7 pt."""
     name = " ".join(name.split())
-    size = _fit(name, BOLD, 10, width, 7)
     if text_width(name, BOLD, 10) <= width or " " not in name:
-        return [_clip(name, BOLD, size, width)], size
+        line, size = _fit_line(name, BOLD, 10, width, 7)
+        return [line], size
     words = name.split(" ")
     best = min(
         range(1, len(words)),
@@ -313,5 +299,5 @@ def _name_lines(name: str, width: float) -> tuple[list[str], float]:
         ),
     )
     lines = [" ".join(words[:best]), " ".join(words[best:])]
-    size = min(_fit(line, BOLD, 10, width, 7) for line in lines)
-    return [_clip(line, BOLD, size, width) for line in lines], size
+    size = _fit_size(lines, BOLD, 10, width, 7)
+    return [_fit_line(line, BOLD, size, width, size)[0] for line in lines], size

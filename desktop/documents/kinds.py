@@ -6,7 +6,7 @@ child has forbidden data to the parents (R48). An area that adds a document adds
 
 `stop_notice` marks the two notices whose whole purpose is to tell a guardian that contact
 stops (D7 after an adult student's prohibition, D8 after an authority's restriction): they are
-the only documents the recipient checks let through (desktop.domain.consent.may_receive).
+the only documents DocumentService.check_recipient lets through to such a guardian.
 """
 
 from __future__ import annotations

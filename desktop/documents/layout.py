@@ -67,6 +67,9 @@ SUBJECT = Style(11, 14.5, BOLD, space_after=10)
 H1 = Style(13, 16, BOLD, space_before=8, space_after=4)
 H2 = Style(10.5, 14, BOLD, space_before=6, space_after=3)
 CELL = Style(9, 11.5)
+# Items of a list sit closer together than paragraphs; the last one ends like a paragraph.
+NUMBERED_ITEM = Style(BODY.size, BODY.leading, space_after=4)
+BULLET_ITEM = Style(BODY.size, BODY.leading, space_after=2)
 
 BULLET_STEP = 5 * MM
 NUMBER_INDENT = (7 * MM, 10 * MM, 13 * MM)
@@ -270,15 +273,16 @@ class Flow:
         style: Style,
         indent: float = 0.0,
         label: str = "",
-        label_font: str | None = None,
+        label_indent: float = 0.0,
     ) -> None:
+        """The lines from ``indent``; ``label`` ("1.1", "•") left of the first one."""
         x = self.left + indent
         for i, line in enumerate(lines):
             self.need(style.leading)
             y = baseline(self.y, style)
             if i == 0 and label:
-                font = label_font or style.font
-                self.add([("t", self.left, y, font, style.size, style.color, label)])
+                x_label = self.left + label_indent
+                self.add([("t", x_label, y, style.font, style.size, style.color, label)])
             self.add(text_ops(line, x, y, style))
             self.y -= style.leading
 
@@ -288,7 +292,7 @@ class Flow:
         style: Style = BODY,
         indent: float = 0.0,
         label: str = "",
-        label_font: str | None = None,
+        label_indent: float = 0.0,
         keep_with_next: float = 0.0,
     ) -> None:
         if style.space_before:
@@ -296,7 +300,7 @@ class Flow:
         lines = wrap_text(text, self.width - indent, style)
         if keep_with_next:
             self.need(len(lines) * style.leading + keep_with_next)
-        self.lines(lines, style, indent, label, label_font)
+        self.lines(lines, style, indent, label, label_indent)
         self.y -= style.space_after
 
 
@@ -329,23 +333,15 @@ def _markdown(flow: Flow, block: Markdown) -> None:
             flow.paragraph(f"{item.label} {item.text}", H2, keep_with_next=2 * BODY.leading)
         elif item.kind == "number":
             indent = NUMBER_INDENT[min(item.depth, len(NUMBER_INDENT) - 1)]
-            style = BODY if last else Style(BODY.size, BODY.leading, space_after=4)
-            flow.paragraph(item.text, style, indent, item.label)
+            flow.paragraph(item.text, BODY if last else NUMBERED_ITEM, indent, item.label)
         elif item.kind == "bullet":
-            indent = (item.depth + 1) * BULLET_STEP
-            style = BODY if last else Style(BODY.size, BODY.leading, space_after=2)
-            lines = wrap(parse_inline(item.text), flow.width - indent, style.size)
-            x_bullet = item.depth * BULLET_STEP
-            for j, line in enumerate(lines):
-                flow.need(style.leading)
-                y = baseline(flow.y, style)
-                if j == 0:
-                    flow.add(
-                        [("t", flow.left + x_bullet, y, REGULAR, style.size, style.color, "•")]
-                    )
-                flow.add(text_ops(line, flow.left + indent, y, style))
-                flow.y -= style.leading
-            flow.y -= style.space_after
+            flow.paragraph(
+                item.text,
+                BODY if last else BULLET_ITEM,
+                (item.depth + 1) * BULLET_STEP,
+                "•",
+                label_indent=item.depth * BULLET_STEP,
+            )
         else:
             flow.paragraph(item.text)
 

@@ -7,7 +7,6 @@ Sequences given as lists are stored as tuples so specs stay hashable and immutab
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Literal
@@ -20,8 +19,6 @@ if TYPE_CHECKING:
 
 MAX_RECIPIENT_LINES = 6  # DIN 5008 address zone: 6 lines below the return-address zone
 MAX_SCHOOL_ADDRESS_LINES = 4  # what fits in the 45 mm letterhead band
-
-DOCUMENT_ID_RE = re.compile(r"^[A-Z]{2,8}-\d{4}-\d{6}$")
 
 
 def make_document_id(year: int, number: int, prefix: str = "DOC") -> str:

@@ -46,9 +46,7 @@ def top(mm: float) -> float:
     return PAGE_H - mm * MM
 
 
-ADDRESS_FIELD_TOP_MM = 45.0
 ADDRESS_ZONE_TOP_MM = 62.7
-ADDRESS_FIELD_BOTTOM_MM = 90.0
 ADDRESS_TEXT_WIDTH = 80 * MM  # 85 mm field, text starts 5 mm in (at the 25 mm margin)
 INFO_LEFT = 125 * MM
 INFO_TOP_MM = 50.0
@@ -62,7 +60,6 @@ LETTER_FIRST = Frame(LEFT, RIGHT, top(SUBJECT_TOP_MM), top(276))
 REPORT_FIRST = Frame(LEFT, RIGHT, top(47), top(276))
 LATER = Frame(LEFT, RIGHT, top(22), top(276))
 
-NAME = Style(13, 15.5, BOLD)
 HEAD_SMALL = Style(8, 10, color=GREY)
 RECIPIENT = Style(10, 12.2)
 RETURN_LINE = Style(6.5, 8, color=GREY)

@@ -23,7 +23,7 @@ from desktop.documents.model import (
     TermsSpec,
 )
 from desktop.domain.terms import choose_language
-from desktop.i18n import N_, normalize_language, translator
+from desktop.i18n import LANGUAGE_NAMES, N_, normalize_language, translator
 
 # R55: POPOLNI is not mandatory; everything it tells is also available free (004 B.I.1(3) L62,
 # B.II.3(1) L98). Printed on the terms and on the order confirmation.
@@ -37,7 +37,6 @@ FALLBACK_NOTE = N_(
     "These terms are not available in the requested language (%(requested)s). "
     "Language of the text below: %(language)s."
 )
-LANGUAGE_NAMES = {"et": N_("Estonian"), "sl": N_("Slovenian"), "en": N_("English")}
 HASH_SHOWN = 16  # hex digits of the SHA-256 on the page; the full hash is in the database
 
 
@@ -60,9 +59,6 @@ class PrintableTerms:
     accepted_on: date | None = None
     extra_rows: tuple[tuple[str, str], ...] = field(default=())
 
-    def text_language(self, requested: str, fallback: str) -> str:
-        return choose_language(self.texts, normalize_language(requested), fallback)
-
 
 def terms_spec(
     terms: PrintableTerms,
@@ -74,7 +70,7 @@ def terms_spec(
     """The terms as a report in ``language`` (labels, title, R55 statement, notes)."""
     requested = normalize_language(language)
     tr = translator(requested)
-    text_language = terms.text_language(requested, fallback_language)
+    text_language = choose_language(terms.texts, requested, fallback_language)
     title = (
         terms.titles.get(requested)
         or terms.titles.get(text_language)

@@ -11,15 +11,16 @@ the product owner can change them per year without a code change.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
 from desktop.domain.dates import SchoolYear, add_days, has_reached_age, inclusive_days
 from desktop.domain.errors import InvalidTransition, NotFound, ValidationError
-from desktop.i18n import N_  # letter states are shown translated by the UI
+from desktop.domain.roster import fold
+from desktop.i18n import N_  # letter states and amount errors are shown translated by the UI
 
 # ---------------------------------------------------------------------------------------------
 # Money (R5): integer cents, gross amounts, half-up rounding at the last step only.
@@ -31,6 +32,18 @@ def _require_cents(name: str, value: object) -> int:
     if not isinstance(value, int) or isinstance(value, bool):
         raise TypeError(f"{name} must be integer cents, not {type(value).__name__}")
     return value
+
+
+def parse_cents(text: str, field: str = "amount") -> int:
+    """An amount as typed, '20', '20,00', '1 200.00 €', in integer cents (R5: never a float)."""
+    cleaned = text.replace("€", "").replace(" ", "").replace(",", ".")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        raise ValidationError(field, text, N_("is not an amount like 20,00")) from None
+    if value <= 0 or value != value.quantize(Decimal("0.01")):
+        raise ValidationError(field, text, N_("a positive amount with at most two decimals"))
+    return int(value * 100)
 
 
 def round_half_up_div(numerator: int, denominator: int) -> int:
@@ -117,8 +130,6 @@ class SubscriptionState(StrEnum):
 
 _S = SubscriptionState
 
-# A subscription record starts as a trial (R89, R90) or as a submitted order (R75).
-INITIAL_STATES = frozenset({_S.TRIAL, _S.ORDERED})
 # POPOLNI is (or may become) in force: the states every ending applies to.
 LIVE_STATES = frozenset({_S.TRIAL, _S.ORDERED, _S.ACTIVE, _S.RENEWAL_DUE})
 END_STATES = frozenset(
@@ -242,11 +253,6 @@ def refund_policy(ending: SubscriptionState) -> RefundPolicy:
         return _REFUND_POLICIES[ending]
     except KeyError:
         raise ValueError(f"{ending} is not an ending") from None
-
-
-def ending_allows_refund(ending: SubscriptionState) -> bool:
-    """True when the ending itself entitles the subscriber to an R88 refund (R84, R85)."""
-    return refund_policy(ending) is RefundPolicy.PROPORTIONAL
 
 
 @dataclass(frozen=True)
@@ -871,10 +877,6 @@ def terms_withdrawal_deadline(notice_sent_on: date) -> date:
     return add_days(notice_sent_on, TERMS_WITHDRAWAL_DAYS)
 
 
-def terms_withdrawal_in_time(notice_sent_on: date, received_on: date) -> bool:
-    return notice_sent_on <= received_on <= terms_withdrawal_deadline(notice_sent_on)
-
-
 def require_terms_withdrawal_in_time(notice_sent_on: date, received_on: date) -> None:
     """R51/R102: refuse a withdrawal received after the 8-day window (or before the notice)."""
     if received_on < notice_sent_on:
@@ -933,12 +935,6 @@ MISSING = "missing"
 MISMATCH = "does not match the order"
 
 
-def normalise_name(text: str) -> str:
-    """Compare names case-, whitespace- and Unicode-form-insensitively (R96)."""
-    folded = unicodedata.normalize("NFC", text).casefold()
-    return unicodedata.normalize("NFC", " ".join(folded.split()))
-
-
 def normalise_phone(text: str, calling_code: str = "386") -> str:
     """'041 123 456', '+386 41 123 456' and '00386-41-123-456' are the same number."""
     digits = re.sub(r"\D", "", text)
@@ -954,7 +950,7 @@ def normalise_phone(text: str, calling_code: str = "386") -> str:
 def _compare(item: str, expected: str, found: str, issues: list[LetterIssue]) -> None:
     if not found.strip():
         issues.append(LetterIssue(item, MISSING))
-    elif normalise_name(found) != normalise_name(expected):
+    elif fold(found) != fold(expected):
         issues.append(LetterIssue(item, MISMATCH))
 
 
@@ -972,7 +968,7 @@ def check_letter_data(
     _compare("school", order.school_name, letter.school_name, issues)
 
     def key(g: GuardianContact) -> tuple[str, str]:
-        return normalise_name(g.first_name), normalise_name(g.last_name)
+        return fold(g.first_name), fold(g.last_name)
 
     in_letter = {key(g): g for g in letter.guardians}
     order_keys = {key(g) for g in order.guardians}

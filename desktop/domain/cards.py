@@ -1,8 +1,8 @@
 """Student cards [EE]: two state machines, validity, activation check, card numbers, outbox.
 
 R20: a physical and a virtual card are two independent objects that refer to the same person.
-R22: so each has its own status type, action type and transition function; no physical-card
-function accepts or returns anything virtual. The only cascade is roster removal (R7, R24),
+R22: so each has its own machine (`PHYSICAL`, `VIRTUAL`: status type, action type, table) and
+refuses the other's statuses and actions. The only cascade is roster removal (R7, R24),
 which has its own function, `roster_removal`.
 
 Pure rules: no Qt, no SQL, no I/O. The cards service stores what these functions return.
@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from stdnum import luhn
 
@@ -31,6 +31,50 @@ from desktop.domain.roster import StudentStatus
 class CardKind(enum.StrEnum):
     PHYSICAL = "PHYSICAL"
     VIRTUAL = "VIRTUAL"
+
+
+S = TypeVar("S", bound=enum.StrEnum)
+A = TypeVar("A", bound=enum.StrEnum)
+
+
+@dataclass(frozen=True)
+class CardMachine(Generic[S, A]):
+    """One of R31's two state machines: its table and why it refuses what it refuses.
+
+    R22: each machine has its own status and action types and refuses the other's, since
+    StrEnums compare as text ('extend' == 'extend') and would otherwise look each other up.
+    """
+
+    kind: CardKind
+    entity: str  # as messages name it: "physical card"
+    statuses: type[S]
+    actions: type[A]
+    # (status, action) → new status; `None` is "not created yet". Anything not listed is refused.
+    transitions: Mapping[tuple[S | None, A], S]
+    terminal: frozenset[S]
+    create: A  # the action that makes the card (None → ACTIVE)
+    not_created: str  # the state before `create`, as a message says it
+    exists_reason: str  # why `create` is refused on a card that exists
+    reasons: Mapping[S | None, str]  # why a state (None: not created) refuses what it refuses
+
+    def after(self, status: S | None, action: A) -> S | None:
+        """The status after `action`, or None if the machine refuses it."""
+        if not isinstance(action, self.actions) or not (
+            status is None or isinstance(status, self.statuses)
+        ):
+            raise TypeError(
+                f"the {self.entity} takes a {self.statuses.__name__} and a {self.actions.__name__}"
+            )
+        return self.transitions.get((status, action))
+
+    def transition(self, status: S | None, action: A) -> S:
+        """Apply one action to a card's status (R31); raise InvalidTransition if illegal."""
+        new = self.after(status, action)
+        if new is not None:
+            return new
+        reason = self.exists_reason if action is self.create else self.reasons.get(status, "")
+        state = status.value if status is not None else self.not_created
+        raise InvalidTransition(self.entity, state, action.value, reason)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -57,60 +101,46 @@ class PhysicalAction(enum.StrEnum):
 _P = PhysicalCardStatus
 _PA = PhysicalAction
 
-# R31, physical card. `None` is "not issued yet". Anything not listed is refused.
-PHYSICAL_TRANSITIONS: Mapping[tuple[PhysicalCardStatus | None, PhysicalAction], PhysicalCardStatus]
-PHYSICAL_TRANSITIONS = MappingProxyType(
-    {
-        (None, _PA.ISSUE): _P.ACTIVE,
-        (_P.ACTIVE, _PA.REPORT_LOST): _P.LOST,  # R23: blocked; no need to tell the provider
-        (_P.ACTIVE, _PA.REPLACE): _P.REPLACED,
-        (_P.LOST, _PA.REPLACE): _P.REPLACED,  # R23: the new card links back to this one
-        (_P.ACTIVE, _PA.EXPIRE): _P.EXPIRED,
-        (_P.EXPIRED, _PA.EXTEND): _P.ACTIVE,
-        # Extending before expiry (June) only moves valid_until; the card stays ACTIVE (R21).
-        (_P.ACTIVE, _PA.EXTEND): _P.ACTIVE,
-        # "any state → REVOKED" on removal; REVOKED itself is terminal.
-        (_P.ACTIVE, _PA.REVOKE): _P.REVOKED,
-        (_P.LOST, _PA.REVOKE): _P.REVOKED,
-        (_P.REPLACED, _PA.REVOKE): _P.REVOKED,
-        (_P.EXPIRED, _PA.REVOKE): _P.REVOKED,
-    }
+PHYSICAL: CardMachine[PhysicalCardStatus, PhysicalAction] = CardMachine(
+    kind=CardKind.PHYSICAL,
+    entity="physical card",
+    statuses=PhysicalCardStatus,
+    actions=PhysicalAction,
+    transitions=MappingProxyType(
+        {
+            (None, _PA.ISSUE): _P.ACTIVE,
+            (_P.ACTIVE, _PA.REPORT_LOST): _P.LOST,  # R23: blocked; no need to tell the provider
+            (_P.ACTIVE, _PA.REPLACE): _P.REPLACED,
+            (_P.LOST, _PA.REPLACE): _P.REPLACED,  # R23: the new card links back to this one
+            (_P.ACTIVE, _PA.EXPIRE): _P.EXPIRED,
+            (_P.EXPIRED, _PA.EXTEND): _P.ACTIVE,
+            # Extending before expiry (June) only moves valid_until; the card stays ACTIVE (R21).
+            (_P.ACTIVE, _PA.EXTEND): _P.ACTIVE,
+            # "any state → REVOKED" on removal; REVOKED itself is terminal.
+            **{(s, _PA.REVOKE): _P.REVOKED for s in _P if s is not _P.REVOKED},
+        }
+    ),
+    terminal=frozenset({_P.REVOKED}),
+    create=_PA.ISSUE,
+    not_created="not issued",
+    exists_reason="this card already exists; issue a new card instead",
+    reasons=MappingProxyType(
+        {
+            None: "issue the card first",
+            _P.REVOKED: "a revoked card is void for good; issue a new card if the student returns",
+            _P.LOST: "a lost card stays blocked; issue a replacement card",
+            _P.REPLACED: "this card was replaced; work on the card that replaced it",
+        }
+    ),
 )
-
-PHYSICAL_TERMINAL = frozenset({_P.REVOKED})
-
-_PHYSICAL_REASONS = {
-    _P.REVOKED: "a revoked card is void for good; issue a new card if the student returns",
-    _P.LOST: "a lost card stays blocked; issue a replacement card",
-    _P.REPLACED: "this card was replaced; work on the card that replaced it",
-}
-
-
-def physical_transition(
-    status: PhysicalCardStatus | None, action: PhysicalAction
-) -> PhysicalCardStatus:
-    """Apply one action to a physical card's status (R31); raise InvalidTransition if illegal."""
-    # R22: StrEnums compare as text ('extend' == 'extend'), so refuse the other machine's types.
-    if not isinstance(action, PhysicalAction) or not isinstance(status, PhysicalCardStatus | None):
-        raise TypeError("physical_transition takes a PhysicalCardStatus and a PhysicalAction")
-    try:
-        return PHYSICAL_TRANSITIONS[(status, action)]
-    except KeyError:
-        state = status.value if status else "not issued"
-        if action is _PA.ISSUE:
-            reason = "this card already exists; issue a new card instead"
-        elif status is None:
-            reason = "issue the card first"
-        else:
-            reason = _PHYSICAL_REASONS.get(status, "")
-        raise InvalidTransition("physical card", state, action.value, reason) from None
+physical_transition = PHYSICAL.transition
 
 
 def replace_physical_card(
     old: PhysicalCardStatus,
 ) -> tuple[PhysicalCardStatus, PhysicalCardStatus]:
     """R23/R31: (new status of the old card, status of the new card). The new card gets a new
-    number (never the old one, see `check_new_card_number`); the virtual card is untouched (R22).
+    number (never the old one); the virtual card is untouched (R22).
     """
     return physical_transition(old, _PA.REPLACE), physical_transition(None, _PA.ISSUE)
 
@@ -139,52 +169,56 @@ class VirtualAction(enum.StrEnum):
 _V = VirtualCardStatus
 _VA = VirtualAction
 
-# R31, virtual card. `None` is "not activated yet". Anything not listed is refused.
-VIRTUAL_TRANSITIONS: Mapping[tuple[VirtualCardStatus | None, VirtualAction], VirtualCardStatus]
-VIRTUAL_TRANSITIONS = MappingProxyType(
-    {
-        (None, _VA.ACTIVATE): _V.ACTIVE,  # only after `check_activation` says ok (R26)
-        (_V.ACTIVE, _VA.CHANGE_DEVICE): _V.ACTIVE,  # R27: same card, same validity
-        (_V.ACTIVE, _VA.EXPIRE): _V.EXPIRED,
-        (_V.EXPIRED, _VA.EXTEND): _V.ACTIVE,  # R21: mirrors the student's extension
-        (_V.ACTIVE, _VA.EXTEND): _V.ACTIVE,
-        # R21 copies validity to the virtual card; a suspension stays the provider's call (R25).
-        (_V.SUSPENDED, _VA.EXTEND): _V.SUSPENDED,
-        (_V.ACTIVE, _VA.SUSPEND_CONFIRMED): _V.SUSPENDED,  # R25: only once the provider confirms
-        (_V.SUSPENDED, _VA.REACTIVATE): _V.ACTIVE,  # new Smart-ID login; check R26 again
-        # R24: any state → CLOSED on roster/entitlement removal; CLOSED is terminal.
-        (_V.ACTIVE, _VA.CLOSE): _V.CLOSED,
-        (_V.EXPIRED, _VA.CLOSE): _V.CLOSED,
-        (_V.SUSPENDED, _VA.CLOSE): _V.CLOSED,
-    }
+VIRTUAL: CardMachine[VirtualCardStatus, VirtualAction] = CardMachine(
+    kind=CardKind.VIRTUAL,
+    entity="virtual card",
+    statuses=VirtualCardStatus,
+    actions=VirtualAction,
+    transitions=MappingProxyType(
+        {
+            (None, _VA.ACTIVATE): _V.ACTIVE,  # only after `check_activation` says ok (R26)
+            (_V.ACTIVE, _VA.CHANGE_DEVICE): _V.ACTIVE,  # R27: same card, same validity
+            (_V.ACTIVE, _VA.EXPIRE): _V.EXPIRED,
+            (_V.EXPIRED, _VA.EXTEND): _V.ACTIVE,  # R21: mirrors the student's extension
+            (_V.ACTIVE, _VA.EXTEND): _V.ACTIVE,
+            # R21 copies validity to the virtual card; a suspension stays the provider's call (R25).
+            (_V.SUSPENDED, _VA.EXTEND): _V.SUSPENDED,
+            # R25: only once the provider confirms.
+            (_V.ACTIVE, _VA.SUSPEND_CONFIRMED): _V.SUSPENDED,
+            (_V.SUSPENDED, _VA.REACTIVATE): _V.ACTIVE,  # new Smart-ID login; check R26 again
+            # R24: any state → CLOSED on roster/entitlement removal; CLOSED is terminal.
+            **{(s, _VA.CLOSE): _V.CLOSED for s in _V if s is not _V.CLOSED},
+        }
+    ),
+    terminal=frozenset({_V.CLOSED}),
+    create=_VA.ACTIVATE,
+    not_created="not activated",
+    exists_reason="the student already has this virtual card (R20: at most one open per student)",
+    reasons=MappingProxyType(
+        {
+            None: "it has not been activated",
+            _V.CLOSED: "a closed virtual card stays closed; the student activates a new one (R24)",
+            _V.SUSPENDED: (
+                "the provider suspended this card; the student logs in again with Smart-ID"
+            ),
+            _V.EXPIRED: "extend the student's card first (R21)",
+        }
+    ),
+)
+virtual_transition = VIRTUAL.transition
+
+MACHINES: Mapping[CardKind, CardMachine] = MappingProxyType(
+    {m.kind: m for m in (PHYSICAL, VIRTUAL)}
 )
 
-VIRTUAL_TERMINAL = frozenset({_V.CLOSED})
 
-_VIRTUAL_REASONS = {
-    _V.CLOSED: "a closed virtual card stays closed; the student activates a new one (R24)",
-    _V.SUSPENDED: "the provider suspended this card; the student logs in again with Smart-ID",
-    _V.EXPIRED: "extend the student's card first (R21)",
-}
-
-
-def virtual_transition(
-    status: VirtualCardStatus | None, action: VirtualAction
-) -> VirtualCardStatus:
-    """Apply one action to a virtual card's status (R31); raise InvalidTransition if illegal."""
-    if not isinstance(action, VirtualAction) or not isinstance(status, VirtualCardStatus | None):
-        raise TypeError("virtual_transition takes a VirtualCardStatus and a VirtualAction")
-    try:
-        return VIRTUAL_TRANSITIONS[(status, action)]
-    except KeyError:
-        state = status.value if status else "not activated"
-        if action is _VA.ACTIVATE:
-            reason = "the student already has this virtual card (R20: at most one open per student)"
-        elif status is None:
-            reason = "it has not been activated"
-        else:
-            reason = _VIRTUAL_REASONS.get(status, "")
-        raise InvalidTransition("virtual card", state, action.value, reason) from None
+def allows(kind: CardKind, status: str, action: PhysicalAction | VirtualAction) -> bool:
+    """Whether a card of this kind in this status accepts the action (e.g. to enable a button);
+    False for the other machine's actions (R22)."""
+    machine = MACHINES[CardKind(kind)]
+    return isinstance(action, machine.actions) and (
+        machine.after(machine.statuses(status), action) is not None
+    )
 
 
 @dataclass(frozen=True)
@@ -203,11 +237,11 @@ def roster_removal(
     """
     return RemovalOutcome(
         physical=tuple(
-            s if s in PHYSICAL_TERMINAL else physical_transition(s, _PA.REVOKE) for s in physical
+            s if s in PHYSICAL.terminal else physical_transition(s, _PA.REVOKE) for s in physical
         ),
         virtual=(
             virtual
-            if virtual is None or virtual in VIRTUAL_TERMINAL
+            if virtual is None or virtual in VIRTUAL.terminal
             else virtual_transition(virtual, _VA.CLOSE)
         ),
     )
@@ -254,21 +288,6 @@ def is_due_to_expire(
     `today` is the school's local date (R1). With valid_until = 31 Aug this is true from 1 Sep.
     """
     return status == "ACTIVE" and valid_until < today
-
-
-@dataclass(frozen=True)
-class CardValidity:
-    """What the daily job needs to know about one card."""
-
-    card_id: int
-    kind: CardKind
-    status: PhysicalCardStatus | VirtualCardStatus
-    valid_until: date
-
-
-def cards_to_expire(cards: Iterable[CardValidity], today: date) -> list[CardValidity]:
-    """R21: the cards the daily job moves ACTIVE → EXPIRED on `today` (both kinds)."""
-    return [c for c in cards if is_due_to_expire(c.status, c.valid_until, today)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -405,24 +424,6 @@ class CardNumber:
         if number.check_digit != m.group(3):
             raise ValidationError("card_number", raw, "the check digit (last digit) is wrong")
         return number
-
-
-def next_card_number(prefix: str, highest_serial_ever: int | None) -> CardNumber:
-    """The next number for a school: one above the highest serial ever issued, whatever
-    became of that card (lost, replaced, revoked), so no number is ever reused (R23).
-    """
-    return CardNumber(prefix, (highest_serial_ever or 0) + 1)
-
-
-def check_new_card_number(number: CardNumber, issued_before: Iterable[CardNumber]) -> CardNumber:
-    """Refuse a number that any card ever had, e.g. re-using a lost card's number (R23)."""
-    if number in set(issued_before):
-        raise ValidationError(
-            "card_number",
-            str(number),
-            "this number was already issued; a lost or replaced card's number is never reused",
-        )
-    return number
 
 
 # ---------------------------------------------------------------------------------------------
@@ -666,12 +667,13 @@ class CardChange:
     new_valid_until: date
 
 
+_EXTEND = {CardKind.PHYSICAL: _PA.EXTEND, CardKind.VIRTUAL: _VA.EXTEND}
+
+
 def _extend(card: CardState) -> PhysicalCardStatus | VirtualCardStatus | None:
     """The card's status after EXTEND, or None if this card is not extended (lost, closed…)."""
-    if card.kind is CardKind.PHYSICAL:
-        key = (PhysicalCardStatus(card.status), PhysicalAction.EXTEND)
-        return PHYSICAL_TRANSITIONS.get(key)
-    return VIRTUAL_TRANSITIONS.get((VirtualCardStatus(card.status), VirtualAction.EXTEND))
+    machine = MACHINES[card.kind]
+    return machine.after(machine.statuses(card.status), _EXTEND[card.kind])
 
 
 def plan_extension(

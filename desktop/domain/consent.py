@@ -1,8 +1,9 @@
 """Consent and data protection: terms acceptance, age rules, data-subject requests, working days,
-access codes, account deletion, retention, contact restrictions and breaches.
+access codes, account deletion, retention, the adult student's prohibition and breaches.
 
-Rules implemented here: R3, R15, R17, R35, R39, R40, R44–R51, R55, R57–R61, R64, R67, R69, R70,
-R100, R101, R116 (RULES.md §0, §3, §4, §5).
+Rules implemented here: R3, R17, R35, R39, R40, R44–R51, R55, R57–R61, R64, R67, R69, R70,
+R100, R101, R116 (RULES.md §0, §3, §4, §5). R15 (whether an authority's measure is in force) is
+desktop.domain.roster's; the notices that tell a guardian contact stops are here.
 
 Pure functions over plain values: no Qt, no SQL, no I/O. Services read the facts from the
 database, call these functions and store what comes back. What a school may want to tune (age
@@ -23,7 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from desktop.domain.dates import (
     SCHOOL_ZONES,
@@ -71,7 +72,12 @@ def local_day_end(day: date, country: str) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
 
 
-def _is_weekend(day: date) -> bool:
+def noon_on(day: date, country: str) -> datetime:
+    """A decision typed as a date is taken at noon school time: the same day in any zone (R1)."""
+    return datetime.combine(day, time(12), tzinfo=school_zone(_require_country(country)))
+
+
+def is_weekend(day: date) -> bool:
     return day.weekday() >= 5
 
 
@@ -603,7 +609,7 @@ def holidays_in(year: int, table: Iterable[Holiday] = ESTONIAN_HOLIDAYS) -> dict
 
 def is_working_day(day: date, table: Iterable[Holiday] = ESTONIAN_HOLIDAYS) -> bool:
     """R3: Monday–Friday and not a public holiday."""
-    return not _is_weekend(day) and day not in _holidays_in(day.year, tuple(table))
+    return not is_weekend(day) and day not in _holidays_in(day.year, tuple(table))
 
 
 def within_working_days(
@@ -667,7 +673,7 @@ class ForwardingDeadline:
 def forwarding_deadline(received_on: date) -> ForwardingDeadline:
     """R57: forwarded at the latest on the next calendar day (a Friday request → Saturday)."""
     due = add_days(received_on, 1)
-    return ForwardingDeadline(due, _is_weekend(due))
+    return ForwardingDeadline(due, is_weekend(due))
 
 
 @dataclass(frozen=True)
@@ -1285,30 +1291,9 @@ def retention_proposals(
 
 
 # ---------------------------------------------------------------------------------------------
-# Contact restrictions (R15, R48, R100, R101)
+# The adult student's prohibition (R48, R100) and the notices that contact stops (R15, R101).
+# Whether an authority's measure (R15) is in force is roster.Restriction.active_on.
 # ---------------------------------------------------------------------------------------------
-
-
-class RestrictionLike(Protocol):
-    """R15: an authority measure on a child–guardian link (roster.Restriction fits)."""
-
-    @property
-    def kind(self) -> str: ...
-    @property
-    def permanent(self) -> bool: ...
-    @property
-    def valid_from(self) -> date: ...
-    @property
-    def valid_to(self) -> date | None: ...
-
-
-def restriction_active(restriction: RestrictionLike, on: date) -> bool:
-    """A permanent measure never ends; a temporary one ends after valid_to (inclusive)."""
-    if on < restriction.valid_from:
-        return False
-    if restriction.permanent or restriction.valid_to is None:
-        return True
-    return on <= restriction.valid_to
 
 
 @dataclass(frozen=True)
@@ -1316,6 +1301,7 @@ class AdultProhibition:
     """R48/R100: the adult student's handwritten letter forbidding data to the parents."""
 
     received_on: date  # the day it is registered; it applies to every guardian from that day
+    age_basis: AgeBasis = AgeBasis.AGE  # full age, or the capacity override (R48)
 
     @property
     def subscription_ends_on(self) -> date:
@@ -1345,39 +1331,7 @@ def register_adult_prohibition(
             "a prohibition can only be registered from full legal capacity (R48): "
             + f"the student {decision.reason}",
         )
-    return AdultProhibition(received_on)
-
-
-@dataclass(frozen=True)
-class ContactDecision:
-    allowed: bool
-    reasons: tuple[str, ...]  # why not, one line per measure, for the secretary
-
-
-def may_receive(
-    restrictions: Iterable[RestrictionLike],
-    on: date,
-    *,
-    adult_prohibition: AdultProhibition | None = None,
-) -> ContactDecision:
-    """R15/R48: may this guardian receive anything about this child (notifications, portal,
-    exports, letters) on day `on`?
-
-    Any active authority measure, of either kind, stops everything (R15 a, b); so does the adult
-    student's prohibition from the day it is registered (R48 a). The notices that tell the
-    guardian about the stop itself (D7, D8) are the exception and are sent regardless.
-    """
-    reasons: list[str] = []
-    for r in restrictions:
-        if restriction_active(r, on):
-            span = "permanent" if r.permanent or r.valid_to is None else f"until {r.valid_to}"
-            reasons.append(f"R15: {str(r.kind).lower()} from {r.valid_from.isoformat()} ({span})")
-    if adult_prohibition is not None and on >= adult_prohibition.received_on:
-        reasons.append(
-            "R48: the student, of full age, forbade passing data to the parents from "
-            + adult_prohibition.received_on.isoformat()
-        )
-    return ContactDecision(not reasons, tuple(reasons))
+    return AdultProhibition(received_on, decision.basis)
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from desktop.domain.consent import ConsentStatus, TermsDoc, deadline_state
+from desktop.domain.consent import ConsentStatus, DeadlineState, TermsDoc, deadline_state
 from desktop.domain.errors import InvalidTransition, ValidationError
+from desktop.i18n import N_
 
 
 class PersonKind(StrEnum):
@@ -155,7 +156,7 @@ def request_reminder(
         )
     if (due_on - today).days > reminder_days:
         return None
-    overdue = deadline_state(due_on, None, today).value == "OVERDUE"
+    overdue = deadline_state(due_on, None, today) is DeadlineState.OVERDUE
     if overdue:
         text = f"request {request_id}: the answer was due on {due_on.isoformat()} (R58)"
     else:
@@ -193,7 +194,7 @@ def check_decision(state: ProposalState, note: str, *, confirm: bool) -> str:
 # that leaves the school. The export says that the school holds it and that it can be seen at
 # the office, but does not print it. Hashes of codes are never shown to anyone.
 WITHHELD_FIELDS = frozenset({"personal_code", "code_hash"})
-WITHHELD_MARK = "(withheld)"
+WITHHELD_MARK = N_("(withheld)")  # translated where it is printed
 
 
 def scrub(values: Mapping[str, object] | None) -> dict[str, object] | None:

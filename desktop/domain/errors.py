@@ -6,6 +6,7 @@ secretary needs to fix the problem: the field, the value and the reason, or who 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 
@@ -80,3 +81,9 @@ class Cancelled(SchoolOfficeError):
 
     def __init__(self, what: str = "the operation"):
         super().__init__(f"{what} was cancelled; nothing was changed")
+
+
+# What long work (imports, batches, sync) takes from its caller: progress(done, total) to report,
+# cancel() to poll; when cancel() returns True the work raises Cancelled and leaves no trace.
+Progress = Callable[[int, int], None]
+CancelCheck = Callable[[], bool]

@@ -1,4 +1,5 @@
-"""Payment references that banks accept (R77): RF (ISO 11649), Slovenian SI12, Estonian 7-3-1.
+"""Payment references that banks accept (R77): RF (ISO 11649), Slovenian SI12, Estonian 7-3-1;
+and the IBAN they are paid to.
 
 Each kind has `make_*` (build the check digits for a base), `validate_*` (return the compact form
 or raise ValidationError naming the problem) and `is_valid_*`.
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 import re
 
-from stdnum import iso11649
+from stdnum import iban, iso11649
 from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.iso7064 import mod_97_10
@@ -34,6 +35,14 @@ _SEPARATORS = re.compile(r"[\s\-.]")
 
 def _compact(text: str) -> str:
     return _SEPARATORS.sub("", text).upper()
+
+
+def validate_iban(value: str, field_name: str = "iban") -> str:
+    """The compact IBAN (python-stdnum checks country, length and mod-97), or ValidationError."""
+    try:
+        return iban.validate(value)
+    except StdnumError:
+        raise ValidationError(field_name, value, "not a valid IBAN") from None
 
 
 # ---------------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from enum import StrEnum
 from desktop.domain.consent import amended_terms_effective_from
 from desktop.domain.errors import ValidationError
 from desktop.domain.roster import Language
+from desktop.i18n import N_
 
 KEY_RE = re.compile(r"^[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)+$")  # SI-POPOLNI-TERMS, EE-MOODLE-TERMS
 KEY_MAX = 40
@@ -45,7 +46,7 @@ def check_key(key: str) -> str:
     key = key.strip().upper()
     if not KEY_RE.match(key) or len(key) > KEY_MAX:
         raise ValidationError(
-            "key", key, "use capital letters, digits and dashes, e.g. SI-POPOLNI-TERMS"
+            "key", key, N_("use capital letters, digits and dashes, e.g. SI-POPOLNI-TERMS")
         )
     return key
 
@@ -53,9 +54,11 @@ def check_key(key: str) -> str:
 def check_label(label: str) -> str:
     label = label.strip()
     if not label:
-        raise ValidationError("label", label, "is required")
+        raise ValidationError("label", label, N_("is required"))
     if len(label) > LABEL_MAX:
-        raise ValidationError("label", label, f"is longer than {LABEL_MAX} characters")
+        raise ValidationError(
+            "label", label, N_("is longer than {limit} characters", limit=LABEL_MAX)
+        )
     return label
 
 
@@ -66,7 +69,7 @@ def clean_texts(texts: Mapping[str, str], field: str = "texts") -> dict[str, str
         try:
             code = Language(str(language).strip().lower()).value
         except ValueError:
-            raise ValidationError(field, language, "use et, sl or en") from None
+            raise ValidationError(field, language, N_("use et, sl or en")) from None
         text = (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
         if text:
             cleaned[code] = text
@@ -95,21 +98,26 @@ def effective_from(
             raise ValidationError(
                 "effective_from",
                 stated.isoformat(),
-                f"amended terms of this provider take effect on the 15th day after publication, "
-                f"{due.isoformat()} (R50)",
+                N_(
+                    "amended terms of this provider take effect on the 15th day after "
+                    "publication, {date} (R50)",
+                    date=due.isoformat(),
+                ),
             )
         return due
     if stated is None:
         if amendment:
             raise ValidationError(
-                "effective_from", "", "give the date the provider states for the new terms (R52)"
+                "effective_from",
+                "",
+                N_("give the date the provider states for the new terms (R52)"),
             )
         return published_on
     if stated < published_on:
         raise ValidationError(
             "effective_from",
             stated.isoformat(),
-            f"is before the publication date {published_on.isoformat()}",
+            N_("is before the publication date {date}", date=published_on.isoformat()),
         )
     return stated
 

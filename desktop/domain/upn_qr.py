@@ -13,26 +13,19 @@ with franga2000/upnqr and with okapibarcode's UpnQr):
 - at most 411 characters in all, ISO 8859-2, one byte per character;
 - the symbol: QR version 15 (77×77), error correction M, ECI 000004 (ISO 8859-2), byte mode.
 
-`build_upn_qr` only builds text; `upn_qr_matrix`/`upn_qr_png`/`upn_qr_widget` draw it.
+`build_upn_qr` only builds text; `upn_qr_matrix` lays out the symbol, which the invoice draws.
 reportlab's own encoder is used for the symbol: it can be pinned to version 15 and level M and
 takes an ECI segment plus raw bytes, so no extra QR library is needed.
 """
 
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
-
-from stdnum import iban as stdnum_iban
 
 from desktop.domain.errors import ValidationError
-from desktop.domain.payment_refs import validate_rf, validate_si12
-
-if TYPE_CHECKING:
-    from reportlab.graphics.barcode.qr import QrCodeWidget
+from desktop.domain.payment_refs import validate_iban, validate_rf, validate_si12
 
 ENCODING = "iso-8859-2"
 HEADER = "UPNQR"
@@ -116,12 +109,7 @@ def _text(name: str, value: str) -> str:
 
 
 def _iban(name: str, value: str) -> str:
-    if not value.strip():
-        return ""
-    try:
-        return stdnum_iban.validate(value)
-    except Exception:  # stdnum raises several ValidationError subclasses
-        raise ValidationError(name, value, "not a valid IBAN") from None
+    return validate_iban(value, name) if value.strip() else ""
 
 
 def _reference(name: str, value: str) -> str:
@@ -157,7 +145,7 @@ def upn_qr_fields(data: UpnQrData) -> tuple[str, ...]:
         raise ValidationError("purpose_code", code, "a purpose code is 4 capital letters")
     if data.deposit and data.withdrawal:
         raise ValidationError("withdrawal", True, "a UPN is a deposit or a withdrawal, not both")
-    fields = (
+    return (
         HEADER,
         _text("payer_iban", _iban("payer_iban", data.payer_iban)),
         _flag(data.deposit),
@@ -178,7 +166,6 @@ def upn_qr_fields(data: UpnQrData) -> tuple[str, ...]:
         _text("recipient_street", data.recipient_street),
         _text("recipient_city", data.recipient_city),
     )
-    return fields
 
 
 def control_sum(fields: tuple[str, ...]) -> str:
@@ -201,63 +188,19 @@ def build_upn_qr(data: UpnQrData) -> UpnQrPayload:
 
 
 # ---------------------------------------------------------------------------------------------
-# Drawing the symbol (kept apart from the payload; reportlab imported lazily)
+# The symbol (reportlab imported lazily)
 # ---------------------------------------------------------------------------------------------
-
-
-def _qr_segments(payload: bytes) -> list[object]:
-    from reportlab.graphics.barcode import qrencoder
-
-    if len(payload) > MAX_PAYLOAD_CHARS:
-        raise ValidationError("payload", len(payload), "too long for QR version 15-M")
-    return [qrencoder.QRECI(QR_ECI_ISO_8859_2), qrencoder.QR8bitByte(payload)]
 
 
 def upn_qr_matrix(payload: bytes) -> tuple[tuple[bool, ...], ...]:
     """The 77×77 modules (True = dark) of the UPN QR symbol, without quiet zone."""
     from reportlab.graphics.barcode import qrencoder
 
+    if len(payload) > MAX_PAYLOAD_CHARS:
+        raise ValidationError("payload", len(payload), "too long for QR version 15-M")
     qr = qrencoder.QRCode(QR_VERSION, getattr(qrencoder.QRErrorCorrectLevel, QR_ERROR_CORRECTION))
-    for segment in _qr_segments(payload):
-        qr.addData(segment)
+    qr.addData(qrencoder.QRECI(QR_ECI_ISO_8859_2))
+    qr.addData(qrencoder.QR8bitByte(payload))
     qr.make()
     n = qr.getModuleCount()
     return tuple(tuple(bool(qr.isDark(r, c)) for c in range(n)) for r in range(n))
-
-
-def upn_qr_png(payload: bytes, module_px: int = 4, quiet_zone: int = 4) -> bytes:
-    """A black-on-white PNG of the symbol (Pillow comes with reportlab)."""
-    from PIL import Image
-
-    matrix = upn_qr_matrix(payload)
-    n = len(matrix)
-    side = n + 2 * quiet_zone
-    image = Image.new("1", (side, side), 1)
-    image.putdata([0 if dark else 1 for row in _with_border(matrix, quiet_zone) for dark in row])
-    image = image.resize((side * module_px, side * module_px), Image.Resampling.NEAREST)
-    out = io.BytesIO()
-    image.save(out, format="PNG")
-    return out.getvalue()
-
-
-def _with_border(matrix: tuple[tuple[bool, ...], ...], border: int) -> list[tuple[bool, ...]]:
-    blank = (False,) * (len(matrix) + 2 * border)
-    pad = (False,) * border
-    return [blank] * border + [pad + row + pad for row in matrix] + [blank] * border
-
-
-def upn_qr_widget(payload: bytes, size_pt: float) -> QrCodeWidget:
-    """A reportlab widget for PDFs, drawing the same version 15-M, ECI 4 symbol.
-
-    The UPN form places the code with no border of its own; put the widget in a Drawing.
-    """
-    from reportlab.graphics.barcode.qr import QrCodeWidget
-
-    return QrCodeWidget(
-        _qr_segments(payload),
-        barLevel=QR_ERROR_CORRECTION,
-        qrVersion=QR_VERSION,
-        barWidth=size_pt,
-        barHeight=size_pt,
-        barBorder=0,
-    )

@@ -34,7 +34,7 @@ LANGUAGES = ("et", "sl", "en")
 DEFAULT_LANGUAGE = "en"
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 # For a language picker: each language in its own words, so nobody needs a translation to find it.
-LANGUAGE_NATIVE_NAMES = {"et": "eesti", "sl": "slovenščina", "en": "English"}
+LANGUAGE_NATIVE_NAMES = {"et": "Eesti", "sl": "Slovenščina", "en": "English"}
 
 # en_IE: an English locale that uses the euro, so money prints as "€12.50".
 _BABEL_LOCALES = {"et": "et_EE", "sl": "sl_SI", "en": "en_IE"}
@@ -158,9 +158,6 @@ class Translator:
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         return self.catalog.ngettext(singular, plural, n)
 
-    def pgettext(self, context: str, message: str) -> str:
-        return self.catalog.pgettext(context, message)
-
     def format_date(self, value: date, style: str = "short") -> str:
         """``short``: 22.11.2026 (et), 22. 11. 2026 (sl), 22 Nov 2026 (en).
 
@@ -266,10 +263,6 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return translator(_ui_language).ngettext(singular, plural, n)
 
 
-def pgettext(context: str, message: str) -> str:
-    return translator(_ui_language).pgettext(context, message)
-
-
 def N_(message: str, /, **params: object) -> str:
     """Mark a string for extraction without translating it now (module-level constants).
 
@@ -283,3 +276,7 @@ def N_(message: str, /, **params: object) -> str:
     text.template = message
     text.params = params
     return text
+
+
+# Each language's name, translated when shown: "Slovenian" reads "sloveeni" in Estonian.
+LANGUAGE_NAMES = {"et": N_("Estonian"), "sl": N_("Slovenian"), "en": N_("English")}

@@ -68,6 +68,11 @@ class ProviderRejected(ProviderError):
         self.message = message
         super().__init__(f"the card provider refused the request ({status} {code}): {message}")
 
+    @property
+    def not_found(self) -> bool:
+        """The provider has no entitlement for this student (not a wrong address)."""
+        return self.status == 404 and self.code == "entitlement_not_found"
+
 
 @dataclass(frozen=True)
 class Entitlement:
@@ -137,6 +142,21 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
+def check_base_url(base_url: str) -> None:
+    """HTTPS only; plain HTTP only to this computer (tests)."""
+    parts = urlsplit(base_url)
+    if parts.scheme != "https" and not (parts.scheme == "http" and parts.hostname in _LOOPBACK):
+        raise ProviderSettingsError("the card provider's address must start with https://")
+
+
+def check_token(token: str) -> None:
+    if not token:
+        raise ProviderSettingsError("the card provider token is empty")
+    if not (token.isascii() and token.isprintable()) or " " in token:
+        # Checked here because requests would quote a bad header value in its error text.
+        raise ProviderSettingsError("the card provider token has characters no token has")
+
+
 class CardProviderClient:
     def __init__(
         self,
@@ -146,14 +166,8 @@ class CardProviderClient:
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
         read_timeout: float = DEFAULT_READ_TIMEOUT,
     ):
-        parts = urlsplit(base_url)
-        if parts.scheme != "https" and not (parts.scheme == "http" and parts.hostname in _LOOPBACK):
-            raise ProviderSettingsError("the card provider's address must start with https://")
-        if not token:
-            raise ProviderSettingsError("the card provider token is empty")
-        if not (token.isascii() and token.isprintable()) or " " in token:
-            # Checked here because requests would quote a bad header value in its error text.
-            raise ProviderSettingsError("the card provider token has characters no token has")
+        check_base_url(base_url)
+        check_token(token)
         self.base_url = base_url.rstrip("/")
         self.timeout = (connect_timeout, read_timeout)
         self._token = _Secret(token)
@@ -210,7 +224,7 @@ class CardProviderClient:
         try:
             return self._entitlement("GET", self._path(student_ref), None, None)
         except ProviderRejected as exc:
-            if exc.status == 404 and exc.code == "entitlement_not_found":
+            if exc.not_found:
                 return None
             raise
 
@@ -230,7 +244,7 @@ class CardProviderClient:
                 try:
                     return self.close_entitlement(event.student_ref, payload, key)
                 except ProviderRejected as exc:
-                    if exc.status == 404 and exc.code == "entitlement_not_found":
+                    if exc.not_found:
                         return None
                     raise
         raise ValueError(f"unknown provider event kind {event.kind!r}")

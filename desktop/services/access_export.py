@@ -239,7 +239,10 @@ class AccessExportService(Service):
                 request, lambda info: build_code_slip(letterhead, info, slip)
             )
         except BaseException:
-            self._revoke(code_id, "the slip could not be printed")
+            with self.write(
+                Permission.ISSUE_ACCESS_CODES, reason="the slip could not be printed"
+            ) as session:
+                session.get(AccessCode, code_id).revoked = True
             raise
         with self.write(Permission.ISSUE_ACCESS_CODES) as session:
             session.get(AccessCode, code_id).slip_document_id = produced.document_ids[0]
@@ -253,16 +256,10 @@ class AccessExportService(Service):
             ensure_version(row, expected_version, "code")
             row.revoked = True
 
-    def _revoke(self, code_id: int, reason: str) -> None:
-        with self.db.write(self.actor.login) as session:
-            session.info["audit_reason"] = reason
-            session.get(AccessCode, code_id).revoked = True
-
     def codes(self, student_id: int | None = None) -> list[CodeInfo]:
         """Codes issued (never the codes themselves), newest first, with their state now."""
-        self.require(Permission.MANAGE_CONSENT)
         now = self.clock()
-        with self.db.read() as session:
+        with self.read(Permission.MANAGE_CONSENT) as session:
             stmt = (
                 select(
                     AccessCode,
@@ -300,7 +297,6 @@ class AccessExportService(Service):
     def check_code(self, student_id: int, guardian_id: int, entered: str) -> int:
         """Try the newest code of (guardian, child); the attempt is stored before anything else.
         Returns the code's id when accepted (it is then used); raises CodeRefused otherwise."""
-        self.require(Permission.MANAGE_CONSENT)
         now = self.clock()
         with self.write(Permission.MANAGE_CONSENT, reason="code attempt (R40)") as session:
             stmt = (
@@ -343,8 +339,8 @@ class AccessExportService(Service):
 
     def _unuse(self, code_id: int) -> None:
         """The export failed after the code was accepted: give the guardian their code back."""
-        with self.db.write(self.actor.login) as session:
-            session.info["audit_reason"] = "export failed; code released"
+        reason = "export failed; code released"
+        with self.write(Permission.MANAGE_CONSENT, reason=reason) as session:
             session.get(AccessCode, code_id).used_at = None
 
     # ---- the export (D2, R60) --------------------------------------------------------------

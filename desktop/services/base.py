@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from desktop.db.session import Database
 from desktop.domain.errors import ConflictError, PermissionDenied
@@ -49,6 +50,18 @@ class Service:
             if reason:
                 session.info["audit_reason"] = reason
             yield session
+
+    @contextmanager
+    def _saving(self, entity: str, model, row_id: int) -> Iterator[None]:
+        """A lost race in the UPDATE itself (the version check in SQL) becomes the same
+        ConflictError as a stale read, naming who saved first."""
+        try:
+            yield
+        except StaleDataError as exc:
+            with self.db.read() as session:
+                row = session.get(model, row_id)
+                who, when = (row.updated_by, row.updated_at) if row else (None, None)
+            raise ConflictError(entity, row_id, who, when) from exc
 
     @contextmanager
     def read(self, permission: Permission) -> Iterator[Session]:

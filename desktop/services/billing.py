@@ -14,7 +14,7 @@ in billing_daily.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 
 from sqlalchemy import func, select
@@ -45,7 +45,6 @@ from desktop.db.models.terms import TermsVersion
 from desktop.domain.billing import (
     END_STATES,
     LIVE_STATES,
-    SI_VAT_RATES,
     BillingPolicy,
     CommunicationMode,
     InvoiceKind,
@@ -84,6 +83,7 @@ from desktop.domain.billing import (
 )
 from desktop.domain.dates import SchoolYear, add_days
 from desktop.domain.errors import InvalidTransition, NotFound, ValidationError
+from desktop.domain.payment_refs import validate_iban
 from desktop.domain.roles import Permission
 from desktop.domain.roster import Country, StudentStatus, check_email, check_phone, clean_text
 from desktop.services.base import Service, ensure_version
@@ -91,12 +91,16 @@ from desktop.services.school import SchoolService
 
 _S = SubscriptionState
 _E = SubscriptionEvent
-# Open proposals an ending or a full payment makes pointless.
-_STATE_PROPOSALS = (
-    ProposalKind.TERMINATE_NONPAYMENT,
-    ProposalKind.LAPSE_UNPAID,
-    ProposalKind.TRIAL_TO_MINIMALNI,
-)
+# The proposals that end a subscription when confirmed (R67): the event and the reason. An
+# ending or a full payment makes the open ones pointless.
+_ENDINGS = {
+    ProposalKind.TERMINATE_NONPAYMENT: (
+        _E.RENEWAL_UNPAID,
+        "not paid after the second reminder (R81)",
+    ),
+    ProposalKind.LAPSE_UNPAID: (_E.FIRST_ORDER_UNPAID, "first order not paid (R80)"),
+    ProposalKind.TRIAL_TO_MINIMALNI: (_E.TRIAL_EXPIRED, "trial ended (R91)"),
+}
 # R77: the default reference per country; configurable in the settings.
 DEFAULT_SCHEME = {Country.SI: ReferenceScheme.SI12, Country.EE: ReferenceScheme.EE}
 MAX_PROFILES = 2  # R14
@@ -107,22 +111,24 @@ MAX_PROFILES = 2  # R14
 
 @dataclass(frozen=True)
 class BillingSettingsRecord:
-    popolni_enabled: bool
-    entity_name: str
-    entity_street: str
-    entity_postal_code: str
-    entity_city: str
-    entity_country: str
-    entity_registry_code: str
-    entity_vat_id: str
-    entity_email: str
-    entity_phone: str
-    entity_website: str
-    iban: str
-    bic: str
-    bank_name: str
+    """The settings as a form shows them; the defaults are those before the first save."""
+
     reference_scheme: ReferenceScheme
-    upn_purpose_code: str
+    popolni_enabled: bool = False
+    entity_name: str = DEFAULT_ENTITY["entity_name"]
+    entity_street: str = DEFAULT_ENTITY["entity_street"]
+    entity_postal_code: str = DEFAULT_ENTITY["entity_postal_code"]
+    entity_city: str = DEFAULT_ENTITY["entity_city"]
+    entity_country: str = DEFAULT_ENTITY["entity_country"]
+    entity_registry_code: str = ""
+    entity_vat_id: str = ""
+    entity_email: str = DEFAULT_ENTITY["entity_email"]
+    entity_phone: str = ""
+    entity_website: str = ""
+    iban: str = ""
+    bic: str = ""
+    bank_name: str = ""
+    upn_purpose_code: str = "SCVE"
     version: int = 0
 
     @property
@@ -342,45 +348,13 @@ def settings_row(session: Session) -> BillingSettings:
     return row
 
 
-def settings_record(row: BillingSettings | None, country: Country) -> BillingSettingsRecord:
+def load_settings(session: Session, country: Country) -> BillingSettingsRecord:
+    """The school's billing settings, or the defaults while none are saved (R73, R77)."""
+    row = session.scalar(select(BillingSettings).limit(1))
     if row is None:
-        return BillingSettingsRecord(
-            False,
-            DEFAULT_ENTITY["entity_name"],
-            DEFAULT_ENTITY["entity_street"],
-            DEFAULT_ENTITY["entity_postal_code"],
-            DEFAULT_ENTITY["entity_city"],
-            DEFAULT_ENTITY["entity_country"],
-            "",
-            "",
-            DEFAULT_ENTITY["entity_email"],
-            "",
-            "",
-            "",
-            "",
-            "",
-            DEFAULT_SCHEME[country],
-            "SCVE",
-            0,
-        )
+        return BillingSettingsRecord(DEFAULT_SCHEME[country])
     return BillingSettingsRecord(
-        row.popolni_enabled,
-        row.entity_name,
-        row.entity_street,
-        row.entity_postal_code,
-        row.entity_city,
-        row.entity_country,
-        row.entity_registry_code,
-        row.entity_vat_id,
-        row.entity_email,
-        row.entity_phone,
-        row.entity_website,
-        row.iban,
-        row.bic,
-        row.bank_name,
-        row.reference_scheme,
-        row.upn_purpose_code,
-        row.version,
+        **{f.name: getattr(row, f.name) for f in fields(BillingSettingsRecord)}
     )
 
 
@@ -452,7 +426,7 @@ def new_invoice(
         raise ValidationError(
             "invoice", school_year.label, f"this subscription already has a {what} for that year"
         )
-    split = split_vat(gross_cents, vat_rate_on(issued_on, SI_VAT_RATES))
+    split = split_vat(gross_cents, vat_rate_on(issued_on))
     invoice = Invoice(
         subscription_id=sub.id,
         student_id=sub.student_id,
@@ -499,6 +473,28 @@ def paid_on_invoice(session: Session, invoice_id: int) -> int:
     )
 
 
+def paid_per_invoice(session: Session, *where) -> dict[int, int]:
+    """Cents paid on each invoice with a payment, among the payments matching `where`."""
+    return dict(
+        session.execute(
+            select(Payment.invoice_id, func.sum(Payment.amount_cents))
+            .where(Payment.invoice_id.is_not(None), *where)
+            .group_by(Payment.invoice_id)
+        ).all()
+    )
+
+
+def current_subscription_id(session: Session, student_id: int) -> int | None:
+    """The child's live subscription, else the latest one (ended or MINIMALNI)."""
+    rows = session.execute(
+        select(Subscription.id, Subscription.state)
+        .where(Subscription.student_id == student_id)
+        .order_by(Subscription.id.desc())
+    ).all()
+    live = [r.id for r in rows if r.state in LIVE_STATES]
+    return live[0] if live else (rows[0].id if rows else None)
+
+
 def obsolete_open_proposals(
     session: Session, sub: Subscription, kinds: Iterable[ProposalKind], note: str
 ) -> None:
@@ -524,6 +520,7 @@ def end_subscription(
     sub.tier = Tier.MINIMALNI
     sub.ends_on = ends_on
     sub.end_reason = reason
+    paid = paid_per_invoice(session, Payment.subscription_id == sub.id)
     for invoice in session.scalars(
         select(Invoice).where(
             Invoice.subscription_id == sub.id,
@@ -531,12 +528,12 @@ def end_subscription(
             Invoice.cancelled_on.is_(None),
         )
     ):
-        if paid_on_invoice(session, invoice.id) < invoice.amount_cents and (
+        if paid.get(invoice.id, 0) < invoice.amount_cents and (
             sub.paid_school_year is None or invoice.school_year > sub.paid_school_year
         ):
             invoice.cancelled_on = ends_on
     # The fee follows only a termination for non-payment (R81); any other ending drops it.
-    kinds = _STATE_PROPOSALS + (() if event is _E.RENEWAL_UNPAID else (ProposalKind.CHARGE_FEE,))
+    kinds = [*_ENDINGS, *(() if event is _E.RENEWAL_UNPAID else (ProposalKind.CHARGE_FEE,))]
     obsolete_open_proposals(session, sub, kinds, f"ended: {sub.state.value}")
 
 
@@ -570,8 +567,7 @@ class BillingService(Service):
 
     def settings(self) -> BillingSettingsRecord:
         with self.read(Permission.VIEW_BILLING) as session:
-            row = session.scalar(select(BillingSettings).limit(1))
-            return settings_record(row, self._school().country)
+            return load_settings(session, self._school().country)
 
     def update_settings(self, record: BillingSettingsRecord) -> BillingSettingsRecord:
         values = _clean_settings(record)
@@ -581,7 +577,7 @@ class BillingService(Service):
             for key, value in values.items():
                 setattr(row, key, value)
             session.flush()
-            return settings_record(row, self._school().country)
+            return load_settings(session, self._school().country)
 
     def set_price(self, school_year: SchoolYear, gross_cents: int, valid_from: date | None = None):
         """R78: the POPOLNI price of a school year, valid from a date (default: 1 Sep)."""
@@ -611,10 +607,6 @@ class BillingService(Service):
     def prices(self) -> list[Price]:
         with self.read(Permission.VIEW_BILLING) as session:
             return sorted(load_prices(session), key=lambda p: (p.school_year, p.valid_from))
-
-    def policy(self, school_year: SchoolYear) -> BillingPolicy:
-        with self.read(Permission.VIEW_BILLING) as session:
-            return policy_for(school_year, load_policies(session))
 
     def set_policy(self, policy: BillingPolicy) -> None:
         """R80/R81/R91: the dates and amounts of one school year (validated by the domain)."""
@@ -667,18 +659,8 @@ class BillingService(Service):
     def current_for_student(self, student_id: int) -> SubscriptionRecord | None:
         """The child's live subscription, else the latest one (ended or MINIMALNI)."""
         with self.read(Permission.VIEW_BILLING) as session:
-            sub_id = self._current_id(session, student_id)
+            sub_id = current_subscription_id(session, student_id)
             return None if sub_id is None else subscription_record(*self._load(session, sub_id))
-
-    @staticmethod
-    def _current_id(session: Session, student_id: int) -> int | None:
-        rows = session.execute(
-            select(Subscription.id, Subscription.state)
-            .where(Subscription.student_id == student_id)
-            .order_by(Subscription.id.desc())
-        ).all()
-        live = [r.id for r in rows if r.state in LIVE_STATES]
-        return live[0] if live else (rows[0].id if rows else None)
 
     @staticmethod
     def _load(session: Session, subscription_id: int) -> tuple[Subscription, Trial | None]:
@@ -714,13 +696,7 @@ class BillingService(Service):
                     ).where(SubscriptionProfile.is_payer.is_(True))
                 ).all()
             )
-            paid = dict(
-                session.execute(
-                    select(Payment.invoice_id, func.sum(Payment.amount_cents))
-                    .where(Payment.invoice_id.is_not(None))
-                    .group_by(Payment.invoice_id)
-                ).all()
-            )
+            paid = paid_per_invoice(session)
             owed: dict[int, int] = {}
             overdue: set[int] = set()
             next_date: dict[int, date] = {}
@@ -777,10 +753,11 @@ class BillingService(Service):
         """Invoices, fees, payments and refunds of a subscription, oldest first."""
         with self.read(Permission.VIEW_BILLING) as session:
             lines: list[MoneyLine] = []
+            invoice_years: dict[int, SchoolYear] = {}
             for inv in session.scalars(
                 select(Invoice).where(Invoice.subscription_id == subscription_id)
             ):
-                year = SchoolYear(inv.school_year)
+                year = invoice_years[inv.id] = SchoolYear(inv.school_year)
                 kind = "fee" if inv.kind is InvoiceKind.FEE else "invoice"
                 lines.append(
                     MoneyLine(
@@ -791,20 +768,12 @@ class BillingService(Service):
                     lines.append(
                         MoneyLine(inv.cancelled_on, "cancelled", inv.number, 0, inv.reference, year)
                     )
-            invoice_years = dict(
-                session.execute(
-                    select(Invoice.id, Invoice.school_year).where(
-                        Invoice.subscription_id == subscription_id
-                    )
-                ).all()
-            )
             for pay in session.scalars(
                 select(Payment).where(Payment.subscription_id == subscription_id)
             ):
                 text = pay.method.value + (
                     f" •••• {pay.card_last_four}" if pay.card_last_four else ""
                 )
-                year = invoice_years.get(pay.invoice_id)
                 lines.append(
                     MoneyLine(
                         pay.value_date,
@@ -812,7 +781,7 @@ class BillingService(Service):
                         text,
                         pay.amount_cents,
                         pay.reference,
-                        SchoolYear(year) if year is not None else None,
+                        invoice_years.get(pay.invoice_id),
                         pay.method,
                     )
                 )
@@ -835,13 +804,14 @@ class BillingService(Service):
     def open_invoices(self, subscription_id: int) -> list[tuple[int, str, str, int, int]]:
         """(invoice id, number, reference, amount, still owed) of the unpaid invoices."""
         with self.read(Permission.VIEW_BILLING) as session:
+            paid = paid_per_invoice(session, Payment.subscription_id == subscription_id)
             out = []
             for inv in session.scalars(
                 select(Invoice)
                 .where(Invoice.subscription_id == subscription_id, Invoice.cancelled_on.is_(None))
                 .order_by(Invoice.issued_on)
             ):
-                left = inv.amount_cents - paid_on_invoice(session, inv.id)
+                left = inv.amount_cents - paid.get(inv.id, 0)
                 if left > 0:
                     out.append((inv.id, inv.number, inv.reference, inv.amount_cents, left))
             return out
@@ -859,31 +829,15 @@ class BillingService(Service):
             if status is not None:
                 stmt = stmt.where(BillingProposal.status == status)
             return [
-                ProposalRecord(
-                    p.id,
-                    p.version,
-                    p.subscription_id,
-                    p.student_id,
-                    f"{first} {last}",
-                    klass or "",
-                    p.kind,
-                    p.status,
-                    p.proposed_on,
-                    p.effective_on,
-                    SchoolYear(p.school_year) if p.school_year is not None else None,
-                    p.amount_cents,
-                    p.refund_basis,
-                    p.reason,
-                    p.decided_by,
-                )
+                _proposal_record(p, f"{first} {last}", klass)
                 for p, first, last, klass in session.execute(stmt)
             ]
 
     # ---- orders (R47, R74, R75, R41, R55, R14) --------------------------------------------
 
     def order(self, data: OrderInput) -> SubscriptionRecord:
-        on = data.ordered_on or self.today()
         school = self._school()
+        on = data.ordered_on or school.today()
         with self.write(Permission.EDIT_BILLING, reason="order") as session:
             settings = settings_row(session)
             _require_popolni(settings)
@@ -1025,17 +979,7 @@ class BillingService(Service):
                     guardian.full_name,
                     "the roster has no mobile number for this guardian; it is mandatory (R75)",
                 )
-            profiles.append(
-                SubscriptionProfile(
-                    position=len(profiles) + 1,
-                    guardian_id=guardian.id,
-                    first_name=guardian.first_name,
-                    last_name=guardian.last_name,
-                    mobile=guardian.phone,
-                    email=guardian.email or "",
-                    is_payer=not profiles,
-                )
-            )
+            profiles.append(_guardian_profile(guardian, len(profiles) + 1))
         return profiles
 
     # ---- trials (R89–R91) -------------------------------------------------------------------
@@ -1049,8 +993,8 @@ class BillingService(Service):
         on: date | None = None,
         channel: OrderChannel = OrderChannel.ELECTRONIC,
     ) -> SubscriptionRecord:
-        on = on or self.today()
         school = self._school()
+        on = on or school.today()
         with self.write(Permission.EDIT_BILLING, reason="trial") as session:
             _require_popolni(settings_row(session))
             student = _enrolled_student(session, student_id)
@@ -1092,17 +1036,7 @@ class BillingService(Service):
                 guardian = _linked_guardian(session, student, guardian_id)
                 for check in self.recipient_checks:
                     check(student.id, guardian.id, on)
-                sub.profiles.append(
-                    SubscriptionProfile(
-                        position=1,
-                        guardian_id=guardian.id,
-                        first_name=guardian.first_name,
-                        last_name=guardian.last_name,
-                        mobile=guardian.phone or "",
-                        email=guardian.email or "",
-                        is_payer=True,
-                    )
-                )
+                sub.profiles.append(_guardian_profile(guardian, 1))
             session.add(sub)
             session.flush()
             trial = Trial(
@@ -1198,12 +1132,13 @@ class BillingService(Service):
             return invoice
         if subscription_id is not None:
             # The oldest invoice still open: what a payer without a reference most likely meant.
+            paid = paid_per_invoice(session, Payment.subscription_id == subscription_id)
             for invoice in session.scalars(
                 select(Invoice)
                 .where(Invoice.subscription_id == subscription_id)
                 .order_by(Invoice.cancelled_on.is_not(None), Invoice.issued_on, Invoice.id)
             ):
-                if paid_on_invoice(session, invoice.id) < invoice.amount_cents:
+                if paid.get(invoice.id, 0) < invoice.amount_cents:
                     return invoice
             raise ValidationError("reference", "", "this subscription has no unpaid invoice")
         raise ValidationError("reference", "", "give the payment reference or choose the invoice")
@@ -1273,33 +1208,20 @@ class BillingService(Service):
         with self.write(Permission.EDIT_BILLING, reason="confirm proposal") as session:
             proposal = self._open_proposal(session, proposal_id, version)
             sub = session.get(Subscription, proposal.subscription_id)
-            effective = max(proposal.effective_on or today, today)
-            if proposal.kind is ProposalKind.TERMINATE_NONPAYMENT:
-                end_subscription(
-                    session,
-                    sub,
-                    _E.RENEWAL_UNPAID,
-                    effective,
-                    "not paid after the second reminder (R81)",
-                )
-                proposal.effective_on = effective
-                session.add(
-                    BillingNotice(
-                        subscription_id=sub.id,
-                        student_id=sub.student_id,
-                        kind=NoticeKind.TERMINATION_NOTICE,
-                        cycle=proposal.cycle,
-                        due_on=today,
+            if proposal.kind in _ENDINGS:
+                event, reason = _ENDINGS[proposal.kind]
+                proposal.effective_on = max(proposal.effective_on or today, today)
+                end_subscription(session, sub, event, proposal.effective_on, reason)
+                if proposal.kind is ProposalKind.TERMINATE_NONPAYMENT:  # R103: D12 goes out
+                    session.add(
+                        BillingNotice(
+                            subscription_id=sub.id,
+                            student_id=sub.student_id,
+                            kind=NoticeKind.TERMINATION_NOTICE,
+                            cycle=proposal.cycle,
+                            due_on=today,
+                        )
                     )
-                )
-            elif proposal.kind is ProposalKind.LAPSE_UNPAID:
-                end_subscription(
-                    session, sub, _E.FIRST_ORDER_UNPAID, effective, "first order not paid (R80)"
-                )
-                proposal.effective_on = effective
-            elif proposal.kind is ProposalKind.TRIAL_TO_MINIMALNI:
-                end_subscription(session, sub, _E.TRIAL_EXPIRED, effective, "trial ended (R91)")
-                proposal.effective_on = effective
             elif proposal.kind is ProposalKind.CHARGE_FEE:
                 self._charge_fee(session, sub, today, proposal.amount_cents)
             elif proposal.kind is ProposalKind.REFUND:
@@ -1313,12 +1235,8 @@ class BillingService(Service):
                     today,
                     proposal_id=proposal.id,
                 )
-            proposal.status = ProposalStatus.CONFIRMED
-            proposal.decided_by = self.actor.login
-            proposal.decided_at = utc_now()
-            proposal.decision_note = clean_text(note)
-            session.flush()
-            return self._proposal_record(session, proposal)
+            self._decide(proposal, ProposalStatus.CONFIRMED, clean_text(note))
+            return self._decided_record(session, proposal)
 
     def reject(self, proposal_id: int, version: int, note: str) -> ProposalRecord:
         note = clean_text(note)
@@ -1326,12 +1244,15 @@ class BillingService(Service):
             raise ValidationError("note", note, "say why the proposal is rejected")
         with self.write(Permission.EDIT_BILLING, reason="reject proposal") as session:
             proposal = self._open_proposal(session, proposal_id, version)
-            proposal.status = ProposalStatus.REJECTED
-            proposal.decided_by = self.actor.login
-            proposal.decided_at = utc_now()
-            proposal.decision_note = note
-            session.flush()
-            return self._proposal_record(session, proposal)
+            self._decide(proposal, ProposalStatus.REJECTED, note)
+            return self._decided_record(session, proposal)
+
+    def _decide(self, proposal: BillingProposal, status: ProposalStatus, note: str = "") -> None:
+        """R67: the acting person is recorded as the one who decided."""
+        proposal.status = status
+        proposal.decided_by = self.actor.login
+        proposal.decided_at = utc_now()
+        proposal.decision_note = note
 
     @staticmethod
     def _open_proposal(session: Session, proposal_id: int, version: int) -> BillingProposal:
@@ -1349,35 +1270,26 @@ class BillingService(Service):
         return proposal
 
     @staticmethod
-    def _proposal_record(session: Session, p: BillingProposal) -> ProposalRecord:
+    def _decided_record(session: Session, p: BillingProposal) -> ProposalRecord:
+        session.flush()  # the new version
         student = session.get(Student, p.student_id)
-        return ProposalRecord(
-            p.id,
-            p.version,
-            p.subscription_id,
-            p.student_id,
-            student.full_name,
-            student.class_name or "",
-            p.kind,
-            p.status,
-            p.proposed_on,
-            p.effective_on,
-            SchoolYear(p.school_year) if p.school_year is not None else None,
-            p.amount_cents,
-            p.refund_basis,
-            p.reason,
-            p.decided_by,
-        )
+        return _proposal_record(p, student.full_name, student.class_name)
 
     # ---- the reminder fee (R81) -------------------------------------------------------------
 
+    def reminder_fee_cents(self, subscription_id: int, on: date | None = None) -> int:
+        """What `charge_fee` would charge: the fee configured for the year (R81)."""
+        on = on or self.today()
+        with self.read(Permission.VIEW_BILLING) as session:
+            sub = _subscription(session, subscription_id)
+            return policy_for(_fee_year(sub, on), load_policies(session)).reminder_fee_gross_cents
+
     def charge_fee(self, subscription_id: int, on: date | None = None) -> int:
-        """The optional 5 € fee after a termination for non-payment; a person decides (R67)."""
+        """The optional fee (5 € as proposed) after a termination for non-payment; a person
+        decides (R67, R81)."""
         on = on or self.today()
         with self.write(Permission.EDIT_BILLING, reason="reminder fee") as session:
-            sub = session.get(Subscription, subscription_id)
-            if sub is None:
-                raise NotFound("subscription", subscription_id)
+            sub = _subscription(session, subscription_id)
             invoice = self._charge_fee(session, sub, on, None)
             for proposal in session.scalars(
                 select(BillingProposal).where(
@@ -1386,16 +1298,14 @@ class BillingService(Service):
                     BillingProposal.status == ProposalStatus.OPEN,
                 )
             ):
-                proposal.status = ProposalStatus.CONFIRMED
-                proposal.decided_by = self.actor.login
-                proposal.decided_at = utc_now()
+                self._decide(proposal, ProposalStatus.CONFIRMED)
             return invoice.id
 
     @staticmethod
     def _charge_fee(
         session: Session, sub: Subscription, on: date, amount_cents: int | None
     ) -> Invoice:
-        year = SchoolYear.of(sub.ends_on or on)
+        year = _fee_year(sub, on)
         policy = policy_for(year, load_policies(session))
         already = session.scalar(
             select(func.count())
@@ -1441,9 +1351,7 @@ class BillingService(Service):
         basis = RefundBasis(basis)
         on = on or self.today()
         with self.write(Permission.EDIT_BILLING, reason="refund") as session:
-            sub = session.get(Subscription, subscription_id)
-            if sub is None:
-                raise NotFound("subscription", subscription_id)
+            sub = _subscription(session, subscription_id)
             year = school_year or (
                 SchoolYear(sub.paid_school_year) if sub.paid_school_year else SchoolYear.of(on)
             )
@@ -1460,8 +1368,6 @@ class BillingService(Service):
                     raise ValidationError("outage", None, "give the outage's days and cause")
                 if sub.activated_on is None:
                     raise ValidationError("basis", basis.value, "the subscription was never active")
-                paid, refunded = self._year_money(session, sub, year)
-                calc = refund_for_outage(paid, year, sub.activated_on, outage, refunded)
                 if not outage.qualifies:
                     raise ValidationError(
                         "outage",
@@ -1469,6 +1375,8 @@ class BillingService(Service):
                         "no refund: R83 needs more than 30 "
                         "consecutive days caused by the provider, with events missed",
                     )
+                paid, refunded = self._year_money(session, sub, year)
+                calc = refund_for_outage(paid, year, sub.activated_on, outage, refunded)
                 amount = calc.refund_cents
             elif basis is RefundBasis.SCHOOL_WITHDREW:
                 if sub.state is not _S.ENDED_SCHOOL_WITHDREW or sub.ends_on is None:
@@ -1684,6 +1592,26 @@ class BillingService(Service):
             return subscription_record(sub, trial)
 
 
+def _proposal_record(p: BillingProposal, child_name: str, class_name: str | None) -> ProposalRecord:
+    return ProposalRecord(
+        p.id,
+        p.version,
+        p.subscription_id,
+        p.student_id,
+        child_name,
+        class_name or "",
+        p.kind,
+        p.status,
+        p.proposed_on,
+        p.effective_on,
+        SchoolYear(p.school_year) if p.school_year is not None else None,
+        p.amount_cents,
+        p.refund_basis,
+        p.reason,
+        p.decided_by,
+    )
+
+
 # ---- validation helpers ----------------------------------------------------------------------
 
 
@@ -1706,6 +1634,31 @@ def _enrolled_student(session: Session, student_id: int) -> Student:
             "status", student.status.value, f"{student.full_name} is not enrolled (R13)"
         )
     return student
+
+
+def _subscription(session: Session, subscription_id: int) -> Subscription:
+    sub = session.get(Subscription, subscription_id)
+    if sub is None:
+        raise NotFound("subscription", subscription_id)
+    return sub
+
+
+def _fee_year(sub: Subscription, on: date) -> SchoolYear:
+    """R81: the fee belongs to the school year in which the subscription was terminated."""
+    return SchoolYear.of(sub.ends_on or on)
+
+
+def _guardian_profile(guardian: Guardian, position: int) -> SubscriptionProfile:
+    """The guardian's profile as the roster has it now (R75); the first one pays."""
+    return SubscriptionProfile(
+        position=position,
+        guardian_id=guardian.id,
+        first_name=guardian.first_name,
+        last_name=guardian.last_name,
+        mobile=guardian.phone or "",
+        email=guardian.email or "",
+        is_payer=position == 1,
+    )
 
 
 def _linked_guardian(session: Session, student: Student, guardian_id: int | None) -> Guardian:
@@ -1751,17 +1704,13 @@ def _check_order_basics(data: OrderInput) -> None:
 
 def _clean_settings(record: BillingSettingsRecord) -> dict[str, object]:
     from stdnum import bic as stdnum_bic
-    from stdnum import iban as stdnum_iban
 
     name = clean_text(record.entity_name)
     if not name:
         raise ValidationError("entity_name", record.entity_name, "the billing entity needs a name")
     iban = clean_text(record.iban)
     if iban:
-        try:
-            iban = stdnum_iban.validate(iban)
-        except Exception:  # stdnum raises several ValidationError subclasses
-            raise ValidationError("iban", record.iban, "not a valid IBAN") from None
+        iban = validate_iban(iban)
     bic = clean_text(record.bic).upper()
     if bic and not stdnum_bic.is_valid(bic):
         raise ValidationError("bic", record.bic, "not a valid BIC")

@@ -30,7 +30,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from desktop.db.base import utc_now
-from desktop.db.bulk import allocate_ids
+from desktop.db.bulk import allocate_ids, bulk_insert
 from desktop.db.models import (
     AuditEntry,
     BillingNotice,
@@ -43,12 +43,12 @@ from desktop.db.session import ACTOR_KEY, jsonable
 from desktop.domain.billing import (
     ACTION_FOR_NOTICE,
     NOTICE_FOR_ACTION,
-    SI_VAT_RATES,
     BillingAction,
     InvoiceKind,
     NoticeKind,
     ProposalKind,
     ProposalStatus,
+    ReferenceScheme,
     SubscriptionFacts,
     SubscriptionState,
     Tier,
@@ -118,7 +118,7 @@ class BillingDaily:
                             row,
                             ProposalKind.TRIAL_TO_MINIMALNI,
                             TRIAL_CYCLE,
-                            effective_on=action.effective_on or action.scheduled_on,
+                            effective_on=action.effective_on,
                             school_year=SchoolYear.of(row.trial_start),
                             reason=f"the trial ended on {row.trial_end.isoformat()} without an "
                             "order (R91)",
@@ -138,7 +138,6 @@ class BillingDaily:
     def reminders(self, session: Session, today: date) -> str:
         policies = load_policies(session)
         prices = load_prices(session)
-        scheme = settings_row(session).reference_scheme
         rows = _paying_rows(session)
         cycles = {_cycle(row, today) for row in rows}
         done = _notices(session, [_S.ORDERED, _S.ACTIVE, _S.RENEWAL_DUE], cycles)
@@ -153,7 +152,7 @@ class BillingDaily:
                 )
             )
         }
-        w = _Writer(session, today)
+        w = _Writer(session, today, settings_row(session).reference_scheme)
         no_price: Counter[str] = Counter()
         for row in rows:
             cycle = _cycle(row, today)
@@ -173,7 +172,7 @@ class BillingDaily:
                         except NotFound:
                             no_price[year.label] += 1  # waits until a price is set (R78)
                             continue
-                        invoice_id = w.invoice(row, year, price, action.reply_by, scheme)
+                        invoice_id = w.invoice(row, year, price, action.reply_by)
                     w.notice(row, NoticeKind.RENEWAL_INVITATION, cycle, action.reply_by, invoice_id)
                     w.renewal_due(row)
                 elif action.action in (_A.SEND_RENEWAL_REMINDER_1, _A.SEND_RENEWAL_REMINDER_2):
@@ -216,7 +215,7 @@ class BillingDaily:
                         row,
                         ProposalKind.LAPSE_UNPAID,
                         cycle,
-                        effective_on=action.effective_on or action.scheduled_on,
+                        effective_on=action.effective_on,
                         school_year=SchoolYear.of(row.ordered_on),
                         reason="the first order is still unpaid after the second reminder "
                         "(R80); no fee",
@@ -230,7 +229,7 @@ class BillingDaily:
                         row,
                         ProposalKind.TERMINATE_NONPAYMENT,
                         cycle,
-                        effective_on=action.effective_on or action.scheduled_on,
+                        effective_on=action.effective_on,
                         school_year=year,
                         reason=f"{year} is still unpaid after the second reminder (R81)",
                     )
@@ -240,7 +239,7 @@ class BillingDaily:
                             row,
                             ProposalKind.CHARGE_FEE,
                             cycle,
-                            effective_on=action.effective_on or action.scheduled_on,
+                            effective_on=action.effective_on,
                             school_year=year,
                             amount_cents=policy.reminder_fee_gross_cents,
                             reason="fee for the unanswered reminders (R81), once termination "
@@ -332,9 +331,10 @@ def _proposed(
 class _Writer:
     """Collects the day's rows and writes them with a few executemany statements."""
 
-    def __init__(self, session: Session, today: date):
+    def __init__(self, session: Session, today: date, scheme: ReferenceScheme | None = None):
         self.session = session
         self.today = today
+        self.scheme = scheme  # the payment reference of new invoices (R77)
         self.actor = session.info[ACTOR_KEY]
         self.now = utc_now()
         self.notices: list[dict[str, Any]] = []
@@ -408,11 +408,9 @@ class _Writer:
         )
         self.counts[kind] += 1
 
-    def invoice(
-        self, row: _Row, year: SchoolYear, gross_cents: int, due_on: date | None, scheme
-    ) -> int:
+    def invoice(self, row: _Row, year: SchoolYear, gross_cents: int, due_on: date | None) -> int:
         """A renewal invoice; returns a temporary (negative) id that flush() replaces."""
-        split = split_vat(gross_cents, vat_rate_on(self.today, SI_VAT_RATES))
+        split = split_vat(gross_cents, vat_rate_on(self.today))
         self.invoices.append(
             {
                 "id": -(len(self.invoices) + 1),
@@ -427,7 +425,6 @@ class _Writer:
                 "vat_cents": split.vat_cents,
                 "vat_rate_bp": split.rate_basis_points,
                 "cancelled_on": None,
-                "_scheme": scheme,
             }
         )
         return self.invoices[-1]["id"]
@@ -452,11 +449,10 @@ class _Writer:
             rows = []
             for r in self.invoices:
                 year, new_id = SchoolYear(r["school_year"]), real[r["id"]]
-                scheme = r["_scheme"]
-                reference = make_payment_reference(scheme, year, new_id).replace(" ", "")
+                reference = make_payment_reference(self.scheme, year, new_id).replace(" ", "")
                 rows.append(
                     {
-                        **{k: v for k, v in r.items() if k != "_scheme"},
+                        **r,
                         "id": new_id,
                         "number": invoice_number(year, new_id),
                         "reference": reference,
@@ -471,12 +467,10 @@ class _Writer:
             (BillingNotice.__table__, self.notices),
             (BillingProposal.__table__, self.proposals),
         ):
-            if not rows:
-                continue
-            ids = allocate_ids(s, table, len(rows))
-            rows = [{**r, "id": i} for r, i in zip(rows, ids, strict=True)]
-            s.execute(insert(table), rows)
-            audit += [self._audit(table.name, r["id"], r) for r in rows]
+            ids = bulk_insert(s, table, rows)
+            audit += [
+                self._audit(table.name, i, {**r, "id": i}) for r, i in zip(rows, ids, strict=True)
+            ]
         if self.renewals:
             ids = [r.id for r in self.renewals]
             for start in range(0, len(ids), 1000):

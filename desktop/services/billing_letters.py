@@ -6,6 +6,7 @@ document and refuses a restricted recipient (R15, R48).
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
@@ -17,7 +18,6 @@ from sqlalchemy.orm import Session, selectinload
 from desktop.db.base import utc_now
 from desktop.db.models import (
     BillingNotice,
-    BillingSettings,
     CancellationLetter,
     Guardian,
     Invoice,
@@ -32,6 +32,8 @@ from desktop.documents import billing_letters as docs
 from desktop.documents.kinds import document_kind
 from desktop.domain.billing import (
     LIVE_STATES,
+    MISMATCH,
+    MISSING,
     GuardianContact,
     InvoiceKind,
     LetterChannel,
@@ -45,7 +47,6 @@ from desktop.domain.billing import (
     SubscriptionState,
     cancellation_effective_date,
     check_letter_data,
-    normalise_name,
     policy_for,
     require_terms_withdrawal_in_time,
     switch_off_date,
@@ -54,21 +55,23 @@ from desktop.domain.billing import (
 from desktop.domain.dates import SchoolYear
 from desktop.domain.errors import NotFound, ValidationError
 from desktop.domain.roles import Permission
-from desktop.domain.roster import Country, clean_text
+from desktop.domain.roster import Country, clean_text, fold
 from desktop.domain.upn_qr import ENCODING, FIELD_MAX_LENGTHS, UpnQrData, build_upn_qr
 from desktop.i18n import N_, translator
 from desktop.services.base import Service, ensure_version
 from desktop.services.billing import (
     BillingService,
+    BillingSettingsRecord,
+    current_subscription_id,
     end_subscription,
     load_policies,
+    load_settings,
     load_subscription,
-    paid_on_invoice,
-    settings_record,
+    paid_per_invoice,
 )
 from desktop.services.documents import DocumentRequest, DocumentService, Produced
 from desktop.services.roster import ContactRestricted
-from desktop.services.school import SchoolService
+from desktop.services.school import SchoolProfile, SchoolService
 
 _S = SubscriptionState
 _PAYING = (_S.ORDERED, _S.ACTIVE, _S.RENEWAL_DUE)
@@ -158,6 +161,15 @@ class _Recipient:
     language: str
     street: str
     city: str
+
+
+@dataclass(frozen=True)
+class _Office:
+    """Read once per letter or print run: the school, the billing settings, the issuer."""
+
+    school: SchoolProfile
+    settings: BillingSettingsRecord
+    issuer: docs.BillingIssuer
 
 
 class BillingLetterService(Service):
@@ -315,20 +327,21 @@ class BillingLetterService(Service):
 
     def letters(self, subscription_id: int) -> list[LetterResult]:
         with self.read(Permission.VIEW_BILLING) as session:
-            rows = session.scalars(
-                select(CancellationLetter)
-                .where(CancellationLetter.subscription_id == subscription_id)
-                .order_by(CancellationLetter.received_on)
+            refunds = dict(
+                session.execute(
+                    select(Refund.letter_id, func.sum(Refund.amount_cents))
+                    .where(Refund.subscription_id == subscription_id, Refund.letter_id.is_not(None))
+                    .group_by(Refund.letter_id)
+                ).all()
             )
-            out = []
-            for row in rows:
-                refund = session.scalar(
-                    select(func.coalesce(func.sum(Refund.amount_cents), 0)).where(
-                        Refund.letter_id == row.id
-                    )
+            return [
+                _letter_result(row, refunds.get(row.id, 0))
+                for row in session.scalars(
+                    select(CancellationLetter)
+                    .where(CancellationLetter.subscription_id == subscription_id)
+                    .order_by(CancellationLetter.received_on)
                 )
-                out.append(_letter_result(row, refund))
-            return out
+            ]
 
     # ==== printing ===============================================================================
 
@@ -337,8 +350,7 @@ class BillingLetterService(Service):
     ) -> Produced:
         """D3 (whole subscription) or D4 (only one user), pre-filled from the order (R96, R97),
         with the school's and the billing entity's addresses and signature lines (R95)."""
-        self.require(Permission.VIEW_BILLING)
-        with self.db.read() as session:
+        with self.read(Permission.VIEW_BILLING) as session:
             sub = _live_subscription(session, student_id)
             active = [p for p in sub.profiles if p.active]
             only = None
@@ -355,10 +367,10 @@ class BillingLetterService(Service):
                     )
             addressee = only or _payer(sub)
             recipient = self._recipient(session, sub, addressee)
-            issuer = self._issuer(session)
+            office = self._office(session)
         form = docs.CancellationForm(
             school=self.documents.letterhead(),
-            issuer=issuer,
+            issuer=office.issuer,
             language=recipient.language,
             child=_child(sub),
             guardians=tuple(_form_guardian(p) for p in active),
@@ -371,14 +383,13 @@ class BillingLetterService(Service):
     def print_invoice(self, invoice_id: int) -> Produced:
         """D11: the invoice, in the billing entity's name (R73), with the bank details and the
         reference; a Slovenian invoice carries the UPN QR code."""
-        self.require(Permission.VIEW_BILLING)
-        with self.db.read() as session:
+        with self.read(Permission.VIEW_BILLING) as session:
             invoice = session.get(Invoice, invoice_id)
             if invoice is None:
                 raise NotFound("invoice", invoice_id)
             sub = load_subscription(session, invoice.subscription_id)
             recipient = self._recipient(session, sub, _payer(sub))
-            issuer = self._issuer(session)
+            office = self._office(session)
             renewal = invoice.kind is InvoiceKind.ANNUAL and bool(
                 session.scalar(
                     select(BillingNotice.id).where(
@@ -387,7 +398,7 @@ class BillingLetterService(Service):
                     )
                 )
             )
-            data = self._invoice_letter(session, sub, invoice, recipient, issuer, renewal)
+            data = _invoice_letter(office, sub, invoice, recipient, renewal)
         kind = "billing-renewal-invitation" if renewal else "billing-invoice"
         request = _request(kind, sub, recipient, f" {invoice.number}")
         return self.documents.produce(
@@ -398,7 +409,7 @@ class BillingLetterService(Service):
         """The invoice `print invoice --student` means: the oldest unpaid one of the child's
         current subscription, else the newest."""
         with self.read(Permission.VIEW_BILLING) as session:
-            sub_id = self.billing._current_id(session, student_id)
+            sub_id = current_subscription_id(session, student_id)
             if sub_id is None:
                 raise NotFound("subscription of student", student_id)
             invoices = list(
@@ -410,19 +421,16 @@ class BillingLetterService(Service):
             )
             if not invoices:
                 raise NotFound("invoice for student", student_id)
+            paid = paid_per_invoice(session, Payment.subscription_id == sub_id)
             for invoice in invoices:
-                if (
-                    invoice.cancelled_on is None
-                    and paid_on_invoice(session, invoice.id) < invoice.amount_cents
-                ):
+                if invoice.cancelled_on is None and paid.get(invoice.id, 0) < invoice.amount_cents:
                     return invoice.id
             return invoices[-1].id
 
     def print_confirmation(self, letter_id: int) -> Produced:
         """D5 after a cancellation or unsubscription (effective date, no refund: R98, R99);
         D10 after a withdrawal (with the R88 refund: R102)."""
-        self.require(Permission.VIEW_BILLING)
-        with self.db.read() as session:
+        with self.read(Permission.VIEW_BILLING) as session:
             row = session.get(CancellationLetter, letter_id)
             if row is None:
                 raise NotFound("letter", letter_id)
@@ -433,12 +441,12 @@ class BillingLetterService(Service):
             sub = load_subscription(session, row.subscription_id)
             profile = session.get(SubscriptionProfile, row.profile_id) if row.profile_id else None
             recipient = self._recipient(session, sub, profile or _payer(sub))
-            issuer = self._issuer(session)
-            today = self._school().today()
+            office = self._office(session)
+            today = office.school.today()
             if row.kind is LetterKind.TERMS_WITHDRAWAL:
                 refund = session.scalar(select(Refund).where(Refund.letter_id == row.id))
                 data = docs.WithdrawalConfirmation(
-                    issuer,
+                    office.issuer,
                     recipient.language,
                     recipient.lines,
                     recipient.salutation,
@@ -453,7 +461,7 @@ class BillingLetterService(Service):
                 kind, make = "billing-withdrawal-confirmation", docs.withdrawal_confirmation_spec
             else:
                 data = docs.CancellationConfirmation(
-                    issuer,
+                    office.issuer,
                     recipient.language,
                     recipient.lines,
                     recipient.salutation,
@@ -472,19 +480,19 @@ class BillingLetterService(Service):
 
     def print_refund_statement(self, refund_id: int) -> Produced:
         """D13: basis, P, D_P, L and the amount (R83, R84, R88)."""
-        self.require(Permission.VIEW_BILLING)
-        with self.db.read() as session:
+        with self.read(Permission.VIEW_BILLING) as session:
             refund = session.get(Refund, refund_id)
             if refund is None:
                 raise NotFound("refund", refund_id)
             sub = load_subscription(session, refund.subscription_id)
             recipient = self._recipient(session, sub, _payer(sub))
+            office = self._office(session)
             data = docs.RefundStatement(
-                self._issuer(session),
+                office.issuer,
                 recipient.language,
                 recipient.lines,
                 recipient.salutation,
-                self._school().today(),
+                office.school.today(),
                 _child(sub),
                 _figures(refund, recipient.language),
             )
@@ -592,79 +600,48 @@ class BillingLetterService(Service):
             if notice_ids is not None:
                 stmt = stmt.where(BillingNotice.id.in_(list(notice_ids)))
             notices = list(session.scalars(stmt.order_by(BillingNotice.due_on, BillingNotice.id)))
-            subs = (
-                {
-                    s.id: s
-                    for s in session.scalars(
-                        select(Subscription)
-                        .where(Subscription.id.in_({n.subscription_id for n in notices}))
-                        .options(selectinload(Subscription.profiles))
-                    )
-                }
-                if notices
-                else {}
-            )
-            invoices = (
-                {
-                    i.id: i
-                    for i in session.scalars(
-                        select(Invoice).where(
-                            Invoice.id.in_({n.invoice_id for n in notices if n.invoice_id})
-                        )
-                    )
-                }
-                if notices
-                else {}
-            )
-            paid = (
-                dict(
-                    session.execute(
-                        select(Payment.invoice_id, func.sum(Payment.amount_cents))
-                        .where(Payment.invoice_id.in_(list(invoices)))
-                        .group_by(Payment.invoice_id)
-                    ).all()
+            if not notices:
+                return [], [], {}, 0
+            subs = {
+                s.id: s
+                for s in session.scalars(
+                    select(Subscription)
+                    .where(Subscription.id.in_({n.subscription_id for n in notices}))
+                    .options(selectinload(Subscription.profiles))
                 )
-                if invoices
-                else {}
-            )
-            trials = (
-                {
-                    t.subscription_id: t
-                    for t in session.scalars(
-                        select(Trial).where(Trial.subscription_id.in_(list(subs)))
+            }
+            invoices = {
+                i.id: i
+                for i in session.scalars(
+                    select(Invoice).where(
+                        Invoice.id.in_({n.invoice_id for n in notices if n.invoice_id})
                     )
-                }
-                if subs
-                else {}
-            )
-            fees = (
-                {
-                    (i.subscription_id, i.school_year): i
-                    for i in session.scalars(
-                        select(Invoice).where(
-                            Invoice.kind == InvoiceKind.FEE, Invoice.subscription_id.in_(list(subs))
-                        )
+                )
+            }
+            paid = paid_per_invoice(session, Payment.invoice_id.in_(list(invoices)))
+            trials = {
+                t.subscription_id: t
+                for t in session.scalars(select(Trial).where(Trial.subscription_id.in_(list(subs))))
+            }
+            fees = {
+                (i.subscription_id, i.school_year): i
+                for i in session.scalars(
+                    select(Invoice).where(
+                        Invoice.kind == InvoiceKind.FEE, Invoice.subscription_id.in_(list(subs))
                     )
-                }
-                if subs
-                else {}
-            )
+                )
+            }
             guardians = self._guardians(session, subs.values())
-            issuer = self._issuer(session)
-            school = self._school()
-            country, default_language = school.country, school.default_language.value
+            office = self._office(session)
+            default_language = office.school.default_language.value
             letterhead = self.documents.letterhead()
             policies = load_policies(session)
-            students = (
-                dict(
-                    session.execute(
-                        select(Student.id, Student.language).where(
-                            Student.id.in_({s.student_id for s in subs.values()})
-                        )
-                    ).all()
-                )
-                if subs
-                else {}
+            students = dict(
+                session.execute(
+                    select(Student.id, Student.language).where(
+                        Student.id.in_({s.student_id for s in subs.values()})
+                    )
+                ).all()
             )
             items, requests, notice_of, skip = [], [], {}, []
             for notice in notices:
@@ -690,7 +667,7 @@ class BillingLetterService(Service):
                 if notice.kind in _TRIAL_NOTICES:
                     trial = trials[sub.id]
                     data = docs.TrialLetter(
-                        issuer,
+                        office.issuer,
                         recipient.language,
                         recipient.lines,
                         recipient.salutation,
@@ -704,13 +681,9 @@ class BillingLetterService(Service):
                 elif notice.kind in _REMINDERS:
                     level, renewal = _REMINDERS[notice.kind]
                     owed = invoice.amount_cents - paid.get(invoice.id, 0)
-                    termination = None
-                    if renewal:
-                        termination = policy_for(
-                            SchoolYear(invoice.school_year), policies
-                        ).renewal.termination_effective
+                    policy = policy_for(SchoolYear(invoice.school_year), policies)
                     data = docs.ReminderLetter(
-                        issuer,
+                        office.issuer,
                         recipient.language,
                         recipient.lines,
                         recipient.salutation,
@@ -723,20 +696,20 @@ class BillingLetterService(Service):
                         SchoolYear(invoice.school_year).label,
                         child,
                         owed,
-                        self._payment(
-                            session,
+                        _payment(
+                            office,
                             invoice,
                             owed,
                             notice.reply_by or invoice.due_on,
                             recipient,
-                            country,
                             with_qr=False,  # the invoice carries it; 1,000 reminders stay fast
                         ),
-                        termination,
+                        policy.renewal.termination_effective if renewal else None,
+                        policy.reminder_fee_gross_cents,
                     )
                     make = docs.reminder_spec
                 elif notice.kind is NoticeKind.RENEWAL_INVITATION:
-                    data = self._invoice_letter(session, sub, invoice, recipient, issuer, True)
+                    data = _invoice_letter(office, sub, invoice, recipient, True)
                     make = docs.invoice_spec
                 else:  # TERMINATION_NOTICE (R103)
                     year = SchoolYear.of(sub.ends_on or notice.due_on)
@@ -748,12 +721,10 @@ class BillingLetterService(Service):
                             fee.net_cents,
                             fee.vat_cents,
                             fee.number,
-                            self._payment(
-                                session, fee, fee.amount_cents, fee.due_on, recipient, country
-                            ),
+                            _payment(office, fee, fee.amount_cents, fee.due_on, recipient),
                         )
                     data = docs.TerminationLetter(
-                        issuer,
+                        office.issuer,
                         recipient.language,
                         recipient.lines,
                         recipient.salutation,
@@ -775,20 +746,21 @@ class BillingLetterService(Service):
 
     # ---- pieces -------------------------------------------------------------------------------
 
-    def _issuer(self, session: Session) -> docs.BillingIssuer:
-        """R73: invoices and reminders carry the billing entity's identity."""
-        country = self._school().country
-        s = settings_record(settings_row_or_none(session), country)
-        return docs.BillingIssuer(
-            name=s.entity_name,
-            address_lines=s.entity_address_lines,
-            country=country.value,
-            registry_code=s.entity_registry_code,
-            vat_id=s.entity_vat_id,
-            email=s.entity_email,
-            phone=s.entity_phone,
-            website=s.entity_website,
+    def _office(self, session: Session) -> _Office:
+        school = self._school()
+        settings = load_settings(session, school.country)
+        # R73: invoices and reminders carry the billing entity's identity.
+        issuer = docs.BillingIssuer(
+            name=settings.entity_name,
+            address_lines=settings.entity_address_lines,
+            country=school.country.value,
+            registry_code=settings.entity_registry_code,
+            vat_id=settings.entity_vat_id,
+            email=settings.entity_email,
+            phone=settings.entity_phone,
+            website=settings.entity_website,
         )
+        return _Office(school, settings, issuer)
 
     def _guardians(self, session: Session, subs) -> dict[int, Guardian]:
         ids = {p.guardian_id for s in subs for p in s.profiles if p.guardian_id}
@@ -812,93 +784,86 @@ class BillingLetterService(Service):
             self.documents.letterhead(),
         )
 
-    def _invoice_letter(
-        self, session, sub, invoice: Invoice, recipient: _Recipient, issuer, renewal: bool
-    ) -> docs.InvoiceLetter:
-        country = self._school().country
-        return docs.InvoiceLetter(
-            issuer,
-            recipient.language,
-            recipient.lines,
-            recipient.salutation,
-            invoice.number,
-            invoice.issued_on,
-            SchoolYear(invoice.school_year).label,
-            _child(sub),
-            invoice.kind is InvoiceKind.FEE,
-            renewal,
-            invoice.net_cents,
-            invoice.vat_cents,
-            invoice.amount_cents,
-            invoice.vat_rate_bp,
-            self._payment(
-                session, invoice, invoice.amount_cents, invoice.due_on, recipient, country
-            ),
-        )
 
-    def _payment(
-        self,
-        session,
-        invoice: Invoice,
-        amount: int,
-        due_on: date,
-        recipient: _Recipient,
-        country: Country,
-        *,
-        with_qr: bool = True,
-    ) -> docs.PaymentDetails:
-        s = settings_record(settings_row_or_none(session), country)
-        if not s.iban:
-            raise ValidationError(
-                "iban",
-                "",
-                "set the billing entity's IBAN in the billing settings before "
-                "printing invoices or reminders (R77)",
-            )
-        upn = None
-        if country is Country.SI and with_qr:  # UPN QR: a Slovenian payment order
-            year = SchoolYear(invoice.school_year).label
-            tr = translator(recipient.language)
-            purpose = (
-                tr.gettext("Reminder fee %(year)s") % {"year": year}
-                if invoice.kind is InvoiceKind.FEE
-                else f"{docs.PRODUCT} {year}"
-            )
-            upn = build_upn_qr(
-                UpnQrData(
-                    payer_name=_latin2(recipient.salutation, "payer_name"),
-                    payer_street=_latin2(recipient.street, "payer_street"),
-                    payer_city=_latin2(recipient.city, "payer_city"),
-                    amount_cents=amount,
-                    purpose_code=s.upn_purpose_code,
-                    purpose=_latin2(purpose, "purpose"),
-                    recipient_iban=s.iban,
-                    recipient_reference=invoice.reference,
-                    recipient_name=_latin2(s.entity_name, "recipient_name"),
-                    recipient_street=_latin2(s.entity_street, "recipient_street"),
-                    recipient_city=_latin2(
-                        f"{s.entity_postal_code} {s.entity_city}".strip(), "recipient_city"
-                    ),
-                    due_date=due_on,
-                )
-            ).data
-        return docs.PaymentDetails(
-            s.iban,
-            s.bic,
-            s.bank_name,
-            invoice.reference,
-            amount,
-            due_on,
-            card_and_flik=country is Country.SI,
-            upn_payload=upn,
+def _invoice_letter(
+    office: _Office, sub: Subscription, invoice: Invoice, recipient: _Recipient, renewal: bool
+) -> docs.InvoiceLetter:
+    return docs.InvoiceLetter(
+        office.issuer,
+        recipient.language,
+        recipient.lines,
+        recipient.salutation,
+        invoice.number,
+        invoice.issued_on,
+        SchoolYear(invoice.school_year).label,
+        _child(sub),
+        invoice.kind is InvoiceKind.FEE,
+        renewal,
+        invoice.net_cents,
+        invoice.vat_cents,
+        invoice.amount_cents,
+        invoice.vat_rate_bp,
+        _payment(office, invoice, invoice.amount_cents, invoice.due_on, recipient),
+    )
+
+
+def _payment(
+    office: _Office,
+    invoice: Invoice,
+    amount: int,
+    due_on: date,
+    recipient: _Recipient,
+    *,
+    with_qr: bool = True,
+) -> docs.PaymentDetails:
+    s, country = office.settings, office.school.country
+    if not s.iban:
+        raise ValidationError(
+            "iban",
+            "",
+            "set the billing entity's IBAN in the billing settings before "
+            "printing invoices or reminders (R77)",
         )
+    upn = None
+    if country is Country.SI and with_qr:  # UPN QR: a Slovenian payment order
+        year = SchoolYear(invoice.school_year).label
+        tr = translator(recipient.language)
+        purpose = (
+            tr.gettext("Reminder fee %(year)s") % {"year": year}
+            if invoice.kind is InvoiceKind.FEE
+            else f"{docs.PRODUCT} {year}"
+        )
+        upn = build_upn_qr(
+            UpnQrData(
+                payer_name=_latin2(recipient.salutation, "payer_name"),
+                payer_street=_latin2(recipient.street, "payer_street"),
+                payer_city=_latin2(recipient.city, "payer_city"),
+                amount_cents=amount,
+                purpose_code=s.upn_purpose_code,
+                purpose=_latin2(purpose, "purpose"),
+                recipient_iban=s.iban,
+                recipient_reference=invoice.reference,
+                recipient_name=_latin2(s.entity_name, "recipient_name"),
+                recipient_street=_latin2(s.entity_street, "recipient_street"),
+                recipient_city=_latin2(
+                    f"{s.entity_postal_code} {s.entity_city}".strip(), "recipient_city"
+                ),
+                due_date=due_on,
+            )
+        ).data
+    return docs.PaymentDetails(
+        s.iban,
+        s.bic,
+        s.bank_name,
+        invoice.reference,
+        amount,
+        due_on,
+        card_and_flik=country is Country.SI,
+        upn_payload=upn,
+    )
 
 
 # ---- module helpers ---------------------------------------------------------------------------
-
-
-def settings_row_or_none(session: Session) -> BillingSettings | None:
-    return session.scalar(select(BillingSettings).limit(1))
 
 
 def _live_subscription(session: Session, student_id: int) -> Subscription:
@@ -929,11 +894,7 @@ def _order_data(sub: Subscription) -> SubscriberData:
 
 
 def _data_json(data: SubscriberData, only: GuardianContact | None) -> dict:
-    out = asdict(data)
-    out["guardians"] = [asdict(g) for g in data.guardians]
-    if only is not None:
-        out["only"] = asdict(only)
-    return out
+    return asdict(data) | ({"only": asdict(only)} if only is not None else {})
 
 
 def _profile_to_unsubscribe(
@@ -949,17 +910,15 @@ def _profile_to_unsubscribe(
             "register a cancellation of the whole subscription instead",
         )
     if only is None or not (only.first_name.strip() and only.last_name.strip()):
-        return None, [LetterIssue("user to unsubscribe", "missing")]
-    key = (normalise_name(only.first_name), normalise_name(only.last_name))
+        return None, [LetterIssue("user to unsubscribe", MISSING)]
+    key = (fold(only.first_name), fold(only.last_name))
     for p in active:
-        if (normalise_name(p.first_name), normalise_name(p.last_name)) == key:
+        if (fold(p.first_name), fold(p.last_name)) == key:
             if not (only.mobile.strip() or only.email.strip()):
-                return None, [LetterIssue("user to unsubscribe: mobile or e-mail", "missing")]
+                return None, [LetterIssue("user to unsubscribe: mobile or e-mail", MISSING)]
             return p, []
     return None, [
-        LetterIssue(
-            f"user to unsubscribe ({only.first_name} {only.last_name})", "does not match the order"
-        )
+        LetterIssue(f"user to unsubscribe ({only.first_name} {only.last_name})", MISMATCH)
     ]
 
 
@@ -1097,8 +1056,6 @@ def _request(
 def _latin2(text: str, field: str) -> str:
     """UPN fields are ISO 8859-2 with fixed lengths: spell other letters without their marks
     (õ → o) and cut to the field's length, rather than refuse to print the invoice."""
-    import unicodedata
-
     out = []
     for ch in text.strip():
         try:

@@ -64,6 +64,10 @@ class IncidentRecord:
         return sorted({p.email for p in self.affected if p.email})
 
 
+# An incident's people and notices, loaded with it (two queries for any number of incidents).
+_CHILDREN = (selectinload(BreachIncident.affected), selectinload(BreachIncident.notices))
+
+
 def _aware(name: str, value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValidationError(name, value.isoformat(), "needs a time zone")
@@ -212,11 +216,16 @@ class BreachService(Service):
             return self._record(session, incident_id)
 
     def incidents(self, *, open_only: bool = False) -> list[IncidentRecord]:
+        required = rules.BREACH_NOTICES[self._country()]
         with self.read(Permission.MANAGE_CONSENT) as session:
-            stmt = select(BreachIncident.id).order_by(BreachIncident.detected_at.desc())
+            stmt = (
+                select(BreachIncident)
+                .options(*_CHILDREN)
+                .order_by(BreachIncident.detected_at.desc())
+            )
             if open_only:
                 stmt = stmt.where(BreachIncident.closed_at.is_(None))
-            return [self._record(session, i) for i in session.scalars(stmt).all()]
+            return [_incident_record(row, required) for row in session.scalars(stmt)]
 
     def get(self, incident_id: int) -> IncidentRecord:
         with self.read(Permission.MANAGE_CONSENT) as session:
@@ -233,25 +242,28 @@ class BreachService(Service):
     def _record(self, session: Session, incident_id: int) -> IncidentRecord:
         row = session.scalar(
             select(BreachIncident)
+            .options(*_CHILDREN)
             .where(BreachIncident.id == incident_id)
-            .options(selectinload(BreachIncident.affected), selectinload(BreachIncident.notices))
             .execution_options(populate_existing=True)
         )
         if row is None:
             raise NotFound("breach", incident_id)
-        return IncidentRecord(
-            row.id,
-            row.version,
-            row.detected_at,
-            row.description,
-            tuple(DataCategory(c) for c in row.categories),
-            row.containment,
-            row.closed_at,
-            tuple(
-                AffectedPerson(a.id, a.name, a.email, a.student_id, a.guardian_id)
-                for a in row.affected
-            ),
-            {n.notice: n.sent_at for n in row.notices},
-            rules.BREACH_NOTICES[self._country()],
-            row.created_by,
-        )
+        return _incident_record(row, rules.BREACH_NOTICES[self._country()])
+
+
+def _incident_record(row: BreachIncident, required: tuple[BreachNotice, ...]) -> IncidentRecord:
+    return IncidentRecord(
+        row.id,
+        row.version,
+        row.detected_at,
+        row.description,
+        tuple(DataCategory(c) for c in row.categories),
+        row.containment,
+        row.closed_at,
+        tuple(
+            AffectedPerson(a.id, a.name, a.email, a.student_id, a.guardian_id) for a in row.affected
+        ),
+        {n.notice: n.sent_at for n in row.notices},
+        required,
+        row.created_by,
+    )

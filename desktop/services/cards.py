@@ -13,8 +13,7 @@ the only cascade across both kinds is roster removal (`on_student_leaving`, R7/R
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from io import BytesIO
@@ -22,7 +21,6 @@ from io import BytesIO
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from desktop.db.base import utc_now
 from desktop.db.models import (
@@ -40,7 +38,6 @@ from desktop.domain.cards import (
     CardKind,
     CardNumber,
     CardState,
-    CardValidity,
     CloseReason,
     EntitlementStatus,
     OutboxState,
@@ -52,12 +49,12 @@ from desktop.domain.cards import (
     SuspendReason,
     VirtualAction,
     VirtualCardStatus,
-    cards_to_expire,
     check_activation,
     check_photo,
     close_event,
     default_card_prefix,
     initial_valid_until,
+    is_due_to_expire,
     normalise_isikukood,
     physical_transition,
     plan_extension,
@@ -69,8 +66,10 @@ from desktop.domain.cards import (
     virtual_transition,
 )
 from desktop.domain.errors import (
+    CancelCheck,
     ConflictError,
     NotFound,
+    Progress,
     SchoolOfficeError,
     ValidationError,
 )
@@ -89,9 +88,6 @@ DEFAULT_SUPPORT_CONTACTS: tuple[tuple[str, str], ...] = (
     ("Website", "https://konnekt.ee"),
     ("E-mail", "hello@konnekt.ee"),
 )
-
-Progress = Callable[[int, int], None]
-CancelCheck = Callable[[], bool]
 
 
 class ActivationRefused(SchoolOfficeError):
@@ -254,10 +250,7 @@ class CardService(Service):
         with self.read(Permission.MANAGE_CARDS) as session:
             row = session.get(CardSettings, 1)
             if row is None:
-                school = SchoolService(self.db, self.actor).require_school()
-                return CardSettingsRecord(
-                    default_card_prefix(school.name), DEFAULT_SUPPORT_CONTACTS, 0
-                )
+                return CardSettingsRecord(school_code(session), DEFAULT_SUPPORT_CONTACTS, 0)
             return _settings_record(row)
 
     def update_settings(
@@ -361,11 +354,7 @@ class CardService(Service):
         """
         today = today or self._today()
         with self.write(Permission.MANAGE_CARDS) as session:
-            student = _student(session, student_id)
-            if student.status is not StudentStatus.ENROLLED:
-                raise ValidationError(
-                    "student", student.full_name, "only an enrolled student gets a card"
-                )
+            student = _enrolled(_student(session, student_id))
             held = session.scalar(
                 select(Card).where(
                     Card.student_id == student.id,
@@ -634,16 +623,13 @@ class CardService(Service):
     def expire_due(self, session: Session, today: date) -> str:
         """Daily job "card-expiry" (R21): ACTIVE cards whose 31 Aug has passed become EXPIRED,
         and the provider hears that the student's entitlement expired."""
+        # The query narrows on the (status, valid_until) index; the rule decides.
         candidates = session.scalars(
             select(Card).where(Card.status == "ACTIVE", Card.valid_until < today)
-        ).all()
-        by_id = {c.id: c for c in candidates}
-        due = cards_to_expire(
-            (CardValidity(c.id, c.kind, c.state, c.valid_until) for c in candidates), today
         )
+        due = [c for c in candidates if is_due_to_expire(c.state, c.valid_until, today)]
         expired_until: dict[int, date] = {}
-        for item in due:
-            card = by_id[item.card_id]
+        for card in due:
             if card.kind is CardKind.PHYSICAL:
                 new = physical_transition(card.state, PhysicalAction.EXPIRE)
             else:
@@ -652,14 +638,14 @@ class CardService(Service):
             expired_until[card.student_id] = max(
                 card.valid_until, expired_until.get(card.student_id, date.min)
             )
-        events = 0
-        students = session.scalars(select(Student).where(Student.id.in_(list(expired_until))))
-        for student in students:
-            if self._publish(
-                session, student, expired_until[student.id], EntitlementStatus.EXPIRED
-            ):
-                events += 1
-        physical = sum(1 for i in due if i.kind is CardKind.PHYSICAL)
+        students = session.scalars(select(Student).where(Student.id.in_(list(expired_until)))).all()
+        # On 1 Sep this is most of the school: what was last sent is read in one go.
+        published = _last_payloads(session, [student_ref(s.id) for s in students])
+        events = sum(
+            self._publish(session, s, expired_until[s.id], EntitlementStatus.EXPIRED, published)
+            for s in students
+        )
+        physical = sum(1 for c in due if c.kind is CardKind.PHYSICAL)
         return (
             f"{len(due)} card(s) expired ({physical} physical, {len(due) - physical} virtual); "
             f"{events} provider event(s) queued"
@@ -771,26 +757,12 @@ class CardService(Service):
     def _today(self) -> date:
         return SchoolService(self.db, self.actor).require_school().today()
 
-    @contextmanager
-    def _saving(self, entity: str, model, row_id: int) -> Iterator[None]:
-        """A lost race in the UPDATE itself becomes the same ConflictError as a stale read."""
-        try:
-            yield
-        except StaleDataError as exc:
-            who = when = None
-            if row_id:
-                with self.db.read() as session:
-                    row = session.get(model, row_id)
-                    who, when = (row.updated_by, row.updated_at) if row else (None, None)
-            raise ConflictError(entity, row_id or "", who, when) from exc
-
     def _settings_row(self, session: Session) -> CardSettings:
         row = session.get(CardSettings, 1)
         if row is None:
-            name = session.scalar(select(School.name).order_by(School.id).limit(1)) or ""
             row = CardSettings(
                 id=1,
-                school_code=default_card_prefix(name),
+                school_code=school_code(session),
                 last_serial=0,
                 support_contacts=[list(c) for c in DEFAULT_SUPPORT_CONTACTS],
             )
@@ -831,11 +803,7 @@ class CardService(Service):
     def _replace(self, session: Session, old: Card, today: date, reason: str) -> Card:
         """R23: never touches the virtual card and sends nothing to the provider (R22)."""
         old_status, _ = replace_physical_card(old.state)
-        student = _student(session, old.student_id)
-        if student.status is not StudentStatus.ENROLLED:
-            raise ValidationError(
-                "student", student.full_name, "only an enrolled student gets a card"
-            )
+        student = _enrolled(_student(session, old.student_id))
         new = self._new_physical(
             session,
             student,
@@ -966,21 +934,28 @@ class CardService(Service):
             personal_code=student.personal_code,
             first_name=student.first_name,
             last_name=student.last_name,
-            school=_school_code(session),
+            school=school_code(session),
             valid_until=valid_until,
             status=status,
         )
 
     def _publish(
-        self, session: Session, student: Student, valid_until: date, status: EntitlementStatus
+        self,
+        session: Session,
+        student: Student,
+        valid_until: date,
+        status: EntitlementStatus,
+        published: dict[str, dict] | None = None,
     ) -> bool:
         """Queue the student's entitlement for the provider, unless it was the last thing
-        queued for them anyway. Only for students who can hold a virtual card (R34)."""
+        queued for them anyway (`published`: `_last_payloads` if already read). Only for
+        students who can hold a virtual card (R34)."""
         if not _provider_knows(session, student):
             return False
         event = self._upsert(session, student, valid_until, status, uuid.uuid4())
-        last = _last_payloads(session, [event.student_ref]).get(event.student_ref)
-        if last == dict(event.payload):
+        if published is None:
+            published = _last_payloads(session, [event.student_ref])
+        if published.get(event.student_ref) == dict(event.payload):
             return False
         self._queue(session, student.id, event)
         return True
@@ -1010,9 +985,10 @@ def _settings_record(row: CardSettings) -> CardSettingsRecord:
     return CardSettingsRecord(row.school_code, contacts, row.version)
 
 
-def _school_code(session: Session) -> str:
-    """The code sent as `school`; read-only, so a preview on a new database writes nothing.
-    Looked up once per transaction (a batch asks for every student)."""
+def school_code(session: Session) -> str:
+    """The card-number prefix, also sent as `school`: the saved one, else one made from the
+    school's name. Read-only, so a preview on a new database writes nothing. Looked up once
+    per transaction (a batch asks for every student)."""
     if "card_school_code" not in session.info:
         row = session.get(CardSettings, 1)
         if row is not None:
@@ -1028,6 +1004,12 @@ def _student(session: Session, student_id: int) -> Student:
     student = session.get(Student, student_id)
     if student is None:
         raise NotFound("student", student_id)
+    return student
+
+
+def _enrolled(student: Student) -> Student:
+    if student.status is not StudentStatus.ENROLLED:
+        raise ValidationError("student", student.full_name, "only an enrolled student gets a card")
     return student
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,6 +24,7 @@ from desktop.db.models import (
     AdultProhibitionRow,
     ConsentSettings,
     ContactRestriction,
+    GeneratedDocument,
     Guardian,
     Student,
     StudentGuardian,
@@ -56,10 +57,10 @@ from desktop.domain.consent_workflow import (
     class_sort_key,
     count_by_class,
 )
-from desktop.domain.dates import local_date, school_zone
+from desktop.domain.dates import local_date
 from desktop.domain.errors import NotFound, ValidationError, ValidationErrors
 from desktop.domain.roles import Permission
-from desktop.domain.roster import StudentStatus, clean_text
+from desktop.domain.roster import Restriction, StudentStatus, clean_text
 from desktop.i18n import LANGUAGES
 from desktop.services.base import Service, ensure_version
 from desktop.services.documents import (
@@ -71,6 +72,7 @@ from desktop.services.documents import (
 )
 from desktop.services.roster import ContactRestricted, RosterService
 from desktop.services.school import SchoolService
+from desktop.services.terms import Acceptance, TermsService
 
 # R46/R47: which age rule an acceptance by the student themself must pass. Guardians are adults.
 AGE_RULE_FOR_DOCUMENT = {
@@ -271,18 +273,20 @@ def _person_name(first: str | None, last: str | None) -> str:
 
 
 class ConsentService(Service):
-    def __init__(self, db, actor, roster: RosterService, documents: DocumentService, terms=None):
+    def __init__(
+        self, db, actor, roster: RosterService, documents: DocumentService, terms: TermsService
+    ):
         super().__init__(db, actor)
         self.roster = roster
         self.documents = documents
-        self.terms = terms  # TermsService: prints the terms for those who have not answered
+        self.terms = terms  # prints the terms for those who have not answered
         self.prohibition_handlers: list[ProhibitionHandler] = []
 
     # ---- settings (age rules, retention, audiences: data, not code) -------------------------
 
     def settings(self) -> ConsentSettingsRecord:
         with self.db.read() as session:
-            return _settings_record(session.scalar(select(ConsentSettings).limit(1)))
+            return load_settings(session)
 
     def update_settings(
         self,
@@ -336,10 +340,7 @@ class ConsentService(Service):
             for name, value in checked.items():
                 setattr(row, name, value)
             session.flush()
-            return _settings_record(row)
-
-    def age_rule(self, key: str) -> AgeRule:
-        return self.settings().age_rules[key]
+            return load_settings(session)
 
     # ---- terms documents ------------------------------------------------------------------
 
@@ -359,19 +360,7 @@ class ConsentService(Service):
         by_document: dict[int, list[VersionInfo]] = defaultdict(list)
         for v in versions:
             by_document[v.document_id].append(
-                VersionInfo(
-                    v.id,
-                    v.label,
-                    v.published_on,
-                    rules.TermsVersion(
-                        v.label,
-                        v.major,
-                        v.minor,
-                        v.effective_from,
-                        v.effective_to,
-                        v.tacit_acceptance,
-                    ),
-                )
+                VersionInfo(v.id, v.label, v.published_on, _domain_version(v))
             )
         return [
             TermsDocumentInfo(
@@ -636,11 +625,9 @@ class ConsentService(Service):
             )
         return rules.consent_status(history, versions, on, country=country)
 
-    def latest_acceptance(self, student_id: int, document_key: str | None):
+    def latest_acceptance(self, student_id: int, document_key: str | None) -> Acceptance | None:
         """For TermsService.acceptance_lookup: the version the student (or a guardian for the
         student) accepted last and has not withdrawn since, with who and when."""
-        from desktop.services.terms import Acceptance
-
         with self.read(Permission.VIEW_ROSTER) as session:
             stmt = (
                 select(TermsAcceptance.id)
@@ -715,7 +702,6 @@ class ConsentService(Service):
                 select(
                     TermsAcceptance.student_id,
                     TermsAcceptance.guardian_id,
-                    TermsAcceptance.person_kind,
                     TermsAcceptance.terms_version_id,
                     TermsAcceptance.decision,
                     TermsAcceptance.decided_at,
@@ -731,7 +717,7 @@ class ConsentService(Service):
                 )
             ).all()
         history: dict[tuple[int, int | None], list[rules.AcceptanceRecord]] = defaultdict(list)
-        for sid, gid, _kind, vid, decision, at, channel, basis, given_by, free in decisions:
+        for sid, gid, vid, decision, at, channel, basis, given_by, free in decisions:
             history[(sid, gid)].append(
                 rules.AcceptanceRecord(
                     (sid, gid),
@@ -818,13 +804,7 @@ class ConsentService(Service):
             )
             for r in session.scalars(stmt.order_by(TermsAcceptance.id))
         ]
-        domain_versions = [
-            rules.TermsVersion(
-                v.label, v.major, v.minor, v.effective_from, v.effective_to, v.tacit_acceptance
-            )
-            for v in versions
-        ]
-        return history, domain_versions
+        return history, [_domain_version(v) for v in versions]
 
     def _entries(self, session: Session, ids: Sequence[int]) -> list[AcceptanceEntry]:
         if not ids:
@@ -891,8 +871,6 @@ class ConsentService(Service):
         (a guardians' document: to each guardian; the student's own: to the student), in
         their language, as one PDF. Guardians who may not be contacted (R15, R48) are left out
         and returned with the reason; nothing is recorded if the batch is cancelled."""
-        if self.terms is None:
-            raise RuntimeError("the terms service is not wired (container.py)")
         overview = self.overview(document_key, on, class_name)
         pairs = [(r.student_id, r.guardian_id) for r in overview.pending()]
         if not pairs:
@@ -926,7 +904,7 @@ class ConsentService(Service):
         today = SchoolService(self.db, self.actor).require_school().today()
         if received_on > today:
             raise ValidationError("received_on", received_on.isoformat(), "is in the future")
-        rule = self.age_rule(rules.SI_FULL_CAPACITY)
+        rule = self.settings().age_rules[rules.SI_FULL_CAPACITY]
         with self.write(Permission.MANAGE_CONSENT, reason="adult prohibition (R48)") as session:
             student = session.get(Student, student_id)
             if student is None:
@@ -942,15 +920,12 @@ class ConsentService(Service):
                 raise ValidationError(
                     "student", student.full_name, "a prohibition is already registered"
                 )
-            basis = rules.evaluate_age_rule(
-                rule, student.birth_date, received_on, capacity_from=student.full_capacity_from
-            ).basis
             row = AdultProhibitionRow(
                 student_id=student_id,
                 received_on=received_on,
                 handwritten_signature=True,
                 letter_reference=clean_text(letter_reference),
-                age_basis=str(basis),
+                age_basis=str(prohibition.age_basis),
             )
             session.add(row)
             session.flush()
@@ -992,11 +967,6 @@ class ConsentService(Service):
                 replace(_prohibition_record(r), student_name=_person_name(first, last))
                 for r, first, last in session.execute(stmt)
             ]
-
-    def active_prohibition(self, student_id: int, on: date) -> ProhibitionRecord | None:
-        with self.db.read() as session:
-            row = self._active_prohibition(session, student_id, on)
-            return None if row is None else _prohibition_record(row)
 
     @staticmethod
     def _active_prohibition(session: Session, student_id: int, on: date):
@@ -1127,9 +1097,17 @@ class ConsentService(Service):
                 .join(Guardian, Guardian.id == StudentGuardian.guardian_id)
                 .order_by(ContactRestriction.valid_from.desc())
             ).all()
-        notices: dict[tuple[int, int], list[str]] = defaultdict(list)
-        for record in self.documents_of_kind("restriction-notice"):
-            notices[(record.student_id, record.guardian_id)].append(record.document_id)
+            notices: dict[tuple[int, int], list[str]] = defaultdict(list)
+            for sid, gid, document_id in session.execute(
+                select(
+                    GeneratedDocument.student_id,
+                    GeneratedDocument.guardian_id,
+                    GeneratedDocument.document_id,
+                ).where(
+                    GeneratedDocument.kind == "restriction-notice", GeneratedDocument.sha256 != ""
+                )
+            ):
+                notices[(sid, gid)].append(document_id)
         result = []
         for r, sid, gid, sf, sl, cls, gf, gl in rows:
             result.append(
@@ -1146,31 +1124,11 @@ class ConsentService(Service):
                     r.valid_to,
                     r.authority,
                     r.reference,
-                    rules.restriction_active(r, on),
+                    Restriction(r.kind, r.permanent, r.valid_from, r.valid_to).active_on(on),
                     tuple(notices.get((sid, gid), ())),
                 )
             )
         return result
-
-    def documents_of_kind(self, kind: str):
-        from desktop.db.models import GeneratedDocument
-
-        with self.read(Permission.VIEW_ROSTER) as session:
-            return session.scalars(
-                select(GeneratedDocument).where(
-                    GeneratedDocument.kind == kind, GeneratedDocument.sha256 != ""
-                )
-            ).all()
-
-    # ---- helpers --------------------------------------------------------------------------
-
-    def today(self) -> date:
-        return SchoolService(self.db, self.actor).require_school().today()
-
-    def noon_of(self, day: date) -> datetime:
-        """A decision typed as a date is taken at noon school time: the same day in any zone."""
-        country = SchoolService(self.db, self.actor).require_school().country.value
-        return datetime.combine(day, time(12), tzinfo=school_zone(country))
 
 
 def _address(link) -> tuple[str, ...]:
@@ -1178,7 +1136,16 @@ def _address(link) -> tuple[str, ...]:
     return tuple(line for line in (link.full_name, link.street, place) if line)
 
 
-def _settings_record(row: ConsentSettings | None) -> ConsentSettingsRecord:
+def _domain_version(v: TermsVersion) -> rules.TermsVersion:
+    return rules.TermsVersion(
+        v.label, v.major, v.minor, v.effective_from, v.effective_to, v.tacit_acceptance
+    )
+
+
+def load_settings(session: Session) -> ConsentSettingsRecord:
+    """The school's consent settings, the defaults where nothing is saved (also for the daily
+    jobs of requests.py and retention.py, inside their transaction)."""
+    row = session.scalar(select(ConsentSettings).limit(1))
     defaults = {r.key: r for r in rules.DEFAULT_AGE_RULES}
     if row is None:
         return ConsentSettingsRecord(defaults, rules.DEFAULT_RETENTION_RULES, {}, True, 7, 0)

@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 from stdnum import iban as stdnum_iban
 
 from desktop.db.base import utc_now
-from desktop.db.bulk import allocate_ids
+from desktop.db.bulk import allocate_ids, bulk_insert
 from desktop.db.models import (
     BillingPrice,
     BillingProposal,
@@ -59,7 +59,6 @@ from desktop.db.models import (
 from desktop.db.models.billing import DEFAULT_ENTITY
 from desktop.db.session import Database, record_audit
 from desktop.domain.billing import (
-    SI_VAT_RATES,
     CommunicationMode,
     GuardianContact,
     InvoiceKind,
@@ -554,7 +553,7 @@ class _Book:
     def invoice(self, sub: dict, year: SchoolYear, issued: date, due: date) -> dict:
         """R78: the year's full price, gross, with the VAT in force on the issue day (R5)."""
         gross = self.prices[year]
-        split = split_vat(gross, vat_rate_on(issued, SI_VAT_RATES))
+        split = split_vat(gross, vat_rate_on(issued))
         row = {
             "_n": len(self.invoices),
             "_sub": sub["_n"],
@@ -659,7 +658,7 @@ class _Book:
             effective,
             f"cancelled by letter received on {received.isoformat()} (R98)",
         )
-        data = asdict(order) | {"guardians": [asdict(g) for g in order.guardians]}
+        data = asdict(order)
         channel = self.rnd.choice((LetterChannel.LETTER_TO_SCHOOL, LetterChannel.SCANNED_EMAIL))
         self.letters.append(
             {
@@ -685,38 +684,28 @@ class _Book:
 
     def write(self, scheme: ReferenceScheme) -> None:
         s = self.session
-        sub_ids = allocate_ids(s, Subscription.__table__, len(self.subs))
-        self._insert(Subscription, self.subs, sub_ids, stamped=True)
+        sub_ids = self._insert(Subscription, self.subs, stamped=True)
         profiles = [
             {**p, "subscription_id": sub_ids[p["_sub"]]}
             for sub in self.subs
             for p in sub["_profiles"]
         ]
-        self._insert(
-            SubscriptionProfile,
-            profiles,
-            allocate_ids(s, SubscriptionProfile.__table__, len(profiles)),
-            stamped=True,
-        )
-        self._insert(
-            Trial,
-            [{**t, "subscription_id": sub_ids[t["_sub"]]} for t in self.trials],
-            allocate_ids(s, Trial.__table__, len(self.trials)),
-        )
+        self._insert(SubscriptionProfile, profiles, stamped=True)
+        self._insert(Trial, [{**t, "subscription_id": sub_ids[t["_sub"]]} for t in self.trials])
         # Numbers and references come from the ids: oldest invoice first (R77, R122).
         self.invoices.sort(key=lambda i: (i["issued_on"], i["_n"]))
         invoice_ids = allocate_ids(s, Invoice.__table__, len(self.invoices))
         invoice_of: dict[int, tuple[int, dict]] = {}
         for invoice, new_id in zip(self.invoices, invoice_ids, strict=True):
             year = SchoolYear(invoice["school_year"])
+            invoice["id"] = new_id
             invoice["subscription_id"] = sub_ids[invoice["_sub"]]
             invoice["number"] = invoice_number(year, new_id)
             invoice["reference"] = make_payment_reference(scheme, year, new_id).replace(" ", "")
             invoice_of[invoice["_n"]] = (new_id, invoice)
-        self._insert(Invoice, self.invoices, invoice_ids)
+        if self.invoices:
+            s.execute(insert(Invoice.__table__), [_columns(i) for i in self.invoices])
         self.payments.sort(key=lambda p: (p["value_date"], p["_n"]))
-        payment_ids = allocate_ids(s, Payment.__table__, len(self.payments))
-        payment_id = {p["_n"]: i for p, i in zip(self.payments, payment_ids, strict=True)}
         for payment in self.payments:
             invoice_id, invoice = invoice_of[payment["_invoice"]]
             payment |= {
@@ -724,7 +713,8 @@ class _Book:
                 "invoice_id": invoice_id,
                 "reference": invoice["reference"],
             }
-        self._insert(Payment, self.payments, payment_ids)
+        payment_ids = self._insert(Payment, self.payments)
+        payment_id = {p["_n"]: i for p, i in zip(self.payments, payment_ids, strict=True)}
         for proposal in self.proposals:
             proposal["subscription_id"] = sub_ids[proposal["_sub"]]
             if proposal["_payment"] is not None:
@@ -734,22 +724,12 @@ class _Book:
                 proposal["reason"] = proposal["reason"].format(number=number)
             else:
                 proposal["cycle"] = "trial"
-        self._insert(
-            BillingProposal,
-            self.proposals,
-            allocate_ids(s, BillingProposal.__table__, len(self.proposals)),
-            stamped=True,
-        )
+        self._insert(BillingProposal, self.proposals, stamped=True)
         for letter in self.letters:
             sub_id = sub_ids[letter["_sub"]]
             letter["subscription_id"] = sub_id
             letter["letter_key"] = f"{sub_id}:{letter['kind']}:{letter['received_on']}:"
-        self._insert(
-            CancellationLetter,
-            self.letters,
-            allocate_ids(s, CancellationLetter.__table__, len(self.letters)),
-            stamped=True,
-        )
+        self._insert(CancellationLetter, self.letters, stamped=True)
         states = Counter(sub["state"] for sub in self.subs)
         record_audit(
             s,
@@ -770,17 +750,9 @@ class _Book:
             },
         )
 
-    def _insert(self, model, rows: list[dict], ids: list[int], stamped: bool = False) -> None:
-        if not rows:
-            return
+    def _insert(self, model, rows: list[dict], stamped: bool = False) -> list[int]:
         stamp = self.stamp if stamped else {}
-        self.session.execute(
-            insert(model.__table__),
-            [
-                {k: v for k, v in row.items() if not k.startswith("_")} | stamp | {"id": new_id}
-                for row, new_id in zip(rows, ids, strict=True)
-            ],
-        )
+        return bulk_insert(self.session, model.__table__, [_columns(r) | stamp for r in rows])
 
     # ---- helpers ----------------------------------------------------------------------------
 
@@ -824,6 +796,11 @@ class _Book:
             if txn not in self.txn_ids:
                 self.txn_ids.add(txn)
                 return txn
+
+
+def _columns(row: dict) -> dict:
+    """The row without the "_" keys that only link rows in memory."""
+    return {k: v for k, v in row.items() if not k.startswith("_")}
 
 
 class _Child:

@@ -27,7 +27,7 @@ from sqlalchemy import bindparam, insert, select, update
 
 from desktop.db.base import utc_now
 from desktop.db.bulk import bulk_insert
-from desktop.db.models import Card, CardSettings, ProviderOutbox, School, Student
+from desktop.db.models import Card, CardSettings, ProviderOutbox, Student
 from desktop.db.session import Database, record_audit
 from desktop.domain.cards import (
     CardKind,
@@ -38,7 +38,6 @@ from desktop.domain.cards import (
     ProviderEvent,
     SuspendReason,
     VirtualCardStatus,
-    default_card_prefix,
     normalise_isikukood,
     student_ref,
     suspend_event,
@@ -47,7 +46,7 @@ from desktop.domain.cards import (
 from desktop.domain.dates import SchoolYear, school_zone
 from desktop.domain.roster import Country, StudentStatus
 from desktop.services.base import Actor
-from desktop.services.cards import DEFAULT_SUPPORT_CONTACTS
+from desktop.services.cards import DEFAULT_SUPPORT_CONTACTS, school_code
 
 P, V = PhysicalCardStatus, VirtualCardStatus
 
@@ -99,9 +98,8 @@ def seed_demo_cards(db: Database, actor: Actor, country: Country, today: date) -
         return at(first + timedelta(rnd.randint(0, max(0, (june[1] - first).days))))
 
     with db.write(actor.login) as session:
-        school_name = session.scalar(select(School.name).order_by(School.id).limit(1)) or ""
         settings = session.get(CardSettings, 1)
-        prefix = settings.school_code if settings else default_card_prefix(school_name)
+        prefix = school_code(session)
         first_serial = (settings.last_serial if settings else 0) + 1
         students = session.execute(
             select(

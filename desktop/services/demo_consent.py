@@ -26,10 +26,11 @@ from desktop.db.models import (
 )
 from desktop.db.session import Database, record_audit
 from desktop.domain import consent as rules
-from desktop.domain.consent_workflow import DEFAULT_AUDIENCES, PersonKind, RequestStatus
+from desktop.domain.consent_workflow import PersonKind, RequestStatus, audience_of
 from desktop.domain.dates import has_reached_age, school_zone
-from desktop.domain.roster import Country, StudentStatus
+from desktop.domain.roster import SCHOOL_LANGUAGE, Country, StudentStatus
 from desktop.services.base import Actor
+from desktop.services.consent import WARRANTIES
 
 ACCEPTED, DECLINED = 0.55, 0.04  # shares of persons; the rest have not answered
 
@@ -37,7 +38,8 @@ ACCEPTED, DECLINED = 0.55, 0.04  # shares of persons; the rest have not answered
 def seed_demo_consent(db: Database, actor: Actor, country: Country, today: date) -> int:
     rnd = random.Random(5)
     zone = school_zone(country.value)
-    language = "sl" if country is Country.SI else "et"
+    language = SCHOOL_LANGUAGE[country].value
+    moodle_age = rules.default_age_rule(rules.MOODLE_ACCOUNT).min_age  # R46
     rows: list[dict] = []
     with db.write(actor.login) as session:
         students = session.execute(
@@ -58,7 +60,7 @@ def seed_demo_consent(db: Database, actor: Actor, country: Country, today: date)
         for link in links:
             by_student.setdefault(link.student_id, []).append(link)
         for document in session.scalars(select(TermsDocument)):
-            audience = DEFAULT_AUDIENCES.get(document.key, PersonKind.GUARDIAN)
+            audience = audience_of(document.key)
             first = session.scalar(
                 select(TermsVersion)
                 .where(
@@ -106,7 +108,7 @@ def seed_demo_consent(db: Database, actor: Actor, country: Country, today: date)
                         language,
                     )
                     if audience is PersonKind.STUDENT:
-                        adult_enough = has_reached_age(birth, 13, at.date())
+                        adult_enough = has_reached_age(birth, moodle_age, at.date())
                         if not adult_enough:
                             if link is None:
                                 continue
@@ -165,7 +167,7 @@ def _row(version, student_id, guardian_id, decision, at, login, free_alternative
         "given_by": "",
         "age_basis": "",
         "age_basis_detail": "",
-        "warranties": ["data_correct", "contacts_own"] if accepted and free_alternative else [],
+        "warranties": list(WARRANTIES) if accepted and free_alternative else [],
         "free_alternative_disclosed": accepted and free_alternative,
         "note": "",
     }

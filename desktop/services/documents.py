@@ -25,7 +25,7 @@ from desktop.db.bulk import bulk_insert
 from desktop.db.models import GeneratedDocument, Guardian, Student
 from desktop.documents.kinds import is_stop_notice
 from desktop.documents.model import DocumentInfo, SchoolProfile, make_document_id
-from desktop.domain.errors import SchoolOfficeError
+from desktop.domain.errors import CancelCheck, Progress, SchoolOfficeError
 from desktop.domain.roles import Permission
 from desktop.services.base import Service
 from desktop.services.roster import RosterService
@@ -33,8 +33,6 @@ from desktop.services.school import SchoolService
 
 # (student_id, guardian_id, day) → raises ContactRestricted (or another SchoolOfficeError)
 RecipientCheck = Callable[[int, int, date], None]
-Progress = Callable[[int, int], None]
-CancelCheck = Callable[[], bool]
 
 
 @dataclass(frozen=True)

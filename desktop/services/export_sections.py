@@ -32,12 +32,18 @@ from desktop.db.models import (
     DataRequest,
     GeneratedDocument,
     Guardian,
+    Invoice,
+    Payment,
+    Refund,
     Student,
     StudentGuardian,
     StudentPhoto,
+    Subscription,
+    SubscriptionProfile,
     TermsAcceptance,
     TermsDocument,
     TermsVersion,
+    Trial,
 )
 from desktop.documents.access_export import ExportColumn as Col
 from desktop.documents.access_export import ExportSectionData
@@ -557,18 +563,14 @@ def audit_sections(session: Session, ctx: ExportContext) -> list[ExportSectionDa
                 DataRequest.requester_guardian_id == ctx.guardian_id,
             ),
         ),
-    }
-    try:  # the billing area's guardian profiles: only the requester's own
-        from desktop.db.models import SubscriptionProfile
-
-        other_people["subscription_profile"] = _ids(
+        # the billing area's guardian profiles: only the requester's own
+        "subscription_profile": _ids(
             session,
             select(SubscriptionProfile.id).where(
                 SubscriptionProfile.guardian_id == ctx.guardian_id
             ),
-        )
-    except ImportError:
-        pass
+        ),
+    }
     rows = []
     for e in session.scalars(
         select(AuditEntry)
@@ -635,8 +637,6 @@ def _changes(action: str, before: dict | None, after: dict | None) -> str:
 
 
 def billing_sections(session: Session, ctx: ExportContext) -> list[ExportSectionData]:
-    from desktop.db.models import Invoice, Payment, Refund, Subscription, Trial
-
     subs = session.scalars(
         select(Subscription).where(Subscription.student_id == ctx.student_id)
     ).all()
@@ -759,20 +759,15 @@ def billing_sections(session: Session, ctx: ExportContext) -> list[ExportSection
 
 
 def default_sections() -> list[ExportSection]:
-    """The providers of the areas that exist; container.py registers them."""
-    sections = [
+    """Every area's provider; container.py registers them."""
+    return [
         ExportSection("roster", 10, roster_sections),
         ExportSection("cards", 20, card_sections),
         ExportSection("consent", 30, consent_sections),
+        ExportSection("billing", 40, billing_sections),
         ExportSection("documents", 80, document_sections),
         ExportSection("audit", 90, audit_sections),
     ]
-    try:
-        import desktop.db.models.billing  # noqa: F401 - present once the billing area is installed
-    except ImportError:
-        return sections
-    sections.append(ExportSection("billing", 40, billing_sections))
-    return sections
 
 
 def earliest_day(session: Session, student_id: int, country: str) -> date | None:

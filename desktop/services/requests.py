@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 
 from desktop.db.base import utc_now
 from desktop.db.models import (
-    ConsentSettings,
     DataRequest,
     DeletionRequestRow,
     Guardian,
@@ -41,6 +40,7 @@ from desktop.domain.errors import InvalidTransition, NotFound, ValidationError
 from desktop.domain.roles import Permission
 from desktop.domain.roster import StudentStatus, clean_text
 from desktop.services.base import Service, ensure_version
+from desktop.services.consent import load_settings
 from desktop.services.school import SchoolService
 
 # Anonymises a student's data in this database, inside the caller's transaction (retention.py).
@@ -89,6 +89,15 @@ class RequestRecord:
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_REQUEST_STATES
+
+    @property
+    def forward_before_weekend(self) -> bool:
+        """R57: still to forward, by a Saturday or Sunday: the app warns to do it before."""
+        return (
+            self.forward_due_on is not None
+            and self.forwarded_at is None
+            and rules.is_weekend(self.forward_due_on)
+        )
 
 
 @dataclass(frozen=True)
@@ -178,8 +187,9 @@ class RequestService(Service):
     def create(self, data: RequestInput) -> RequestRecord:
         if data.received_at.tzinfo is None:
             raise ValidationError("received_at", data.received_at.isoformat(), "needs a time zone")
-        received_on = local_date(data.received_at, self._country())
-        if received_on > self._today():
+        school = SchoolService(self.db, self.actor).require_school()
+        received_on = local_date(data.received_at, school.country.value)
+        if received_on > school.today():
             raise ValidationError("received_at", received_on.isoformat(), "is in the future")
         name = clean_text(data.requester_name)
         if not name:
@@ -216,10 +226,6 @@ class RequestService(Service):
             session.add(row)
             session.flush()
             return self._record(session, row)
-
-    def forwarding_warning(self, received_at: datetime) -> str:
-        """R57: 'forward by Saturday …: before the weekend' for the form to show."""
-        return rules.forwarding_deadline(local_date(received_at, self._country())).message
 
     def mark_forwarded(self, request_id: int, expected_version: int, at: datetime | None = None):
         return self._change(request_id, expected_version, "forward", forwarded_at=at or utc_now())
@@ -280,11 +286,19 @@ class RequestService(Service):
             return self._record(session, row)
 
     def list_requests(self, *, open_only: bool = False) -> list[RequestRecord]:
+        today = self._today()
         with self.read(Permission.MANAGE_CONSENT) as session:
-            stmt = select(DataRequest).order_by(DataRequest.due_on, DataRequest.id)
+            stmt = (
+                select(DataRequest, Student.first_name, Student.last_name)
+                .outerjoin(Student, Student.id == DataRequest.subject_student_id)
+                .order_by(DataRequest.due_on, DataRequest.id)
+            )
             if open_only:
                 stmt = stmt.where(DataRequest.status.in_(list(OPEN_REQUEST_STATES)))
-            return [self._record(session, row) for row in session.scalars(stmt)]
+            return [
+                _request_record(row, " ".join(p for p in (first, last) if p), today)
+                for row, first, last in session.execute(stmt)
+            ]
 
     def get(self, request_id: int) -> RequestRecord:
         with self.read(Permission.MANAGE_CONSENT) as session:
@@ -295,8 +309,7 @@ class RequestService(Service):
 
     def remind_due(self, session: Session, today: date) -> str:
         """Daily job 'request-deadlines': what must be answered or forwarded soon (R57, R58)."""
-        days = session.scalar(select(ConsentSettings.reminder_days).limit(1))
-        days = 7 if days is None else days
+        days = load_settings(session).reminder_days
         reminders = []
         for row in session.scalars(
             select(DataRequest)
@@ -315,13 +328,13 @@ class RequestService(Service):
             if reminder is not None:
                 row.last_reminder_on = today
                 reminders.append(reminder)
+        open_deletions = session.scalars(
+            select(DeletionRequestRow).where(DeletionRequestRow.state != DeletionState.DELETED)
+        )
         deletions = [
-            r
-            for r in session.scalars(
-                select(DeletionRequestRow).where(DeletionRequestRow.state != DeletionState.DELETED)
-            )
-            if _deletion_domain(r).deadline(today) is DeadlineState.OVERDUE
-            or _deletion_domain(r).must_tell_user
+            d
+            for d in map(_deletion_domain, open_deletions)
+            if d.deadline(today) is DeadlineState.OVERDUE or d.must_tell_user
         ]
         if not reminders and not deletions:
             return "no request deadlines near"

@@ -25,7 +25,6 @@ from sqlalchemy.orm import Session
 from desktop.db.base import utc_now
 from desktop.db.models import (
     Card,
-    ConsentSettings,
     Guardian,
     LegalHold,
     RetentionProposalRow,
@@ -42,6 +41,7 @@ from desktop.domain.errors import InvalidTransition, NotFound, ValidationError
 from desktop.domain.roles import Permission
 from desktop.domain.roster import StudentStatus, clean_text
 from desktop.services.base import Service, ensure_version
+from desktop.services.consent import load_settings
 from desktop.services.school import SchoolService
 
 ANONYMISED = "Anonymised"  # the first name an anonymised student keeps
@@ -125,15 +125,12 @@ def anonymise_student(session: Session, student_id: int, today: date) -> str:
         select(StudentGuardian.guardian_id).where(StudentGuardian.student_id == student_id)
     ).all()
     session.execute(delete(StudentGuardian).where(StudentGuardian.student_id == student_id))
-    orphans = [
-        gid
-        for gid in guardian_ids
-        if not session.scalar(
-            select(func.count())
-            .select_from(StudentGuardian)
-            .where(StudentGuardian.guardian_id == gid)
+    still_linked = set(
+        session.scalars(
+            select(StudentGuardian.guardian_id).where(StudentGuardian.guardian_id.in_(guardian_ids))
         )
-    ]
+    )
+    orphans = [gid for gid in guardian_ids if gid not in still_linked]
     if orphans:
         session.execute(delete(Guardian).where(Guardian.id.in_(orphans)))
     photos = session.execute(
@@ -280,10 +277,7 @@ class RetentionService(Service):
     def propose_due(self, session: Session, today: date) -> str:
         """Daily job 'retention-proposals': store what is due; delete nothing (R67)."""
         country = self._school().country.value
-        stored = session.scalar(select(ConsentSettings.retention_rules).limit(1))
-        rule_set = (
-            rules.retention_rules_from_dicts(stored) if stored else rules.DEFAULT_RETENTION_RULES
-        )
+        rule_set = load_settings(session).retention_rules
         by_category = {r.category for r in rule_set}
         holds = {
             (category, sid)

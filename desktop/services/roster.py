@@ -6,18 +6,15 @@ rows); one student is edited through the ORM with its version counter.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from desktop.db.models import ContactRestriction, Guardian, Student, StudentGuardian
 from desktop.domain.errors import (
-    ConflictError,
     NotFound,
     SchoolOfficeError,
     ValidationError,
@@ -648,17 +645,6 @@ class RosterService(Service):
             restriction.valid_to = last_day
 
     # ---- helpers -----------------------------------------------------------------------
-
-    @contextmanager
-    def _saving(self, entity: str, model, row_id: int) -> Iterator[None]:
-        """Turn a lost race in the UPDATE itself into the same ConflictError as a stale read."""
-        try:
-            yield
-        except StaleDataError as exc:
-            with self.db.read() as session:
-                row = session.get(model, row_id)
-                who, when = (row.updated_by, row.updated_at) if row else (None, None)
-            raise ConflictError(entity, row_id, who, when) from exc
 
 
 def _same_guardian(session: Session, values: dict[str, object]) -> Guardian | None:

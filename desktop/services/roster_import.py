@@ -8,7 +8,6 @@ code (or name + birth date without one), so re-importing the same file changes n
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -19,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from desktop.db.bulk import bulk_insert
 from desktop.db.models import Guardian, Student, StudentGuardian
-from desktop.domain.errors import Cancelled, DatabaseError
+from desktop.domain.errors import CancelCheck, Cancelled, DatabaseError, Progress
 from desktop.domain.roles import Permission
 from desktop.domain.roster import Relation, StudentStatus, fold, phone_key
 from desktop.domain.roster_import import (
@@ -36,8 +35,6 @@ from desktop.services.roster import RosterService
 from desktop.services.school import SchoolService
 from desktop.services.tabular import read_table, write_csv
 
-Progress = Callable[[int, int], None]
-CancelCheck = Callable[[], bool]
 CHUNK = 1000
 
 

@@ -39,6 +39,7 @@ from desktop.domain.errors import NotFound, SchoolOfficeError, ValidationError, 
 from desktop.domain.roles import Permission
 from desktop.domain.roster import Country, StudentStatus
 from desktop.domain.terms import AmendmentRule, VersionStatus
+from desktop.i18n import N_
 from desktop.services.base import Service, ensure_version
 from desktop.services.documents import (
     BatchBuild,
@@ -68,8 +69,17 @@ class NoVersionInForce(SchoolOfficeError):
     def __init__(self, key: str, on: date, first: date | None):
         self.key = key
         self.on = on
-        hint = f"; the first version took effect on {first.isoformat()}" if first else ""
-        super().__init__(f"no version of {key} was in force on {on.isoformat()}{hint}")
+        if first is None:
+            message = N_("no version of {key} was in force on {date}", key=key, date=on.isoformat())
+        else:
+            message = N_(
+                "no version of {key} was in force on {date}; the first version took effect on "
+                "{first}",
+                key=key,
+                date=on.isoformat(),
+                first=first.isoformat(),
+            )
+        super().__init__(message)
 
 
 @dataclass(frozen=True)
@@ -220,20 +230,26 @@ def _clean_document(data: TermsDocumentInput) -> dict[str, object]:
     try:
         titles = rules.clean_texts(data.titles, "titles")
         if not titles:
-            errors.append(ValidationError("titles", "", "give the title in at least one language"))
+            errors.append(
+                ValidationError("titles", "", N_("give the title in at least one language"))
+            )
         for title in titles.values():
             if len(title) > rules.TITLE_MAX:
                 errors.append(
-                    ValidationError("titles", title, f"is longer than {rules.TITLE_MAX} characters")
+                    ValidationError(
+                        "titles",
+                        title,
+                        N_("is longer than {limit} characters", limit=rules.TITLE_MAX),
+                    )
                 )
         values["titles"] = titles
     except ValidationError as exc:
         errors.append(exc)
     provider = data.provider
     if not provider.name.strip():
-        errors.append(ValidationError("provider_name", "", "is required"))
+        errors.append(ValidationError("provider_name", "", N_("is required")))
     if not provider.address_lines:
-        errors.append(ValidationError("provider_address", "", "give the provider's address"))
+        errors.append(ValidationError("provider_address", "", N_("give the provider's address")))
     if errors:
         raise ValidationErrors(errors)
     values |= {
@@ -268,7 +284,7 @@ class TermsService(Service):
         values = _clean_document(data)
         with self.write(Permission.MANAGE_TERMS, reason="terms document") as session:
             if session.scalar(select(TermsDocument.id).where(TermsDocument.key == values["key"])):
-                raise ValidationError("key", values["key"], "already exists")
+                raise ValidationError("key", values["key"], N_("already exists"))
             row = TermsDocument(**values)
             session.add(row)
             session.flush()
@@ -280,7 +296,7 @@ class TermsService(Service):
         """Titles and the provider's identity; the key stays (acceptances refer to it)."""
         values = _clean_document(data)
         if values["key"] != key:
-            raise ValidationError("key", data.key, "cannot change once the document exists")
+            raise ValidationError("key", data.key, N_("cannot change once the document exists"))
         with self.write(Permission.MANAGE_TERMS, reason="terms document") as session:
             row = self._document_row(session, key)
             ensure_version(row, expected_version, "terms document")
@@ -315,9 +331,7 @@ class TermsService(Service):
 
     def version(self, version_id: int) -> TermsVersionRecord:
         with self.read(Permission.VIEW_ROSTER) as session:
-            row = session.get(TermsVersion, version_id)
-            if row is None:
-                raise NotFound("terms version", version_id)
+            row = self._version_row(session, version_id)
             return _version_record(row, row.document.key)
 
     def version_by_label(self, key: str, label: str) -> TermsVersionRecord:
@@ -359,7 +373,7 @@ class TermsService(Service):
             major, minor = self._numbers(data, latest)
             label = rules.check_label(data.label or f"{major}.{minor}")
             if any(existing_label == label for existing_label, _, _ in existing):
-                raise ValidationError("label", label, f"already exists for {key}")
+                raise ValidationError("label", label, N_("already exists for {key}", key=key))
             row = TermsVersion(
                 document_id=document.id,
                 label=label,
@@ -391,7 +405,9 @@ class TermsService(Service):
                     TermsVersion.document_id == row.document_id, TermsVersion.label == label
                 )
             ):
-                raise ValidationError("label", label, f"already exists for {row.document.key}")
+                raise ValidationError(
+                    "label", label, N_("already exists for {key}", key=row.document.key)
+                )
             major, minor = self._numbers(data, None, default=(row.major, row.minor))
             row.label, row.major, row.minor = label, major, minor
             row.texts, row.summary, row.dated_on = texts, summary, data.dated_on
@@ -425,7 +441,9 @@ class TermsService(Service):
         published_on = published_on or today
         if published_on > today:
             raise ValidationError(
-                "published_on", published_on.isoformat(), "record a publication once it happened"
+                "published_on",
+                published_on.isoformat(),
+                N_("record a publication once it happened"),
             )
         with self.write(Permission.MANAGE_TERMS, reason="publish terms") as session:
             row = self._version_row(session, version_id)
@@ -437,7 +455,7 @@ class TermsService(Service):
                 raise ValidationError(
                     "published_on",
                     published_on.isoformat(),
-                    f"is before the date on the terms, {row.dated_on.isoformat()}",
+                    N_("is before the date on the terms, {date}", date=row.dated_on.isoformat()),
                 )
             document = row.document
             published = session.scalars(
@@ -486,8 +504,6 @@ class TermsService(Service):
     ) -> PrintedTerms:
         """One published version as a recorded PDF; about a student and to a guardian if given."""
         version = self.version(version_id)
-        if not version.published:
-            raise ValidationError("version", version.label, "a draft cannot be printed")
         document = self.document(version.document_key)
         school = SchoolService(self.db, self.actor).require_school()
         language = language or self.documents.language_for(
@@ -598,7 +614,7 @@ class TermsService(Service):
                 TermsCopy(printable, r.language, names.get((r.student_id, r.guardian_id), ""))
                 for r in requests
             ]
-            title = f"{document.title(fallback)} {version.label}"
+            title = self._title(document, version, fallback)
             return render_terms_batch(
                 copies, letterhead, infos, fallback, progress, cancel, title=title
             )
@@ -645,7 +661,7 @@ class TermsService(Service):
             texts = rules.clean_texts(data.texts)
             if not texts:
                 errors.append(
-                    ValidationError("texts", "", "give the text in at least one language")
+                    ValidationError("texts", "", N_("give the text in at least one language"))
                 )
         except ValidationError as exc:
             errors.append(exc)
@@ -654,7 +670,7 @@ class TermsService(Service):
         except ValidationError as exc:
             errors.append(exc)
         if data.dated_on is None:
-            errors.append(ValidationError("dated_on", "", "give the date printed on the terms"))
+            errors.append(ValidationError("dated_on", "", N_("give the date printed on the terms")))
         if errors:
             raise ValidationErrors(errors)
         return texts, summary
@@ -674,13 +690,19 @@ class TermsService(Service):
     def _check_follows(latest: TermsVersion, row: TermsVersion, starts: date) -> None:
         if (row.major, row.minor) <= (latest.major, latest.minor):
             raise ValidationError(
-                "label", row.label, f"must be a newer version than {latest.label}, published before"
+                "label",
+                row.label,
+                N_("must be a newer version than {label}, published before", label=latest.label),
             )
         if starts <= latest.effective_from:
             raise ValidationError(
                 "effective_from",
                 starts.isoformat(),
-                f"must be after {latest.label} took effect ({latest.effective_from.isoformat()})",
+                N_(
+                    "must be after {label} took effect ({date})",
+                    label=latest.label,
+                    date=latest.effective_from.isoformat(),
+                ),
             )
 
     @staticmethod
@@ -691,7 +713,7 @@ class TermsService(Service):
         country: str,
     ) -> PrintableTerms:
         if version.published_on is None or version.effective_from is None:
-            raise ValidationError("version", version.label, "a draft cannot be printed")
+            raise ValidationError("version", version.label, N_("a draft cannot be printed"))
         accepted_on = None
         if acceptance is not None:
             accepted_on = local_date(acceptance.accepted_at, country)  # R1: the school's day

@@ -46,7 +46,7 @@ def install_documents_menu(window: QMainWindow) -> QMenu:
 def open_terms(window: QMainWindow) -> None:
     from desktop.ui.dialogs.terms import TermsDialog
 
-    dialog = TermsDialog(window, window.services, window.services.school.require_school())
+    dialog = TermsDialog(window, window.services, window.school)
     dialog.open()
     window.terms_dialog = dialog
 
@@ -90,7 +90,7 @@ class BatchChoiceForm(FormDialog):
 
 def _choose(window, on_chosen, classes=None) -> None:
     terms = window.services.terms
-    school = window.services.school.require_school()
+    school = window.school
     keys = [d.key for d in terms.list_documents()]
     if not keys:
         messages.inform(window, _("Print terms"), _("No terms documents are recorded yet."))
@@ -124,7 +124,7 @@ def _start(window, choice: BatchChoice, pairs, title: str) -> BatchPrint | None:
         requests,
         build,
         title=title,
-        country=services.school.require_school().country.value,
+        country=window.school.country.value,
     )
     window.batch_job = job
     return job

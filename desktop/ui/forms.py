@@ -155,6 +155,18 @@ class Banner(QFrame):
         return None
 
 
+def show_validation(
+    errors: FieldErrors, banner: Banner, exc: ValidationError | ValidationErrors
+) -> None:
+    """Each reason under its field; the ones no field of the form shows go in the banner."""
+    unplaced = errors.show(exc)
+    if unplaced:
+        lines = validation_lines(ValidationErrors(unplaced), errors.country)
+        banner.show_message("\n".join(lines))
+    else:
+        banner.hide()
+
+
 class DateField(QLineEdit):
     """A date typed the way the country writes it (or ISO); empty means no date."""
 
@@ -244,11 +256,7 @@ class FormDialog(QDialog):
         try:
             self.result_value = self._submit(self.values())
         except (ValidationError, ValidationErrors) as exc:
-            unplaced = self.errors.show(exc)
-            if unplaced:
-                self.banner.show_message(
-                    "\n".join(validation_lines(ValidationErrors(unplaced), self.country))
-                )
+            show_validation(self.errors, self.banner, exc)
             return
         except SchoolOfficeError as exc:
             self.banner.show_message(describe(exc, self.country))

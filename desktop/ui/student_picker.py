@@ -60,11 +60,11 @@ class StudentPickerDialog(FormDialog):
         self.list.itemDoubleClicked.connect(lambda _item: self.accept())
         self.form.addRow(_("Student"), self.errors.wrap("student", self.search))
         self.form.addRow("", self.list)
-        self.search.textChanged.connect(self._fill)
         chosen = next((r for r in self._rows if r[_ID] == preselect), None)
         if chosen is not None:
             self.search.setText(student_name(chosen))
         self._fill()
+        self.search.textChanged.connect(self._fill)
 
     def _fill(self) -> None:
         tokens = search_tokens(self.search.text())

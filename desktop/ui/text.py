@@ -73,7 +73,6 @@ _ENTITIES = frozenset(
         N_("staff member"),
     )
 )
-_LANGUAGE = {Language.ET: N_("Estonian"), Language.SL: N_("Slovenian"), Language.EN: N_("English")}
 # Field names used by the services' ValidationError, as a secretary would call them.
 _FIELDS = {
     "first_name": N_("First name"),
@@ -110,6 +109,15 @@ _FIELDS = {
     "reference": N_("Reference"),
     "card": N_("Card"),
     "iban": N_("IBAN"),
+    # terms documents and versions (TermsService)
+    "titles": N_("Title"),
+    "provider_name": N_("Provider"),
+    "provider_address": N_("Address"),
+    "label": N_("Version"),
+    "texts": N_("Text"),
+    "dated_on": N_("Date on the terms"),
+    "published_on": N_("Published on"),
+    "effective_from": N_("In force from"),
 }
 
 
@@ -126,7 +134,7 @@ def restriction_label(kind: RestrictionKind) -> str:
 
 
 def language_label(language: Language) -> str:
-    return _(_LANGUAGE[Language(language)])
+    return _(i18n.LANGUAGE_NAMES[Language(language).value])
 
 
 def role_label(role: Role) -> str:

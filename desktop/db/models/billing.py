@@ -311,9 +311,7 @@ class BillingNotice(Audited, Base):
     subscription_id: Mapped[int] = mapped_column(ForeignKey("subscription.id"), index=True)
     student_id: Mapped[int] = mapped_column(ForeignKey("student.id"))
     kind: Mapped[NoticeKind] = mapped_column(str_enum(NoticeKind, 24))
-    cycle: Mapped[str] = mapped_column(
-        String(40)
-    )  # "trial-2026", "order-2026-10-02", "renewal-2027"
+    cycle: Mapped[str] = mapped_column(String(40))  # "trial", "order", "renewal-2027"
     due_on: Mapped[date] = mapped_column(Date)
     reply_by: Mapped[date | None] = mapped_column(Date)
     invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoice.id"))

@@ -29,6 +29,7 @@ from sqlalchemy.exc import ArgumentError
 
 from desktop.db.session import Database
 from desktop.domain.errors import SchoolOfficeError, ValidationError, ValidationErrors
+from desktop.i18n import LANGUAGE_NATIVE_NAMES
 from desktop.integrations import secrets
 from desktop.settings import Settings, default_database_url, load_settings, save_settings
 from desktop.ui.forms import ERROR_COLOUR, FieldErrors
@@ -37,8 +38,6 @@ from desktop.ui.text import N_, _
 from desktop.ui.workers import run_with_progress
 
 DEFAULT_PORT = 5432
-# Language names are written in their own language: whoever reads them can find theirs.
-UI_LANGUAGES = (("", None), ("et", "Eesti"), ("sl", "Slovenščina"), ("en", "English"))
 
 
 @dataclass(frozen=True)
@@ -155,8 +154,9 @@ class SettingsDialog(QDialog):
         database_layout.addWidget(self.restart_note)
 
         self.language = QComboBox()
-        for code, name in UI_LANGUAGES:
-            self.language.addItem(name or _("Same as the school"), code)
+        self.language.addItem(_("Same as the school"), "")
+        for code, name in LANGUAGE_NATIVE_NAMES.items():
+            self.language.addItem(name, code)
         self.language.setCurrentIndex(max(0, self.language.findData(self.settings.ui_language)))
         language_group = QGroupBox(_("Language of the app"))
         language_layout = QVBoxLayout(language_group)

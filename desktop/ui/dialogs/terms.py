@@ -77,10 +77,6 @@ _HEADERS = (
 )
 
 
-def _lines(text: str) -> tuple[str, ...]:
-    return tuple(line.strip() for line in text.splitlines() if line.strip())
-
-
 class TermsDialog(QDialog):
     def __init__(self, parent: QWidget | None, services: Services, school: SchoolProfile):
         super().__init__(parent)
@@ -92,6 +88,7 @@ class TermsDialog(QDialog):
         actor = services.actor
         self.can_manage = actor.can(Permission.MANAGE_TERMS)
         self.can_print = actor.can(Permission.PRINT_DOCUMENTS)
+        self.records: dict[str, TermsDocumentRecord] = {}  # by key, as listed
         self.versions: list[TermsVersionRecord] = []
         self.preview: PdfPreviewDialog | None = None
 
@@ -176,7 +173,8 @@ class TermsDialog(QDialog):
         self.documents.blockSignals(True)
         self.documents.clear()
         language = self.school.default_language.value
-        for record in self.terms.list_documents():
+        self.records = {record.key: record for record in self.terms.list_documents()}
+        for record in self.records.values():
             item = QListWidgetItem(f"{record.key}\n{record.title(language)}")
             item.setData(Qt.ItemDataRole.UserRole, record.key)
             self.documents.addItem(item)
@@ -192,8 +190,7 @@ class TermsDialog(QDialog):
         return item.data(Qt.ItemDataRole.UserRole) if item else None
 
     def current_document(self) -> TermsDocumentRecord | None:
-        key = self.current_key()
-        return self.terms.document(key) if key else None
+        return self.records.get(self.current_key())
 
     def current_version(self) -> TermsVersionRecord | None:
         row = self.table.currentIndex().row()
@@ -447,9 +444,9 @@ class DocumentForm(FormDialog):
             {lang: edit.text() for lang, edit in self.titles.items()},
             ProviderIdentity(
                 self.provider_name.text(),
-                _lines(self.provider_address.toPlainText()),
+                tuple(self.provider_address.toPlainText().splitlines()),  # blank lines dropped
                 self.registry_code.text(),
-                _lines(self.contacts.toPlainText()),
+                tuple(self.contacts.toPlainText().splitlines()),
             ),
             self.free_alternative.isChecked(),
             self.rule.currentData(),

@@ -35,7 +35,7 @@ from desktop.ui.tabs.billing.dialogs import (
     TrialDialog,
 )
 from desktop.ui.tabs.billing.labels import euros, proposal_label
-from desktop.ui.tabs.billing.model import ID, STATE, SubscriptionsModel
+from desktop.ui.tabs.billing.model import FIRST, ID, LAST, STATE, STUDENT, SubscriptionsModel
 from desktop.ui.text import _, format_date, n_
 from desktop.ui.workers import run_task, run_with_progress
 
@@ -155,14 +155,15 @@ class BillingController(QObject):
         if row is None:
             self.view.show_subscription(None, [], [])
             return
-        try:
-            record = self.billing.subscription(row[ID])
-            history = self.billing.money_history(row[ID])
-            letters = self.letters.letters(row[ID])
-        except SchoolOfficeError as exc:
-            messages.show_error(self.view, exc, country=self.country)
-            return
-        self.view.show_subscription(record, history, letters)
+        shown = self._fetch(
+            lambda: (
+                self.billing.subscription(row[ID]),
+                self.billing.money_history(row[ID]),
+                self.letters.letters(row[ID]),
+            )
+        )
+        if shown is not None:
+            self.view.show_subscription(*shown)
 
     def update_actions(self) -> None:
         row = self.selected_row()
@@ -183,6 +184,14 @@ class BillingController(QObject):
         )
 
     # ---- helpers -----------------------------------------------------------------------
+
+    def _fetch(self, read):
+        """What `read` returns, or None after showing why it could not be read."""
+        try:
+            return read()
+        except SchoolOfficeError as exc:
+            messages.show_error(self.view, exc, country=self.country)
+            return None
 
     def _open(self, dialog) -> None:
         self.dialog = dialog
@@ -211,11 +220,9 @@ class BillingController(QObject):
 
     def _pick_student(self, title: str, ok_text: str, then) -> None:
         row = self.selected_row()
-        preselect = row[1] if row else None
-        try:
-            roster = self.services.roster.table_rows()
-        except SchoolOfficeError as exc:
-            messages.show_error(self.view, exc, country=self.country)
+        preselect = row[STUDENT] if row else None
+        roster = self._fetch(self.services.roster.table_rows)
+        if roster is None:
             return
 
         def chosen(student: tuple):
@@ -234,13 +241,15 @@ class BillingController(QObject):
 
     def _order_for(self, student) -> None:
         terms = self.services.terms
-        try:
+
+        def read():
             key = terms.default_document_key()
             versions = [(v.id, v.label) for v in terms.versions(key) if v.published]
-            in_force = terms.version_in_force(key, self.today())
-        except SchoolOfficeError as exc:
-            messages.show_error(self.view, exc, country=self.country)
+            return versions, terms.version_in_force(key, self.today())
+
+        if (found := self._fetch(read)) is None:
             return
+        versions, in_force = found
 
         def submit(data):
             record = self.billing.order(data)
@@ -281,7 +290,9 @@ class BillingController(QObject):
         row = self.selected_row()
         if row is None:
             return
-        invoices = self.billing.open_invoices(row[ID])
+        invoices = self._fetch(lambda: self.billing.open_invoices(row[ID]))
+        if invoices is None:
+            return
         if not invoices:
             messages.inform(
                 self.view, _("Record a payment"), _("This subscription has no unpaid invoice.")
@@ -308,8 +319,10 @@ class BillingController(QObject):
         row = self.selected_row()
         if row is None:
             return
-        order = self.letters.order_data(row[ID])
-        student_id = row[1]
+        order = self._fetch(lambda: self.letters.order_data(row[ID]))
+        if order is None:
+            return
+        student_id = row[STUDENT]
 
         def submit(letter):
             result = self.letters.register_letter(student_id, letter)
@@ -371,19 +384,22 @@ class BillingController(QObject):
             )
             return result
 
-        self._open(RefundDialog(self.view, self.country, f"{row[3]} {row[2]}", submit))
+        self._open(RefundDialog(self.view, self.country, f"{row[FIRST]} {row[LAST]}", submit))
 
     def charge_fee(self) -> None:
         row = self.selected_row()
         if row is None:
             return
+        fee = self._fetch(lambda: self.billing.reminder_fee_cents(row[ID]))
+        if fee is None:
+            return
         answer = messages.ask(
             self.view,
             _("Reminder fee"),
             _(
-                "Charge the 5 € fee for the unanswered reminders to {name}? You are recorded as "
-                "the person who decided (R67, R81)."
-            ).format(name=f"{row[3]} {row[2]}"),
+                "Charge the {amount} fee for the unanswered reminders to {name}? You are recorded "
+                "as the person who decided (R67, R81)."
+            ).format(amount=euros(fee), name=f"{row[FIRST]} {row[LAST]}"),
             [("charge", _("Charge the fee")), ("cancel", _("Cancel"))],
             default="cancel",
             escape="cancel",
@@ -401,7 +417,9 @@ class BillingController(QObject):
         row = self.selected_row()
         if row is None:
             return
-        record = self.billing.subscription(row[ID])
+        record = self._fetch(lambda: self.billing.subscription(row[ID]))
+        if record is None:
+            return
         only = None
         active = record.active_profiles
         if len(active) > 1:
@@ -422,7 +440,7 @@ class BillingController(QObject):
                 return
             only = None if answer == "all" else int(answer)
         self._print(
-            lambda: self.letters.print_cancellation_form(row[1], only),
+            lambda: self.letters.print_cancellation_form(row[STUDENT], only),
             _("Save the cancellation letter"),
             "cancellation-letter.pdf",
         )
@@ -432,7 +450,7 @@ class BillingController(QObject):
         if row is None:
             return
         self._print(
-            lambda: self.letters.print_invoice(self.letters.latest_invoice_id(row[1])),
+            lambda: self.letters.print_invoice(self.letters.latest_invoice_id(row[STUDENT])),
             _("Save the invoice"),
             "invoice.pdf",
         )
@@ -520,12 +538,10 @@ class BillingController(QObject):
     # ---- settings ------------------------------------------------------------------------
 
     def open_settings(self) -> None:
-        try:
-            settings = self.billing.settings()
-            prices = self.billing.prices()
-        except SchoolOfficeError as exc:
-            messages.show_error(self.view, exc, country=self.country)
+        found = self._fetch(lambda: (self.billing.settings(), self.billing.prices()))
+        if found is None:
             return
+        settings, prices = found
         this_year = SchoolYear.of(self.today())
         years = (this_year, this_year.next())
         shown = {

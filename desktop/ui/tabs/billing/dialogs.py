@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from decimal import Decimal, InvalidOperation
 
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -34,6 +33,7 @@ from desktop.domain.billing import (
     ReferenceScheme,
     RefundBasis,
     SubscriberData,
+    parse_cents,
 )
 from desktop.domain.dates import SchoolYear
 from desktop.domain.errors import ValidationError
@@ -43,6 +43,7 @@ from desktop.services.roster import StudentRecord
 from desktop.ui.forms import DateField, FormDialog, read_fields
 from desktop.ui.tabs.billing.labels import (
     REFUND_BASES,
+    amount_text,
     basis_label,
     channel_label,
     euros,
@@ -57,18 +58,6 @@ _MODES = {
 }
 
 
-def parse_euros(text: str, field: str = "amount") -> int:
-    """'20', '20,00', '20.00 €' → 2000 cents (R5: never a float)."""
-    cleaned = text.replace("€", "").replace(" ", "").replace(",", ".")
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        raise ValidationError(field, text, N_("is not an amount like 20,00")) from None
-    if value <= 0 or value != value.quantize(Decimal("0.01")):
-        raise ValidationError(field, text, N_("a positive amount with at most two decimals"))
-    return int(value * 100)
-
-
 def _enum(combo: QComboBox, enum_class):
     """Qt hands a StrEnum back as a plain str: make it the enum again."""
     value = combo.currentData()
@@ -80,6 +69,16 @@ def _combo(items: Sequence[tuple[str, object]]) -> QComboBox:
     for text, data in items:
         combo.addItem(text, data)
     return combo
+
+
+def _ordered_by_combo() -> QComboBox:
+    """Who orders or starts a trial: a guardian, or the student from 15 (R47, R90)."""
+    return _combo(
+        [
+            (_("A parent or guardian"), OrderedBy.GUARDIAN),
+            (_("The student (15 or older)"), OrderedBy.STUDENT),
+        ]
+    )
 
 
 # ---- order (R75, R47, R41, R55, R14) -------------------------------------------------------
@@ -104,12 +103,7 @@ class OrderDialog(FormDialog):
                 "finally activated when it is paid in full."
             ).format(name=student.full_name, klass=student.class_name or "—")
         )
-        self.ordered_by = _combo(
-            [
-                (_("A parent or guardian"), OrderedBy.GUARDIAN),
-                (_("The student (15 or older)"), OrderedBy.STUDENT),
-            ]
-        )
+        self.ordered_by = _ordered_by_combo()
         guardians = [
             (g.full_name + (f"  ·  {g.phone}" if g.phone else ""), g.guardian_id)
             for g in student.guardians
@@ -223,12 +217,7 @@ class TrialDialog(FormDialog):
                 "and school year, unless the school has a special offer (R89)."
             )
         )
-        self.started_by = _combo(
-            [
-                (_("A parent or guardian"), OrderedBy.GUARDIAN),
-                (_("The student (15 or older)"), OrderedBy.STUDENT),
-            ]
-        )
+        self.started_by = _ordered_by_combo()
         self.guardian = _combo([(g.full_name, g.guardian_id) for g in student.guardians])
         self.start = DateField(country)
         self.start.set_date(today)
@@ -312,7 +301,7 @@ class PaymentDialog(FormDialog):
     def _invoice_changed(self) -> None:
         owed = self._owed.get(self.invoice.currentData())
         if owed is not None:
-            self.amount.setText(f"{owed // 100},{owed % 100:02d}")
+            self.amount.setText(amount_text(owed))
 
     def _method_changed(self) -> None:
         card = _enum(self.method, PaymentMethod) is PaymentMethod.CARD
@@ -323,7 +312,7 @@ class PaymentDialog(FormDialog):
     def values(self) -> PaymentInput:
         read = read_fields(
             {
-                "amount": lambda: parse_euros(self.amount.text()),
+                "amount": lambda: parse_cents(self.amount.text()),
                 "value_date": lambda: self.value_date.date_value("value_date", required=True),
             }
         )
@@ -515,7 +504,7 @@ class RefundDialog(FormDialog):
         basis = _enum(self.basis, RefundBasis)
         readers = {}
         if basis is RefundBasis.DISCRETIONARY:
-            readers["amount"] = lambda: parse_euros(self.amount.text())
+            readers["amount"] = lambda: parse_cents(self.amount.text())
         if basis is RefundBasis.OUTAGE:
             readers["first"] = lambda: self.first.date_value("outage", required=True)
             readers["last"] = lambda: self.last.date_value("outage", required=True)
@@ -603,7 +592,7 @@ class SettingsDialog(FormDialog):
         self.form.addRow(_("Payment reference"), self.scheme)
         self.prices: dict[SchoolYear, QLineEdit] = {}
         for year, cents in prices.items():
-            field = QLineEdit("" if cents is None else f"{cents // 100},{cents % 100:02d}")
+            field = QLineEdit("" if cents is None else amount_text(cents))
             field.setPlaceholderText(_("not set"))
             self.prices[year] = field
             self.form.addRow(
@@ -617,7 +606,7 @@ class SettingsDialog(FormDialog):
             {
                 f"price_{year.start_year}": (
                     lambda f=field, y=year: (
-                        parse_euros(f.text(), f"price_{y.start_year}") if f.text().strip() else None
+                        parse_cents(f.text(), f"price_{y.start_year}") if f.text().strip() else None
                     )
                 )
                 for year, field in self.prices.items()

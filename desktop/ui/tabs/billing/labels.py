@@ -113,10 +113,13 @@ def money_label(kind: str) -> str:
     return _(_MONEY[kind])
 
 
+def amount_text(cents: int) -> str:
+    """1234 → '12,34', as the amount fields show and read it back."""
+    return f"{cents // 100},{cents % 100:02d}"
+
+
 def euros(cents: int | None) -> str:
     """1234 → '12,34 €' (the office's own screens; letters use the recipient's locale)."""
     if cents is None:
         return ""
-    sign = "−" if cents < 0 else ""
-    cents = abs(cents)
-    return f"{sign}{cents // 100},{cents % 100:02d} €"
+    return f"{'−' if cents < 0 else ''}{amount_text(abs(cents))} €"

@@ -5,6 +5,8 @@ for a person (R67) and the letters waiting to be printed. Only the billing role 
 
 from __future__ import annotations
 
+from collections import Counter
+
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
@@ -426,9 +428,7 @@ class BillingTab(QWidget):
                 len(proposals),
             ).format(n=len(proposals))
         )
-        kinds = {}
-        for n in notices:
-            kinds[notice_label(n.kind)] = kinds.get(notice_label(n.kind), 0) + 1
+        kinds = Counter(notice_label(n.kind) for n in notices)
         self.letters_label.setText(
             n_("{n} letter to print", "{n} letters to print", len(notices)).format(n=len(notices))
             + (f" ({', '.join(f'{k}: {v}' for k, v in kinds.items())})" if kinds else "")

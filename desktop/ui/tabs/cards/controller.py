@@ -8,13 +8,12 @@ progress dialog with Cancel; the provider sync also runs quietly every few minut
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import date
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QFileDialog, QWidget
 
-from desktop.domain.cards import CardKind
-from desktop.domain.dates import school_zone
+from desktop.domain.cards import CardKind, PhysicalAction, VirtualAction, allows
 from desktop.domain.errors import SchoolOfficeError
 from desktop.domain.roles import Permission
 from desktop.services.cards import CardHistoryEntry
@@ -33,7 +32,7 @@ from desktop.ui.tabs.cards.dialogs import (
     ReasonDialog,
     ReferDialog,
 )
-from desktop.ui.tabs.cards.labels import status_label
+from desktop.ui.tabs.cards.labels import local_time, status_label
 from desktop.ui.tabs.cards.model import (
     CLASS,
     FIRST,
@@ -186,11 +185,9 @@ class CardsController(QObject):
         self.view.show_student(title, [self.history_row(h) for h in history], photo)
 
     def history_row(self, entry: CardHistoryEntry) -> tuple:
-        local = entry.at.astimezone(school_zone(self.country))
-        when = f"{format_date(local.date(), self.country)} {local:%H:%M}"
         change = self.change_text(entry)
         return (
-            when,
+            local_time(entry.at, self.country),
             entry.actor,
             entry.card_label,
             f"{change} ({entry.reason})" if entry.reason else change,
@@ -209,28 +206,27 @@ class CardsController(QObject):
                 f"{status_label(entry.status_before)} → {status_label(entry.status_after)}"
             )
         if entry.valid_until_after:
-            until = format_date(
-                datetime.fromisoformat(entry.valid_until_after).date(), self.country
-            )
+            until = format_date(date.fromisoformat(entry.valid_until_after), self.country)
             parts.append(_("valid until {date}").format(date=until))
         return ", ".join(parts)
 
     def update_actions(self) -> None:
         row = self.selected_row()
-        kind = row[KIND] if row else None
-        status = row[STATUS] if row else None
-        physical, virtual = kind is CardKind.PHYSICAL, kind is CardKind.VIRTUAL
+
+        def can(action: PhysicalAction | VirtualAction) -> bool:  # R31, from the machines
+            return row is not None and allows(row[KIND], row[STATUS], action)
+
         printable = bool(self.model.printable_ids(self.selected_rows()))
         self.view.enable_actions(
             {
                 "issue": self.can_manage,
-                "lost": physical and status == "ACTIVE",
-                "replace": physical and status in ("ACTIVE", "LOST"),
+                "lost": can(PhysicalAction.REPORT_LOST),
+                "replace": can(PhysicalAction.REPLACE),
                 "extend": row is not None,
-                "revoke": physical and status not in (None, "REVOKED"),
+                "revoke": can(PhysicalAction.REVOKE),
                 "activation": self.can_manage,
-                "suspension": virtual and status == "ACTIVE",
-                "close": virtual and status != "CLOSED",
+                "suspension": can(VirtualAction.SUSPEND_CONFIRMED),
+                "close": can(VirtualAction.CLOSE),
                 "photo": row is not None,
                 "print_cards": printable,
                 "print_sheet": printable,

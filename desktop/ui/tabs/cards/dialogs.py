@@ -3,6 +3,7 @@ events that need attention, and "Refer to the provider" (R25, R29)."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -275,8 +276,10 @@ class ReferDialog(QDialog):
         )
         text.setWordWrap(True)
         layout.addWidget(text)
+        # Typed by the office: escaped, so an address like <hello@…> shows as written.
         lines = "<br>".join(
-            f"<b>{label}</b>: {value}" if label else value for label, value in contacts
+            f"<b>{html.escape(label)}</b>: {html.escape(value)}" if label else html.escape(value)
+            for label, value in contacts
         )
         self.contacts = QLabel(lines or _("No contacts are set up (card settings)."))
         self.contacts.setTextFormat(Qt.TextFormat.RichText)

@@ -1,9 +1,12 @@
-"""Names the Cards tab shows for card kinds, statuses and provider events."""
+"""Names the Cards tab shows for card kinds, statuses and provider events, and its times."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from desktop.domain.cards import CardKind, ProviderEventKind
-from desktop.ui.text import N_, _
+from desktop.domain.dates import local_today, school_zone
+from desktop.ui.text import N_, _, format_date
 
 _KIND = {CardKind.PHYSICAL: N_("Physical"), CardKind.VIRTUAL: N_("Virtual")}
 # Both machines' states (R31); a physical and a virtual card never share a row.
@@ -34,3 +37,11 @@ def status_label(status: str | None) -> str:
 
 def event_label(kind: str) -> str:
     return _(_EVENT[ProviderEventKind(kind)])
+
+
+def local_time(instant: datetime, country: str, *, today_short: bool = False) -> str:
+    """An instant in the school's time: '17.05.2026 14:05', or '14:05' if today and asked."""
+    local = instant.astimezone(school_zone(country))
+    if today_short and local.date() == local_today(country):
+        return f"{local:%H:%M}"
+    return f"{format_date(local.date(), country)} {local:%H:%M}"

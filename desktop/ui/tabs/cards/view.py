@@ -3,7 +3,7 @@ card history on the right, and a toolbar with one action per card transition."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence, QPixmap
@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.domain.dates import school_zone
 from desktop.services.card_sync import SyncStatus
 from desktop.services.container import Services
 from desktop.services.school import SchoolProfile
@@ -32,8 +31,8 @@ from desktop.ui.forms import DateField, heading
 from desktop.ui.models.table_model import TupleTableModel
 from desktop.ui.tables import ClassFilter
 from desktop.ui.tabs.cards.controller import CardsController
-from desktop.ui.tabs.cards.labels import STATUSES, status_label
-from desktop.ui.text import _, format_date
+from desktop.ui.tabs.cards.labels import STATUSES, local_time, status_label
+from desktop.ui.text import _
 
 PHOTO_W, PHOTO_H = 120, 160
 _LINK_STYLES = {
@@ -316,7 +315,9 @@ class CardsTab(QWidget):
         parts = []
         if status.last_success_at:
             parts.append(
-                _("last successful sync {when}").format(when=self._when(status.last_success_at))
+                _("last successful sync {when}").format(
+                    when=local_time(status.last_success_at, self.country, today_short=True)
+                )
             )
         else:
             parts.append(_("no successful sync yet"))
@@ -345,12 +346,6 @@ class CardsTab(QWidget):
         self.attention_button.setText(_("Needs attention ({n})").format(n=status.needs_attention))
         self.attention_button.setEnabled(bool(status.needs_attention))
         self.sync_button.setEnabled(status.configured and self.controller.can_manage)
-
-    def _when(self, instant: datetime) -> str:
-        local = instant.astimezone(school_zone(self.country))
-        if local.date() == datetime.now(UTC).astimezone(school_zone(self.country)).date():
-            return f"{local:%H:%M}"
-        return f"{format_date(local.date(), self.country)} {local:%H:%M}"
 
     def show_no_permission(self) -> None:
         self.link_text.setText(_("Managing cards needs the Office role."))

@@ -9,15 +9,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QWidget
 
-from desktop.domain.consent import ConsentStatus, DeletionState
-from desktop.domain.dates import school_zone
+from desktop.domain.consent import CodeState, DeadlineState, DeletionState, noon_on
+from desktop.domain.dates import school_zone, utc_now
 from desktop.domain.errors import SchoolOfficeError
 from desktop.domain.roles import Permission
+from desktop.i18n import ui_language
 from desktop.services.container import Services
 from desktop.services.school import SchoolProfile
 from desktop.ui import messages
@@ -87,7 +88,7 @@ class ConsentController(QObject):
         self.remembered_document: str | None = None
         self._roster_rows: list[tuple] | None = None
         self._loading = False
-        self.now: Callable[[], datetime] = lambda: datetime.now(UTC)  # tests move time
+        self.now: Callable[[], datetime] = utc_now  # tests move time
 
     # ---- wiring -----------------------------------------------------------------------------
 
@@ -158,7 +159,7 @@ class ConsentController(QObject):
     def _read(self, key: str | None, class_name: str | None, on: date) -> ConsentData:
         s = self.services
         data = ConsentData()
-        data.documents = s.consent.documents_with_versions(self._language())
+        data.documents = s.consent.documents_with_versions(ui_language())
         keys = [doc.key for doc in data.documents]
         if key not in keys:
             key = keys[0] if keys else None
@@ -176,13 +177,9 @@ class ConsentController(QObject):
             data.incidents = s.breaches.incidents()
         return data
 
-    def _language(self) -> str:
-        from desktop.i18n import ui_language
-
-        return ui_language()
-
     def _loaded(self, data: ConsentData) -> None:
         self._loading = False
+        self._roster_rows = None  # the picker reads the roster afresh after a reload
         self.data = data
         self._fill_terms()
         self._fill_requests()
@@ -231,18 +228,15 @@ class ConsentController(QObject):
                 _("No terms are recorded yet (Terms are added with the terms documents).")
             )
             return
-        count_rows = []
-        for counts in overview.counts:
-            cells = [counts.label or _("All classes"), str(counts.total)]
-            for status in (
-                ConsentStatus.ACCEPTED,
-                ConsentStatus.NEEDS_REACCEPTANCE,
-                ConsentStatus.DECLINED,
-                ConsentStatus.WITHDRAWN,
-                ConsentStatus.NOT_ANSWERED,
-            ):
-                cells.append(f"{counts.count(status)} ({counts.percent(status):.1f} %)")
-            count_rows.append(tuple(cells))
+        # The columns follow the counts' own order (consent_workflow.OVERVIEW_ORDER).
+        count_rows = [
+            (
+                counts.label or _("All classes"),
+                str(counts.total),
+                *(f"{n} ({counts.percent(status):.1f} %)" for status, n in counts.counts),
+            )
+            for counts in overview.counts
+        ]
         v.counts.set_records(list(overview.counts), count_rows)
         rows = [
             (
@@ -273,6 +267,8 @@ class ConsentController(QObject):
             forward = self._date(r.forward_due_on) if r.forward_due_on else ""
             if r.forward_due_on and r.forwarded_at:
                 forward = _("forwarded {when}").format(when=self._time(r.forwarded_at))
+            elif r.forward_before_weekend:  # R57: the app warns before weekends
+                forward = _("{date} (a weekend: forward it before)").format(date=forward)
             rows.append(
                 (
                     str(r.id),
@@ -286,7 +282,10 @@ class ConsentController(QObject):
                     _(DEADLINES[r.deadline]),
                 )
             )
-            colours.append(RED if r.deadline.value == "OVERDUE" else (None if r.is_open else GREY))
+            if r.deadline is DeadlineState.OVERDUE:
+                colours.append(RED)
+            else:
+                colours.append(AMBER if r.forward_before_weekend else None if r.is_open else GREY)
         v.requests.set_records(self.data.requests, rows, colours)
         open_count = sum(r.is_open for r in self.data.requests)
         v.requests.info.setText(
@@ -328,7 +327,7 @@ class ConsentController(QObject):
         self.view.codes.set_records(
             self.data.codes,
             rows,
-            [GREEN if c.state.value == "VALID" else GREY for c in self.data.codes],
+            [GREEN if c.state is CodeState.VALID else GREY for c in self.data.codes],
         )
 
     def _fill_restrictions(self) -> None:
@@ -418,14 +417,7 @@ class ConsentController(QObject):
                 )
             )
             colours.append(colour)
-        page = self.view.breaches
-        if [r[:3] for r in rows] == [r[:3] for r in page.model._rows] and rows:
-            page.model._colours = colours
-            for i, row in enumerate(rows):  # only the countdown cells change each second
-                page.model._rows[i] = row
-            page.model.dataChanged.emit(page.model.index(0, 3), page.model.index(len(rows) - 1, 4))
-        else:
-            page.set_records(self.data.incidents, rows, colours)
+        self.view.breaches.update_records(self.data.incidents, rows, colours, key=3)
         self._show_breach_detail(now)
 
     def _show_breach_detail(self, now: datetime) -> None:
@@ -591,7 +583,7 @@ class ConsentController(QObject):
             return self.services.requests.create(
                 RequestInput(
                     values.kind,
-                    d._noon(values.received_on, self.country),
+                    noon_on(values.received_on, self.country),
                     values.channel,
                     values.requester_name,
                     values.category,

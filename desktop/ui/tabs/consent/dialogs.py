@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime
 
 from PySide6.QtCore import QDateTime, Qt
 from PySide6.QtWidgets import (
@@ -29,11 +29,12 @@ from desktop.domain.consent import (
     OnBehalfBasis,
     RequestKind,
     TermsDoc,
+    noon_on,
 )
 from desktop.domain.consent_workflow import PersonKind
 from desktop.domain.dates import school_zone
 from desktop.domain.errors import ValidationError
-from desktop.domain.roster import Language
+from desktop.domain.roster import SCHOOL_LANGUAGE, Country, Language
 from desktop.services.consent import WARRANTIES, AcceptanceInput, TermsDocumentInfo
 from desktop.services.roster import GuardianLink
 from desktop.ui.forms import DateField, FormDialog, read_fields
@@ -49,11 +50,6 @@ from desktop.ui.tabs.consent.labels import (
 from desktop.ui.text import N_, _, language_label
 
 PickStudent = Callable[[Callable[[int], object]], None]  # opens the picker, then calls back
-
-
-def _noon(day: date, country: str) -> datetime:
-    """A decision typed as a date is taken at noon school time (the same day in any zone)."""
-    return datetime.combine(day, time(12), tzinfo=school_zone(country))
 
 
 def _combo(items: Sequence[tuple[str, object]]) -> QComboBox:
@@ -135,7 +131,7 @@ class DecisionDialog(FormDialog):
         self.channel = _combo([(_(CHANNELS[c]), c) for c in Channel])
         self.language = _combo([(language_label(lang), lang.value) for lang in Language])
         self.language.setCurrentIndex(
-            self.language.findData({"EE": "et", "SI": "sl"}.get(country, "en"))
+            self.language.findData(SCHOOL_LANGUAGE[Country(country)].value)
         )
         self.decided_on = DateField(country)
         self.decided_on.set_date(today)
@@ -198,7 +194,7 @@ class DecisionDialog(FormDialog):
             self.channel.currentData(),
             self.language.currentData(),
             guardian_id=self._guardian_id,
-            decided_at=_noon(read["decided_at"], self.country),
+            decided_at=noon_on(read["decided_at"], self.country),
             basis=basis,
             on_behalf_guardian_id=(
                 self.on_behalf.currentData()

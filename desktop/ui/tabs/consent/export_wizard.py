@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -89,9 +88,12 @@ class ExportWizard(QDialog):
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         done_layout.addWidget(self.summary)
-        self.preview = _pdf_view()
-        if self.preview is not None:
-            done_layout.addWidget(self.preview, 1)
+        from PySide6.QtPdfWidgets import QPdfView  # loaded when the wizard opens, not at start
+
+        self.preview = QPdfView()
+        self.preview.setPageMode(QPdfView.PageMode.MultiPage)
+        self.preview.setZoomMode(QPdfView.ZoomMode.FitToWidth)
+        done_layout.addWidget(self.preview, 1)
         self.pages.addWidget(done_page)
 
         self.back_button = QPushButton(_("Back"))
@@ -110,8 +112,6 @@ class ExportWizard(QDialog):
         layout.addWidget(self.banner)
         layout.addWidget(self.pages, 1)
         layout.addLayout(buttons)
-        self._document = None
-        self._buffer = None
         self._show(self.PICK)
 
     def _student_changed(self, student_id: int) -> None:
@@ -169,7 +169,11 @@ class ExportWizard(QDialog):
                 n=len(export.sections),
             )
         )
-        self._load_preview(result.produced.pdf)
+        from desktop.ui.dialogs.pdf_preview import load_pdf
+
+        # The buffer must live as long as the document.
+        self._document, self._buffer = load_pdf(result.produced.pdf, self)
+        self.preview.setDocument(self._document)
         self._show(self.DONE)
 
     def _failed(self, exc: BaseException) -> None:
@@ -181,27 +185,3 @@ class ExportWizard(QDialog):
     def _show_error(self, exc: SchoolOfficeError) -> None:
         text = messages.describe(exc, self.country)
         self.code_error.setText(text[:1].upper() + text[1:])
-
-    def _load_preview(self, pdf: bytes) -> None:
-        if self.preview is None:
-            return
-        from PySide6.QtPdf import QPdfDocument
-
-        self._buffer = QBuffer(self)
-        self._buffer.setData(QByteArray(pdf))
-        self._buffer.open(QIODevice.OpenModeFlag.ReadOnly)
-        self._document = QPdfDocument(self)
-        self._document.load(self._buffer)
-        self.preview.setDocument(self._document)
-
-
-def _pdf_view():
-    """QtPdf's viewer when the PySide6-Pdf wheel is installed; the wizard works without it."""
-    try:
-        from PySide6.QtPdfWidgets import QPdfView
-    except ImportError:
-        return None
-    view = QPdfView()
-    view.setPageMode(QPdfView.PageMode.MultiPage)
-    view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
-    return view

@@ -44,6 +44,19 @@ class ColouredTableModel(TupleTableModel):
         self._colours = list(colours) or [None] * len(rows)
         super().set_rows(rows)
 
+    def update_rows(
+        self, rows: Sequence[tuple], colours: Sequence[str | None], key_columns: int
+    ) -> bool:
+        """Change the cells in place (no reset, so the selection stays) when the first
+        `key_columns` of every row are as shown; False otherwise: the caller sets them anew."""
+        keep = slice(0, key_columns)
+        if not rows or [r[keep] for r in rows] != [r[keep] for r in self._rows]:
+            return False
+        self._rows, self._colours = list(rows), list(colours)
+        last = self.index(len(rows) - 1, self.columnCount() - 1)
+        self.dataChanged.emit(self.index(0, 0), last)
+        return True
+
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> object:
         if role == Qt.ItemDataRole.ForegroundRole:
             colour = self._colours[index.row()] if index.row() < len(self._colours) else None
@@ -96,6 +109,16 @@ class TablePage(QWidget):
         self.table.resizeColumnsToContents()
         if selected is not None and selected in self.records:
             self.table.selectRow(self.records.index(selected))
+
+    def update_records(
+        self, records: Sequence, rows: Sequence[tuple], colours: Sequence[str | None], key: int
+    ) -> None:
+        """set_records for a table refreshed every second: while the first `key` columns of
+        every row are unchanged the cells change in place, so the selection stays."""
+        if self.model.update_rows(rows, colours, key):
+            self.records = list(records)
+        else:
+            self.set_records(records, rows, colours)
 
     def selected(self):
         index = self.table.selectionModel().currentIndex()

@@ -223,9 +223,10 @@ class RosterController(QObject):
         return True
 
     def _show_saved(self, record: StudentRecord) -> None:
-        self.editor.show_record(record, self.model.class_names(), self.school.today())
-        self.model.put(table_row(record))
-        self.view.set_class_names(self.model.class_names())
+        self.model.put(table_row(record))  # first: a new class joins the lists below
+        class_names = self.model.class_names()
+        self.editor.show_record(record, class_names, self.school.today())
+        self.view.set_class_names(class_names)
         self.update_count()
         self.select_student(record.id)
 

@@ -27,8 +27,7 @@ from PySide6.QtWidgets import (
 from desktop.domain.errors import ValidationError, ValidationErrors
 from desktop.domain.roster import Language, StudentStatus
 from desktop.services.roster import GuardianLink, StudentRecord
-from desktop.ui.forms import Banner, DateField, FieldErrors, heading
-from desktop.ui.messages import validation_lines
+from desktop.ui.forms import Banner, DateField, FieldErrors, heading, show_validation
 from desktop.ui.tabs.roster.guardians import GuardiansPanel
 from desktop.ui.text import _, code_label, code_name, format_date, language_label, status_label
 
@@ -268,13 +267,7 @@ class StudentEditor(QWidget):
         self._changed()
 
     def show_errors(self, exc: ValidationError | ValidationErrors) -> None:
-        unplaced = self.errors.show(exc)
-        if unplaced:
-            self.banner.show_message(
-                "\n".join(validation_lines(ValidationErrors(unplaced), self.country))
-            )
-        else:
-            self.banner.hide()
+        show_validation(self.errors, self.banner, exc)
 
     def show_problem(self, text: str, kind: str = "error", actions=()) -> None:
         self.banner.show_message(text, kind, list(actions))

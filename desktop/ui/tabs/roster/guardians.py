@@ -166,11 +166,10 @@ class GuardiansPanel(QGroupBox):
             signal.emit(link)
 
     def _update_buttons(self) -> None:
-        chosen = self.selected_link() is not None
+        link = self.selected_link()
         self.add_button.setEnabled(self._can_edit)
         for button in (self.edit_button, self.unlink_button, self.restriction_button):
-            button.setEnabled(self._can_edit and chosen)
-        link = self.selected_link()
+            button.setEnabled(self._can_edit and link is not None)
         self.end_restriction_button.setEnabled(
             self._can_edit and link is not None and bool(open_restrictions(link, self._today))
         )
