@@ -30,7 +30,6 @@ from bench.common import report, scratch  # noqa: E402
 def populate(services, count: int) -> None:
     from sqlalchemy import insert, select
 
-    from desktop.db.base import utc_now
     from desktop.db.bulk import allocate_ids, bulk_insert
     from desktop.db.models import (
         Guardian,
@@ -41,6 +40,7 @@ def populate(services, count: int) -> None:
         Subscription,
         SubscriptionProfile,
     )
+    from desktop.domain import clock
     from desktop.domain.billing import (
         CommunicationMode,
         InvoiceKind,
@@ -57,7 +57,7 @@ def populate(services, count: int) -> None:
     from tests.billing_fixtures import prepare_billing
 
     prepare_billing(services)
-    now, actor = utc_now(), services.actor.login
+    now, actor = clock.now(), services.actor.login
     stamp = {
         "version": 1,
         "created_at": now,

@@ -21,19 +21,17 @@ from desktop.services.container import Services, open_database
 from desktop.services.school import SchoolProfile
 from desktop.services.staff import NotStaff, resolve_actor
 from desktop.settings import Settings, load_settings, log_dir
+from desktop.startup import (
+    EXIT_DATABASE,
+    EXIT_NO_SCHOOL,
+    EXIT_NOT_STAFF,
+    EXIT_OK,
+    StartupAborted,
+)
 
 log = logging.getLogger(__name__)
 
-EXIT_OK, EXIT_DATABASE, EXIT_NOT_STAFF, EXIT_NO_SCHOOL = 0, 3, 4, 5
 LOG_FILE_NAME = "school-office.log"
-
-
-class StartupAborted(Exception):
-    """The app cannot start (the secretary was told why); carries the exit code."""
-
-    def __init__(self, code: int):
-        super().__init__(code)
-        self.code = code
 
 
 def _(message: str) -> str:

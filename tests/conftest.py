@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -23,10 +24,15 @@ from sqlalchemy.engine import make_url
 from desktop.db import schema
 from desktop.db.base import Base
 from desktop.db.session import Database
+from desktop.domain import clock
 from desktop.domain.roster import Country
 from desktop.services.container import Services
 from desktop.services.school import SchoolProfile
 from desktop.services.staff import resolve_actor
+
+# Every test starts on this instant, whatever the system date (one clock: desktop.domain.clock).
+# Time moves on from it as usual; a test that needs a deadline to the second takes fixed_clock.
+TEST_START = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 
 PG_ADMIN_URL = os.environ.get("SCHOOL_OFFICE_TEST_PG_URL", "")
 BACKENDS = ["sqlite", "postgresql"] if PG_ADMIN_URL else ["sqlite"]
@@ -43,6 +49,21 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "slow" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _app_clock():
+    previous = clock.install(clock.ShiftedClock.starting_at(TEST_START))
+    yield
+    clock.install(previous)
+
+
+@pytest.fixture
+def fixed_clock() -> clock.FixedClock:
+    """A clock that stands still at TEST_START until the test moves it (set or advance)."""
+    fixed = clock.FixedClock(TEST_START)
+    clock.install(fixed)  # _app_clock puts the previous one back
+    return fixed
 
 
 @pytest.fixture(autouse=True)

@@ -26,12 +26,14 @@ import threading
 import time
 from collections import Counter, deque
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote
 
 import pytest
+
+from desktop.domain import clock
 
 
 class Failure(enum.StrEnum):
@@ -342,7 +344,7 @@ def _check_upsert(data: dict[str, Any]) -> tuple[str, str] | None:
 
 
 def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return clock.now().strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @pytest.fixture

@@ -173,6 +173,7 @@ def test_windows_version_resource_comes_from_the_package_version(version, number
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)  # PyInstaller builds the whole app first
 def test_frozen_bundle_passes_its_smoke_test(tmp_path):
     """installer/build.py (no installer on Linux) → the one-folder app → its --smoke-test."""
     out = tmp_path / "build"

@@ -49,8 +49,12 @@ def test_cli_update_with_logo(services, tmp_path, capsys):
     url = services.db.engine.url.render_as_string(hide_password=False)
     logo = tmp_path / "logo.png"
     logo.write_bytes(_png())
-    assert main(["--database", url, "school", "update", "--phone", "+372 736 1234",
-                 "--logo", str(logo)]) == 0
+    assert (
+        main(
+            ["--database", url, "school", "update", "--phone", "+372 736 1234", "--logo", str(logo)]
+        )
+        == 0
+    )
     assert services.school.require_school().phone == "+372 736 1234"
     assert services.school.logo() == _png()
     not_a_picture = tmp_path / "logo.txt"

@@ -3,10 +3,11 @@ dialogs, the "Due today" decisions (R67), printing, and the role split (R121).""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
+from desktop.domain import clock
 from desktop.domain.billing import OrderedBy, PaymentMethod, ProposalKind, SubscriptionState
 from desktop.domain.roles import Role
 from desktop.services.base import Actor
@@ -41,6 +42,8 @@ def _pay(services, sub, on):
 
 @pytest.fixture
 def school(services_si):
+    """A Slovenian school whose story runs to 20 Nov 2026: the tab opens on that day."""
+    clock.install(clock.ShiftedClock.starting_at(datetime(2026, 11, 20, 9, 0, tzinfo=UTC)))
     s = services_si
     terms = prepare_billing(s)
     ana = add_family(s)

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from pypdf import PdfReader
 
+from desktop.domain import clock
 from desktop.domain.consent import BreachNotice, ConsentStatus, DataCategory, RequestKind
 from desktop.domain.roles import Role
 from desktop.domain.roster import Country, RestrictionKind
@@ -178,11 +179,10 @@ def test_issue_a_code_and_export_with_the_wizard(qtbot, tab, demo, tmp_path, mon
     wizard.close()
 
 
-def test_breach_countdown_is_live(qtbot, tab, demo):
-    detected = datetime.now(UTC) - timedelta(hours=1)
+def test_breach_countdown_is_live(qtbot, tab, demo, fixed_clock):
+    detected = fixed_clock.now() - timedelta(hours=1)
     demo.breaches.record(detected, "Lost laptop", [DataCategory.SCHOOL])
-    clock = tab.controller
-    clock.now = lambda: detected + timedelta(hours=71, minutes=59)
+    fixed_clock.instant = detected + timedelta(hours=71, minutes=59)
     tab.pages.setCurrentIndex(tab.pages.count() - 1)
     with qtbot.waitSignal(tab.loaded):
         tab.controller.load()
@@ -190,11 +190,11 @@ def test_breach_countdown_is_live(qtbot, tab, demo):
     tab.breaches.select(0)
     assert tab.breaches.model.row(0)[3] == "0 h 01 min 00 s"
     assert "Report to the Information Commissioner: due" in tab.breach_detail.text()
-    clock.now = lambda: detected + timedelta(hours=71, minutes=59, seconds=30)
+    fixed_clock.instant = detected + timedelta(hours=71, minutes=59, seconds=30)
     with qtbot.waitSignal(tab.clock.timeout, timeout=3000):
         pass
     assert tab.breaches.model.row(0)[3] == "0 h 00 min 30 s"  # the timer moved it on
-    clock.now = lambda: detected + timedelta(hours=72, seconds=1)  # R69: exactly 72 h
+    fixed_clock.instant = detected + timedelta(hours=72, seconds=1)  # R69: exactly 72 h
     with qtbot.waitSignal(tab.clock.timeout, timeout=3000):
         pass
     assert tab.breaches.model.row(0)[3] == "OVERDUE"
@@ -235,13 +235,13 @@ def test_retention_confirmed_in_the_tab(qtbot, tab, demo):
 def test_breach_actions_use_the_reloaded_incident(qtbot, tab, demo):
     """The countdown refreshes the table in place; the records behind it must be the new ones,
     or the detail stays old and closing meets a version conflict."""
-    incident = demo.breaches.record(datetime.now(UTC) - timedelta(hours=2), "Mail to wrong list")
+    incident = demo.breaches.record(clock.now() - timedelta(hours=2), "Mail to wrong list")
     tab.pages.setCurrentIndex(tab.pages.count() - 1)
     with qtbot.waitSignal(tab.loaded):
         tab.controller.load()
     tab.breaches.select(0)
     demo.breaches.update(incident.id, incident.version, containment="List recalled")
-    demo.breaches.record_notice(incident.id, BreachNotice.HOME_PAGE, datetime.now(UTC))
+    demo.breaches.record_notice(incident.id, BreachNotice.HOME_PAGE, clock.now())
     with qtbot.waitSignal(tab.loaded):
         tab.controller.load()
     assert "Notice on the home page: sent" in tab.breach_detail.text()

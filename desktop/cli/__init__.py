@@ -10,6 +10,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime, time
 
 from desktop import APP_ID, __version__
 from desktop.domain.errors import DatabaseError, PermissionDenied, SchoolOfficeError
@@ -36,6 +37,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--demo", action="store_true", help="open the app with a demo school if there is no data"
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+    parser.add_argument(
+        "--today",
+        dest="clock_day",
+        type=school_day,
+        metavar="YYYY-MM-DD",
+        help="run the app or the command as if today were this day (rehearsals, checks)",
+    )
     parser.add_argument(
         "--smoke-test",
         action="store_true",
@@ -67,6 +75,25 @@ def services_for(args: argparse.Namespace):
     return open_services(database_url(args))
 
 
+def school_day(text: str) -> date:
+    """An argparse type: a YYYY-MM-DD day in a range the calendar arithmetic can carry."""
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-09-01") from None
+    if not 1900 <= day.year <= 2199:
+        raise argparse.ArgumentTypeError(f"{text}: the year must be between 1900 and 2199")
+    return day
+
+
+def set_clock_day(day: date) -> None:
+    """The app's one clock runs on `day` from 10:00 UTC: midday in Tallinn and Ljubljana alike,
+    so the school's date is `day` whichever the country, and time still moves on."""
+    from desktop.domain import clock
+
+    clock.install(clock.ShiftedClock.starting_at(datetime.combine(day, time(10), UTC)))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -74,6 +101,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    day = args.clock_day or getattr(args, "today", None)  # `daily --today` moves the clock too
+    if day is not None:
+        set_clock_day(day)
     if args.smoke_test:
         if args.command is not None or args.database:
             parser.error("--smoke-test always runs the app alone, on a temporary database")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from datetime import date
+
+from desktop.cli import school_day
 
 
 def register(commands) -> None:
@@ -12,7 +13,7 @@ def register(commands) -> None:
     )
     daily.add_argument(
         "--today",
-        type=date.fromisoformat,
+        type=school_day,
         metavar="YYYY-MM-DD",
         help="the school day to run for (default: today in the school's time zone)",
     )

@@ -14,13 +14,13 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import create_engine, inspect
 
 from desktop.db.engine import normalise_url, safe_url
 from desktop.db.schema import check_not_newer, database_revisions
+from desktop.domain import clock
 from desktop.domain.errors import SchoolOfficeError
 
 VERSION_TABLE = "alembic_version"
@@ -102,7 +102,7 @@ def restore(url: str, source: Path) -> RestoreResult:
             if database.stat().st_size:
                 _require_exclusive(dst, database)
                 kept = database.with_name(
-                    f"{database.stem}.before-restore-{datetime.now():%Y%m%d-%H%M%S}.sqlite3"
+                    f"{database.stem}.before-restore-{clock.now().astimezone():%Y%m%d-%H%M%S}.sqlite3"
                 )
                 with contextlib.closing(sqlite3.connect(kept)) as copy:
                     dst.backup(copy)

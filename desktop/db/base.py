@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from sqlalchemy import DateTime, MetaData, String, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
+from desktop.domain import clock
+
 # Stable constraint names: Alembic can then alter them on both SQLite and PostgreSQL.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -70,10 +72,6 @@ def str_enum(enum_class: type[enum.StrEnum], length: int = 32) -> StrEnumType:
     return StrEnumType(enum_class, length)
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 class Versioned:
     """Optimistic concurrency for an editable row.
 
@@ -83,9 +81,9 @@ class Versioned:
     """
 
     version: Mapped[int] = mapped_column(nullable=False, default=1)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utc_now)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=clock.now)
     created_by: Mapped[str] = mapped_column(String(100), nullable=False, default="")
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=clock.now)
     updated_by: Mapped[str] = mapped_column(String(100), nullable=False, default="")
 
     @declared_attr.directive

@@ -14,8 +14,9 @@ from typing import Any
 from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.orm import Session
 
-from desktop.db.base import Audited, Base, Versioned, utc_now
+from desktop.db.base import Audited, Base, Versioned
 from desktop.db.session import actor_of, audit_entry, jsonable, write_audit_entries
+from desktop.domain import clock
 
 CHUNK = 2000
 
@@ -53,7 +54,7 @@ def bulk_insert(
     model = _model_of(table)
     stamp: dict[str, Any] = {}
     if model is not None and issubclass(model, Versioned):
-        actor, now = actor_of(session), utc_now()
+        actor, now = actor_of(session), clock.now()
         stamp = {
             "version": 1,
             "created_at": now,

@@ -19,9 +19,10 @@ from sqlalchemy import Engine, event, insert, inspect
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from desktop.db.base import Audited, Versioned, utc_now
+from desktop.db.base import Audited, Versioned
 from desktop.db.engine import WRITE_OPTION, create_app_engine, describe_connection_error
 from desktop.db.models import AuditEntry
+from desktop.domain import clock
 from desktop.domain.errors import DatabaseError
 
 ACTOR_KEY = "actor_login"
@@ -91,7 +92,7 @@ def _stamp_versioned(session: Session, _context, _instances) -> None:
     if not (session.new or session.dirty):
         return
     actor = actor_of(session)
-    now = utc_now()
+    now = clock.now()
     for obj in session.new:
         if isinstance(obj, Versioned):
             obj.created_by = obj.updated_by = actor
@@ -181,7 +182,7 @@ def audit_entry(
 ) -> dict[str, Any]:
     """One audit_entry row; the reason defaults to the transaction's (Service.write(reason=))."""
     return {
-        "at": utc_now(),
+        "at": clock.now(),
         "actor": actor_of(session),
         "action": action,
         "entity": entity,

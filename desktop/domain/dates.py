@@ -13,15 +13,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from desktop.domain import clock
+
 SCHOOL_ZONES = {"EE": "Europe/Tallinn", "SI": "Europe/Ljubljana"}  # R1
 
 
 def school_zone(country: str) -> ZoneInfo:
     return ZoneInfo(SCHOOL_ZONES[country])
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def local_date(instant: datetime, country: str) -> date:
@@ -32,7 +30,8 @@ def local_date(instant: datetime, country: str) -> date:
 
 
 def local_today(country: str) -> date:
-    return local_date(utc_now(), country)
+    """Today at the school, by the app's one clock."""
+    return local_date(clock.now(), country)
 
 
 def add_months(d: date, months: int) -> date:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
@@ -20,6 +21,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from desktop import APP_ID, __version__
+from desktop.domain import clock
 from desktop.domain.cards import ProviderEvent, ProviderEventKind
 from desktop.domain.errors import SchoolOfficeError
 
@@ -126,8 +128,11 @@ class _BearerAuth(requests.auth.AuthBase):
         return "<BearerAuth ***>"
 
 
-def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Retry-After as seconds: either delta-seconds or an HTTP date (RFC 9110 §10.2.3)."""
+def parse_retry_after(value: str | None, now: datetime) -> float | None:
+    """Retry-After as seconds: either delta-seconds or an HTTP date (RFC 9110 §10.2.3).
+
+    An HTTP date is measured from `now`, best the response's own Date header (server_now), so
+    neither our clock nor a skewed PC clock can turn it into a wrong wait."""
     if not value:
         return None
     value = value.strip()
@@ -139,7 +144,16 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+    return max(0.0, (when - now).total_seconds())
+
+
+def server_now(headers: Mapping[str, str]) -> datetime:
+    """The instant the server answered (its Date header), else this app's clock."""
+    try:
+        when = parsedate_to_datetime(headers.get("Date", ""))
+    except (TypeError, ValueError):
+        return clock.now()
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def check_base_url(base_url: str) -> None:
@@ -301,7 +315,9 @@ class CardProviderClient:
         if 200 <= status < 300:
             return response
         code, message = self._error_body(response)
-        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        retry_after = parse_retry_after(
+            response.headers.get("Retry-After"), server_now(response.headers)
+        )
         if status == 429 or status >= 500 or (status == 409 and code == "request_in_progress"):
             raise ProviderUnavailable(
                 self._scrub(f"the card provider is busy or failing ({what}: {status} {code})"),

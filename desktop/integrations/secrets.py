@@ -48,4 +48,3 @@ def set_secret(key: str, value: str) -> None:
             "The password could not be saved: this computer has no usable password store "
             f"({type(exc).__name__}). Ask IT to enable the Windows Credential Manager."
         ) from None
-

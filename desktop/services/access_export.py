@@ -13,13 +13,11 @@ checks of DocumentService run before a code is issued or tried.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 
-from desktop.db.base import utc_now
 from desktop.db.models import AccessCode, Guardian, Student
 from desktop.db.session import record_audit
 from desktop.documents.access_export import (
@@ -28,6 +26,7 @@ from desktop.documents.access_export import (
     build_access_export,
     build_code_slip,
 )
+from desktop.domain import clock
 from desktop.domain import consent as rules
 from desktop.domain.consent import AttemptResult, CodeKind, CodeState
 from desktop.domain.dates import local_date
@@ -134,7 +133,6 @@ class AccessExportService(Service):
         self.documents = documents
         self.consent = consent
         self.sections: list[ExportSection] = []  # container.py registers each area's provider
-        self.clock: Callable[[], datetime] = utc_now  # tests move time
 
     # ---- finding the people ---------------------------------------------------------------
 
@@ -182,7 +180,7 @@ class AccessExportService(Service):
             guardian_id,
         )
         self.documents.check_recipient(request)  # R15/R48 before any code exists
-        now = self.clock()
+        now = clock.now()
         printable, record = rules.issue_code(
             kind, guardian_id, student_id, now, school.country.value
         )
@@ -258,7 +256,7 @@ class AccessExportService(Service):
 
     def codes(self, student_id: int | None = None) -> list[CodeInfo]:
         """Codes issued (never the codes themselves), newest first, with their state now."""
-        now = self.clock()
+        now = clock.now()
         with self.read(Permission.MANAGE_CONSENT) as session:
             stmt = (
                 select(
@@ -297,7 +295,7 @@ class AccessExportService(Service):
     def check_code(self, student_id: int, guardian_id: int, entered: str) -> int:
         """Try the newest code of (guardian, child); the attempt is stored before anything else.
         Returns the code's id when accepted (it is then used); raises CodeRefused otherwise."""
-        now = self.clock()
+        now = clock.now()
         with self.write(Permission.MANAGE_CONSENT, reason="code attempt (R40)") as session:
             stmt = (
                 select(AccessCode)
@@ -359,7 +357,7 @@ class AccessExportService(Service):
         student = self.roster.get(student_id)
         link = self._link(student, guardian_id)
         language = language or self.documents.language_for(guardian_id=guardian_id)
-        now = self.clock()
+        now = clock.now()
         country = school.country.value
         ctx = ExportContext(student_id, guardian_id, country, now)
         sections = []

@@ -21,7 +21,6 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from desktop.db.base import utc_now
 from desktop.db.models import (
     BillingNotice,
     BillingPrice,
@@ -42,6 +41,7 @@ from desktop.db.models import (
 )
 from desktop.db.models.billing import DEFAULT_ENTITY
 from desktop.db.models.terms import TermsVersion
+from desktop.domain import clock
 from desktop.domain.billing import (
     END_STATES,
     LIVE_STATES,
@@ -894,7 +894,7 @@ class BillingService(Service):
             current.warranties_given = data.warranties_given
             current.free_alternative_disclosed = data.free_alternative_disclosed
             current.terms_version_id = data.terms_version_id
-            current.submitted_at = utc_now()
+            current.submitted_at = clock.now()
             current.ordered_on = on
             current.child_first_name = student.first_name
             current.child_last_name = student.last_name
@@ -1251,7 +1251,7 @@ class BillingService(Service):
         """R67: the acting person is recorded as the one who decided."""
         proposal.status = status
         proposal.decided_by = self.actor.login
-        proposal.decided_at = utc_now()
+        proposal.decided_at = clock.now()
         proposal.decision_note = note
 
     @staticmethod

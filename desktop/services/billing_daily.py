@@ -29,7 +29,6 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from desktop.db.base import utc_now
 from desktop.db.bulk import allocate_ids, bulk_insert
 from desktop.db.models import (
     AuditEntry,
@@ -40,6 +39,7 @@ from desktop.db.models import (
     Trial,
 )
 from desktop.db.session import ACTOR_KEY, jsonable
+from desktop.domain import clock
 from desktop.domain.billing import (
     ACTION_FOR_NOTICE,
     NOTICE_FOR_ACTION,
@@ -336,7 +336,7 @@ class _Writer:
         self.today = today
         self.scheme = scheme  # the payment reference of new invoices (R77)
         self.actor = session.info[ACTOR_KEY]
-        self.now = utc_now()
+        self.now = clock.now()
         self.notices: list[dict[str, Any]] = []
         self.proposals: list[dict[str, Any]] = []
         self.invoices: list[dict[str, Any]] = []

@@ -15,7 +15,6 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from desktop.db.base import utc_now
 from desktop.db.models import (
     BillingNotice,
     CancellationLetter,
@@ -30,6 +29,7 @@ from desktop.db.models import (
 )
 from desktop.documents import billing_letters as docs
 from desktop.documents.kinds import document_kind
+from desktop.domain import clock
 from desktop.domain.billing import (
     LIVE_STATES,
     MISMATCH,
@@ -567,7 +567,7 @@ class BillingLetterService(Service):
                 if allowed:
                     produced = self._produce(chosen, allowed, progress, cancel)
         if produced is not None:
-            now = utc_now()
+            now = clock.now()
             with self.write(Permission.EDIT_BILLING, reason="notices printed") as session:
                 session.execute(
                     update(BillingNotice),

@@ -15,7 +15,6 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from desktop.db.base import utc_now
 from desktop.db.models import (
     BreachAffected,
     BreachIncident,
@@ -23,6 +22,7 @@ from desktop.db.models import (
     Guardian,
     Student,
 )
+from desktop.domain import clock
 from desktop.domain import consent as rules
 from desktop.domain.consent import BreachNotice, BreachStatus, DataCategory
 from desktop.domain.errors import InvalidTransition, NotFound, ValidationError
@@ -86,7 +86,7 @@ class BreachService(Service):
         containment: str = "",
     ) -> IncidentRecord:
         _aware("detected_at", detected_at)
-        if detected_at > utc_now():
+        if detected_at > clock.now():
             raise ValidationError("detected_at", detected_at.isoformat(), "is in the future")
         if not description.strip():
             raise ValidationError("description", description, "describe what happened")
@@ -179,7 +179,7 @@ class BreachService(Service):
                 raise NotFound("breach", incident_id)
             if sent_at < incident.detected_at:
                 raise ValidationError("sent_at", sent_at.isoformat(), "is before detection")
-            if sent_at > utc_now():
+            if sent_at > clock.now():
                 raise ValidationError("sent_at", sent_at.isoformat(), "is in the future")
             if session.scalar(
                 select(BreachNoticeSent.id).where(
@@ -202,7 +202,7 @@ class BreachService(Service):
     def close(
         self, incident_id: int, expected_version: int, closed_at: datetime | None = None
     ) -> IncidentRecord:
-        closed_at = _aware("closed_at", closed_at or utc_now())
+        closed_at = _aware("closed_at", closed_at or clock.now())
         with self.write(Permission.MANAGE_CONSENT, reason="breach closed") as session:
             row = self._row(session, incident_id, expected_version)
             if row.closed_at is not None:

@@ -25,9 +25,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from desktop.db.base import utc_now
 from desktop.db.models import ProviderOutbox, ProviderSyncStatus, Student
 from desktop.db.session import record_audit
+from desktop.domain import clock
 from desktop.domain.cards import (
     DEFAULT_RETRY_POLICY,
     CardKind,
@@ -153,12 +153,10 @@ class CardSyncService(Service):
         actor,
         client_factory: ClientFactory = client_from_settings,
         policy: RetryPolicy = DEFAULT_RETRY_POLICY,
-        clock: Callable[[], datetime] = utc_now,
     ):
         super().__init__(db, actor)
         self.client_factory = client_factory
         self.policy = policy
-        self.clock = clock
 
     # ---- delivery ------------------------------------------------------------------------
 
@@ -172,7 +170,7 @@ class CardSyncService(Service):
         from desktop.integrations.card_provider import ProviderSettingsError
 
         self.require(Permission.MANAGE_CARDS)
-        now = now or self.clock()
+        now = now or clock.now()
         with self.db.read() as session:
             queued = [
                 QueuedEvent(*row)

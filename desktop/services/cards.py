@@ -22,7 +22,6 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from desktop.db.base import utc_now
 from desktop.db.models import (
     AuditEntry,
     Card,
@@ -33,6 +32,7 @@ from desktop.db.models import (
     StudentPhoto,
 )
 from desktop.db.session import record_audit
+from desktop.domain import clock
 from desktop.domain.cards import (
     CardChange,
     CardKind,
@@ -506,7 +506,7 @@ class CardService(Service):
                         issued_on=today,
                         valid_until=valid_until,
                         status=virtual_transition(None, VirtualAction.ACTIVATE).value,
-                        status_changed_at=utc_now(),
+                        status_changed_at=clock.now(),
                         status_reason="activated with Smart-ID (R26)",
                         device_binding_ref=device,
                     )
@@ -793,7 +793,7 @@ class CardService(Service):
             issued_on=today,
             valid_until=valid_until,
             status=physical_transition(None, PhysicalAction.ISSUE).value,
-            status_changed_at=utc_now(),
+            status_changed_at=clock.now(),
             status_reason=reason,
         )
         session.add(card)
@@ -833,7 +833,7 @@ class CardService(Service):
     @staticmethod
     def _move(card: Card, new, reason: str) -> None:
         card.status = new.value
-        card.status_changed_at = utc_now()
+        card.status_changed_at = clock.now()
         card.status_reason = reason
 
     def _validity(self, session: Session, student: Student, today: date) -> date:
@@ -970,7 +970,7 @@ class CardService(Service):
                 idempotency_key=event.idempotency_key,
                 kind=event.kind,
                 payload=dict(event.payload),
-                created_at=utc_now(),
+                created_at=clock.now(),
                 created_by=self.actor.login,
                 state=OutboxState.PENDING,
             )

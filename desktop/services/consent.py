@@ -19,7 +19,6 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from desktop.db.base import utc_now
 from desktop.db.models import (
     AdultProhibitionRow,
     ConsentSettings,
@@ -38,6 +37,7 @@ from desktop.documents.consent_letters import (
     build_prohibition_notices,
     build_restriction_notice,
 )
+from desktop.domain import clock
 from desktop.domain import consent as rules
 from desktop.domain.consent import (
     AcceptanceDecision,
@@ -387,7 +387,7 @@ class ConsentService(Service):
         self.require(Permission.MANAGE_CONSENT)
         school = SchoolService(self.db, self.actor).require_school()
         country = school.country.value
-        decided_at = data.decided_at or utc_now()
+        decided_at = data.decided_at or clock.now()
         if decided_at.tzinfo is None:
             raise ValidationError("decided_at", decided_at.isoformat(), "needs a time zone")
         act_date = local_date(decided_at, country)
@@ -461,7 +461,7 @@ class ConsentService(Service):
                 guardian_id=guardian_id,
                 decision=candidate.decision,
                 decided_at=decided_at,
-                recorded_at=utc_now(),
+                recorded_at=clock.now(),
                 recorded_by=self.actor.login,
                 channel=candidate.channel,
                 language_shown=language,

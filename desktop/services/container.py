@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from desktop.db import schema
 from desktop.db.session import Database
+from desktop.domain.clock import Clock
+from desktop.domain.clock import current as current_clock
+from desktop.domain.clock import install as install_clock
 from desktop.services.access_export import AccessExportService
 from desktop.services.base import Actor
 from desktop.services.billing import BillingService
@@ -30,7 +33,12 @@ from desktop.services.terms import TermsService
 
 
 class Services:
-    def __init__(self, db: Database, actor: Actor):
+    def __init__(self, db: Database, actor: Actor, clock: Clock | None = None):
+        """`clock`, when given, becomes the app's one clock (desktop.domain.clock): every
+        service, daily job and stored timestamp reads the time from it."""
+        if clock is not None:
+            install_clock(clock)
+        self.clock = current_clock()
         self.db = db
         self.actor = actor
         self.school = SchoolService(db, actor)

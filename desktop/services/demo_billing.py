@@ -36,7 +36,6 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 from stdnum import iban as stdnum_iban
 
-from desktop.db.base import utc_now
 from desktop.db.bulk import allocate_ids, bulk_insert
 from desktop.db.models import (
     BillingPrice,
@@ -58,6 +57,7 @@ from desktop.db.models import (
 )
 from desktop.db.models.billing import DEFAULT_ENTITY
 from desktop.db.session import Database, record_audit
+from desktop.domain import clock
 from desktop.domain.billing import (
     CommunicationMode,
     GuardianContact,
@@ -134,7 +134,7 @@ class _Book:
         self.last_year = SchoolYear(self.year.start_year - 1)
         self.calendar = policy_for(self.year).renewal  # the R81 proposals: no year configured
         self.zone = school_zone(Country.SI.value)
-        self.now = utc_now()
+        self.now = clock.now()
         self.stamp = {
             "version": 1,
             "created_at": self.now,

@@ -25,10 +25,10 @@ from functools import cache
 
 from sqlalchemy import bindparam, insert, select, update
 
-from desktop.db.base import utc_now
 from desktop.db.bulk import bulk_insert
 from desktop.db.models import Card, CardSettings, ProviderOutbox, Student
 from desktop.db.session import Database, record_audit
+from desktop.domain import clock
 from desktop.domain.cards import (
     CardKind,
     CardNumber,
@@ -81,7 +81,7 @@ def seed_demo_cards(db: Database, actor: Actor, country: Country, today: date) -
     rnd = random.Random(21)
     year = SchoolYear.of(today)
     zone = school_zone(country.value)
-    now = utc_now()
+    now = clock.now()
     june = [date(year.start_year, *day) for day in EXTENSION_DAYS]
 
     @cache

@@ -13,7 +13,6 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
-from desktop.db.base import utc_now
 from desktop.db.bulk import bulk_insert
 from desktop.db.models import (
     DataRequest,
@@ -25,6 +24,7 @@ from desktop.db.models import (
     TermsVersion,
 )
 from desktop.db.session import Database, record_audit
+from desktop.domain import clock
 from desktop.domain import consent as rules
 from desktop.domain.consent_workflow import PersonKind, RequestStatus, audience_of
 from desktop.domain.dates import has_reached_age, school_zone
@@ -158,7 +158,7 @@ def _row(version, student_id, guardian_id, decision, at, login, free_alternative
         "guardian_id": guardian_id,
         "decision": decision,
         "decided_at": at,
-        "recorded_at": utc_now(),
+        "recorded_at": clock.now(),
         "recorded_by": login,
         "channel": rules.Channel.PAPER_AT_SCHOOL,
         "language_shown": language,

@@ -20,11 +20,11 @@ from datetime import date, datetime
 
 from sqlalchemy import delete, select, update
 
-from desktop.db.base import utc_now
 from desktop.db.bulk import bulk_insert
 from desktop.db.models import GeneratedDocument, Guardian, Student
 from desktop.documents.kinds import is_stop_notice
 from desktop.documents.model import DocumentInfo, SchoolProfile, make_document_id
+from desktop.domain import clock
 from desktop.domain.errors import CancelCheck, Progress, SchoolOfficeError
 from desktop.domain.roles import Permission
 from desktop.services.base import Service
@@ -176,7 +176,7 @@ class DocumentService(Service):
         return Produced(pdf, tuple(i.document_id for i in infos), digest)
 
     def _reserve(self, requests, batch_id) -> tuple[list[int], list[DocumentInfo]]:
-        now = utc_now()
+        now = clock.now()
         generated_by = self.actor.display_name
         with self.write(Permission.PRINT_DOCUMENTS) as session:
             rows = [

@@ -19,7 +19,6 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from desktop.db.base import utc_now
 from desktop.db.models import (
     DataRequest,
     DeletionRequestRow,
@@ -27,6 +26,7 @@ from desktop.db.models import (
     LegalHold,
     Student,
 )
+from desktop.domain import clock
 from desktop.domain import consent as rules
 from desktop.domain.consent import DataCategory, DeadlineState, DeletionState, RequestKind
 from desktop.domain.consent_workflow import (
@@ -228,11 +228,11 @@ class RequestService(Service):
             return self._record(session, row)
 
     def mark_forwarded(self, request_id: int, expected_version: int, at: datetime | None = None):
-        return self._change(request_id, expected_version, "forward", forwarded_at=at or utc_now())
+        return self._change(request_id, expected_version, "forward", forwarded_at=at or clock.now())
 
     def mark_informed(self, request_id: int, expected_version: int, at: datetime | None = None):
         return self._change(
-            request_id, expected_version, "inform", requester_informed_at=at or utc_now()
+            request_id, expected_version, "inform", requester_informed_at=at or clock.now()
         )
 
     def extend(

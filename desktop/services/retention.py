@@ -22,7 +22,6 @@ from datetime import date
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from desktop.db.base import utc_now
 from desktop.db.models import (
     Card,
     Guardian,
@@ -33,6 +32,7 @@ from desktop.db.models import (
     StudentPhoto,
 )
 from desktop.db.session import ACTOR_KEY, record_audit
+from desktop.domain import clock
 from desktop.domain import consent as rules
 from desktop.domain.consent import DataCategory, RetentionAction
 from desktop.domain.consent_workflow import ProposalState, check_decision
@@ -156,7 +156,7 @@ def anonymise_student(session: Session, student_id: int, today: date) -> str:
             leaving_reason="",
             full_capacity_from=None,
             version=Student.version + 1,
-            updated_at=utc_now(),
+            updated_at=clock.now(),
             updated_by=session.info.get(ACTOR_KEY, ""),
         )
     )
@@ -388,7 +388,7 @@ class RetentionService(Service):
                 text = f"{text} — {done}" if text else done
             row.state = ProposalState.CONFIRMED if confirm else ProposalState.REJECTED
             row.decided_by = self.actor.login
-            row.decided_at = utc_now()
+            row.decided_at = clock.now()
             row.decision_note = text
             session.flush()
             return _proposal_record(row)

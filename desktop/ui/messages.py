@@ -10,10 +10,11 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from desktop.domain import clock
 from desktop.domain.dates import local_date, school_zone
 from desktop.domain.errors import (
     ConflictError,
@@ -136,7 +137,7 @@ def describe_conflict(exc: ConflictError, country: str) -> str:
         )
     when = exc.when if exc.when.tzinfo else exc.when.replace(tzinfo=UTC)
     local = when.astimezone(school_zone(country))
-    if local.date() == local_date(datetime.now(UTC), country):
+    if local.date() == local_date(clock.now(), country):
         moment = _("at {time}").format(time=f"{local:%H:%M}")
     else:
         moment = _("on {date} at {time}").format(

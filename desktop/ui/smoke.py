@@ -32,10 +32,11 @@ import time
 import traceback
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import date
 from pathlib import Path
 
 from desktop import __version__
+from desktop.domain import clock
+from desktop.startup import StartupAborted
 
 log = logging.getLogger(__name__)
 
@@ -140,8 +141,6 @@ class SmokeTest:
         return self._finish(EXIT_PASSED, "")
 
     def _steps(self, start: Callable[[], tuple[object, object]]) -> None:
-        from desktop.app import StartupAborted
-
         logging.getLogger().addHandler(self.problems)
         with self._step("start") as detail:
             try:
@@ -460,7 +459,7 @@ def check_bundle() -> str:
         if frozen and not mo.is_file():
             raise SmokeFailure(f"the {language} catalogue {mo} is missing")
         tr = translator(language)
-        tr.format_date(date.today(), "long")  # Babel's locale data must be in the bundle
+        tr.format_date(clock.now().date(), "long")  # Babel's locale data must be in the bundle
         tr.format_money(1250)
     inside_bundle(LOCALE_DIR, "the translations")
     versions = sorted(p.name for p in (MIGRATIONS / "versions").glob("0*.py"))

@@ -22,7 +22,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from desktop.db.base import Audited, Base, UTCDateTime, Versioned, str_enum, utc_now
+from desktop.db.base import Audited, Base, UTCDateTime, Versioned, str_enum
+from desktop.domain import clock
 from desktop.domain.billing import (
     CommunicationMode,
     InvoiceKind,
@@ -288,7 +289,7 @@ class Payment(Audited, Base):
     payer_name: Mapped[str] = mapped_column(String(200), default="")
     payer_address: Mapped[str] = mapped_column(String(300), default="")
     note: Mapped[str] = mapped_column(Text, default="")
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     recorded_by: Mapped[str] = mapped_column(String(100))
 
     def audit_student_id(self) -> int | None:
@@ -372,7 +373,7 @@ class Refund(Audited, Base):
     decided_on: Mapped[date] = mapped_column(Date)
     reason: Mapped[str] = mapped_column(Text)
     approved_by: Mapped[str] = mapped_column(String(100))
-    approved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    approved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     proposal_id: Mapped[int | None] = mapped_column(ForeignKey("billing_proposal.id"))
     letter_id: Mapped[int | None] = mapped_column(ForeignKey("cancellation_letter.id"))
     # R88 figures (empty for an overpayment or a discretionary amount)

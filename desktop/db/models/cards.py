@@ -18,7 +18,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from desktop.db.base import Audited, Base, UTCDateTime, Versioned, str_enum, utc_now
+from desktop.db.base import Audited, Base, UTCDateTime, Versioned, str_enum
+from desktop.domain import clock
 from desktop.domain.cards import (
     CardKind,
     OutboxState,
@@ -59,7 +60,7 @@ class Card(Versioned, Audited, Base):
     valid_until: Mapped[date] = mapped_column(Date)
     # PhysicalCardStatus or VirtualCardStatus by kind; plain text so neither machine owns it.
     status: Mapped[str] = mapped_column(String(16))
-    status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     status_reason: Mapped[str] = mapped_column(Text, default="")
     replaced_by_card_id: Mapped[int | None] = mapped_column(
         ForeignKey("card.id", ondelete="SET NULL")
@@ -133,7 +134,7 @@ class ProviderOutbox(Base):
     idempotency_key: Mapped[str] = mapped_column(String(36), unique=True)
     kind: Mapped[ProviderEventKind] = mapped_column(str_enum(ProviderEventKind, 32))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     created_by: Mapped[str] = mapped_column(String(100), default="")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

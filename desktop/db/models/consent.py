@@ -24,7 +24,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from desktop.db.base import Audited, Base, UTCDateTime, Versioned, str_enum, utc_now
+from desktop.db.base import Audited, Base, UTCDateTime, Versioned, str_enum
+from desktop.domain import clock
 from desktop.domain.consent import (
     AcceptanceDecision,
     BreachNotice,
@@ -90,7 +91,7 @@ class TermsAcceptance(Audited, Base):
     guardian_id: Mapped[int | None] = mapped_column(ForeignKey("guardian.id", ondelete="CASCADE"))
     decision: Mapped[AcceptanceDecision] = mapped_column(str_enum(AcceptanceDecision, 10))
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime)  # when the person decided
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     recorded_by: Mapped[str] = mapped_column(String(100))
     channel: Mapped[Channel] = mapped_column(str_enum(Channel, 24))
     language_shown: Mapped[str] = mapped_column(String(2))

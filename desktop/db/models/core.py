@@ -17,7 +17,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from desktop.db.base import Audited, Base, UTCDateTime, Versioned, str_enum, utc_now
+from desktop.db.base import Audited, Base, UTCDateTime, Versioned, str_enum
+from desktop.domain import clock
 from desktop.domain.roles import Role
 from desktop.domain.roster import Country, Language
 
@@ -81,7 +82,7 @@ class AuditEntry(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now, index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, index=True)
     actor: Mapped[str] = mapped_column(String(100))
     action: Mapped[str] = mapped_column(String(40))  # insert / update / delete / export / …
     entity: Mapped[str] = mapped_column(String(60))
@@ -105,6 +106,6 @@ class DailyRun(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     job: Mapped[str] = mapped_column(String(60))
     day: Mapped[date] = mapped_column(Date)
-    ran_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    ran_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     actor: Mapped[str] = mapped_column(String(100))
     summary: Mapped[str] = mapped_column(Text, default="")

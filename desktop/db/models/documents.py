@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from desktop.db.base import Base, UTCDateTime, utc_now
+from desktop.db.base import Base, UTCDateTime
+from desktop.domain import clock
 
 
 class GeneratedDocument(Base):
@@ -29,7 +30,7 @@ class GeneratedDocument(Base):
     student_id: Mapped[int | None] = mapped_column()
     guardian_id: Mapped[int | None] = mapped_column()
     batch: Mapped[str] = mapped_column(String(40), default="")
-    generated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    generated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     generated_by: Mapped[str] = mapped_column(String(100))
     sha256: Mapped[str] = mapped_column(String(64), default="")
     size: Mapped[int] = mapped_column(default=0)

@@ -7,7 +7,8 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from desktop.db.base import Audited, Base, UTCDateTime, Versioned, str_enum, utc_now
+from desktop.db.base import Audited, Base, UTCDateTime, Versioned, str_enum
+from desktop.domain import clock
 from desktop.domain.roster import Language, Relation, RestrictionKind, StudentStatus
 
 
@@ -110,7 +111,7 @@ class ContactRestriction(Versioned, Audited, Base):
     valid_to: Mapped[date | None] = mapped_column(Date)
     authority: Mapped[str] = mapped_column(String(200))
     reference: Mapped[str] = mapped_column(String(100), default="")
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     link: Mapped[StudentGuardian] = relationship(back_populates="restrictions")
 

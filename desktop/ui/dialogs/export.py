@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths
 from PySide6.QtWidgets import QFileDialog, QWidget
 
+from desktop.domain.dates import local_today
 from desktop.services.roster_import import RosterImportService
 from desktop.ui import messages
 from desktop.ui.text import _, n_
@@ -18,7 +18,7 @@ def export_roster(parent: QWidget, service: RosterImportService, country: str) -
     folder = Path(
         QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
     )
-    suggested = folder / _("roster-{date}.csv").format(date=date.today().isoformat())
+    suggested = folder / _("roster-{date}.csv").format(date=local_today(country).isoformat())
     path, _filter = QFileDialog.getSaveFileName(
         parent, _("Export the roster"), str(suggested), _("CSV for Excel (*.csv)")
     )

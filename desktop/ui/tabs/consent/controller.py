@@ -14,8 +14,9 @@ from datetime import date, datetime
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QWidget
 
+from desktop.domain import clock
 from desktop.domain.consent import CodeState, DeadlineState, DeletionState, noon_on
-from desktop.domain.dates import school_zone, utc_now
+from desktop.domain.dates import school_zone
 from desktop.domain.errors import SchoolOfficeError
 from desktop.domain.roles import Permission
 from desktop.i18n import ui_language
@@ -88,7 +89,6 @@ class ConsentController(QObject):
         self.remembered_document: str | None = None
         self._roster_rows: list[tuple] | None = None
         self._loading = False
-        self.now: Callable[[], datetime] = utc_now  # tests move time
 
     # ---- wiring -----------------------------------------------------------------------------
 
@@ -391,7 +391,7 @@ class ConsentController(QObject):
 
     def tick(self) -> None:
         """R69: recompute every open incident's time left (called each second on the page)."""
-        now = self.now()
+        now = clock.now()
         rows, colours = [], []
         for incident in self.data.incidents:
             status = incident.status(self.country, now)

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.domain import clock
 from desktop.domain.consent import (
     AcceptanceDecision,
     BreachNotice,
@@ -549,7 +550,9 @@ class IssueCodeDialog(FormDialog):
 
 
 def _datetime_edit(country: str) -> QDateTimeEdit:
-    edit = QDateTimeEdit(QDateTime.currentDateTime())
+    edit = QDateTimeEdit(
+        QDateTime(clock.now().astimezone(school_zone(country)).replace(tzinfo=None))
+    )
     edit.setDisplayFormat("dd.MM.yyyy HH:mm" if country == "EE" else "d. M. yyyy HH:mm")
     edit.setCalendarPopup(True)
     edit.setTimeSpec(Qt.TimeSpec.LocalTime)

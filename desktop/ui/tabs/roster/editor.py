@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.domain.dates import local_today
 from desktop.domain.errors import ValidationError, ValidationErrors
 from desktop.domain.roster import Language, StudentStatus
 from desktop.services.roster import GuardianLink, StudentRecord
@@ -235,7 +236,7 @@ class StudentEditor(QWidget):
         self.title.setText(_("New student"))
         self.subtitle.setText(_("Fill in the details and press Save."))
         self.status.setText(_("Enrolled when saved"))
-        self.guardians.set_links((), date.today())
+        self.guardians.set_links((), local_today(self.country))
         self.guardians.setEnabled(False)  # guardians are added once the student exists
         self.pages.setCurrentIndex(1)
         self.first_name.setFocus()

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from desktop.domain.dates import local_today
 from desktop.services.roster import GuardianLink, RestrictionRecord
 from desktop.ui.forms import ERROR_COLOUR
 from desktop.ui.text import _, format_date, relation_label, restriction_label
@@ -58,7 +59,7 @@ class GuardiansPanel(QGroupBox):
         self._country = country
         self._can_edit = can_edit
         self._links: list[GuardianLink] = []
-        self._today = date.today()  # replaced by the school's day in set_links
+        self._today = local_today(country)  # set_links passes the day it was read for
         self.model = QStandardItemModel(0, 4)
         self.model.setHorizontalHeaderLabels([_("Name"), _("Relation"), _("Phone"), _("E-mail")])
         self.tree = QTreeView()
