@@ -15,17 +15,18 @@ from pathlib import Path
 from types import TracebackType
 
 from desktop import APP_NAME, ORG_NAME, __version__
-from desktop.domain.errors import DatabaseError, SchoolOfficeError
+from desktop.domain.errors import AccessRevoked, DatabaseError, SchoolOfficeError
 from desktop.domain.roster import Country
 from desktop.services.container import Services, open_database
 from desktop.services.school import SchoolProfile
 from desktop.services.staff import NotStaff, resolve_actor
-from desktop.settings import Settings, load_settings, log_dir
+from desktop.settings import Settings, SettingsError, load_settings, log_dir
 from desktop.startup import (
     EXIT_DATABASE,
     EXIT_NO_SCHOOL,
     EXIT_NOT_STAFF,
     EXIT_OK,
+    EXIT_SETTINGS,
     StartupAborted,
 )
 
@@ -174,7 +175,12 @@ def _open_database(url: str, fixed_url: bool):
             return open_database(url)
         except DatabaseError as exc:
             log.warning("cannot open the database: %s", exc)
-            print(_("Cannot open the database: {problem}").format(problem=exc), file=sys.stderr)
+            if isinstance(exc, AccessRevoked):  # R116: recorded at the next successful start
+                from desktop.services.login_audit import remember_failed_login
+
+                remember_failed_login(url, str(exc), "gui")
+            problem = _(exc.args[0]) if exc.args else str(exc)  # a damaged file: what to do
+            print(_("Cannot open the database: {problem}").format(problem=problem), file=sys.stderr)
             if not dialogs_enabled():
                 raise StartupAborted(EXIT_DATABASE) from exc
             from desktop.ui import messages
@@ -187,7 +193,7 @@ def _open_database(url: str, fixed_url: bool):
                 _(
                     "School Office cannot open its database.\n\n{problem}\n\nIf the database "
                     "is on a server, check its address and password in Settings."
-                ).format(problem=exc),
+                ).format(problem=problem),
                 [("settings", _("Open Settings…")), ("retry", _("Try again")), ("quit", _("Quit"))],
                 default="settings",
                 escape="quit",
@@ -229,24 +235,68 @@ def _ensure_school(services: Services, demo: bool):
     return dialog.result_value
 
 
+def _choose_password(db, actor):
+    """A one-time initial password is replaced before anything else (R119)."""
+    from desktop.integrations.secrets import database_secret_key, set_secret
+    from desktop.services.staff import change_own_password
+
+    if not dialogs_enabled():
+        _tell(
+            APP_NAME,
+            _(
+                "{login} still has the one-time password. Choose your own first: school-office "
+                "staff password"
+            ).format(login=actor.login),
+        )
+        raise StartupAborted(EXIT_NOT_STAFF)
+    from desktop.ui.dialogs.password import NewPasswordDialog
+
+    url = db.engine.url
+    key = database_secret_key(url.username or "", url.host or "", url.port, url.database or "")
+    _qt_app()
+    dialog = NewPasswordDialog(
+        None,
+        "EE",
+        actor.login,
+        lambda password: change_own_password(
+            db, actor, password, lambda kept: set_secret(key, kept)
+        ),
+    )
+    if not dialog.exec():
+        raise StartupAborted(EXIT_OK)
+    return resolve_actor(db)
+
+
 def start_gui(database_url: str | None, demo: bool):
     """Everything up to a shown main window; returns (QApplication, MainWindow)."""
     log_file = setup_logging()
     install_crash_handler(log_file)
     log.info("School Office %s starting", __version__)
-    settings = load_settings()
+    try:
+        settings = load_settings()
+    except SettingsError as exc:  # never a silent new empty database in its place
+        log.error("%s", exc)
+        apply_ui_language(Settings())  # the Windows language, as before there is a school
+        _tell(_("The settings cannot be read"), _(exc.message(_)))
+        raise StartupAborted(EXIT_SETTINGS) from exc
     apply_ui_language(settings)  # start-up messages already speak the secretary's language
     db = _open_database(
         database_url or settings.effective_database_url, fixed_url=database_url is not None
     )
+    from desktop.services.login_audit import record_start, remember_failed_login
+
     try:
         actor = resolve_actor(db)
     except NotStaff as exc:
-        _tell(APP_NAME, str(exc))
+        remember_failed_login(str(db.engine.url), str(exc), "gui")  # R116
+        _tell(APP_NAME, _(exc.args[0]) if exc.args else str(exc))
         raise StartupAborted(EXIT_NOT_STAFF) from exc
     except DatabaseError as exc:
         _tell(_("Cannot open the database"), str(exc))
         raise StartupAborted(EXIT_DATABASE) from exc
+    record_start(db, actor.login, "gui")  # R116: who, when, app version, PC
+    if actor.must_change_password:
+        actor = _choose_password(db, actor)
     services = Services(db, actor)
     try:
         school = _ensure_school(services, demo)

@@ -15,8 +15,30 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from desktop import APP_ID, ORG_NAME
+from desktop.domain.errors import SchoolOfficeError
+from desktop.i18n import N_  # shown translated by the app's start-up message
 
 log = logging.getLogger(__name__)
+
+
+class SettingsError(SchoolOfficeError):
+    """The settings file exists but cannot be used. Nothing falls back to a new empty database
+    in its place: the app and the CLI stop and say which file to fix."""
+
+    def __init__(self, path: Path, problem: str):
+        self.path = path
+        self.problem = problem
+        super().__init__(self.message())
+
+    def message(self, translate=str) -> str:
+        """The sentence, with `problem` passed through `translate` (the UI's `_`) first."""
+        return N_(
+            "The settings file {path} cannot be used: {problem}. Nothing was changed. Fix "
+            "the file, or delete it to start again from the default settings (the "
+            "embedded database)",
+            path=str(self.path),
+            problem=translate(self.problem),
+        )
 
 
 def _platform_dirs():
@@ -70,12 +92,23 @@ def load_settings() -> Settings:
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        return Settings()
-    except (OSError, ValueError) as exc:
-        log.warning("ignoring unreadable settings file %s: %s", path, exc)
-        return Settings()
+        return Settings()  # the first start: defaults
+    except UnicodeDecodeError:
+        raise SettingsError(path, N_("it is not UTF-8 text")) from None
+    except ValueError as exc:  # json.JSONDecodeError
+        raise SettingsError(
+            path, N_("it is not valid JSON (line {line})", line=getattr(exc, "lineno", 1))
+        ) from None
+    except OSError as exc:
+        raise SettingsError(path, exc.strerror or type(exc).__name__) from None
+    if not isinstance(raw, dict):
+        raise SettingsError(path, N_("it does not hold a JSON object"))
     known = {f.name for f in fields(Settings)}
-    return Settings(**{k: v for k, v in raw.items() if k in known and isinstance(v, str)})
+    for key, value in raw.items():
+        if key in known and not isinstance(value, str):
+            raise SettingsError(path, N_("{key} must be text", key=key))
+    # Keys this version does not know are left alone (a newer version may have written them).
+    return Settings(**{k: v for k, v in raw.items() if k in known})
 
 
 def save_settings(settings: Settings) -> None:

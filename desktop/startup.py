@@ -4,6 +4,7 @@ watchdog and the launcher to import before anything heavy (and without importing
 from __future__ import annotations
 
 EXIT_OK, EXIT_DATABASE, EXIT_NOT_STAFF, EXIT_NO_SCHOOL = 0, 3, 4, 5
+EXIT_SETTINGS = 6  # the settings file exists but cannot be read: fix or delete it
 
 
 class StartupAborted(Exception):

@@ -72,7 +72,7 @@ def test_order_refused_when_popolni_is_disabled_r74(si, family):
     services.billing.update_settings(replace(services.billing.settings(), popolni_enabled=False))
     with pytest.raises(ValidationError) as err:
         _order(services, terms, family)
-    assert err.value.field == "popolni_enabled" and "R74" in err.value.reason
+    assert err.value.field == "popolni_enabled" and "not enabled" in err.value.reason
     assert services.billing.current_for_student(family.student_id) is None
 
 
@@ -118,9 +118,9 @@ def test_at_most_two_profiles_and_only_the_childs_guardians_r14(si, family):
     services, terms = si
     stranger = add_family(services, date(2013, 1, 1), "Eva", "Zupan", serial=502)
     data = order_input(family, terms, date(2026, 9, 15), both=True)
-    with pytest.raises(ValidationError, match="R14"):
+    with pytest.raises(ValidationError, match="parent or guardian profiles"):  # R14
         services.billing.order(replace(data, guardian_ids=(*data.guardian_ids, stranger.mother_id)))
-    with pytest.raises(ValidationError, match="not a guardian"):
+    with pytest.raises(ValidationError, match="is not linked to"):
         services.billing.order(replace(data, guardian_ids=(stranger.mother_id,)))
 
 
@@ -163,7 +163,7 @@ def test_student_under_15_cannot_order_alone_r47(si, family, on, allowed):
     else:
         with pytest.raises(ValidationError) as err:
             services.billing.order(data)
-        assert err.value.field == "birth_date" and "R47" in err.value.reason
+        assert err.value.field == "birth_date" and "only a guardian can order" in err.value.reason
 
 
 def test_student_order_needs_the_15_statement(si, family):
@@ -256,7 +256,7 @@ def test_special_offer_allows_a_september_trial_r89d(si, family):
 
 def test_student_trial_needs_15_and_trial_converts_to_order(si, family):
     services, terms = si
-    with pytest.raises(ValidationError, match="R47"):
+    with pytest.raises(ValidationError, match="only a guardian can order"):  # R47
         services.billing.start_trial(family.student_id, OrderedBy.STUDENT, on=date(2027, 1, 5))
     sub = services.billing.start_trial(
         family.student_id, OrderedBy.GUARDIAN, guardian_id=family.mother_id, on=date(2027, 1, 5)
@@ -414,7 +414,7 @@ def test_fee_only_after_termination_and_once_per_year(si, family):
     services, terms = si
     sub = _order(services, terms, family, on=date(2025, 10, 1))
     _pay_in_full(services, sub, date(2025, 10, 2))
-    with pytest.raises(InvalidTransition, match="R81"):
+    with pytest.raises(InvalidTransition, match="only after termination for non-payment"):
         services.billing.charge_fee(sub.id, on=date(2026, 10, 1))
     for day in (date(2026, 9, 1), date(2026, 10, 8), date(2026, 10, 16), date(2026, 10, 24)):
         services.daily.run(day)
@@ -457,7 +457,7 @@ def test_cancellation_received_on_a_friday_takes_effect_saturday_r98(si, family)
     assert ended.ends_on == date(2025, 3, 1)
     produced = services.billing_letters.print_confirmation(result.letter_id)
     assert produced.pdf.startswith(b"%PDF")
-    with pytest.raises(ValidationError, match="R86"):  # no refund after one's own cancellation
+    with pytest.raises(ValidationError, match="not refunded"):  # R86: own cancellation
         services.billing.refund(sub.id, RefundBasis.DISCRETIONARY, "goodwill", amount_cents=100)
     with pytest.raises(ValidationError, match=r"already registered|no POPOLNI"):
         services.billing_letters.register_letter(
@@ -533,7 +533,7 @@ def test_withdrawal_on_day_8_and_day_9_after_the_notice(si, family, day, ok):
         notice_sent_on=sent,
     )
     if not ok:
-        with pytest.raises(ValidationError, match="closed on 2025-02-28"):
+        with pytest.raises(ValidationError, match="ended on 2025-02-28"):
             services.billing_letters.register_letter(family.student_id, letter)
         assert services.billing.subscription(sub.id).state is S.ACTIVE
         return
@@ -597,7 +597,7 @@ def test_school_withdrawal_refund_and_the_cap_r84_r88(si, family):
     assert first.amount_cents == 1005  # 2000 × 184 / 366 = 1005.46
     with pytest.raises(ValidationError, match="already made"):
         services.billing.refund(sub.id, RefundBasis.SCHOOL_WITHDREW, "again", on=date(2028, 3, 3))
-    with pytest.raises(ValidationError, match="R84"):
+    with pytest.raises(ValidationError, match="its own proportional refund"):  # R84
         services.billing.refund(sub.id, RefundBasis.DISCRETIONARY, "x", amount_cents=1)
     with pytest.raises(ValidationError, match="reason"):
         services.billing.refund(sub.id, RefundBasis.SCHOOL_WITHDREW, " ")
@@ -607,7 +607,7 @@ def test_outage_refund_needs_more_than_30_days_r83(si, family):
     services, terms = si
     sub = _active(services, terms, family, on=date(2026, 9, 1))
     thirty = Outage(date(2026, 11, 1), date(2026, 11, 30), OutageCause.PROVIDER, True)
-    with pytest.raises(ValidationError, match="R83"):
+    with pytest.raises(ValidationError, match="more than 30 consecutive days"):  # R83
         services.billing.refund(sub.id, RefundBasis.OUTAGE, "SMS gateway", outage=thirty)
     longer = Outage(date(2026, 11, 1), date(2026, 12, 1), OutageCause.PROVIDER, True)
     result = services.billing.refund(
@@ -621,7 +621,7 @@ def test_discretionary_refund_after_leaving_is_capped_r87(si, family):
     sub = _active(services, terms, family, on=date(2026, 9, 1))
     student = services.roster.get(family.student_id)
     services.roster.mark_left(family.student_id, student.version, date(2027, 1, 31), "moved")
-    with pytest.raises(ValidationError, match="at most 2000"):
+    with pytest.raises(ValidationError, match=r"at most 20\.00"):
         services.billing.refund(
             sub.id, RefundBasis.DISCRETIONARY, "moved abroad", amount_cents=2001
         )

@@ -300,7 +300,7 @@ def test_unconfigured_link_is_a_clear_error_and_office_work_goes_on(services, db
     services.cards.issue_physical(kid.id, today=OCT)
     with pytest.raises(ProviderSettingsError) as info:
         services.card_sync.run(now=T0)
-    assert "card_provider_url" in str(info.value)
+    assert "address is not set" in str(info.value)
     status = services.card_sync.status()
     assert not status.configured and status.pending == 1 and status.last_error
 

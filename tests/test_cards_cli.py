@@ -99,7 +99,7 @@ def test_sync_without_settings_is_a_clear_error(url, capsys):
     run(url, "issue", "--student", CODE)
     capsys.readouterr()
     assert run(url, "sync") == 1
-    assert "card_provider_url" in capsys.readouterr().err
+    assert "address is not set" in capsys.readouterr().err
 
 
 def test_sync_delivers(url, capsys, monkeypatch, card_provider):  # noqa: F811

@@ -176,7 +176,7 @@ def test_illegal_transitions_raise(state, event):
         apply_event(state, event)
     assert info.value.entity == "subscription"
     assert info.value.state == state
-    assert "only these are possible" in info.value.reason
+    assert "present state" in info.value.reason
 
 
 @pytest.mark.parametrize("ended", sorted(END_STATES))
@@ -321,7 +321,7 @@ def test_plan_trial_refuses_outside_windows(start):
 
 
 def test_one_trial_per_child_per_school_year():
-    with pytest.raises(ValidationError, match="already had a trial in 2024/25"):
+    with pytest.raises(ValidationError, match="already had a trial in the school year 2024/25"):
         plan_trial(date(2025, 1, 10), earlier_trial_starts=[date(2024, 10, 5)])
     # the previous school year's trial does not count
     assert plan_trial(date(2024, 10, 5), earlier_trial_starts=[date(2024, 3, 1)]).length_days == 30
@@ -361,7 +361,7 @@ def test_calendar_refuses_dates_out_of_order_or_year():
         replace(cal, invitation_on=date(2025, 8, 31))
     with pytest.raises(ValueError, match="another school year"):
         BillingPolicy(Y2024, cal)
-    with pytest.raises(ValueError, match="R80"):
+    with pytest.raises(ValueError, match="reminder days must increase"):  # R80
         replace(BillingPolicy.proposed(Y2025), first_lapse_after_days=20)
 
 
@@ -535,7 +535,7 @@ def test_trial_skips_stale_invitation_after_days_off():
 def test_reminder_fee_once_per_school_year():
     fee = reminder_fee(S.TERMINATED_NONPAYMENT, date(2025, 10, 24), 0)
     assert (fee.gross_cents, fee.net_cents, fee.vat_cents) == (500, 410, 90)
-    with pytest.raises(ValidationError, match="already charged in 2025/26"):
+    with pytest.raises(ValidationError, match="already charged in the school year 2025/26"):
         reminder_fee(S.TERMINATED_NONPAYMENT, date(2025, 10, 24), 1)
     policy = replace(BillingPolicy.proposed(Y2025), reminder_fee_gross_cents=610)
     assert reminder_fee(S.TERMINATED_NONPAYMENT, date(2025, 10, 24), 0, policy).net_cents == 500

@@ -355,7 +355,8 @@ def test_upsert_event_payload():
 
 
 @pytest.mark.parametrize(
-    ("code", "reason"), [(None, "R34"), ("61205171233", "check digit"), ("123", "R34")]
+    ("code", "reason"),
+    [(None, "Estonian isikukood"), ("61205171233", "check digit"), ("123", "Estonian isikukood")],
 )
 def test_upsert_event_needs_a_valid_isikukood(code, reason):
     with pytest.raises(ValidationError, match=reason):

@@ -198,7 +198,7 @@ def test_acceptance_record_rules():
     )
     with pytest.raises(ValidationError) as err:
         c.AcceptanceRecord(**popolni)
-    assert "R55" in err.value.reason
+    assert "free of charge" in err.value.reason  # R55
     c.AcceptanceRecord(**popolni, free_alternative_disclosed=True)
     c.AcceptanceRecord(**{**popolni, "decision": D.DECLINED})  # declining needs no disclosure
 
@@ -272,7 +272,7 @@ def test_age_rules(key, birth, act, bases, capacity_from, basis, reached_on):
     assert decision.reached_on == reached_on
     if not decision.allowed:
         # The refusal names the age and the date it will be reached.
-        assert f"is {decision.age} on {act.isoformat()}" in decision.reason
+        assert f"is {decision.age} years old on {act.isoformat()}" in decision.reason
         assert reached_on.isoformat() in decision.reason
 
 
@@ -592,7 +592,7 @@ def test_wrong_person_and_malformed_input_are_not_counted(monkeypatch):
     malformed = attempt(record, "11111")
     assert malformed.result is AttemptResult.MALFORMED and malformed.code.failed_attempts == 0
     wrong = attempt(record, "111112")
-    assert wrong.message.endswith("4 attempt(s) left")
+    assert wrong.message.endswith("4 attempts left")
 
 
 def test_security_code_flow():
@@ -653,7 +653,7 @@ def test_blocked_deletion_starts_its_clock_once_valid():
     )
     assert request.state is DeletionState.BLOCKED_ACTIVE_STUDY
     assert request.due_on is None and request.must_tell_user
-    with pytest.raises(InvalidTransition, match="R19"):
+    with pytest.raises(InvalidTransition, match="active study work"):  # R19
         c.mark_deleted(request, date(2025, 3, 10))
     request = c.record_user_told(request, date(2025, 3, 3))
     assert not request.must_tell_user
@@ -710,7 +710,7 @@ def test_billing_purge_with_and_without_legal_hold(today, legal_hold, proposed):
     if proposed:
         (p,) = proposals
         assert p.action is RetentionAction.DELETE and p.due_on == date(2025, 9, 1)
-        assert p.reason.startswith("R64:")
+        assert "reference date" in p.reason and not p.reason.startswith("R")
 
 
 def test_retention_proposals_are_sorted_and_skip_what_is_not_due():
@@ -728,10 +728,10 @@ def test_retention_proposals_are_sorted_and_skip_what_is_not_due():
         (1, date(2024, 9, 1)),
     ]
     assert proposals[1].action is RetentionAction.ANONYMISE
-    assert "R64/R116" in proposals[0].reason
+    assert "reference date" in proposals[0].reason and "R64" not in proposals[0].reason
     later = c.retention_proposals(records, date(2025, 3, 1))
     assert [p.record_id for p in later] == [2, 1, 6]
-    assert later[2].reason.startswith("R17:")
+    assert "reference date" in later[2].reason and not later[2].reason.startswith("R")
 
 
 def test_course_retention_extension():

@@ -46,7 +46,7 @@ def test_effective_from(rule, published, stated, amendment, expected):
     ("rule", "published", "stated", "amendment", "reason"),
     [
         (PLUS_15, date(2026, 10, 1), date(2026, 10, 2), True, "15th day after publication"),
-        (STATED, date(2026, 3, 2), None, True, "R52"),
+        (STATED, date(2026, 3, 2), None, True, "the date the provider states"),  # R52
         (STATED, date(2026, 3, 2), date(2026, 3, 1), True, "before the publication date"),
         (PLUS_15, date(2026, 3, 2), date(2026, 3, 1), False, "before the publication date"),
     ],

@@ -139,7 +139,7 @@ def test_r52_stated_date(services):
     v10 = _publish(services, key, "1.0", date(2025, 1, 10), date(2025, 2, 1))
     assert v10.effective_from == date(2025, 2, 1) and not v10.tacit_acceptance
     draft = services.terms.draft_version(key, DraftInput({"et": "1. Muudetud"}, date(2025, 6, 1)))
-    with pytest.raises(ValidationError, match="R52"):  # an amendment needs the stated date
+    with pytest.raises(ValidationError, match="the date the provider states"):  # R52
         services.terms.publish(draft.id, draft.version, published_on=date(2025, 6, 1))
     v11 = services.terms.publish(
         draft.id, draft.version, published_on=date(2025, 6, 1), effective_from=date(2025, 9, 1)

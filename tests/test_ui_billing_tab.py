@@ -4,6 +4,7 @@ dialogs, the "Due today" decisions (R67), printing, and the role split (R121).""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 
@@ -199,7 +200,7 @@ def test_new_order_through_the_student_picker(tab, school):
     picker.accept()
     order = tab.controller.dialog
     order.accept()  # warranties and the free alternative not ticked yet
-    assert order.isVisible() and "R41" in order.errors.message("warranties_given")
+    assert order.isVisible() and "must confirm" in order.errors.message("warranties_given")
     order.warranties.setChecked(True)
     order.free_alternative.setChecked(True)
     order.accept()
@@ -209,17 +210,26 @@ def test_new_order_through_the_student_picker(tab, school):
 
 
 def test_printing_the_invoice_and_the_due_letters(tab, monkeypatch, tmp_path):
-    saved = []
+    proposed = []
     monkeypatch.setattr(
         billing_controller,
         "ask_save_path",
-        lambda parent, title, name: saved.append(tmp_path / name) or str(tmp_path / name),
+        lambda parent, title, suggested: (
+            proposed.append(Path(suggested)) or str(tmp_path / Path(suggested).name)
+        ),
     )
     select(tab, "Kranjc")
     tab.controller.print_invoice()
+    invoice = tab.controller.preview  # saved, then shown in the print preview
+    assert invoice.isVisible() and invoice.pdf == (tmp_path / proposed[0].name).read_bytes()
     tab.controller.print_due_letters()
-    assert [p.name for p in saved] == ["invoice.pdf", f"letters-{tab.controller.today()}.pdf"]
-    assert all(p.read_bytes().startswith(b"%PDF") for p in saved)
+    # A name that says what, for whom and when, in Documents/School Office.
+    assert [p.name for p in proposed] == [
+        "Invoice - Luka Kranjc - 2026-11-20.pdf",
+        "Letters - 2026-11-20.pdf",
+    ]
+    assert all(p.parent.name == "School Office" for p in proposed)
+    assert tab.controller.preview.pdf.startswith(b"%PDF")
     assert "0 letters to print" in tab.letters_label.text()
 
 

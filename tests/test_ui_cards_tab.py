@@ -26,7 +26,7 @@ from desktop.ui.tabs.cards.dialogs import (
     ReasonDialog,
     ReferDialog,
 )
-from desktop.ui.tabs.cards.model import ID, KIND, NUMBER, STATUS, STUDENT
+from desktop.ui.tabs.cards.model import ID, KIND, NUMBER, STATUS, STUDENT, VERSION
 from tests.conftest import make_services
 from tests.fake_card_provider import Failure, card_provider  # noqa: F401
 
@@ -127,9 +127,12 @@ def test_issuing_twice_shows_the_reason_in_the_picker(tab, demo):
     tab.controller.issue()
     picker = tab.controller.dialog
     picker.accept()  # preselected: the student of the selected card
-    assert picker.isVisible() and "already holds it" in picker.banner.text() + "".join(
+    assert picker.isVisible() and "already has this card" in picker.banner.text() + "".join(
         picker.errors.message(f) for f in ("card", "student")
     )
+    # The dialog grows for the message: the list never covers the buttons.
+    picker.layout().activate()
+    assert picker.list.geometry().bottom() < picker.buttons.geometry().top()
 
 
 def test_lost_then_replace_leaves_the_virtual_card_alone(tab, demo, monkeypatch):
@@ -210,14 +213,17 @@ def test_extend_all_shows_the_preview_then_applies(tab, demo):
     assert "extended" in tab.last_status
 
 
-def test_print_sheet_saves_a_pdf_of_the_selected_cards(tab, tmp_path, monkeypatch):
-    target = tmp_path / "cards.pdf"
-    monkeypatch.setattr(cards_controller, "ask_save_path", lambda *a: str(target))
+def test_print_sheet_opens_the_selected_cards_in_the_preview(tab, tmp_path):
     tab.table.selectAll()
     assert tab.actions_by_key["print_sheet"].isEnabled()
     tab.actions_by_key["print_sheet"].trigger()
-    assert target.read_bytes().startswith(b"%PDF")
-    assert "6 cards saved" in tab.last_status
+    preview = tab.controller.preview
+    assert preview.isVisible() and preview.pdf.startswith(b"%PDF")
+    assert preview.file_name == "Cards (A4 sheet) - 2026-12-07.pdf"  # what, and the day
+    assert not preview.delivered
+    assert preview.save_to(tmp_path / preview.file_name) and preview.delivered
+    assert (tmp_path / preview.file_name).read_bytes() == preview.pdf
+    preview.close()
 
 
 def test_import_photo_shows_it(tab, tmp_path, monkeypatch):
@@ -354,3 +360,14 @@ def test_card_settings_dialog(tab, demo, monkeypatch):
     )
     assert stored == {secrets.CARD_PROVIDER_TOKEN_KEY: "tok-123"}
     assert "not set up" not in tab.link_text.text()
+
+
+def test_extend_is_offered_only_for_a_card_that_can_be_extended(qtbot, tab, demo):
+    card = select(tab, rows(tab)[0][ID])
+    assert tab.actions_by_key["extend"].isEnabled()
+    demo.cards.revoke(card[ID], card[VERSION], "Withdrawn")
+    with qtbot.waitSignal(tab.loaded):
+        tab.controller.load()
+    select(tab, card[ID])
+    assert tab.controller.selected_row()[STATUS] == "REVOKED"
+    assert not tab.actions_by_key["extend"].isEnabled()

@@ -10,17 +10,24 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from pypdf import PdfReader
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
 from desktop.domain import clock
-from desktop.domain.consent import BreachNotice, ConsentStatus, DataCategory, RequestKind
+from desktop.domain.consent import (
+    BreachNotice,
+    CodeState,
+    ConsentStatus,
+    DataCategory,
+    RequestKind,
+)
 from desktop.domain.roles import Role
-from desktop.domain.roster import Country, RestrictionKind
+from desktop.domain.roster import Country, RestrictionKind, fold_search
 from desktop.services.container import Services
 from desktop.services.demo import DemoService
 from desktop.services.requests import RequestInput
-from desktop.ui import workers
+from desktop.ui import messages, workers
 from desktop.ui.tabs.consent import ConsentTab
-from desktop.ui.tabs.consent import controller as controller_module
 from desktop.ui.tabs.consent.dialogs import DecisionDialog, IssueCodeDialog, TextDialog
 from desktop.ui.tabs.consent.export_wizard import ExportWizard
 from tests.conftest import make_services
@@ -76,7 +83,7 @@ def test_counts_and_persons_match_the_service(qtbot, tab, demo):
     cells = tab.counts.model.row(last)
     assert cells[1] == str(total.total)
     accepted = total.count(ConsentStatus.ACCEPTED)
-    assert cells[2] == f"{accepted} ({total.percent(ConsentStatus.ACCEPTED):.1f} %)"
+    assert cells[2] == f"{accepted} ({total.percent(ConsentStatus.ACCEPTED):.1f}%)"
     assert "still to answer" in tab.persons.info.text()
 
 
@@ -103,7 +110,7 @@ def test_record_a_decision_in_the_dialog(qtbot, tab, demo):
     assert state.latest.channel.value == "PAPER_AT_SCHOOL"
 
 
-def test_print_the_terms_for_those_who_have_not_answered(qtbot, tab, demo, tmp_path, monkeypatch):
+def test_print_the_terms_for_those_who_have_not_answered(qtbot, tab, demo):
     _choose_document(qtbot, tab, "SI-POPOLNI-TERMS")
     overview = tab.controller.data.overview
     first = overview.rows[0].class_name
@@ -125,11 +132,11 @@ def test_print_the_terms_for_those_who_have_not_answered(qtbot, tab, demo, tmp_p
         valid_to=None,
         authority="CSD",
     )
-    target = tmp_path / "pending.pdf"
-    monkeypatch.setattr(controller_module, "ask_save_path", lambda *a: str(target))
     with qtbot.waitSignal(tab.loaded):
         tab.persons.buttons["print_pending"].click()
-    reader = PdfReader(io.BytesIO(target.read_bytes()))
+    preview = tab.controller.preview  # the copies open in the print preview
+    assert preview.isVisible() and first in preview.file_name
+    reader = PdfReader(io.BytesIO(preview.pdf))
     assert len(reader.outline) == len(pending) - 1  # one bookmark per copy; not the restricted
     assert restricted.guardian_name not in "".join(str(o.title) for o in reader.outline)
 
@@ -143,12 +150,10 @@ def test_codes_only_for_the_authorised_person(qtbot, demo, inline_workers):
     assert dpo.codes.buttons["issue"].isEnabled()
 
 
-def test_issue_a_code_and_export_with_the_wizard(qtbot, tab, demo, tmp_path, monkeypatch):
+def test_issue_a_code_and_export_with_the_wizard(qtbot, tab, demo, tmp_path):
     student = demo.roster.get(demo.roster.table_rows()[0][0])
     guardian = student.guardians[0]
-    slip_path, copy_path = tmp_path / "slip.pdf", tmp_path / "copy.pdf"
-    paths = iter([str(slip_path), str(copy_path)])
-    monkeypatch.setattr(controller_module, "ask_save_path", lambda *a: next(paths))
+    slip_path = tmp_path / "slip.pdf"
     tab.codes.buttons["issue"].click()
     dialog = tab.controller.dialog
     assert isinstance(dialog, IssueCodeDialog)
@@ -156,9 +161,14 @@ def test_issue_a_code_and_export_with_the_wizard(qtbot, tab, demo, tmp_path, mon
     dialog.guardian.setCurrentIndex(dialog.guardian.findData(guardian.guardian_id))
     with qtbot.waitSignal(tab.loaded):
         dialog.accept()
+    slip = tab.controller.preview
+    assert student.full_name in slip.file_name
+    assert slip.save_to(slip_path)  # handed out: saved (or printed) before the preview closes
+    slip.close()
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(slip_path.read_bytes())).pages)
     code = "".join(re.search(r"\b(\d{3}) (\d{3})\b", text).groups())
     assert tab.codes.model.rowCount() == 1
+    assert demo.access_export.codes(student.id)[0].state is CodeState.VALID
 
     tab.codes.buttons["export"].click()
     wizard = tab.controller.dialog
@@ -169,14 +179,31 @@ def test_issue_a_code_and_export_with_the_wizard(qtbot, tab, demo, tmp_path, mon
     assert wizard.pages.currentIndex() == wizard.CODE
     wizard.code.setText(f"{(int(code) + 1) % 1_000_000:06d}")
     wizard.next_button.click()
-    assert "4 attempt(s) left" in wizard.code_error.text()
+    assert "4 attempts left" in wizard.code_error.text()
     wizard.code.setText(f"{code[:3]} {code[3:]}")
     wizard.next_button.click()
     assert wizard.pages.currentIndex() == wizard.DONE and wizard.result is not None
     wizard.save_button.click()
-    reader = PdfReader(io.BytesIO(copy_path.read_bytes()))
+    reader = PdfReader(io.BytesIO(tab.controller.preview.pdf))
     assert "access-export.json" in reader.attachments
+    tab.controller.preview.close()
     wizard.close()
+
+
+def test_a_code_whose_slip_is_neither_printed_nor_saved_is_cancelled(qtbot, tab, demo, monkeypatch):
+    student = demo.roster.get(demo.roster.table_rows()[0][0])
+    tab.codes.buttons["issue"].click()
+    dialog = tab.controller.dialog
+    dialog.student.set_student(student.id, student.full_name)
+    dialog.guardian.setCurrentIndex(dialog.guardian.findData(student.guardians[0].guardian_id))
+    with qtbot.waitSignal(tab.loaded):
+        dialog.accept()
+    shown = []
+    monkeypatch.setattr(messages, "_show", lambda parent, icon, title, text: shown.append(text))
+    with qtbot.waitSignal(tab.loaded):
+        tab.controller.preview.reject()  # closed without printing or saving
+    assert demo.access_export.codes(student.id)[0].state is CodeState.REVOKED
+    assert "has been cancelled" in shown[0]
 
 
 def test_breach_countdown_is_live(qtbot, tab, demo, fixed_clock):
@@ -265,3 +292,19 @@ def test_request_to_forward_by_a_weekend_is_flagged(qtbot, tab, demo):
         if r.forward_to == "eŠola"
     )
     assert "a weekend: forward it before" in row[5]
+
+
+def test_search_narrows_the_people_and_ctrl_f_goes_there(qtbot, tab, demo):
+    persons = tab.persons
+    everyone = persons.model.rowCount()
+    assert everyone > 1
+    name = persons.records[0].student_name
+    tab.activateWindow()
+    tab.setFocus()
+    qtbot.keyClick(tab, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert persons.search.hasFocus() or QApplication.focusWidget() is persons.search
+    persons.search.setText(fold_search(name).upper())  # accents and case do not matter
+    assert 0 < persons.model.rowCount() < everyone
+    assert all(r.student_name == name for r in persons.records)
+    persons.search.clear()
+    assert persons.model.rowCount() == everyone

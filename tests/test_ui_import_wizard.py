@@ -159,7 +159,7 @@ def test_a_file_that_cannot_be_read_is_explained_on_the_first_page(wizard, tmp_p
     assert "csv or .xlsx" in wizard.file_page.error.text()
     wizard.file_page.path.setText(str(tmp_path / "missing.csv"))
     wizard.next()
-    assert "cannot be opened" in wizard.file_page.error.text()
+    assert "does not exist" in wizard.file_page.error.text()
 
 
 def test_check_runs_on_a_worker_thread(qtbot, services, tmp_path):

@@ -38,7 +38,7 @@ ROWS = [
 @pytest.fixture
 def model(qapp):
     m = RosterModel("EE")
-    m.set_data(RosterData(ROWS))
+    m.set_data(RosterData(ROWS, "EE"))
     return m
 
 
@@ -96,7 +96,7 @@ def test_typing_letter_by_letter_matches_a_fresh_filter(model, qapp):
         typed += letter
         model.set_filter(typed)
         fresh = RosterModel("EE")
-        fresh.set_data(RosterData(ROWS))
+        fresh.set_data(RosterData(ROWS, "EE"))
         fresh.set_filter(typed)
         assert ids(model) == ids(fresh), typed
     for _ in range(6):  # deleting widens the match again
@@ -119,9 +119,17 @@ def test_class_and_status_filters_combine_with_text(model):
     assert not model.is_filtered
 
 
-def test_default_order_is_by_name_ignoring_accents_and_case(model):
-    # Đurić, Oun, Õunapuu, Šarić Ana, Saric Marko, tamm Anni, Tamm Mari
-    assert ids(model) == [5, 6, 3, 1, 2, 7, 4]
+def test_default_order_is_by_name_in_the_school_alphabet(model):
+    # Estonian: Š after S, Õ after W; lower case before upper case within the same name.
+    # Đurić, Oun, Saric Marko, Šarić Ana, tamm Anni, Tamm Mari, Õunapuu
+    assert ids(model) == [5, 6, 2, 1, 7, 4, 3]
+
+
+def test_slovenian_order(qapp):
+    model = RosterModel("SI")
+    model.set_data(RosterData(ROWS, "SI"))
+    # Đurić, Oun, Õunapuu (Õ is an O with an accent here), Saric, Šarić, tamm, Tamm
+    assert ids(model) == [5, 6, 3, 2, 1, 7, 4]
 
 
 def test_class_sort_is_numeric(model):
@@ -160,7 +168,7 @@ def test_sort_by_other_columns(model):
     model.sort(COLUMN_CODE, Qt.SortOrder.AscendingOrder)
     assert ids(model)[-1] == 5  # no code: last
     model.sort(COLUMN_LAST, Qt.SortOrder.DescendingOrder)
-    assert ids(model) == [4, 7, 2, 1, 3, 6, 5]
+    assert ids(model) == [3, 4, 7, 1, 2, 6, 5]
 
 
 def test_sorting_keeps_the_filter(model):
@@ -183,7 +191,7 @@ def test_display_values(model):
 
 def test_slovenian_dates_and_code_header(qapp):
     model = RosterModel("SI")
-    model.set_data(RosterData(ROWS))
+    model.set_data(RosterData(ROWS, "SI"))
     assert (
         model.headerData(COLUMN_CODE, Qt.Orientation.Horizontal, Qt.ItemDataRole.DisplayRole)
         == "EMŠO"
@@ -212,13 +220,29 @@ def test_put_updates_and_adds_rows(model):
     assert cell(model, row, COLUMN_STATUS) == "Left"
     model.put((8, "Tammik", "Uus", "51505050005", "3.a", E, date(2015, 5, 5)))
     assert model.total_count == 8
-    assert ids(model)[-1] == 8  # joins the end until the next sort
+    assert ids(model) == [7, 4, 8]  # Tammik takes its place in the alphabet
     model.put((9, "Kask", "Other", "51505050016", "3.a", E, date(2015, 5, 5)))
     assert model.row_of(9) is None  # does not match the filter
     model.set_filter("")
-    assert model.row_of(9) is not None
+    assert ids(model) == [5, 9, 6, 2, 1, 7, 4, 8, 3]  # Kask too, between Đurić and Oun
     model.set_filter("maria")
     assert ids(model) == [4]  # the search text was updated too
+
+
+def test_a_new_student_and_a_rename_take_their_place_in_the_current_order(model):
+    selection = QItemSelectionModel(model)
+    selection.setCurrentIndex(
+        model.index(model.row_of(6), 0), QItemSelectionModel.SelectionFlag.Select
+    )
+    model.put((8, "Žukov", "Ivan", "51505050005", "3.a", E, date(2015, 5, 5)))
+    assert ids(model) == [5, 6, 2, 1, 8, 7, 4, 3]  # Ž before T in Estonian
+    model.put((6, "Zupan", "Peeter", "51001010002", None, E, date(2010, 1, 1)))
+    assert ids(model) == [5, 2, 1, 6, 8, 7, 4, 3]  # renamed: moves, still selected
+    assert model.student_id(selection.currentIndex().row()) == 6
+    model.sort(COLUMN_CLASS, Qt.SortOrder.AscendingOrder)
+    model.put((11, "Aab", "Uus", "51505050016", "2.a", E, date(2015, 5, 5)))
+    assert [cell(model, r, COLUMN_CLASS) for r in range(3)] == ["1.a", "2.a", "2.a"]
+    assert ids(model)[1:3] == [11, 2]  # within 2.a, by name
 
 
 def test_class_names_in_class_order(model):

@@ -7,7 +7,10 @@ cannot be reached is a one-line message, never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
+import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time
@@ -16,12 +19,20 @@ from desktop import APP_ID, __version__
 from desktop.domain.errors import DatabaseError, PermissionDenied, SchoolOfficeError
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_DATABASE, EXIT_PERMISSION = 0, 1, 3, 4
+EXIT_USAGE, EXIT_BROKEN_PIPE = 2, 141  # 141: as a shell reports a reader that went away
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with a wrong argument reported in one line (and where to read more)."""
+
+    def error(self, message: str):
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
     from desktop.cli import admin, billing, cards, consent, daily, printing, roster
 
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog=APP_ID,
         description="School Office: roster, cards, consent and billing. "
         "Without a command, the app window opens.",
@@ -70,14 +81,34 @@ def database_url(args: argparse.Namespace) -> str:
 
 
 def services_for(args: argparse.Namespace):
-    from desktop.services.container import open_services
+    """The services for this command's staff member; the start is in the login audit (R116).
 
-    return open_services(database_url(args))
+    A one-time initial password must be changed first (`school-office staff password`)."""
+    from desktop.domain.errors import AccessRevoked
+    from desktop.services.container import open_services
+    from desktop.services.login_audit import record_start, remember_failed_login
+    from desktop.services.staff import NotStaff, must_change_password_first
+
+    url = database_url(args)
+    try:
+        services = open_services(url)
+    except (AccessRevoked, NotStaff) as exc:
+        remember_failed_login(url, str(exc), "cli")
+        raise
+    record_start(services.db, services.actor.login, "cli")
+    if services.actor.must_change_password:
+        services.close()
+        raise must_change_password_first(services.actor.login)
+    return services
 
 
 def school_day(text: str) -> date:
-    """An argparse type: a YYYY-MM-DD day in a range the calendar arithmetic can carry."""
+    """An argparse type: a YYYY-MM-DD day in a range the calendar arithmetic can carry.
+
+    Only that form (Python also reads 20260901 and 2026-W36-2, which nobody means here)."""
     try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text, re.ASCII):
+            raise ValueError(text)
         day = date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-09-01") from None
@@ -95,8 +126,23 @@ def set_clock_day(day: date) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # `school-office billing list | head`: the reader has all it wants. Quietly, as CLI tools
+        # do; stdout goes to devnull so the interpreter's final flush does not complain either.
+        with contextlib.suppress(OSError, ValueError, AttributeError):  # no real stdout
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:  # --help, --version, or a wrong argument (one line printed)
+        return stop.code if isinstance(stop.code, int) else EXIT_USAGE
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
@@ -116,7 +162,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_gui(database_url(args) if args.database else None, demo=args.demo)
     handler: Callable[[argparse.Namespace], int] = args.handler
     try:
-        return handler(args)
+        code = handler(args)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
+        return code
     except DatabaseError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_DATABASE
@@ -129,3 +177,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; nothing was changed by the unfinished step", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        raise
+    except OSError as exc:  # a file the command reads or writes (--out in a missing folder...)
+        print(f"error: {_os_problem(exc)}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    except Exception as exc:
+        from sqlalchemy.orm.exc import StaleDataError
+
+        if not isinstance(exc, StaleDataError):
+            raise
+        print(
+            "error: someone else changed the same records at the same time; the unfinished "
+            "step was undone: run the command again",
+            file=sys.stderr,
+        )
+        return EXIT_PROBLEMS
+
+
+def _os_problem(exc: OSError) -> str:
+    """'FILE: reason' in one line, for an OSError from reading or writing a file."""
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    return f"{exc.filename}: {reason}" if exc.filename else reason

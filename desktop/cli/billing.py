@@ -17,10 +17,11 @@ Every command needs the billing role (R121) and prints one line per result.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
-from datetime import date
 from pathlib import Path
 
+from desktop.cli import school_day
 from desktop.domain.billing import (
     CommunicationMode,
     LetterChannel,
@@ -35,13 +36,31 @@ from desktop.domain.billing import (
 from desktop.domain.errors import ValidationError
 from desktop.domain.roster import fold
 
-_DAY = {"type": date.fromisoformat, "metavar": "YYYY-MM-DD"}
+_DAY = {"type": school_day, "metavar": "YYYY-MM-DD"}
 
 
 def euros(text: str) -> int:
     """'20', '20.00' or '20,00' → 2000 cents (R5: never a float)."""
     try:
         return parse_cents(text)
+    except ValidationError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r}: {exc.reason}") from None
+
+
+def price_item(text: str):
+    """'2026/27=20.00' → (SchoolYear(2026), 2000); checked before anything is stored."""
+    from desktop.domain.dates import SchoolYear
+
+    label, _, amount = text.partition("=")
+    match = re.fullmatch(r"\s*(\d{4})/(\d{2})\s*", label, re.ASCII)
+    if not match or not 1900 <= int(match[1]) <= 2198 or not amount:
+        raise argparse.ArgumentTypeError(f"{text!r}: write it as 2026/27=20.00")
+    try:
+        year = SchoolYear.parse(f"{match[1]}/{match[2]}")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: 2026/27 is a school year's label") from None
+    try:
+        return year, parse_cents(amount, "price")
     except ValidationError as exc:
         raise argparse.ArgumentTypeError(f"{text!r}: {exc.reason}") from None
 
@@ -66,6 +85,7 @@ def register(commands) -> None:
         "--price",
         action="append",
         default=[],
+        type=price_item,
         metavar="2026/27=20.00",
         help="R78: the annual price of a school year (repeatable)",
     )
@@ -223,12 +243,6 @@ def _active_user(services, student, name: str):
     return next((p for p in profiles if fold(p.full_name) == fold(name)), None)
 
 
-def _write(pdf: bytes, path: Path) -> None:
-    from desktop.documents import save_atomic
-
-    save_atomic(pdf, path)
-
-
 def _money(cents: int) -> str:
     return f"{cents // 100}.{cents % 100:02d} €"
 
@@ -237,7 +251,6 @@ def billing_setup(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from desktop.domain.billing import ReferenceScheme
-    from desktop.domain.dates import SchoolYear
 
     with _services(args) as services:
         settings = services.billing.settings()
@@ -256,13 +269,8 @@ def billing_setup(args: argparse.Namespace) -> int:
             changes["reference_scheme"] = ReferenceScheme(args.reference)
         if changes or not settings.version:
             settings = services.billing.update_settings(replace(settings, **changes))
-        for item in args.price:
-            label, _, amount = item.partition("=")
-            try:
-                year = SchoolYear.parse(label.strip())
-            except ValueError:
-                return _fail(f"--price {item!r}: write it as 2026/27=20.00")
-            services.billing.set_price(year, parse_cents(amount, "price"))
+        for year, cents in args.price:  # checked by price_item before anything was stored
+            services.billing.set_price(year, cents)
         print(
             f"POPOLNI {'enabled' if settings.popolni_enabled else 'disabled'}; billing entity "
             f"{settings.entity_name}; IBAN {settings.iban or '(none)'}; reference "
@@ -369,7 +377,10 @@ def billing_pay(args: argparse.Namespace) -> int:
 def _register(args, kind: LetterKind, **extra) -> int:
     from desktop.domain.billing import GuardianContact
     from desktop.services.billing_letters import ReceivedLetter
+    from desktop.services.documents import check_output
 
+    if args.confirmation:
+        check_output(args.confirmation)  # before the letter is registered
     with _services(args) as services:
         student = _student(services, args.student)
         only = None
@@ -389,8 +400,7 @@ def _register(args, kind: LetterKind, **extra) -> int:
             print(f"letter registered as '{result.status.value}': nothing was changed (R96)")
             return 1
         if args.confirmation:
-            produced = services.billing_letters.print_confirmation(result.letter_id)
-            _write(produced.pdf, args.confirmation)
+            services.billing_letters.print_confirmation(result.letter_id, out=args.confirmation)
     text = (
         f"{kind.value.lower().replace('_', ' ')} received {result.received_on.isoformat()}, "
         f"effective {result.effective_on.isoformat()}"
@@ -474,9 +484,8 @@ def billing_reject(args: argparse.Namespace) -> int:
 
 def billing_notices(args: argparse.Namespace) -> int:
     with _services(args) as services:
-        batch = services.billing_letters.print_notices(today=args.on)
-        if batch.produced is not None:
-            _write(batch.produced.pdf, args.out)
+        # Written before recorded: a missing folder or a full disk marks nothing printed.
+        batch = services.billing_letters.print_notices(today=args.on, out=args.out)
     for child, reason in batch.refused:
         print(f"not printed: {child}: {reason}")
     if batch.produced is None:
@@ -495,8 +504,9 @@ def print_cancellation_letter(args: argparse.Namespace) -> int:
             if p is None:
                 return _fail(f"--only {args.only!r}: no active user of that name")
             only_id = p.id
-        produced = services.billing_letters.print_cancellation_form(student.id, only_id)
-        _write(produced.pdf, args.out)
+        produced = services.billing_letters.print_cancellation_form(
+            student.id, only_id, out=args.out
+        )
     print(
         f"{args.out}: {'D4' if only_id else 'D3'} for {student.full_name}, recorded as "
         f"{produced.document_ids[0]}"
@@ -508,7 +518,6 @@ def print_invoice(args: argparse.Namespace) -> int:
     with _services(args) as services:
         student = _student(services, args.student)
         invoice_id = services.billing_letters.latest_invoice_id(student.id)
-        produced = services.billing_letters.print_invoice(invoice_id)
-        _write(produced.pdf, args.out)
+        produced = services.billing_letters.print_invoice(invoice_id, out=args.out)
     print(f"{args.out}: invoice for {student.full_name}, recorded as {produced.document_ids[0]}")
     return 0

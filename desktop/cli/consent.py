@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
+from desktop.cli import school_day
 from desktop.domain.consent import AcceptanceDecision, Channel, CodeKind, OnBehalfBasis, noon_on
 from desktop.i18n import LANGUAGES
 
-_DAY = {"type": date.fromisoformat, "metavar": "YYYY-MM-DD"}
+_DAY = {"type": school_day, "metavar": "YYYY-MM-DD"}
 
 
 def _fail(message: str) -> int:
@@ -107,11 +108,11 @@ def print_access_export(args: argparse.Namespace) -> int:
     with services_for(args) as services:
         student, guardian = _student_and_guardian(services, args.student, args.guardian)
         try:
-            result = services.access_export.export(student.id, guardian.guardian_id, code)
+            result = services.access_export.export(
+                student.id, guardian.guardian_id, code, out=args.out
+            )
         except CodeRefused as exc:
             return _fail(f"code refused: {exc}")
-    if problem := _save(result.produced.pdf, args.out):
-        return _fail(problem)
     if args.json:
         from desktop.documents.access_export import export_json_bytes
 
@@ -135,9 +136,7 @@ def print_restriction_notice(args: argparse.Namespace) -> int:
         if not guardian.restrictions:
             return _fail(f"no contact restriction is recorded for {guardian.full_name}")
         latest = max(guardian.restrictions, key=lambda r: r.valid_from)
-        produced = services.consent.print_restriction_notice(latest.id)
-    if problem := _save(produced.pdf, args.out):
-        return _fail(problem)
+        produced = services.consent.print_restriction_notice(latest.id, out=args.out)
     print(f"{args.out}: notice D8 to {guardian.full_name}, recorded as {produced.document_ids[0]}")
     return 0
 
@@ -152,9 +151,7 @@ def print_prohibition_notice(args: argparse.Namespace) -> int:
         prohibitions = services.consent.prohibitions(student.id)
         if not prohibitions:
             return _fail(f"no prohibition by {student.full_name} is registered")
-        produced = services.consent.print_prohibition_notices(prohibitions[0].id)
-    if problem := _save(produced.pdf, args.out):
-        return _fail(problem)
+        produced = services.consent.print_prohibition_notices(prohibitions[0].id, out=args.out)
     print(
         f"{args.out}: {len(produced.document_ids)} notice(s) D7 about {student.full_name}, "
         f"recorded as {', '.join(produced.document_ids)}"
@@ -245,13 +242,11 @@ def issue_code(args: argparse.Namespace) -> int:
     with services_for(args) as services:
         student, guardian = _student_and_guardian(services, args.student, args.guardian)
         issued = services.access_export.issue_code(
-            student.id, guardian.guardian_id, CodeKind(args.kind.upper())
+            student.id, guardian.guardian_id, CodeKind(args.kind.upper()), out=args.out
         )
         zone = school_zone(services.school.require_school().country.value)
         # expires_at is the first instant the code no longer works: show the minute before
         expires = (issued.expires_at - timedelta(minutes=1)).astimezone(zone)
-    if problem := _save(issued.slip.pdf, args.out):
-        return _fail(f"{problem}; the code was issued: print the slip again from the app")
     print(
         f"{args.out}: slip D15 for {guardian.full_name} and {student.full_name}, code no. "
         f"{issued.code_id}, valid until {expires:%Y-%m-%d %H:%M}, recorded as "

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date
 from pathlib import Path
 
+from desktop.cli import school_day
 from desktop.i18n import LANGUAGES
 
 
@@ -33,7 +33,7 @@ def register(commands) -> None:
     terms.add_argument("--student", metavar="CODE", help="the student's personal code")
     terms.add_argument(
         "--on",
-        type=date.fromisoformat,
+        type=school_day,
         metavar="YYYY-MM-DD",
         help="print the version in force on this day (default: today)",
     )
@@ -61,7 +61,6 @@ def _fail(message: str) -> int:
 
 def print_terms(args: argparse.Namespace) -> int:
     from desktop.cli import services_for
-    from desktop.documents import save_atomic
     from desktop.domain.errors import NotFound
 
     if not args.document and not args.student:
@@ -77,15 +76,15 @@ def print_terms(args: argparse.Namespace) -> int:
                 student = services.roster.find_by_code(args.student)
             except NotFound:
                 return _fail(f"unknown student {args.student!r}: no student has this personal code")
-            printed = services.terms.print_for_student(student.id, args.document, args.language)
+            printed = services.terms.print_for_student(
+                student.id, args.document, args.language, out=args.out
+            )
             about = f" for {student.full_name}"
         else:
-            printed = services.terms.print_in_force(args.document, args.on, args.language)
+            printed = services.terms.print_in_force(
+                args.document, args.on, args.language, out=args.out
+            )
             about = f" in force on {args.on.isoformat()}" if args.on else ""
-    try:
-        save_atomic(printed.pdf, args.out)
-    except OSError as exc:
-        return _fail(f"{args.out}: {exc.strerror or exc}")
     version = printed.version
     print(
         f"{args.out}: {version.document_key} {version.label}{about} ({printed.language}), "

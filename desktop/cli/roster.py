@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 
@@ -13,6 +14,9 @@ def register(commands) -> None:
     imp = roster.add_parser("import", help="import students from CSV or XLSX (all or nothing)")
     imp.add_argument("file", type=Path)
     imp.add_argument("--dry-run", action="store_true", help="check and report; store nothing")
+    imp.add_argument(
+        "--sheet", metavar="NAME", help="the sheet to import, when a workbook has several"
+    )
     imp.set_defaults(handler=roster_import)
     exp = roster.add_parser("export", help="export the roster as CSV")
     exp.add_argument("file", type=Path)
@@ -22,8 +26,11 @@ def register(commands) -> None:
 def roster_import(args: argparse.Namespace) -> int:
     from desktop.cli import EXIT_PROBLEMS, services_for
 
-    if not args.file.is_file():
-        print(f"error: file: {args.file}: does not exist")
+    if not args.file.exists():
+        print(f"error: file: {args.file}: does not exist", file=sys.stderr)
+        return EXIT_PROBLEMS
+    if args.file.is_dir():
+        print(f"error: file: {args.file}: is a folder, not a file", file=sys.stderr)
         return EXIT_PROBLEMS
     with services_for(args) as services:
         return _import(services, args)
@@ -32,7 +39,7 @@ def roster_import(args: argparse.Namespace) -> int:
 def _import(services, args: argparse.Namespace) -> int:
     from desktop.cli import EXIT_PROBLEMS
 
-    plan = services.roster_io.plan(args.file)
+    plan = services.roster_io.plan(args.file, sheet=args.sheet)
     if not plan.ok:
         for problem in plan.problems:
             print(problem)

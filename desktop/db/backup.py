@@ -12,6 +12,7 @@ with the server's own tools (pg_dump / pg_restore, see the README).
 from __future__ import annotations
 
 import contextlib
+import shutil
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,6 +97,8 @@ def restore(url: str, source: Path) -> RestoreResult:
         with contextlib.closing(_connect_read_only(source)) as src:
             _check_intact(src, str(source))
         revisions = _revisions(source)  # refuses a newer schema or a foreign database
+        if _is_damaged(database):
+            return _restore_over_damaged(database, source, revisions)
         kept = None
         database.parent.mkdir(parents=True, exist_ok=True)
         with contextlib.closing(sqlite3.connect(database, timeout=0)) as dst:
@@ -113,6 +116,46 @@ def restore(url: str, source: Path) -> RestoreResult:
             _check_intact(dst, str(database))
     except sqlite3.Error as exc:
         raise BackupError(f"restore into {database} failed: {exc}") from None
+    return RestoreResult(database, kept, revisions)
+
+
+def _is_damaged(database: Path) -> bool:
+    """A database file SQLite cannot read (empty files count as new, not damaged)."""
+    try:
+        if not database.is_file() or database.stat().st_size == 0:
+            return False
+        with contextlib.closing(_connect_read_only(database)) as connection:
+            _check_intact(connection, str(database))
+    except BackupError:
+        return True
+    except sqlite3.Error:
+        return False  # busy, locked...: the ordinary path says so
+    return False
+
+
+def _restore_over_damaged(database: Path, source: Path, revisions) -> RestoreResult:
+    """The replaced database cannot be copied page by page: keep its bytes as they are, then
+    move the restored copy into place (so a failure half way leaves the damaged file alone)."""
+    stamp = f"{clock.now().astimezone():%Y%m%d-%H%M%S}"
+    kept = database.with_name(f"{database.stem}.damaged-{stamp}.sqlite3")
+    shutil.copy2(database, kept)
+    partial = database.with_name(f".{database.name}.restoring")
+    partial.unlink(missing_ok=True)
+    try:
+        with (
+            contextlib.closing(_connect_read_only(source)) as src,
+            contextlib.closing(sqlite3.connect(partial)) as dst,
+        ):
+            src.backup(dst)
+            dst.execute("PRAGMA journal_mode=DELETE")
+            _check_intact(dst, str(partial))
+        for suffix in ("-wal", "-shm"):  # they belong to the damaged file, not to the copy
+            side = database.with_name(database.name + suffix)
+            if side.exists():
+                side.replace(kept.with_name(kept.name + suffix))
+        partial.replace(database)
+    finally:
+        partial.unlink(missing_ok=True)
     return RestoreResult(database, kept, revisions)
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from desktop.domain.errors import DatabaseError
+from desktop.i18n import N_  # shown translated by the app's start-up message
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +28,7 @@ def normalise_url(raw: str) -> URL:
     """Accept what IT staff type: postgres://, postgresql://, sqlite:///path."""
     try:
         url = make_url(raw.strip())
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
         raise DatabaseError(
             f"'{raw}' is not a database address. Use sqlite:///C:/path/file.sqlite3 "
             "or postgresql://user@server/database"
@@ -48,7 +49,7 @@ def safe_url(url: URL | str) -> str:
     if isinstance(url, str):
         try:
             url = make_url(url)
-        except ArgumentError:
+        except (ArgumentError, ValueError):
             return "<unparseable database address>"
     return url.render_as_string(hide_password=True)
 
@@ -103,8 +104,53 @@ def _sqlite_engine(url: URL, echo: bool) -> Engine:
     return engine
 
 
+# What SQLite says of a file that is damaged or not a database at all.
+_DAMAGED_SQLITE = ("file is not a database", "database disk image is malformed")
+
+
+def is_damaged_sqlite(exc: BaseException) -> bool:
+    original = getattr(exc, "orig", None) or exc
+    return any(words in str(original) for words in _DAMAGED_SQLITE)
+
+
+def damaged_database_message(url: URL | str) -> str:
+    """A damaged embedded database, in plain words, with the way out."""
+    path = make_url(url).database if isinstance(url, str) else url.database
+    return N_(
+        "The database file {path} is damaged and cannot be used. Nothing was changed. Restore "
+        "the latest backup with: school-office db restore BACKUP-FILE",
+        path=str(path or url),
+    )
+
+
 def describe_connection_error(url: URL | str, exc: BaseException) -> str:
     """One line a secretary or IT person can act on, never a traceback or a password."""
+    if is_damaged_sqlite(exc):
+        return damaged_database_message(url)
     original = getattr(exc, "orig", None) or exc
     first_line = (str(original).strip().splitlines() or [type(original).__name__])[0]
     return f"Cannot open the database {safe_url(url)}: {first_line}"
+
+
+def check_sqlite_file(url: URL | str) -> None:
+    """An existing empty (0-byte) file is a damaged database, not a new one: SQLite would
+    quietly make it a new empty database and the school's data would seem gone. A missing
+    file is fine: the first start creates it."""
+    parsed = normalise_url(url) if isinstance(url, str) else url
+    if parsed.drivername != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return
+    path = Path(parsed.database)
+    try:
+        empty = path.is_file() and path.stat().st_size == 0
+    except OSError:
+        return  # SQLite itself will say what is wrong with the path
+    if empty:
+        raise DatabaseError(
+            N_(
+                "The database file {path} is empty (0 bytes): it was damaged, perhaps by a "
+                "full disk or an interrupted copy. Nothing was changed. Restore the latest "
+                "backup with: school-office db restore BACKUP-FILE, or delete the empty file "
+                "to start with a new database",
+                path=str(path),
+            )
+        )

@@ -15,17 +15,39 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, event, insert, inspect
+from sqlalchemy import Engine, event, insert, inspect, text
+from sqlalchemy.exc import DatabaseError as DriverDatabaseError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from desktop.db.base import Audited, Versioned
-from desktop.db.engine import WRITE_OPTION, create_app_engine, describe_connection_error
+from desktop.db.changes import (
+    ChangeCollector,
+    ChangeFeed,
+    CounterWatch,
+    OwnCounters,
+    current_collector,
+)
+from desktop.db.engine import (
+    WRITE_OPTION,
+    create_app_engine,
+    damaged_database_message,
+    describe_connection_error,
+    is_damaged_sqlite,
+)
 from desktop.db.models import AuditEntry
+from desktop.db.server_errors import is_login_refused, login_refused, server_error
 from desktop.domain import clock
 from desktop.domain.errors import DatabaseError
 
 ACTOR_KEY = "actor_login"
+CHANGES_KEY = "changes"  # the transaction's ChangeCollector (desktop.db.changes)
+
+_BUMP_COUNTER = text(
+    "INSERT INTO change_counter (id, value) VALUES (1, 1) "
+    "ON CONFLICT (id) DO UPDATE SET value = change_counter.value + 1"
+)
+_READ_COUNTER = text("SELECT value FROM change_counter WHERE id = 1")
 
 
 class Database:
@@ -35,6 +57,9 @@ class Database:
         self.engine = engine or create_app_engine(url)
         self._writer = self.engine.execution_options(**{WRITE_OPTION: True})
         self._sessions = sessionmaker(class_=Session, expire_on_commit=False)
+        # After each commit that changed anything: one Change, to whoever subscribed (views).
+        self.changes = ChangeFeed()
+        self.own_counters = OwnCounters()
 
     @property
     def dialect(self) -> str:
@@ -46,7 +71,13 @@ class Database:
         try:
             yield session
         except OperationalError as exc:
+            self._raise_server_error(exc)
             raise DatabaseError(describe_connection_error(self.engine.url, exc)) from exc
+        except DriverDatabaseError as exc:  # a damaged file shows only when a page is read
+            self._raise_server_error(exc)
+            if not is_damaged_sqlite(exc):
+                raise
+            raise DatabaseError(damaged_database_message(self.engine.url)) from exc
         finally:
             session.close()
 
@@ -55,25 +86,79 @@ class Database:
         """A transaction: committed when the block ends, rolled back on any exception."""
         if not actor_login:
             raise ValueError("every write needs the acting staff member")
-        session = self._sessions(bind=self._writer, info={ACTOR_KEY: actor_login})
+        collector = ChangeCollector()
+        session = self._sessions(
+            bind=self._writer, info={ACTOR_KEY: actor_login, CHANGES_KEY: collector}
+        )
+        token = current_collector.set(collector)
+        counter: int | None = None
         try:
-            yield session
-            session.commit()
+            try:
+                yield session
+                session.flush()
+                if collector:  # other PCs poll the counter; it moves with the data
+                    session.execute(_BUMP_COUNTER)
+                    counter = session.scalar(_READ_COUNTER)
+                    self.own_counters.add(counter)
+                session.commit()
+            except BaseException:
+                session.rollback()
+                if counter is not None:
+                    self.own_counters.discard(counter)
+                raise
         except OperationalError as exc:
-            session.rollback()
+            self._raise_server_error(exc, actor_login)
             raise DatabaseError(describe_connection_error(self.engine.url, exc)) from exc
-        except BaseException:
-            session.rollback()
-            raise
+        except DriverDatabaseError as exc:  # a damaged file shows only when a page is read
+            self._raise_server_error(exc, actor_login)
+            if not is_damaged_sqlite(exc):
+                raise
+            raise DatabaseError(damaged_database_message(self.engine.url)) from exc
         finally:
+            current_collector.reset(token)
             session.close()
+        if collector:
+            self.changes.publish(collector.change())
+
+    def change_counter(self) -> int:
+        """The shared change counter: it moves whenever anyone commits a change."""
+        try:
+            with self.engine.connect() as connection:
+                return connection.scalar(_READ_COUNTER) or 0
+        except OperationalError as exc:
+            self._raise_server_error(exc)
+            raise DatabaseError(describe_connection_error(self.engine.url, exc)) from exc
+
+    def counter_watch(self) -> CounterWatch:
+        """A poller of the change counter that tells others' changes from this process's."""
+        return CounterWatch(self.change_counter, self.own_counters)
 
     def check_connection(self) -> None:
         try:
             with self.engine.connect() as connection:
                 connection.exec_driver_sql("SELECT 1")
         except (DBAPIError, ValueError, OSError) as exc:  # bad path, refused, auth, DNS...
+            if self.dialect == "postgresql" and is_login_refused(exc):
+                raise login_refused(self.engine.url.username or "") from exc
             raise DatabaseError(describe_connection_error(self.engine.url, exc)) from exc
+
+    def use_password(self, password: str) -> None:
+        """The staff member changed their database password: new connections use it."""
+        url = self.engine.url.set(password=password)
+        self.engine.dispose()
+        self.engine = create_app_engine(url.render_as_string(hide_password=False))
+        self._writer = self.engine.execution_options(**{WRITE_OPTION: True})
+
+    def _raise_server_error(self, exc: BaseException, login: str = "") -> None:
+        """A PostgreSQL refusal (a deactivated login, a table this login's roles do not
+        cover) as a typed error with a message the secretary can act on (R119, R121)."""
+        if self.dialect != "postgresql":
+            return
+        mapped = server_error(exc, login)
+        if mapped is not None:
+            if isinstance(exc, OperationalError):
+                self.engine.dispose()  # the pool's connections died with the session
+            raise mapped from exc
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -129,6 +214,47 @@ def _entity_id(obj: Audited) -> str:
     # The primary key from the instance: a row inserted in this flush has no identity key yet.
     key = inspect(obj).mapper.primary_key_from_instance(obj)
     return ",".join("" if part is None else str(part) for part in key)
+
+
+@event.listens_for(Session, "before_flush")
+def _flush_starts(session: Session, _context, _instances) -> None:
+    if (collector := session.info.get(CHANGES_KEY)) is not None:
+        collector.flushing = True
+
+
+@event.listens_for(Session, "after_flush_postexec")
+def _flush_ends(session: Session, _context) -> None:
+    if (collector := session.info.get(CHANGES_KEY)) is not None:
+        collector.flushing = False
+
+
+@event.listens_for(Session, "after_flush")
+def _collect_changes(session: Session, _context) -> None:
+    """Every row this flush wrote, for the change notification after the commit."""
+    collector: ChangeCollector | None = session.info.get(CHANGES_KEY)
+    if collector is None:
+        return
+    for objects in (session.new, session.dirty, session.deleted):
+        for obj in objects:
+            student_id = (
+                obj.audit_student_id()
+                if isinstance(obj, Audited)
+                else getattr(obj, "student_id", None)
+            )
+            collector.row(obj.__tablename__, _entity_id(obj), student_id)
+
+
+@event.listens_for(Engine, "after_execute")
+def _collect_statement(connection, statement, _multiparams, _params, _options, result) -> None:
+    """Core INSERT/UPDATE/DELETE (bulk inserts, daily jobs, the outbox) in a write transaction."""
+    collector = current_collector.get()
+    if collector is None or not getattr(statement, "is_dml", False):
+        return
+    if getattr(result, "rowcount", -1) == 0:
+        return  # an UPDATE or DELETE that matched nothing changed nothing
+    name = getattr(getattr(statement, "table", None), "name", None)
+    if name:
+        collector.statement(name)
 
 
 @event.listens_for(Session, "after_flush")
@@ -195,6 +321,9 @@ def audit_entry(
 
 
 def write_audit_entries(session: Session, rows: list[dict[str, Any]], connection=None) -> None:
+    if (collector := session.info.get(CHANGES_KEY)) is not None:
+        for row in rows:
+            collector.row(row["entity"], row["entity_id"], row["student_id"])
     if rows:
         (connection or session).execute(insert(AuditEntry.__table__), rows)
 

@@ -32,14 +32,21 @@ from desktop.documents.model import (
     ReportSpec,
     SchoolProfile,
 )
+from desktop.documents.template import SCHOOL_OFFICE
 from desktop.domain.consent_workflow import WITHHELD_MARK
 from desktop.i18n import N_, Translator, translator
+from desktop.i18n.stored import stored_text
 
 FORMAT = "school-office/access-export"
 FORMAT_VERSION = 1
 ATTACHMENT_NAME = "access-export.json"
 
-ValueKind = Literal["text", "date", "datetime", "money", "bool", "enum", "number"]
+# "stored": an English sentence a service stored (translated through the catalogue);
+# "staff": a staff member's full name, "" for the school office (never a login);
+# "changes": a tuple of FieldChange (an entry of the record of changes).
+ValueKind = Literal[
+    "text", "date", "datetime", "money", "bool", "enum", "number", "stored", "staff", "changes"
+]
 
 
 @dataclass(frozen=True)
@@ -49,6 +56,27 @@ class ExportColumn:
     kind: ValueKind = "text"
     labels: Mapping[str, str] = field(default_factory=dict)  # enum value → N_ label
     width: float = 1.0  # relative column width on the page
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field of a recorded change, with its label and how to show its value: the page
+    says "Class: 6.a → 7.a" in the reader's language, the JSON keeps the field's key and the
+    machine values."""
+
+    key: str
+    label: str  # English, N_
+    kind: ValueKind = "text"
+    labels: Mapping[str, str] = field(default_factory=dict)
+    before: Any = None
+    after: Any = None
+    changed: bool = False  # an update: show "before → after"
+
+    def as_json(self) -> dict[str, Any]:
+        row = {"field": self.key, "value": _json_value(self.after)}
+        if self.changed:
+            row["before"] = _json_value(self.before)
+        return row
 
 
 @dataclass(frozen=True)
@@ -109,6 +137,8 @@ class AccessExport:
 
 
 def _json_value(value: Any) -> Any:
+    if isinstance(value, FieldChange):
+        return value.as_json()
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, tuple | list):
@@ -117,9 +147,20 @@ def _json_value(value: Any) -> Any:
 
 
 def _display(tr: Translator, column: ExportColumn, value: Any, school: SchoolProfile) -> str:
+    return _format(tr, column.kind, column.labels, value, school)
+
+
+def _format(
+    tr: Translator, kind: str, labels: Mapping[str, str], value: Any, school: SchoolProfile
+) -> str:
+    if kind == "staff":
+        return str(value) if value else tr.gettext(SCHOOL_OFFICE)
     if value is None or value == "":
         return "–"
-    kind = column.kind
+    if kind == "changes":
+        return "; ".join(_change(tr, change, school) for change in value)
+    if kind == "stored":
+        return stored_text(tr, str(value), known_only=True) or "–"
     if kind == "date":
         day = date.fromisoformat(value) if isinstance(value, str) else value
         return tr.format_date(day)
@@ -131,13 +172,21 @@ def _display(tr: Translator, column: ExportColumn, value: Any, school: SchoolPro
     if kind == "bool":
         return tr.gettext("Yes") if value else tr.gettext("No")
     if kind == "enum":
-        label = column.labels.get(str(value))
+        label = labels.get(str(value))
         return tr.gettext(label) if label else str(value).replace("_", " ").capitalize()
     if kind == "number":
         return tr.format_number(value)
     if isinstance(value, tuple | list):
         return ", ".join(str(v) for v in value)
     return str(value).replace(WITHHELD_MARK, tr.gettext(WITHHELD_MARK))
+
+
+def _change(tr: Translator, change: FieldChange, school: SchoolProfile) -> str:
+    after = _format(tr, change.kind, change.labels, change.after, school)
+    if change.changed:
+        before = _format(tr, change.kind, change.labels, change.before, school)
+        after = f"{before} → {after}"
+    return f"{tr.gettext(change.label)}: {after}"
 
 
 TITLE = N_("Copy of the personal data held about %(child)s")
@@ -183,7 +232,7 @@ def export_report(school: SchoolProfile, info: DocumentInfo, export: AccessExpor
         "generated_at": tr.format_datetime(export.generated_at, tz),
         "period": f"{tr.format_date(export.period_from)} – {tr.format_date(export.period_to)}",
         "code": str(export.code_id) if export.code_id is not None else "–",
-        "generated_by": export.generated_by,
+        "generated_by": export.generated_by or tr.gettext(SCHOOL_OFFICE),
     }
     header = [(tr.gettext(label), values_by_key[key]) for key, label in HEADER_LABELS.items()]
     body: list[Any] = [
@@ -251,7 +300,9 @@ def build_access_export(school: SchoolProfile, info: DocumentInfo, export: Acces
         tr.gettext("Machine-readable copy of the same data"),
         export.generated_at,
     )
-    return build_report(export_report(school, info, export), attachments=(attachment,))
+    return build_report(
+        export_report(school, info, export), attachments=(attachment,), read_only=True
+    )
 
 
 # ---- slip D15 ------------------------------------------------------------------------------

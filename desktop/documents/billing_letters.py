@@ -129,21 +129,19 @@ SLIP_HEIGHT_MM = 50.0
 
 
 def _payment_slip(rows: list[tuple[str, str, bool]], payload: bytes | None, title: str) -> Image:
-    """The payment details as one framed slip; with the UPN QR code on the right (SI)."""
-    from reportlab.graphics.shapes import Drawing, Rect, String
-    from reportlab.lib.colors import Color
+    """The payment details as one framed slip; with the UPN QR code on the right (SI).
+
+    Drawn straight on the canvas (one DirectDraw node): as reportlab shapes, a slip and its
+    QR code cost several milliseconds a letter, too much for 1,000 reminders."""
+    from reportlab.graphics.shapes import DirectDraw, Drawing
 
     from desktop.documents.fonts import BOLD, REGULAR, em_width
     from desktop.documents.layout import GREY, MM, RULE, TEXT
-    from desktop.domain.upn_qr import upn_qr_matrix
+    from desktop.domain.upn_qr import upn_qr_rows
 
     w, h = SLIP_WIDTH_MM * MM, SLIP_HEIGHT_MM * MM
-    drawing = Drawing(w, h, initialFontName=REGULAR)
-    drawing.add(Rect(0, 0, w, h, strokeColor=Color(*RULE), strokeWidth=0.6, fillColor=None))
     pad = 4 * MM
-    drawing.add(
-        String(pad, h - pad - 8, title, fontName=BOLD, fontSize=9.5, fillColor=Color(*TEXT))
-    )
+    texts = [(pad, h - pad - 8, title, BOLD, 9.5, TEXT)]
     qr_side = UPN_QR_SIZE_MM * MM
     text_right = w - pad - (qr_side + pad if payload else 0)
     key_width = 30 * MM
@@ -151,48 +149,78 @@ def _payment_slip(rows: list[tuple[str, str, bool]], payload: bytes | None, titl
     for label, value, bold in rows:
         # One size for label and value: a text extractor then reads them as one line.
         font, size = (BOLD if bold else REGULAR), 9.0
-        drawing.add(String(pad, y, label, fontName=REGULAR, fontSize=size, fillColor=Color(*GREY)))
+        texts.append((pad, y, label, REGULAR, size, GREY))
         room = text_right - pad - key_width
         while value and em_width(value, font) * size > room:  # never run into the QR code
             value = value[:-2] + "…"
-        drawing.add(
-            String(pad + key_width, y, value, fontName=font, fontSize=size, fillColor=Color(*TEXT))
-        )
+        texts.append((pad + key_width, y, value, font, size, TEXT))
         y -= 12.5
-    if payload:
-        _draw_matrix(drawing, upn_qr_matrix(payload), w - pad - qr_side, (h - qr_side) / 2, qr_side)
+    qr = _qr_image(upn_qr_rows(payload)) if payload else None
+
+    class Slip(DirectDraw):
+        def drawDirectly(self, renderer) -> None:  # reportlab calls it so
+            c = renderer._canvas
+            c.saveState()
+            c.setStrokeColorRGB(*RULE)
+            c.setLineWidth(0.6)
+            c.rect(0, 0, w, h, stroke=1, fill=0)
+            for x, y, text, font, size, color in texts:
+                c.setFillColorRGB(*color)
+                c.setFont(font, size)
+                c.drawString(x, y, text)
+            if qr is not None:
+                qr(c, w - pad - qr_side, (h - qr_side) / 2, qr_side)
+            c.restoreState()
+
+        def copy(self):
+            return self
+
+    drawing = Drawing(w, h, initialFontName=REGULAR)
+    drawing.add(Slip())
     return Image(drawing, SLIP_WIDTH_MM, align="left")
 
 
-def _draw_matrix(drawing, matrix, x: float, y: float, side: float) -> None:
-    """The QR modules as one rectangle per horizontal run of dark modules: the same symbol as
-    reportlab's widget (version 15, level M, ECI 4) with a fraction of the drawing work."""
-    from reportlab.graphics.shapes import Rect
-    from reportlab.lib.colors import black
+QR_SAMPLES_PER_MODULE = 4  # the image is scaled down (or barely up): no viewer blurs it much
 
-    n = len(matrix)
-    module = side / n
-    for r, row in enumerate(matrix):
-        top = y + side - (r + 1) * module
-        c = 0
-        while c < n:
-            if not row[c]:
-                c += 1
-                continue
-            start = c
-            while c < n and row[c]:
-                c += 1
-            drawing.add(
-                Rect(
-                    x + start * module,
-                    top,
-                    (c - start) * module,
-                    module,
-                    fillColor=black,
-                    strokeColor=None,
-                    strokeWidth=0,
-                )
-            )
+
+def _qr_image(rows: tuple[str, ...]):
+    """The QR modules as a 1-bit image XObject (DeviceGray, FlateDecode, compressed here);
+    returns draw(canvas, x, y, side).
+
+    As reportlab shapes the modules cost ~100 ms a letter, and as vector rectangles they fill
+    the page stream that reportlab encodes in pure Python; an image of its own costs about
+    half a millisecond. It has several samples per module, so a viewer or printer shrinks it
+    (or barely enlarges it) rather than smoothing a 77-pixel image."""
+    import zlib
+
+    n, k = len(rows), QR_SAMPLES_PER_MODULE
+    pixels = n * k
+    row_bytes = (pixels + 7) // 8
+    # DeviceGray at one bit: 0 is black. Each module k samples wide, each row k times.
+    widen = {ord("1"): "0" * k, ord("0"): "1" * k}
+    raw = b"".join(
+        int(row.translate(widen).ljust(row_bytes * 8, "1"), 2).to_bytes(row_bytes, "big") * k
+        for row in rows
+    )
+    stream = zlib.compress(raw, 6)
+
+    def draw(c, x: float, y: float, side: float) -> None:
+        from reportlab.pdfbase import pdfdoc
+
+        doc = c._doc
+        name = f"UpnQr{len(doc.idToObject)}"
+        image = pdfdoc.PDFImageXObject(name)
+        image.width = image.height = pixels
+        image.bitsPerComponent, image.colorSpace, image.mask = 1, "DeviceGray", None
+        image.streamContent, image._filters = stream, ("FlateDecode",)
+        doc.Reference(image, doc.getXObjectName(name))
+        doc.addForm(name, image)
+        c.saveState()
+        c.transform(side, 0, 0, side, x, y)
+        c.doForm(name)
+        c.restoreState()
+
+    return draw
 
 
 def _payment_blocks(tr: Translator, issuer: BillingIssuer, pay: PaymentDetails) -> list[Block]:
@@ -307,7 +335,10 @@ class InvoiceLetter(_Letter):
     vat_cents: int
     gross_cents: int
     vat_rate_bp: int
-    payment: PaymentDetails
+    payment: PaymentDetails  # its amount is the open balance on the day of printing
+    paid_cents: int = 0  # paid on the invoice so far
+    copy_printed_on: date | None = None  # a reprint: marked as a copy, same number
+    original_due_on: date | None = None  # set when the invoice's own due date has passed
 
 
 def invoice_spec(data: InvoiceLetter, info: DocumentInfo) -> LetterSpec:
@@ -336,33 +367,63 @@ def invoice_spec(data: InvoiceLetter, info: DocumentInfo) -> LetterSpec:
             "Thank you for your order of %(product)s. The service is finally activated once "
             "the annual communication cost has been paid in full."
         )
-    body: list[Block] = [
+    open_cents = data.payment.amount_cents  # the open balance on the day of printing
+    body: list[Block] = []
+    if data.copy_printed_on is not None:
+        subject = _("Copy") + " – " + subject
+        body.append(
+            Boxed(
+                _(
+                    "Copy of invoice %(number)s, printed on %(printed)s. The amount to pay is "
+                    "the amount still open on that day."
+                )
+                % {**values, "printed": tr.format_date(data.copy_printed_on)},
+                _("Copy"),
+            )
+        )
+    rows: list[tuple[str, ...]] = [
+        (
+            item % values,
+            tr.format_money(data.net_cents),
+            _vat_rate(tr, data.vat_rate_bp),
+            tr.format_money(data.vat_cents),
+            tr.format_money(data.gross_cents),
+        )
+    ]
+    if data.paid_cents:
+        rows.append((_("Paid so far"), "", "", "", "−" + tr.format_money(data.paid_cents)))
+    rows.append(
+        ("**" + _("Total to pay") + "**", "", "", "", "**" + tr.format_money(open_cents) + "**")
+    )
+    body += [
         Paragraph(intro % values),
         KeyValueTable(
             ((_("School year"), data.school_year), *_child_rows(tr, data.child)), key_width_mm=45
         ),
         DataTable(
             (_("Item"), _("Net"), _("VAT"), _("VAT amount"), _("Total")),
-            (
-                (
-                    item % values,
-                    tr.format_money(data.net_cents),
-                    _vat_rate(tr, data.vat_rate_bp),
-                    tr.format_money(data.vat_cents),
-                    tr.format_money(data.gross_cents),
-                ),
-                (
-                    "**" + _("Total to pay") + "**",
-                    "",
-                    "",
-                    "",
-                    "**" + tr.format_money(data.gross_cents) + "**",
-                ),
-            ),
+            tuple(rows),
             widths=(46, 14, 10, 14, 16),
         ),
-        *_payment_blocks(tr, data.issuer, data.payment),
     ]
+    if open_cents <= 0:
+        body.append(Paragraph(_("This invoice has been paid in full. Thank you.")))
+    else:
+        if data.original_due_on is not None:
+            body.append(
+                Paragraph(
+                    _(
+                        "The original due date, %(original)s, has passed. Please pay the open "
+                        "amount of **%(amount)s** by **%(due)s**."
+                    )
+                    % {
+                        "original": tr.format_date(data.original_due_on),
+                        "amount": tr.format_money(open_cents),
+                        "due": tr.format_date(data.payment.due_on),
+                    }
+                )
+            )
+        body += _payment_blocks(tr, data.issuer, data.payment)
     return _letter(data, info, subject, body, data.issued_on, data.number)
 
 

@@ -140,6 +140,7 @@ class _Writer:
         lang: str,
         info: DocumentInfo,
         keywords: str = "",
+        read_only: bool = False,
     ) -> None:
         register_fonts()
         from reportlab.pdfgen.canvas import Canvas
@@ -155,6 +156,7 @@ class _Writer:
             lang=lang,
             invariant=True,
             pageCompression=1,
+            encrypt=_read_only() if read_only else None,
         )
         c.setTitle(title)
         c.setAuthor(author)
@@ -272,6 +274,26 @@ class _Writer:
         return self.buf.getvalue()
 
 
+def _read_only() -> Any:
+    """PDF permissions: open and print freely (no user password), but not change, annotate or
+    fill in; the owner password that would lift this is random and never kept. Viewers honour
+    it, editors may not: only a digital signature (a PAdES signature with the school's
+    certificate, e.g. with pyHanko) would show that a file was changed afterwards."""
+    import secrets
+
+    from reportlab.lib.pdfencrypt import StandardEncryption
+
+    return StandardEncryption(
+        "",
+        secrets.token_urlsafe(24),
+        canPrint=1,
+        canModify=0,
+        canCopy=1,
+        canAnnotate=0,
+        strength=128,
+    )
+
+
 def _stamp(c: Any, info: DocumentInfo) -> None:
     """PDF creation date = generated_at; a distinct file /ID per document id."""
     doc = c._doc
@@ -356,9 +378,13 @@ def _render_batch(
     return writer.finish()
 
 
-def build_report(spec: ReportSpec, attachments: Sequence[Attachment] = ()) -> bytes:
+def build_report(
+    spec: ReportSpec, attachments: Sequence[Attachment] = (), *, read_only: bool = False
+) -> bytes:
     """A multi-page report (data-access export, lists): letterhead, title, blocks; optionally
-    with files embedded in the PDF (the data-access export's machine-readable copy, R60)."""
+    with files embedded in the PDF (the data-access export's machine-readable copy, R60).
+    `read_only`: PDF permissions forbid changes (R60); such a file is not byte-for-byte
+    reproducible (its encryption key is random)."""
     laid = _lay_out_report(spec)
     writer = _Writer(
         title=spec.title,
@@ -367,6 +393,7 @@ def build_report(spec: ReportSpec, attachments: Sequence[Attachment] = ()) -> by
         lang=spec.language,
         info=spec.info,
         keywords=spec.info.document_id,
+        read_only=read_only,
     )
     writer.render(laid)
     embed_files(writer.c, attachments)

@@ -377,8 +377,7 @@ def _data_table(flow: Flow, block: DataTable) -> None:
     style, pad = CELL, 2.0
     head = Style(CELL.size, CELL.leading, BOLD)
     rel = block.widths or (1.0,) * len(block.headers)
-    total = sum(rel)
-    widths = [flow.width * w / total for w in rel]
+    widths = _column_widths(block, rel, flow.width, style.size, 2 * pad + 0.5)
     xs = [flow.left + sum(widths[:i]) for i in range(len(widths))]
 
     def cells(row: tuple[str, ...], st: Style) -> list[list[list[Segment]]]:
@@ -409,6 +408,45 @@ def _data_table(flow: Flow, block: DataTable) -> None:
             draw_row(header, head, True)  # the header again on every page
         draw_row(body, style, False)
     flow.y -= BODY.space_after
+
+
+def _longest_word(text: str, font: str) -> float:
+    """The widest unbreakable piece of a cell (a word, an ID, an e-mail address), in em."""
+    return max((em_width(w, font) for w in text.replace("\n", " ").split(" ")), default=0.0)
+
+
+def _column_widths(
+    block: DataTable, rel: tuple[float, ...], total: float, size: float, pad: float
+) -> list[float]:
+    """The relative widths, widened where a column's longest word would not fit: a cell wraps
+    at spaces only, so "Peamine kontakt", an ID or an e-mail address is never split. The
+    room comes from the columns with room to spare (their words still fit)."""
+    need = [
+        max(
+            [_longest_word(block.headers[i], BOLD)]
+            + [_longest_word(row[i], REGULAR) for row in block.rows]
+        )
+        * size
+        + pad
+        for i in range(len(rel))
+    ]
+    widths = [total * w / sum(rel) for w in rel]
+    for _ in range(len(widths)):
+        short = [i for i, w in enumerate(widths) if w < need[i] - 0.01]
+        if not short:
+            break
+        missing = sum(need[i] - widths[i] for i in short)
+        spare = {i: widths[i] - need[i] for i in range(len(widths)) if i not in short}
+        room = sum(v for v in spare.values() if v > 0)
+        if room <= 0:
+            break
+        take = min(missing, room)
+        for i in short:
+            widths[i] += (need[i] - widths[i]) * take / missing
+        for i, v in spare.items():
+            if v > 0:
+                widths[i] -= v * take / room
+    return widths
 
 
 def _columns(flow: Flow, n: int, gap: float) -> tuple[float, list[float]]:

@@ -86,7 +86,7 @@ class DocumentInfo:
 
     document_id: str
     generated_at: datetime  # an instant; shown in the school's time zone
-    generated_by: str  # the staff member's name
+    generated_by: str  # the staff member's full name; "": printed as the school office
 
     def __post_init__(self) -> None:
         if not self.document_id.strip() or len(self.document_id) > 40:

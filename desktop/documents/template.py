@@ -71,6 +71,8 @@ FOOTER = Style(7.5, 9.5, color=GREY)
 PLACE_AND_DATE = N_("Place and date")
 SIGNATURE = N_("Signature")
 FULL_NAME = N_("Full name")
+# Who produced a document, when the staff member's name is not known: never their login.
+SCHOOL_OFFICE = N_("Office")
 
 
 def _fit_size(texts: list[str], font: str, size: float, width: float, smallest: float) -> float:
@@ -253,7 +255,7 @@ def footer_ops(tr: Translator, info: DocumentInfo, tz: tzinfo, page: int, pages:
             tr.gettext("Generated on %(when)s by %(who)s")
             % {
                 "when": tr.format_datetime(info.generated_at, tz),
-                "who": info.generated_by,
+                "who": info.generated_by or tr.gettext(SCHOOL_OFFICE),
             },
         ]
     )

@@ -37,7 +37,6 @@ FALLBACK_NOTE = N_(
     "These terms are not available in the requested language (%(requested)s). "
     "Language of the text below: %(language)s."
 )
-HASH_SHOWN = 16  # hex digits of the SHA-256 on the page; the full hash is in the database
 
 
 @dataclass(frozen=True)
@@ -76,10 +75,9 @@ def terms_spec(
         or terms.titles.get(text_language)
         or next(iter(terms.titles.values()), terms.document_key)
     )
-    rows = [
-        (tr.gettext("Document code"), terms.document_key),
-        (tr.gettext("Content hash"), f"SHA-256 {terms.content_hash[:HASH_SHOWN]}…"),
-    ]
+    # The document's key and content hash identify the version in the database and the PDF's
+    # metadata; a reader gets the title, the version and its dates (no internal codes on paper).
+    rows = []
     if terms.accepted_by:
         rows.append((tr.gettext("Accepted by"), terms.accepted_by))
     if terms.accepted_on is not None:

@@ -14,11 +14,11 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
 from desktop.domain.dates import SchoolYear, add_days, has_reached_age, inclusive_days
 from desktop.domain.errors import InvalidTransition, NotFound, ValidationError
+from desktop.domain.money import parse_cents  # noqa: F401  (amounts are read one way: R5)
 from desktop.domain.roster import fold
 from desktop.i18n import N_  # letter states and amount errors are shown translated by the UI
 
@@ -32,18 +32,6 @@ def _require_cents(name: str, value: object) -> int:
     if not isinstance(value, int) or isinstance(value, bool):
         raise TypeError(f"{name} must be integer cents, not {type(value).__name__}")
     return value
-
-
-def parse_cents(text: str, field: str = "amount") -> int:
-    """An amount as typed, '20', '20,00', '1 200.00 €', in integer cents (R5: never a float)."""
-    cleaned = text.replace("€", "").replace(" ", "").replace(",", ".")
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        raise ValidationError(field, text, N_("is not an amount like 20,00")) from None
-    if value <= 0 or value != value.quantize(Decimal("0.01")):
-        raise ValidationError(field, text, N_("a positive amount with at most two decimals"))
-    return int(value * 100)
 
 
 def round_half_up_div(numerator: int, denominator: int) -> int:
@@ -217,10 +205,9 @@ def apply_event(state: SubscriptionState, event: SubscriptionEvent) -> Subscript
     except KeyError:
         pass
     if state in END_STATES:
-        reason = "it has already ended; a new order starts a new subscription"
+        reason = N_("the subscription has already ended; a new order starts a new subscription")
     else:
-        allowed = ", ".join(sorted(allowed_events(state))) or "nothing"
-        reason = f"from {state} only these are possible: {allowed}"
+        reason = N_("this is not possible in the subscription's present state")
     raise InvalidTransition("subscription", str(state), _EVENT_ACTIONS[event], reason)
 
 
@@ -357,7 +344,7 @@ class BillingPolicy:
             < self.first_reminder2_after_days
             < self.first_lapse_after_days
         ):
-            raise ValueError("R80 days must increase: reminder 1 < reminder 2 < lapse")
+            raise ValueError("reminder days must increase: reminder 1 < reminder 2 < lapse")  # R80
         _require_cents("reminder_fee_gross_cents", self.reminder_fee_gross_cents)
 
     @classmethod
@@ -423,8 +410,12 @@ def require_student_may_act_alone(
         raise ValidationError(
             field_name,
             birth_date,
-            f"the student is under {STUDENT_SELF_SERVICE_AGE} on {act_date.isoformat()}; "
-            "only a guardian can order for them (R47)",
+            # R47
+            N_(
+                "the student is under {age} on {date}; only a guardian can order for them",
+                age=STUDENT_SELF_SERVICE_AGE,
+                date=act_date,
+            ),
         )
 
 
@@ -507,16 +498,23 @@ def plan_trial(
             raise ValidationError(
                 "trial_start",
                 start,
-                f"this child already had a trial in {year} (started {earlier.isoformat()}); "
-                "one trial per child per school year (R89)",
+                # R89
+                N_(
+                    "this child already had a trial in the school year {year} (started {date}); "
+                    "there is one trial per child per school year",
+                    year=str(year),
+                    date=earlier,
+                ),
             )
     length = trial_length(start, offers)
     if length == 0:
         raise ValidationError(
             "trial_start",
             start,
-            "no free trial can start on this day: trials start 1 Oct–31 Mar "
-            "unless a special offer says otherwise (R89)",
+            N_(  # R89
+                "no free trial can start on this day: trials start from 1 October to 31 March "
+                "unless a special offer says otherwise"
+            ),
         )
     end = trial_end(start, length)
     second = add_days(end, -policy.trial_invitation_days_before_end)
@@ -721,13 +719,17 @@ def reminder_fee(
             "subscription",
             str(ending),
             "charge the reminder fee for",
-            "the fee applies only after termination for non-payment (R81)",
+            N_("the reminder fee applies only after termination for non-payment"),  # R81
         )
     if fees_already_charged_this_school_year:
         raise ValidationError(
             "reminder_fee",
             policy.reminder_fee_gross_cents,
-            f"the fee was already charged in {SchoolYear.of(charged_on)} (R81: at most once)",
+            # R81: at most once a school year
+            N_(
+                "the reminder fee was already charged in the school year {year}",
+                year=str(SchoolYear.of(charged_on)),
+            ),
         )
     return split_vat(policy.reminder_fee_gross_cents, vat_rate_on(charged_on, vat_rates))
 
@@ -881,15 +883,22 @@ def require_terms_withdrawal_in_time(notice_sent_on: date, received_on: date) ->
     """R51/R102: refuse a withdrawal received after the 8-day window (or before the notice)."""
     if received_on < notice_sent_on:
         raise ValidationError(
-            "received_on", received_on, f"before the terms notice was sent ({notice_sent_on})"
+            "received_on",
+            received_on,
+            N_("is before the terms notice was sent ({date})", date=notice_sent_on),
         )
     deadline = terms_withdrawal_deadline(notice_sent_on)
     if received_on > deadline:
         raise ValidationError(
             "received_on",
             received_on,
-            f"the withdrawal window closed on {deadline.isoformat()} "
-            f"(notice sent {notice_sent_on.isoformat()}, R51); the new terms are accepted",
+            # R51
+            N_(
+                "the time to withdraw ended on {deadline} (notice sent {date}); "
+                "the new terms are accepted",
+                deadline=deadline,
+                date=notice_sent_on,
+            ),
         )
 
 
@@ -1168,8 +1177,10 @@ def check_no_card_data(field_name: str, value: str) -> str:
         raise ValidationError(
             field_name,
             "•••• (not shown)",
-            "looks like a full card number; School Office never stores card numbers or CVV "
-            "codes (R65). Enter only the processor's transaction id and the last four digits",
+            N_(  # R65
+                "looks like a full card number; School Office never stores card numbers or CVV "
+                "codes. Enter only the processor's transaction id and the last four digits"
+            ),
         )
     return value
 
@@ -1180,12 +1191,13 @@ def check_card_last_four(method: PaymentMethod, last_four: str | None) -> str | 
     if not text:
         return None
     if method is not PaymentMethod.CARD:
-        raise ValidationError("card_last_four", text, "only a card payment has card digits")
+        raise ValidationError("card_last_four", text, N_("only a card payment has card digits"))
     if not re.fullmatch(r"\d{4}", text):
         reason = (
-            "enter only the last four digits of the card (R65: never the card number or CVV)"
+            # R65: never the card number or CVV
+            N_("enter only the last four digits of the card, never the card number or CVV")
             if len(re.sub(r"\D", "", text)) > 4
-            else "the last four digits of the card, e.g. 4242"
+            else N_("the last four digits of the card, e.g. 4242")
         )
         raise ValidationError(
             "card_last_four", "•••• (not shown)" if len(text) > 4 else text, reason

@@ -26,6 +26,7 @@ from desktop.domain.dates import SchoolYear
 from desktop.domain.errors import InvalidTransition, ValidationError
 from desktop.domain.personal_codes import normalise_code_text, parse_personal_code
 from desktop.domain.roster import StudentStatus
+from desktop.i18n import N_  # refusals are shown translated by the UI
 
 
 class CardKind(enum.StrEnum):
@@ -123,13 +124,15 @@ PHYSICAL: CardMachine[PhysicalCardStatus, PhysicalAction] = CardMachine(
     terminal=frozenset({_P.REVOKED}),
     create=_PA.ISSUE,
     not_created="not issued",
-    exists_reason="this card already exists; issue a new card instead",
+    exists_reason=N_("this card already exists; issue a new card instead"),
     reasons=MappingProxyType(
         {
-            None: "issue the card first",
-            _P.REVOKED: "a revoked card is void for good; issue a new card if the student returns",
-            _P.LOST: "a lost card stays blocked; issue a replacement card",
-            _P.REPLACED: "this card was replaced; work on the card that replaced it",
+            None: N_("issue the card first"),
+            _P.REVOKED: N_(
+                "a revoked card is void for good; issue a new card if the student returns"
+            ),
+            _P.LOST: N_("a lost card stays blocked; issue a replacement card"),
+            _P.REPLACED: N_("this card was replaced; work on the card that replaced it"),
         }
     ),
 )
@@ -193,15 +196,17 @@ VIRTUAL: CardMachine[VirtualCardStatus, VirtualAction] = CardMachine(
     terminal=frozenset({_V.CLOSED}),
     create=_VA.ACTIVATE,
     not_created="not activated",
-    exists_reason="the student already has this virtual card (R20: at most one open per student)",
+    # R20: at most one open virtual card per student
+    exists_reason=N_("the student already has a virtual card"),
     reasons=MappingProxyType(
         {
-            None: "it has not been activated",
-            _V.CLOSED: "a closed virtual card stays closed; the student activates a new one (R24)",
-            _V.SUSPENDED: (
+            None: N_("the virtual card has not been activated"),
+            # R24
+            _V.CLOSED: N_("a closed virtual card stays closed; the student activates a new one"),
+            _V.SUSPENDED: N_(
                 "the provider suspended this card; the student logs in again with Smart-ID"
             ),
-            _V.EXPIRED: "extend the student's card first (R21)",
+            _V.EXPIRED: N_("extend the student's card first"),  # R21
         }
     ),
 )
@@ -272,7 +277,7 @@ def extended_valid_until(valid_until: date, today: date, student: StudentStatus)
             "card",
             f"held by a {student.value} student",
             "extend",
-            "only an enrolled student's card is extended (R21)",
+            N_("only an enrolled student's card is extended"),  # R21
         )
     year = SchoolYear.of(today)
     if (today.month, today.day) >= RENEWAL_OPENS and today.month < 9:
@@ -303,19 +308,20 @@ class ActivationRefusal(enum.StrEnum):
 
 
 ACTIVATION_MESSAGES = {
-    ActivationRefusal.NOT_IN_ROSTER: "The student is not in the school's roster.",
-    ActivationRefusal.NO_ESTONIAN_CODE: (
+    ActivationRefusal.NOT_IN_ROSTER: N_("The student is not in the school's roster."),
+    # R34
+    ActivationRefusal.NO_ESTONIAN_CODE: N_(
         "The student has no Estonian isikukood, and the virtual card needs Smart-ID with one. "
-        "The student can use the physical card (R34)."
+        "The student can use the physical card."
     ),
-    ActivationRefusal.BAD_SMART_ID_CODE: (
+    ActivationRefusal.BAD_SMART_ID_CODE: N_(
         "Smart-ID did not return a usable isikukood; the student should log in again."
     ),
-    ActivationRefusal.CODES_DIFFER: (
+    ActivationRefusal.CODES_DIFFER: N_(
         "The isikukood from the student's Smart-ID login is not the one in the roster. "
         "Check the roster entry; if it is right, someone else logged in."
     ),
-    ActivationRefusal.NOT_ENROLLED: (
+    ActivationRefusal.NOT_ENROLLED: N_(
         "The student is no longer enrolled (left or graduated), so no virtual card is issued."
     ),
 }
@@ -340,7 +346,7 @@ class ActivationCheck:
 
     @property
     def message(self) -> str:
-        return ACTIVATION_MESSAGES[self.refusal] if self.refusal else "The codes match."
+        return ACTIVATION_MESSAGES[self.refusal] if self.refusal else N_("The codes match.")
 
 
 _SMART_ID_PREFIX = re.compile(r"^(PNOEE-|EE)", re.IGNORECASE)  # Smart-ID subject: PNOEE-<code>
@@ -399,10 +405,12 @@ class CardNumber:
 
     def __post_init__(self):
         if not CARD_PREFIX.match(self.prefix):
-            raise ValidationError("card_prefix", self.prefix, "use 2–6 capital letters A–Z")
+            raise ValidationError("card_prefix", self.prefix, N_("use 2–6 capital letters A–Z"))
         if not 1 <= self.serial < 10**SERIAL_DIGITS:
             raise ValidationError(
-                "card_number", self.serial, f"the serial must be 1–{10**SERIAL_DIGITS - 1}"
+                "card_number",
+                self.serial,
+                N_("the serial must be 1–{largest}", largest=10**SERIAL_DIGITS - 1),
             )
 
     @property
@@ -418,11 +426,16 @@ class CardNumber:
         m = _CARD_NUMBER.match(text)
         if not m:
             raise ValidationError(
-                "card_number", raw, f"a card number looks like TK-{'0' * (SERIAL_DIGITS - 4)}1234-5"
+                "card_number",
+                raw,
+                N_(
+                    "a card number looks like {example}",
+                    example="TK-" + "0" * (SERIAL_DIGITS - 4) + "1234-5",
+                ),
             )
         number = cls(m.group(1), int(m.group(2)))
         if number.check_digit != m.group(3):
-            raise ValidationError("card_number", raw, "the check digit (last digit) is wrong")
+            raise ValidationError("card_number", raw, N_("the check digit (last digit) is wrong"))
         return number
 
 
@@ -481,7 +494,7 @@ def idempotency_key(event_id: uuid.UUID) -> str:
 
 def _check_ref(student_ref: str) -> str:
     if not _STUDENT_REF.match(student_ref):
-        raise ValidationError("student_ref", student_ref, "use 1–64 letters, digits, . _ -")
+        raise ValidationError("student_ref", student_ref, N_("use 1–64 letters, digits, . _ -"))
     return student_ref
 
 
@@ -502,7 +515,9 @@ def upsert_event(
     code = normalise_isikukood(personal_code)
     if code is None:
         raise ValidationError(
-            "personal_code", None, "a virtual card needs an Estonian isikukood (R34)"
+            "personal_code",
+            None,
+            N_("a virtual card needs an Estonian isikukood"),  # R34
         )
     parse_personal_code(code, "EE")  # R32: never send a code that fails the checksum
     payload = {
@@ -726,22 +741,26 @@ def check_photo(image_format: str | None, size_bytes: int, width: int, height: i
     """The photo's MIME type if it may go on a card; a ValidationError naming the limit if not."""
     if image_format not in PHOTO_MIME:
         raise ValidationError(
-            "photo", image_format or "unknown format", "use a JPEG or PNG picture"
+            "photo", image_format or "unknown format", N_("use a JPEG or PNG picture")
         )
     if size_bytes > PHOTO_MAX_BYTES:
         raise ValidationError(
             "photo",
             f"{size_bytes / 1024 / 1024:.1f} MB",
-            f"the file may be at most {PHOTO_MAX_BYTES // 1024 // 1024} MB",
+            N_("the file may be at most {size} MB", size=PHOTO_MAX_BYTES // 1024 // 1024),
         )
     min_w, min_h = PHOTO_MIN_SIZE
     max_w, max_h = PHOTO_MAX_SIZE
     if width < min_w or height < min_h:
         raise ValidationError(
-            "photo", f"{width} × {height} px", f"the picture must be at least {min_w} × {min_h} px"
+            "photo",
+            f"{width} × {height} px",
+            N_("the picture must be at least {width} × {height} px", width=min_w, height=min_h),
         )
     if width > max_w or height > max_h:
         raise ValidationError(
-            "photo", f"{width} × {height} px", f"the picture may be at most {max_w} × {max_h} px"
+            "photo",
+            f"{width} × {height} px",
+            N_("the picture may be at most {width} × {height} px", width=max_w, height=max_h),
         )
     return PHOTO_MIME[image_format]

@@ -39,6 +39,7 @@ from desktop.domain.dates import (
     school_zone,
 )
 from desktop.domain.errors import InvalidTransition, ValidationError, ValidationErrors
+from desktop.i18n import N_, Nn_  # refusals are shown translated by the UI
 
 _E = TypeVar("_E", bound=StrEnum)
 
@@ -59,7 +60,9 @@ def _require_aware(name: str, value: datetime) -> datetime:
 
 def _require_country(country: str) -> str:
     if country not in SCHOOL_ZONES:
-        raise ValidationError("country", country, f"use one of {', '.join(SCHOOL_ZONES)}")
+        raise ValidationError(
+            "country", country, N_("use one of {choices}", choices=", ".join(SCHOOL_ZONES))
+        )
     return country
 
 
@@ -161,16 +164,18 @@ def check_versions(versions: Sequence[TermsVersion]) -> None:
     seen: set[str] = set()
     for v in versions:
         if not v.label.strip():
-            errors.append(ValidationError("version_label", v.label, "is required"))
+            errors.append(ValidationError("version_label", v.label, N_("is required")))
         if v.label in seen:
-            errors.append(ValidationError("version_label", v.label, "is used twice"))
+            errors.append(ValidationError("version_label", v.label, N_("is used twice")))
         seen.add(v.label)
         if v.major < 0 or v.minor < 0:
-            errors.append(ValidationError("version", v.label, "numbers cannot be negative"))
+            errors.append(ValidationError("version", v.label, N_("numbers cannot be negative")))
         if v.effective_to is not None and v.effective_to < v.effective_from:
             errors.append(
                 ValidationError(
-                    "effective_to", v.effective_to.isoformat(), f"is before {v.effective_from}"
+                    "effective_to",
+                    v.effective_to.isoformat(),
+                    N_("is before {date}", date=v.effective_from),
                 )
             )
     ordered = sorted(versions, key=lambda v: v.effective_from)
@@ -178,13 +183,17 @@ def check_versions(versions: Sequence[TermsVersion]) -> None:
         if (nxt.major, nxt.minor) <= (prev.major, prev.minor):
             errors.append(
                 ValidationError(
-                    "version", nxt.label, f"takes effect after {prev.label} but is not newer"
+                    "version",
+                    nxt.label,
+                    N_("takes effect after {label} but is not newer", label=prev.label),
                 )
             )
         if prev.effective_to is not None and prev.effective_to >= nxt.effective_from:
             errors.append(
                 ValidationError(
-                    "effective_to", prev.label, f"overlaps {nxt.label} from {nxt.effective_from}"
+                    "effective_to",
+                    prev.label,
+                    N_("overlaps {label} from {date}", label=nxt.label, date=nxt.effective_from),
                 )
             )
     if errors:
@@ -220,7 +229,7 @@ class AcceptanceRecord:
         object.__setattr__(self, "basis", OnBehalfBasis(self.basis))
         object.__setattr__(self, "recorded_at", _require_aware("recorded_at", self.recorded_at))
         if self.basis is not OnBehalfBasis.SELF and not (self.given_by or "").strip():
-            raise ValidationError("given_by", self.given_by, f"name who decided ({self.basis})")
+            raise ValidationError("given_by", self.given_by, N_("name who decided"))
         # R55: a POPOLNI order cannot be saved until the free alternative has been disclosed.
         if (
             self.doc_id == TermsDoc.SI_POPOLNI_TERMS
@@ -230,7 +239,7 @@ class AcceptanceRecord:
             raise ValidationError(
                 "free_alternative_disclosed",
                 False,
-                "tell the guardian that all information is also available free of charge (R55)",
+                N_("tell the guardian that all information is also available free of charge"),
             )
 
 
@@ -276,7 +285,7 @@ def consent_status(
         return ConsentState(ConsentStatus(latest.decision.value), latest, accepted, in_force)
     version = by_label.get(latest.version_label)
     if version is None:
-        raise ValidationError("version_label", latest.version_label, "is not a known version")
+        raise ValidationError("version_label", latest.version_label, N_("is not a known version"))
     newer_majors = [v for v in versions if v.major > version.major and v.effective_from <= on]
     if not newer_majors:
         return ConsentState(ConsentStatus.ACCEPTED, latest, version, in_force)
@@ -340,30 +349,34 @@ class AgeRule:
         """Strict: a school's JSON with a typo ('min-age') is refused, not silently ignored."""
         unknown = set(data) - _AGE_RULE_KEYS
         if unknown:
-            raise ValidationError("age_rule", sorted(unknown), "unknown settings")
+            raise ValidationError("age_rule", sorted(unknown), N_("unknown settings"))
         key = data.get("key")
         if not isinstance(key, str) or not key.strip():
-            raise ValidationError("key", key, "is required")
+            raise ValidationError("key", key, N_("is required"))
         country = _require_country(str(data.get("country", "")))
         min_age = data.get("min_age")
         if not isinstance(min_age, int) or isinstance(min_age, bool) or not 0 <= min_age <= 25:
-            raise ValidationError("min_age", min_age, "must be a whole number of years, 0–25")
+            raise ValidationError("min_age", min_age, N_("must be a whole number of years, 0–25"))
         raw_alternatives = data.get("alternatives", [])
         if isinstance(raw_alternatives, str) or not isinstance(raw_alternatives, list | tuple):
-            raise ValidationError("alternatives", raw_alternatives, "must be a list")
+            raise ValidationError("alternatives", raw_alternatives, N_("must be a list"))
         alternatives: list[AgeBasis] = []
         for item in raw_alternatives:
             if item not in {str(b) for b in _ALTERNATIVE_BASES}:
                 raise ValidationError(
-                    "alternatives", item, "use guardian_consent or school_document"
+                    "alternatives",
+                    item,
+                    N_("use {choices}", choices="guardian_consent, school_document"),
                 )
             alternatives.append(AgeBasis(item))
         description = data.get("description", "")
         if not isinstance(description, str):
-            raise ValidationError("description", description, "must be text")
+            raise ValidationError("description", description, N_("must be text"))
         capacity_override = data.get("capacity_override", False)
         if not isinstance(capacity_override, bool):
-            raise ValidationError("capacity_override", capacity_override, "must be true or false")
+            raise ValidationError(
+                "capacity_override", capacity_override, N_("must be true or false")
+            )
         return cls(key, country, min_age, tuple(alternatives), description, capacity_override)
 
 
@@ -416,7 +429,7 @@ def age_rules_from_dicts(items: Iterable[Mapping[str, Any]]) -> dict[str, AgeRul
     for item in items:
         rule = AgeRule.from_dict(item)
         if rule.key in rules:
-            raise ValidationError("key", rule.key, "is defined twice")
+            raise ValidationError("key", rule.key, N_("is defined twice"))
         rules[rule.key] = rule
     return rules
 
@@ -438,10 +451,62 @@ class AgeDecision:
     reason: str
 
 
-_BASIS_WORDS = {
-    AgeBasis.GUARDIAN_CONSENT: "a guardian's consent",
-    AgeBasis.SCHOOL_DOCUMENT: "the school's study-organisation document",
-}
+def _allowed_on(alternative: AgeBasis, age: int, min_age: int) -> str:
+    if alternative is AgeBasis.GUARDIAN_CONSENT:
+        return Nn_(
+            "is {n} year old, under {min_age}, allowed with a guardian's consent",
+            "is {n} years old, under {min_age}, allowed with a guardian's consent",
+            age,
+            min_age=min_age,
+        )
+    return Nn_(
+        "is {n} year old, under {min_age}, allowed by the school's study-organisation document",
+        "is {n} years old, under {min_age}, allowed by the school's study-organisation document",
+        age,
+        min_age=min_age,
+    )
+
+
+def _too_young(
+    age: int, act_date: date, min_age: int, reached_on: date, alternatives: Sequence[AgeBasis]
+) -> str:
+    """The refusal names the age, the day it is reached and what else would allow the act."""
+    values = {"date": act_date, "min_age": min_age, "reached": reached_on}
+    guardian = AgeBasis.GUARDIAN_CONSENT in alternatives
+    document = AgeBasis.SCHOOL_DOCUMENT in alternatives
+    if guardian and document:
+        return Nn_(
+            "is {n} year old on {date}; this needs age {min_age}, reached on {reached}, or a "
+            "guardian's consent or the school's study-organisation document",
+            "is {n} years old on {date}; this needs age {min_age}, reached on {reached}, or a "
+            "guardian's consent or the school's study-organisation document",
+            age,
+            **values,
+        )
+    if guardian:
+        return Nn_(
+            "is {n} year old on {date}; this needs age {min_age}, reached on {reached}, "
+            "or a guardian's consent",
+            "is {n} years old on {date}; this needs age {min_age}, reached on {reached}, "
+            "or a guardian's consent",
+            age,
+            **values,
+        )
+    if document:
+        return Nn_(
+            "is {n} year old on {date}; this needs age {min_age}, reached on {reached}, "
+            "or the school's study-organisation document",
+            "is {n} years old on {date}; this needs age {min_age}, reached on {reached}, "
+            "or the school's study-organisation document",
+            age,
+            **values,
+        )
+    return Nn_(
+        "is {n} year old on {date}; this needs age {min_age}, reached on {reached}",
+        "is {n} years old on {date}; this needs age {min_age}, reached on {reached}",
+        age,
+        **values,
+    )
 
 
 def evaluate_age_rule(
@@ -458,16 +523,30 @@ def evaluate_age_rule(
     then the alternatives in the rule's order. A refusal names the age and the day it is reached.
     """
     if act_date < birth_date:
-        raise ValidationError("act_date", act_date.isoformat(), f"is before birth ({birth_date})")
+        raise ValidationError(
+            "act_date", act_date.isoformat(), N_("is before birth ({date})", date=birth_date)
+        )
     if capacity_from is not None and capacity_from < birth_date:
         raise ValidationError(
-            "capacity_from", capacity_from.isoformat(), f"is before birth ({birth_date})"
+            "capacity_from",
+            capacity_from.isoformat(),
+            N_("is before birth ({date})", date=birth_date),
         )
     age = age_on(birth_date, act_date)
     reached_on = date_of_age(birth_date, rule.min_age)
     if has_reached_age(birth_date, rule.min_age, act_date):
         return AgeDecision(
-            True, AgeBasis.AGE, age, rule.min_age, reached_on, f"is {age} (at least {rule.min_age})"
+            True,
+            AgeBasis.AGE,
+            age,
+            rule.min_age,
+            reached_on,
+            Nn_(
+                "is {n} year old (at least {min_age})",
+                "is {n} years old (at least {min_age})",
+                age,
+                min_age=rule.min_age,
+            ),
         )
     if rule.capacity_override and capacity_from is not None:
         if act_date >= capacity_from:
@@ -477,7 +556,7 @@ def evaluate_age_rule(
                 age,
                 rule.min_age,
                 capacity_from,
-                f"has full legal capacity from {capacity_from.isoformat()} (R48)",
+                N_("has full legal capacity from {date}", date=capacity_from),  # R48
             )
         reached_on = min(reached_on, capacity_from)
     given = {str(b) for b in bases}
@@ -489,14 +568,9 @@ def evaluate_age_rule(
                 age,
                 rule.min_age,
                 reached_on,
-                f"is {age}, under {rule.min_age}, allowed on {_BASIS_WORDS[alternative]}",
+                _allowed_on(alternative, age, rule.min_age),
             )
-    reason = (
-        f"is {age} on {act_date.isoformat()}; this needs age {rule.min_age}, "
-        f"reached on {reached_on.isoformat()}"
-    )
-    if rule.alternatives:
-        reason += ", or " + " or ".join(_BASIS_WORDS[a] for a in rule.alternatives)
+    reason = _too_young(age, act_date, rule.min_age, reached_on, rule.alternatives)
     return AgeDecision(False, None, age, rule.min_age, reached_on, reason)
 
 
@@ -558,17 +632,19 @@ class Holiday:
     def from_dict(cls, data: Mapping[str, Any]) -> Holiday:
         name = data.get("name")
         if not isinstance(name, str) or not name.strip():
-            raise ValidationError("name", name, "is required")
+            raise ValidationError("name", name, N_("is required"))
         if "easter_offset" in data:
             offset = data["easter_offset"]
             if not isinstance(offset, int) or isinstance(offset, bool) or abs(offset) > 100:
-                raise ValidationError("easter_offset", offset, "must be days from Easter, ±100")
+                raise ValidationError("easter_offset", offset, N_("must be days from Easter, ±100"))
             return cls(name, easter_offset=offset)
         month, day = data.get("month"), data.get("day")
         try:
             date(2023, int(month), int(day))  # a non-leap year: no 29 Feb holidays
         except (TypeError, ValueError):
-            raise ValidationError("day", f"{month}-{day}", "is not a day of every year") from None
+            raise ValidationError(
+                "day", f"{month}-{day}", N_("is not a day of every year")
+            ) from None
         return cls(name, int(month), int(day))
 
 
@@ -688,14 +764,16 @@ class Extension:
 def check_extension(received_on: date, extension: Extension) -> None:
     errors: list[ValidationError] = []
     if not extension.reason.strip():
-        errors.append(ValidationError("reason", extension.reason, "an extension needs a reason"))
+        errors.append(
+            ValidationError("reason", extension.reason, N_("an extension needs a reason"))
+        )
     first_due = add_months(received_on, RESPONSE_MONTHS)
     if extension.requester_notified_on > first_due:
         errors.append(
             ValidationError(
                 "requester_notified_on",
                 extension.requester_notified_on.isoformat(),
-                f"the requester must be told by {first_due.isoformat()}, within the first month",
+                N_("the requester must be told by {date}, within the first month", date=first_due),
             )
         )
     if extension.requester_notified_on < received_on:
@@ -703,12 +781,16 @@ def check_extension(received_on: date, extension: Extension) -> None:
             ValidationError(
                 "requester_notified_on",
                 extension.requester_notified_on.isoformat(),
-                f"is before the request was received ({received_on.isoformat()})",
+                N_("is before the request was received ({date})", date=received_on),
             )
         )
     if not 1 <= extension.months <= EXTENSION_MONTHS:
         errors.append(
-            ValidationError("months", extension.months, f"at most {EXTENSION_MONTHS} more months")
+            ValidationError(
+                "months",
+                extension.months,
+                Nn_("at most {n} more month", "at most {n} more months", EXTENSION_MONTHS),
+            )
         )
     if errors:
         raise ValidationErrors(errors)
@@ -934,14 +1016,14 @@ class AttemptResult(StrEnum):
 
 
 _ATTEMPT_MESSAGES = {
-    AttemptResult.ACCEPTED: "the code is correct",
-    AttemptResult.WRONG: "the code is wrong",
-    AttemptResult.LOCKED: "too many wrong attempts: the code is locked; issue a new one",
-    AttemptResult.EXPIRED: "the code has expired; issue a new one",
-    AttemptResult.USED: "the code has already been used; issue a new one",
-    AttemptResult.REVOKED: "the code was replaced by a newer one",
-    AttemptResult.WRONG_PERSON: "this code was issued for another guardian or child",
-    AttemptResult.MALFORMED: "that is not a code of the right form",
+    AttemptResult.ACCEPTED: N_("the code is correct"),
+    AttemptResult.WRONG: N_("the code is wrong"),
+    AttemptResult.LOCKED: N_("too many wrong attempts: the code is locked; issue a new one"),
+    AttemptResult.EXPIRED: N_("the code has expired; issue a new one"),
+    AttemptResult.USED: N_("the code has already been used; issue a new one"),
+    AttemptResult.REVOKED: N_("the code was replaced by a newer one"),
+    AttemptResult.WRONG_PERSON: N_("this code was issued for another guardian or child"),
+    AttemptResult.MALFORMED: N_("that is not a code of the right form"),
 }
 
 
@@ -957,10 +1039,13 @@ class CodeAttempt:
 
     @property
     def message(self) -> str:
-        text = _ATTEMPT_MESSAGES[self.result]
         if self.result is AttemptResult.WRONG:
-            text += f"; {self.attempts_left} attempt(s) left"
-        return text
+            return Nn_(
+                "the code is wrong; {n} attempt left",
+                "the code is wrong; {n} attempts left",
+                self.attempts_left,
+            )
+        return _ATTEMPT_MESSAGES[self.result]
 
 
 def try_code(
@@ -1038,9 +1123,13 @@ def assess_deletion(request: DeletionRequest, *, active_study: bool, on: date) -
     day the office finds the user removed. New study work before deletion blocks it again.
     """
     if request.state is DeletionState.DELETED:
-        raise InvalidTransition("deletion request", request.state, "reassess", "already deleted")
+        raise InvalidTransition(
+            "deletion request", request.state, "reassess", N_("the data were already deleted")
+        )
     if on < request.received_on:
-        raise ValidationError("on", on.isoformat(), f"is before receipt ({request.received_on})")
+        raise ValidationError(
+            "on", on.isoformat(), N_("is before receipt ({date})", date=request.received_on)
+        )
     if active_study:
         if request.state is DeletionState.BLOCKED_ACTIVE_STUDY:
             return request
@@ -1053,7 +1142,12 @@ def assess_deletion(request: DeletionRequest, *, active_study: bool, on: date) -
 
 def record_user_told(request: DeletionRequest, on: date) -> DeletionRequest:
     if request.state is not DeletionState.BLOCKED_ACTIVE_STUDY:
-        raise InvalidTransition("deletion request", request.state, "record the user notice for")
+        raise InvalidTransition(
+            "deletion request",
+            request.state,
+            "record the user notice for",
+            N_("the user is told only while active study work holds the deletion back"),
+        )
     return replace(request, user_told_on=on)
 
 
@@ -1061,9 +1155,9 @@ def mark_deleted(request: DeletionRequest, on: date) -> DeletionRequest:
     """R61: only a scheduled (valid) request ends in deletion; a person confirms it (R67)."""
     if request.state is not DeletionState.SCHEDULED:
         reason = (
-            "the user still has active study work (R19)"
+            N_("the user still has active study work")  # R19
             if request.state is DeletionState.BLOCKED_ACTIVE_STUDY
-            else "check for active study work first"
+            else N_("check for active study work first")
         )
         raise InvalidTransition("deletion request", request.state, "delete", reason)
     return replace(request, state=DeletionState.DELETED, deleted_on=on)
@@ -1144,20 +1238,20 @@ class RetentionRule:
     def from_dict(cls, data: Mapping[str, Any]) -> RetentionRule:
         unknown = set(data) - _RETENTION_KEYS
         if unknown:
-            raise ValidationError("retention_rule", sorted(unknown), "unknown settings")
+            raise ValidationError("retention_rule", sorted(unknown), N_("unknown settings"))
         category = _parse_enum(DataCategory, "category", data.get("category"))
         action = _parse_enum(RetentionAction, "action", data.get("action"))
         unit = _parse_enum(PeriodUnit, "unit", data.get("unit"))
         amount = data.get("amount")
         if not isinstance(amount, int) or isinstance(amount, bool) or not 0 <= amount <= 100:
-            raise ValidationError("amount", amount, "must be a whole number, 0–100")
+            raise ValidationError("amount", amount, N_("must be a whole number, 0–100"))
         act_next_day = data.get("act_next_day", False)
         if not isinstance(act_next_day, bool):
-            raise ValidationError("act_next_day", act_next_day, "must be true or false")
+            raise ValidationError("act_next_day", act_next_day, N_("must be true or false"))
         rule_ref = data.get("rule_ref", "")
         description = data.get("description", "")
         if not isinstance(rule_ref, str) or not isinstance(description, str):
-            raise ValidationError("description", description, "must be text")
+            raise ValidationError("description", description, N_("must be text"))
         return cls(category, action, amount, unit, act_next_day, rule_ref, description)
 
 
@@ -1166,7 +1260,7 @@ def _parse_enum(enum_type: type[_E], name: str, value: object) -> _E:
         return enum_type(value)
     except ValueError:
         allowed = ", ".join(m.value for m in enum_type)
-        raise ValidationError(name, value, f"use one of {allowed}") from None
+        raise ValidationError(name, value, N_("use one of {choices}", choices=allowed)) from None
 
 
 DEFAULT_RETENTION_RULES: tuple[RetentionRule, ...] = (
@@ -1230,7 +1324,7 @@ def retention_rules_from_dicts(items: Iterable[Mapping[str, Any]]) -> tuple[Rete
     categories = [r.category for r in rules]
     for category in categories:
         if categories.count(category) > 1:
-            raise ValidationError("category", str(category), "has two retention rules")
+            raise ValidationError("category", str(category), N_("has two retention rules"))
     return rules
 
 
@@ -1276,8 +1370,8 @@ def retention_proposals(
             continue
         due = rule.due_on(record.reference_date)
         reason = (
-            f"{rule.rule_ref}: {rule.description} "
-            f"(reference date {record.reference_date.isoformat()})"
+            # rule.rule_ref (R64…) stays internal: the reason is shown to the office
+            f"{rule.description} (reference date {record.reference_date.isoformat()})"
         )
         if record.extended_due is not None and record.extended_due > due:
             due = record.extended_due
@@ -1320,7 +1414,9 @@ def register_adult_prohibition(
     """R48/R100: accepted only if signed by hand and the student has full legal capacity."""
     if not handwritten_signature:
         raise ValidationError(
-            "handwritten_signature", False, "the letter must be signed by hand (R100)"
+            "handwritten_signature",
+            False,
+            N_("the letter must be signed by hand"),  # R100
         )
     rule = rule or default_age_rule(SI_FULL_CAPACITY)
     decision = evaluate_age_rule(rule, birth_date, received_on, capacity_from=capacity_from)
@@ -1328,8 +1424,12 @@ def register_adult_prohibition(
         raise ValidationError(
             "received_on",
             received_on.isoformat(),
-            "a prohibition can only be registered from full legal capacity (R48): "
-            + f"the student {decision.reason}",
+            # R48
+            N_(
+                "a prohibition can only be registered once the student has full legal "
+                "capacity, on {date}",
+                date=decision.reached_on,
+            ),
         )
     return AdultProhibition(received_on, decision.basis)
 
@@ -1348,12 +1448,12 @@ class NoticeRequirements:
     def check(self, fields: Mapping[str, object]) -> None:
         """Raise ValidationErrors naming every missing and every forbidden field."""
         errors = [
-            ValidationError(name, fields.get(name), f"{self.document} must give it")
+            ValidationError(name, fields.get(name), N_("the letter must include this"))
             for name in self.must_include
             if not _filled(fields.get(name))
         ]
         errors += [
-            ValidationError(name, "…", f"{self.document} must not disclose it")
+            ValidationError(name, "…", N_("the letter must not disclose this"))
             for name in self.must_not_include
             if _filled(fields.get(name))
         ]
@@ -1525,7 +1625,7 @@ def breach_status(
             sent_at = _require_aware("sent_at", sent_at)
             if sent_at < detected_at:
                 raise ValidationError(
-                    str(notice), sent_at.isoformat(), "is before the breach was detected"
+                    str(notice), sent_at.isoformat(), N_("is before the breach was detected")
                 )
             state = NoticeState.SENT_IN_TIME if sent_at <= deadline else NoticeState.SENT_LATE
         notices.append(NoticeStatus(notice, state, sent_at))

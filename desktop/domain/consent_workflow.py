@@ -41,7 +41,9 @@ def audience_of(doc_key: str, configured: Mapping[str, str] | None = None) -> Pe
     try:
         return PersonKind(value)
     except ValueError:
-        raise ValidationError("audience", value, "use STUDENT or GUARDIAN") from None
+        raise ValidationError(
+            "audience", value, N_("choose the student or the parent or guardian")
+        ) from None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -120,7 +122,9 @@ OPEN_REQUEST_STATES = frozenset({RequestStatus.OPEN, RequestStatus.EXTENDED})
 
 def check_request_open(status: RequestStatus, action: str) -> None:
     if RequestStatus(status) not in OPEN_REQUEST_STATES:
-        raise InvalidTransition("request", str(status), action, "it has been answered")
+        raise InvalidTransition(
+            "request", str(status), action, N_("the request has already been answered")
+        )
 
 
 @dataclass(frozen=True)
@@ -152,13 +156,13 @@ def request_reminder(
             request_id,
             forward_due_on,
             overdue,
-            f"request {request_id}: forwarding {verb} on {forward_due_on.isoformat()} (R57)",
+            f"request {request_id}: forwarding {verb} on {forward_due_on.isoformat()}",
         )
     if (due_on - today).days > reminder_days:
         return None
     overdue = deadline_state(due_on, None, today) is DeadlineState.OVERDUE
     if overdue:
-        text = f"request {request_id}: the answer was due on {due_on.isoformat()} (R58)"
+        text = f"request {request_id}: the answer was due on {due_on.isoformat()}"
     else:
         days = (due_on - today).days
         text = f"request {request_id}: answer due on {due_on.isoformat()}, in {days} day(s)"
@@ -179,10 +183,12 @@ class ProposalState(StrEnum):
 def check_decision(state: ProposalState, note: str, *, confirm: bool) -> str:
     """R67: only an open proposal is decided; keeping data needs a reason."""
     if ProposalState(state) is not ProposalState.PROPOSED:
-        raise InvalidTransition("retention proposal", str(state), "decide", "already decided")
+        raise InvalidTransition(
+            "retention proposal", str(state), "decide", N_("the proposal was already decided")
+        )
     text = " ".join(note.split())
     if not confirm and not text:
-        raise ValidationError("note", note, "say why the data are kept")
+        raise ValidationError("note", note, N_("say why the data are kept"))
     return text
 
 

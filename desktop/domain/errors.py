@@ -87,3 +87,19 @@ class Cancelled(SchoolOfficeError):
 # cancel() to poll; when cancel() returns True the work raises Cancelled and leaves no trace.
 Progress = Callable[[int, int], None]
 CancelCheck = Callable[[], bool]
+
+
+class AccessRevoked(DatabaseError):
+    """The database server ended this session or refused the login: the staff account was
+    deactivated, its password changed, or the server was restarted (R119)."""
+
+
+class ServerRefused(PermissionDenied):
+    """The database server itself refused a read or a change: this login's roles do not allow
+    it (R121), whatever the app showed."""
+
+    def __init__(self, login: str, message: str):
+        self.login = login
+        self.action = ""
+        self.needed = ""
+        SchoolOfficeError.__init__(self, message)

@@ -29,6 +29,7 @@ from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.iso7064 import mod_97_10
 
 from desktop.domain.errors import ValidationError
+from desktop.i18n import N_  # refusals are shown translated by the UI
 
 _SEPARATORS = re.compile(r"[\s\-.]")
 
@@ -42,7 +43,7 @@ def validate_iban(value: str, field_name: str = "iban") -> str:
     try:
         return iban.validate(value)
     except StdnumError:
-        raise ValidationError(field_name, value, "not a valid IBAN") from None
+        raise ValidationError(field_name, value, N_("is not a valid IBAN")) from None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -57,7 +58,7 @@ def make_rf(base: str | int, field_name: str = "reference") -> str:
     body = _compact(str(base))
     if not _RF_BASE.fullmatch(body):
         raise ValidationError(
-            field_name, base, "an RF reference base has 1–21 letters (A–Z) or digits"
+            field_name, base, N_("an RF reference base has 1–21 letters (A–Z) or digits")
         )
     # mod_97_10 gives the digits that make body + 'RF' + digits ≡ 1 (mod 97), as ISO 11649 wants.
     return "RF" + mod_97_10.calc_check_digits(body + "RF") + body
@@ -68,13 +69,13 @@ def validate_rf(reference: str, field_name: str = "reference") -> str:
     try:
         return iso11649.validate(reference)
     except InvalidLength:
-        reason = "an RF reference has 5–25 characters"
+        reason = N_("an RF reference has 5–25 characters")
     except InvalidFormat:
-        reason = "an RF reference starts with 'RF'"
+        reason = N_("an RF reference starts with RF")
     except InvalidChecksum:
-        reason = "the check digits (characters 3–4) are wrong"
+        reason = N_("the check digits (characters 3–4) are wrong")
     except StdnumError:
-        reason = "not a valid RF reference"
+        reason = N_("is not a valid RF reference")
     raise ValidationError(field_name, reference, reason)
 
 
@@ -110,7 +111,7 @@ def make_si12(base: str | int, field_name: str = "reference") -> str:
     (mod 11), so the check digit cannot catch a typo there."""
     digits = _compact(str(base))
     if not digits.isdigit() or len(digits) > SI12_BASE_DIGITS:
-        raise ValidationError(field_name, base, "an SI12 base has 1–12 digits")
+        raise ValidationError(field_name, base, N_("an SI12 base has 1–12 digits"))
     digits = digits.zfill(SI12_BASE_DIGITS)
     return f"SI12 {digits}{si12_check_digit(digits)}"
 
@@ -119,14 +120,14 @@ def validate_si12(reference: str, field_name: str = "reference") -> str:
     """The printed form 'SI12 nnnnnnnnnnnnK', or ValidationError. Accepts 'SI121033…' too."""
     compact = _compact(reference)
     if not compact.startswith("SI12"):
-        raise ValidationError(field_name, reference, "a model 12 reference starts with 'SI12'")
+        raise ValidationError(field_name, reference, N_("a model 12 reference starts with SI12"))
     body = compact[4:]
     if not body.isdigit():
-        raise ValidationError(field_name, reference, "after 'SI12' come digits only")
+        raise ValidationError(field_name, reference, N_("after SI12 come digits only"))
     if not 2 <= len(body) <= SI12_BASE_DIGITS + 1:
-        raise ValidationError(field_name, reference, "after 'SI12' come 2–13 digits")
+        raise ValidationError(field_name, reference, N_("after SI12 come 2–13 digits"))
     if si12_check_digit(body[:-1]) != body[-1]:
-        raise ValidationError(field_name, reference, "the check digit (last digit) is wrong")
+        raise ValidationError(field_name, reference, N_("the check digit (last digit) is wrong"))
     return f"SI12 {body}"
 
 
@@ -153,7 +154,7 @@ def make_ee_reference(base: str | int, field_name: str = "reference") -> str:
     """Base (1–19 digits) + 7-3-1 check digit, e.g. '12131295' → '121312952'."""
     digits = _compact(str(base))
     if not digits.isdigit() or not 1 <= len(digits) <= 19:
-        raise ValidationError(field_name, base, "a reference number base has 1–19 digits")
+        raise ValidationError(field_name, base, N_("a reference number base has 1–19 digits"))
     return digits + ee_check_digit(digits)
 
 
@@ -161,11 +162,11 @@ def validate_ee_reference(reference: str, field_name: str = "reference") -> str:
     """The compact reference number (spaces removed), or ValidationError."""
     compact = _compact(reference)
     if not compact.isdigit():
-        raise ValidationError(field_name, reference, "a reference number has digits only")
+        raise ValidationError(field_name, reference, N_("a reference number has digits only"))
     if not 2 <= len(compact) <= 20:
-        raise ValidationError(field_name, reference, "a reference number has 2–20 digits")
+        raise ValidationError(field_name, reference, N_("a reference number has 2–20 digits"))
     if ee_check_digit(compact[:-1]) != compact[-1]:
-        raise ValidationError(field_name, reference, "the check digit (last digit) is wrong")
+        raise ValidationError(field_name, reference, N_("the check digit (last digit) is wrong"))
     return compact
 
 

@@ -89,7 +89,7 @@ def _parse_emso(code: str, raw: str, field_name: str) -> PersonalCode:
         # R37: check digit would be 10; such codes are normally not issued but are accepted.
         if code[12] != "0":
             raise ValidationError(field_name, raw, N_("the check digit (last digit) is wrong"))
-        warnings.append(N_("unusual EMŠO: its check digit would be 10 (accepted, R37)"))
+        warnings.append(N_("unusual EMŠO: its check digit would be 10 (accepted)"))
     elif not emso.is_valid(code):
         raise ValidationError(field_name, raw, N_("the check digit (last digit) is wrong"))
     if code[7:9] != "50":

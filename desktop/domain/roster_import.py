@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from desktop.domain.encodings import check_not_garbled
 from desktop.domain.errors import ValidationError
 from desktop.domain.roster import (
     Language,
@@ -365,6 +366,7 @@ def _parse_row(number, cells, mapping, titles, country) -> tuple[StudentRow | No
     def check(column: str, fn):
         value = raw(column)
         try:
+            check_not_garbled(column, value)  # "NataĹˇa" is never stored
             return fn(value)
         except ValidationError as exc:
             # A check may blame another column (a birth date that contradicts the code).

@@ -100,7 +100,7 @@ def effective_from(
                 stated.isoformat(),
                 N_(
                     "amended terms of this provider take effect on the 15th day after "
-                    "publication, {date} (R50)",
+                    "publication, {date}",
                     date=due.isoformat(),
                 ),
             )
@@ -110,7 +110,7 @@ def effective_from(
             raise ValidationError(
                 "effective_from",
                 "",
-                N_("give the date the provider states for the new terms (R52)"),
+                N_("give the date the provider states for the new terms"),
             )
         return published_on
     if stated < published_on:

@@ -130,11 +130,28 @@ class Message(str):
 
     It *is* the English text, so logs, ``str(exc)`` and the command line stay English; a
     translator's ``gettext`` translates the template and fills in the same values. Made by
-    ``N_(template, **values)``.
+    ``N_(template, **values)``, or ``Nn_(singular, plural, n, **values)`` for a count: then
+    ``plural`` is set and the translation picks the language's plural form for ``n``.
     """
 
     template: str
     params: dict[str, object]
+    plural: str | None = None
+    n: int = 0
+
+
+class Money(int):
+    """Integer cents as a reason's value: ``N_("at most {amount}", amount=Money(1250))``.
+
+    The English text says ``12.50 €``; a translator formats it as its language writes money.
+    """
+
+    def __str__(self) -> str:
+        sign = "-" if self < 0 else ""
+        return f"{sign}{abs(self) // 100}.{abs(self) % 100:02d}\u00a0€"
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
 
 
 @dataclass(frozen=True, eq=False)
@@ -150,10 +167,25 @@ class Translator:
 
     def gettext(self, message: str) -> str:
         if isinstance(message, Message):  # translate the template, then fill in the values
-            return self.catalog.gettext(message.template).format(**message.params)
+            if message.plural is not None:
+                template = self.catalog.ngettext(message.template, message.plural, message.n)
+            else:
+                template = self.catalog.gettext(message.template)
+            return template.format(**self._values(message.params))
         return self.catalog.gettext(message)
 
     _ = gettext
+
+    def _values(self, params: dict[str, object]) -> dict[str, object]:
+        """A reason's values as this language writes them: dates and money in its own format."""
+        values = {}
+        for key, value in params.items():
+            if isinstance(value, date):
+                value = self.format_date(value)
+            elif isinstance(value, Money):
+                value = self.format_money(int(value))
+            values[key] = value
+        return values
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         return self.catalog.ngettext(singular, plural, n)
@@ -275,6 +307,21 @@ def N_(message: str, /, **params: object) -> str:
     text = Message(message.format(**params))
     text.template = message
     text.params = params
+    return text
+
+
+def Nn_(singular: str, plural: str, n: int, /, **params: object) -> str:
+    """``N_`` for a reason that shows a count: ``Nn_("{n} attempt left", "{n} attempts left", 4)``.
+
+    The English text picks the singular or the plural; a translator picks the language's own
+    plural form for ``n`` (Slovenian has four). ``{n}`` is always available to the template.
+    """
+    values = {"n": n, **params}
+    text = Message((singular if n == 1 else plural).format(**values))
+    text.template = singular
+    text.plural = plural
+    text.n = n
+    text.params = values
     return text
 
 

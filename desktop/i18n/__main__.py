@@ -23,7 +23,8 @@ from desktop.i18n import DOMAIN, LANGUAGES, LOCALE_DIR, compile_po
 REPO = LOCALE_DIR.parents[2]
 POT = LOCALE_DIR / f"{DOMAIN}.pot"
 # Babel's default keywords (_, gettext, ngettext, N_, ...) and the UI's n_(singular, plural, n).
-EXTRA_KEYWORDS = {"n_": (1, 2)}
+# Nn_(singular, plural, n, **values) marks a domain reason that shows a count.
+EXTRA_KEYWORDS = {"n_": (1, 2), "Nn_": (1, 2)}
 
 
 def _pybabel(*args: str) -> None:

@@ -24,6 +24,7 @@ from desktop import APP_ID, __version__
 from desktop.domain import clock
 from desktop.domain.cards import ProviderEvent, ProviderEventKind
 from desktop.domain.errors import SchoolOfficeError
+from desktop.i18n import N_  # settings errors are shown translated by the UI
 
 log = logging.getLogger(__name__)
 
@@ -160,15 +161,17 @@ def check_base_url(base_url: str) -> None:
     """HTTPS only; plain HTTP only to this computer (tests)."""
     parts = urlsplit(base_url)
     if parts.scheme != "https" and not (parts.scheme == "http" and parts.hostname in _LOOPBACK):
-        raise ProviderSettingsError("the card provider's address must start with https://")
+        raise ProviderSettingsError(N_("the card provider's address must start with https://"))
 
 
 def check_token(token: str) -> None:
     if not token:
-        raise ProviderSettingsError("the card provider token is empty")
+        raise ProviderSettingsError(N_("the card provider token is empty"))
     if not (token.isascii() and token.isprintable()) or " " in token:
         # Checked here because requests would quote a bad header value in its error text.
-        raise ProviderSettingsError("the card provider token has characters no token has")
+        raise ProviderSettingsError(
+            N_("the card provider token has characters no token has")
+        )
 
 
 class CardProviderClient:

@@ -13,6 +13,7 @@ checks of DocumentService run before a code is issued or tried.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -31,12 +32,13 @@ from desktop.domain import consent as rules
 from desktop.domain.consent import AttemptResult, CodeKind, CodeState
 from desktop.domain.dates import local_date
 from desktop.domain.errors import NotFound, SchoolOfficeError, ValidationError
+from desktop.domain.inputs import coerce_enum
 from desktop.domain.roles import Permission
 from desktop.domain.roster import fold, phone_key
 from desktop.i18n import N_, translator
 from desktop.services.base import Service, ensure_version
 from desktop.services.consent import ConsentService
-from desktop.services.documents import DocumentRequest, DocumentService, Produced
+from desktop.services.documents import DocumentRequest, DocumentService, Produced, printed_name
 from desktop.services.export_sections import ExportContext, ExportSection, earliest_day
 from desktop.services.roster import GuardianLink, RosterService, StudentRecord
 from desktop.services.school import SchoolService
@@ -47,6 +49,13 @@ EXPORT_NOTES = (
     N_(
         "Personal identification numbers are held by the school but never printed on documents "
         "that leave it; they are shown as (withheld)."
+    ),
+    # R60: a non-editable PDF. The permissions stop ordinary changes; only an electronic
+    # signature (the school's certificate) would prove that nothing was changed afterwards.
+    N_(
+        "This file is protected against changes: it can be opened, printed and copied, but "
+        "not edited. It carries no electronic signature; if you need a copy whose authenticity "
+        "can be checked, ask the school for a signed copy."
     ),
 )
 
@@ -63,7 +72,8 @@ class CodeRefused(SchoolOfficeError):
 class ExportDisabled(SchoolOfficeError):
     def __init__(self):
         super().__init__(
-            "data-access exports are switched off for this school (consent settings, R60)"
+            # R60
+            N_("data-access exports are switched off for this school (consent settings)")
         )
 
 
@@ -159,12 +169,17 @@ class AccessExportService(Service):
     # ---- codes (R39, R40, D15) --------------------------------------------------------------
 
     def issue_code(
-        self, student_id: int, guardian_id: int, kind: CodeKind = CodeKind.EXPORT
+        self,
+        student_id: int,
+        guardian_id: int,
+        kind: CodeKind = CodeKind.EXPORT,
+        *,
+        out: str | os.PathLike[str] | None = None,
     ) -> IssuedSlip:
         """A new code for (guardian, child), printed on slip D15; an older open code of the
         same kind for the pair is revoked (R39). Only the authorised person may do this."""
         self.require(Permission.ISSUE_ACCESS_CODES)
-        kind = CodeKind(kind)
+        kind = coerce_enum(CodeKind, "kind", kind)
         if kind is CodeKind.EXPORT and not self.consent.settings().export_enabled:
             raise ExportDisabled()
         school = SchoolService(self.db, self.actor).require_school()
@@ -184,7 +199,7 @@ class AccessExportService(Service):
         printable, record = rules.issue_code(
             kind, guardian_id, student_id, now, school.country.value
         )
-        with self.write(Permission.ISSUE_ACCESS_CODES, reason=f"{kind} code (R40)") as session:
+        with self.write(Permission.ISSUE_ACCESS_CODES, reason=f"{kind} code") as session:
             for old in session.scalars(
                 select(AccessCode).where(
                     AccessCode.student_id == student_id,
@@ -218,7 +233,7 @@ class AccessExportService(Service):
                     "guardian_id": guardian_id,
                     "expires_at": record.expires_at.isoformat(),
                 },
-                reason="R39/R40: code issued by the authorised person",
+                reason="code issued by the authorised person",  # R39/R40
             )
         slip = CodeSlip(
             language,
@@ -234,7 +249,7 @@ class AccessExportService(Service):
         letterhead = self.documents.letterhead()
         try:
             produced = self.documents.produce(
-                request, lambda info: build_code_slip(letterhead, info, slip)
+                request, lambda info: build_code_slip(letterhead, info, slip), out=out
             )
         except BaseException:
             with self.write(
@@ -245,6 +260,16 @@ class AccessExportService(Service):
         with self.write(Permission.ISSUE_ACCESS_CODES) as session:
             session.get(AccessCode, code_id).slip_document_id = produced.document_ids[0]
         return IssuedSlip(code_id, printable, kind, record.expires_at, produced)
+
+    def slip_not_handed_out(self, code_id: int) -> None:
+        """The slip of a code just issued was neither printed nor saved: nobody can ever be
+        given that code, so it is revoked now rather than left valid and unknown."""
+        with self.write(Permission.ISSUE_ACCESS_CODES, reason="slip not handed out") as session:
+            row = session.get(AccessCode, code_id)
+            if row is None:
+                raise NotFound("code", code_id)
+            if row.used_at is None:
+                row.revoked = True
 
     def revoke_code(self, code_id: int, expected_version: int) -> None:
         with self.write(Permission.ISSUE_ACCESS_CODES, reason="code revoked") as session:
@@ -296,7 +321,7 @@ class AccessExportService(Service):
         """Try the newest code of (guardian, child); the attempt is stored before anything else.
         Returns the code's id when accepted (it is then used); raises CodeRefused otherwise."""
         now = clock.now()
-        with self.write(Permission.MANAGE_CONSENT, reason="code attempt (R40)") as session:
+        with self.write(Permission.MANAGE_CONSENT, reason="code attempt") as session:
             stmt = (
                 select(AccessCode)
                 .where(
@@ -328,8 +353,10 @@ class AccessExportService(Service):
         if attempt is None:
             raise CodeRefused(
                 None,
-                "no code has been issued for this guardian and child; ask the school's "
-                "authorised person for one",
+                N_(
+                    "no code has been issued for this guardian and child; ask the school's "
+                    "authorised person for one"
+                ),
             )
         if not attempt.accepted:
             raise CodeRefused(attempt.result, attempt.message, attempt.attempts_left)
@@ -372,7 +399,7 @@ class AccessExportService(Service):
             school_name=school.name,
             guardian_name=link.full_name,
             generated_at=now,
-            generated_by=self.actor.display_name,
+            generated_by=printed_name(self.actor),
             period_from=min(first or today, today),
             period_to=today,
             code_id=code_id,
@@ -380,8 +407,16 @@ class AccessExportService(Service):
             notes=EXPORT_NOTES,
         )
 
-    def export(self, student_id: int, guardian_id: int, code: str) -> ExportResult:
-        """Check the guardian's code, then produce the copy (recorded and audited)."""
+    def export(
+        self,
+        student_id: int,
+        guardian_id: int,
+        code: str,
+        *,
+        out: str | os.PathLike[str] | None = None,
+    ) -> ExportResult:
+        """Check the guardian's code, then produce the copy (recorded and audited); with
+        `out`, the PDF is written there before it is recorded."""
         self.require(Permission.MANAGE_CONSENT)
         if not self.consent.settings().export_enabled:
             raise ExportDisabled()
@@ -398,12 +433,12 @@ class AccessExportService(Service):
             data = self.collect(student_id, guardian_id, code_id=code_id, language=language)
             letterhead = self.documents.letterhead()
             produced = self.documents.produce(
-                request, lambda info: build_access_export(letterhead, info, data)
+                request, lambda info: build_access_export(letterhead, info, data), out=out
             )
         except BaseException:
             self._unuse(code_id)
             raise
-        with self.write(Permission.MANAGE_CONSENT, reason="R60 data-access export") as session:
+        with self.write(Permission.MANAGE_CONSENT, reason="data-access export") as session:  # R60
             record_audit(
                 session,
                 "export",
@@ -417,7 +452,7 @@ class AccessExportService(Service):
                     "code_id": code_id,
                     "sections": [s.key for s in data.sections],
                 },
-                reason="R60: copy of the data given to the guardian",
+                reason="copy of the data given to the guardian",  # R60
             )
         return ExportResult(produced, data, code_id)
 
@@ -426,5 +461,5 @@ def require_code_text(code: str) -> str:
     """The CLI's and the wizard's first check: six digits, before anything is counted."""
     normal = rules.normalise_code(CodeKind.EXPORT, code)
     if normal is None:
-        raise ValidationError("code", code, "the code has six digits")
+        raise ValidationError("code", code, N_("the code has six digits"))
     return normal

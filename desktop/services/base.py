@@ -16,12 +16,15 @@ from desktop.domain.roles import ROLE_LABELS, Permission, Role, allows, roles_al
 
 @dataclass(frozen=True)
 class Actor:
-    """The staff member on whose behalf a service acts (from the OS login, R119)."""
+    """The staff member on whose behalf a service acts (R119): the server-verified
+    `session_user` on a provisioned PostgreSQL database, else the OS login."""
 
     login: str
     full_name: str
     roles: frozenset[Role]
     staff_id: int | None = None
+    # A personal PostgreSQL login still on its one-time initial password (desktop.db.access)
+    must_change_password: bool = False
 
     @property
     def display_name(self) -> str:

@@ -83,9 +83,11 @@ from desktop.domain.billing import (
 )
 from desktop.domain.dates import SchoolYear, add_days
 from desktop.domain.errors import InvalidTransition, NotFound, ValidationError
+from desktop.domain.inputs import coerce_enum, coerce_fields, coerce_optional_enum
 from desktop.domain.payment_refs import validate_iban
 from desktop.domain.roles import Permission
 from desktop.domain.roster import Country, StudentStatus, check_email, check_phone, clean_text
+from desktop.i18n import N_, Money, Nn_  # reasons are shown translated by the UI
 from desktop.services.base import Service, ensure_version
 from desktop.services.school import SchoolService
 
@@ -96,10 +98,10 @@ _E = SubscriptionEvent
 _ENDINGS = {
     ProposalKind.TERMINATE_NONPAYMENT: (
         _E.RENEWAL_UNPAID,
-        "not paid after the second reminder (R81)",
+        N_("not paid after the second reminder"),
     ),
-    ProposalKind.LAPSE_UNPAID: (_E.FIRST_ORDER_UNPAID, "first order not paid (R80)"),
-    ProposalKind.TRIAL_TO_MINIMALNI: (_E.TRIAL_EXPIRED, "trial ended (R91)"),
+    ProposalKind.LAPSE_UNPAID: (_E.FIRST_ORDER_UNPAID, N_("first order not paid")),
+    ProposalKind.TRIAL_TO_MINIMALNI: (_E.TRIAL_EXPIRED, N_("trial ended")),
 }
 # R77: the default reference per country; configurable in the settings.
 DEFAULT_SCHEME = {Country.SI: ReferenceScheme.SI12, Country.EE: ReferenceScheme.EE}
@@ -257,6 +259,16 @@ class OrderInput:
     student_email: str = ""
     ordered_on: date | None = None
 
+    def __post_init__(self) -> None:
+        # A combo box or a script hands plain strings: R47 compares enum members.
+        coerce_fields(
+            self,
+            ordered_by=OrderedBy,
+            channel=OrderChannel,
+            communication_mode=CommunicationMode,
+        )
+        object.__setattr__(self, "guardian_ids", tuple(self.guardian_ids or ()))
+
 
 @dataclass(frozen=True)
 class PaymentInput:
@@ -270,6 +282,9 @@ class PaymentInput:
     payer_name: str = ""
     payer_address: str = ""
     note: str = ""
+
+    def __post_init__(self) -> None:
+        coerce_fields(self, method=PaymentMethod)
 
 
 @dataclass(frozen=True)
@@ -422,9 +437,12 @@ def new_invoice(
             Invoice.kind == kind,
         )
     ):
-        what = "reminder fee" if kind is InvoiceKind.FEE else "annual invoice"
         raise ValidationError(
-            "invoice", school_year.label, f"this subscription already has a {what} for that year"
+            "invoice",
+            school_year.label,
+            N_("this subscription already has a reminder fee for that school year")
+            if kind is InvoiceKind.FEE
+            else N_("this subscription already has an annual invoice for that school year"),
         )
     split = split_vat(gross_cents, vat_rate_on(issued_on))
     invoice = Invoice(
@@ -582,7 +600,7 @@ class BillingService(Service):
     def set_price(self, school_year: SchoolYear, gross_cents: int, valid_from: date | None = None):
         """R78: the POPOLNI price of a school year, valid from a date (default: 1 Sep)."""
         if isinstance(gross_cents, bool) or not isinstance(gross_cents, int) or gross_cents <= 0:
-            raise ValidationError("price", gross_cents, "a price is a positive amount in cents")
+            raise ValidationError("price", gross_cents, N_("a price is a positive amount"))
         valid_from = valid_from or school_year.first_day
         with self.write(Permission.EDIT_BILLING, reason="price") as session:
             row = session.scalar(
@@ -826,6 +844,7 @@ class BillingService(Service):
                 .join(Student, Student.id == BillingProposal.student_id)
                 .order_by(BillingProposal.proposed_on, BillingProposal.id)
             )
+            status = coerce_optional_enum(ProposalStatus, "status", status)
             if status is not None:
                 stmt = stmt.where(BillingProposal.status == status)
             return [
@@ -853,7 +872,7 @@ class BillingService(Service):
                 raise ValidationError(
                     "subscription",
                     existing[0].state.value,
-                    f"{student.full_name} already has a POPOLNI subscription",
+                    N_("{name} already has a POPOLNI subscription", name=student.full_name),
                 )
             if current is None:
                 current = session.scalar(
@@ -927,13 +946,15 @@ class BillingService(Service):
                 raise ValidationError(
                     "student_statement_15",
                     False,
-                    "a student who orders must state that they have reached 15 (R47)",
+                    N_("a student who orders must state that they have reached 15"),  # R47
                 )
             require_student_may_act_alone(student.birth_date, on)
             mobile = check_phone(data.student_mobile, "mobile")
             if not mobile:
                 raise ValidationError(
-                    "mobile", data.student_mobile, "the mobile is mandatory (R75)"
+                    "mobile",
+                    data.student_mobile,
+                    N_("the mobile number is required"),  # R75
                 )
             profiles.append(
                 SubscriptionProfile(
@@ -950,12 +971,22 @@ class BillingService(Service):
             raise ValidationError(
                 "guardians",
                 "",
-                "choose the guardian who orders (only a guardian can order "
-                "for a child under 15, R47)",
+                # R47
+                N_(
+                    "choose the parent or guardian who orders (only they can order "
+                    "for a child under 15)"
+                ),
             )
         if len(ids) + len(profiles) > MAX_PROFILES:
             raise ValidationError(
-                "guardians", len(ids), f"at most {MAX_PROFILES} guardian profiles (R14)"
+                "guardians",
+                len(ids),
+                # R14
+                Nn_(
+                    "at most {n} parent or guardian profile",
+                    "at most {n} parent or guardian profiles",
+                    MAX_PROFILES,
+                ),
             )
         linked = {
             link.guardian_id: link.guardian
@@ -969,7 +1000,9 @@ class BillingService(Service):
             guardian = linked.get(guardian_id)
             if guardian is None:
                 raise ValidationError(
-                    "guardians", guardian_id, f"is not a guardian of {student.full_name}"
+                    "guardians",
+                    guardian_id,
+                    N_("is not linked to {name}", name=student.full_name),
                 )
             for check in self.recipient_checks:  # R15/R48: no service for a restricted link
                 check(student.id, guardian_id, on)
@@ -977,7 +1010,11 @@ class BillingService(Service):
                 raise ValidationError(
                     "mobile",
                     guardian.full_name,
-                    "the roster has no mobile number for this guardian; it is mandatory (R75)",
+                    # R75
+                    N_(
+                        "the roster has no mobile number for {name}; it is required",
+                        name=guardian.full_name,
+                    ),
                 )
             profiles.append(_guardian_profile(guardian, len(profiles) + 1))
         return profiles
@@ -993,6 +1030,9 @@ class BillingService(Service):
         on: date | None = None,
         channel: OrderChannel = OrderChannel.ELECTRONIC,
     ) -> SubscriptionRecord:
+        # R90: who starts the trial decides the age check; a plain string must not skip it.
+        started_by = coerce_enum(OrderedBy, "started_by", started_by)
+        channel = coerce_enum(OrderChannel, "channel", channel)
         school = self._school()
         on = on or school.today()
         with self.write(Permission.EDIT_BILLING, reason="trial") as session:
@@ -1000,7 +1040,9 @@ class BillingService(Service):
             student = _enrolled_student(session, student_id)
             if live_subscriptions(session, student.id):
                 raise ValidationError(
-                    "trial_start", on, f"{student.full_name} already has a POPOLNI subscription"
+                    "trial_start",
+                    on,
+                    N_("{name} already has a POPOLNI subscription", name=student.full_name),
                 )
             offers = [
                 (
@@ -1055,7 +1097,9 @@ class BillingService(Service):
                 session.flush()
             except IntegrityError:  # another PC started a trial for this child meanwhile
                 raise ValidationError(
-                    "trial_start", on, "this child already had a trial this school year (R89)"
+                    "trial_start",
+                    on,
+                    N_("this child already had a trial this school year"),  # R89
                 ) from None
             return subscription_record(sub, trial)
 
@@ -1069,8 +1113,8 @@ class BillingService(Service):
         proposed as a refund for a person to confirm (R67)."""
         amount = data.amount_cents
         if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
-            raise ValidationError("amount", amount, "a payment is a positive amount in cents")
-        method = PaymentMethod(data.method)
+            raise ValidationError("amount", amount, N_("a payment is a positive amount"))
+        method = coerce_enum(PaymentMethod, "method", data.method)
         # The reference is checked against the invoices, never stored as typed (R65).
         reference = (data.reference or "").replace(" ", "").upper()
         txn = check_no_card_data("processor_txn_id", data.processor_txn_id) or None
@@ -1082,13 +1126,13 @@ class BillingService(Service):
             raise ValidationError(
                 "processor_txn_id",
                 "",
-                "card and Flik payments need the processor's transaction id (R77)",
+                N_("card and Flik payments need the processor's transaction id"),  # R77
             )
         with self.write(Permission.EDIT_BILLING, reason="payment") as session:
             invoice = self._payment_invoice(session, data, reference, subscription_id)
             if txn and session.scalar(select(Payment.id).where(Payment.processor_txn_id == txn)):
-                raise ValidationError(
-                    "processor_txn_id", txn, "this transaction is already recorded (R122)"
+                raise ValidationError(  # R122
+                    "processor_txn_id", txn, N_("this transaction is already recorded")
                 )
             sub = session.get(Subscription, invoice.subscription_id)
             payment = Payment(
@@ -1110,8 +1154,8 @@ class BillingService(Service):
             try:
                 session.flush()
             except IntegrityError:  # the same transaction from another PC, a moment ago
-                raise ValidationError(
-                    "processor_txn_id", txn, "this transaction is already recorded (R122)"
+                raise ValidationError(  # R122
+                    "processor_txn_id", txn, N_("this transaction is already recorded")
                 ) from None
             return self._settle(session, sub, invoice, payment)
 
@@ -1128,7 +1172,9 @@ class BillingService(Service):
             invoice = session.scalar(select(Invoice).where(Invoice.reference == reference))
             if invoice is None:
                 check_no_card_data("reference", data.reference)  # never echo a card number
-                raise ValidationError("reference", data.reference, "no invoice has this reference")
+                raise ValidationError(
+                    "reference", data.reference, N_("no invoice has this reference")
+                )
             return invoice
         if subscription_id is not None:
             # The oldest invoice still open: what a payer without a reference most likely meant.
@@ -1140,8 +1186,10 @@ class BillingService(Service):
             ):
                 if paid.get(invoice.id, 0) < invoice.amount_cents:
                     return invoice
-            raise ValidationError("reference", "", "this subscription has no unpaid invoice")
-        raise ValidationError("reference", "", "give the payment reference or choose the invoice")
+            raise ValidationError("reference", "", N_("this subscription has no unpaid invoice"))
+        raise ValidationError(
+            "reference", "", N_("give the payment reference or choose the invoice")
+        )
 
     def _settle(
         self, session: Session, sub: Subscription, invoice: Invoice, payment: Payment
@@ -1187,7 +1235,7 @@ class BillingService(Service):
                 school_year=year.start_year,
                 amount_cents=overpaid,
                 refund_basis=RefundBasis.OVERPAYMENT,
-                reason=f"overpayment on invoice {invoice.number} (R79)",
+                reason=str(N_("overpayment on invoice {number}", number=invoice.number)),
             )
             session.add(proposal)
             session.flush()
@@ -1241,7 +1289,7 @@ class BillingService(Service):
     def reject(self, proposal_id: int, version: int, note: str) -> ProposalRecord:
         note = clean_text(note)
         if not note:
-            raise ValidationError("note", note, "say why the proposal is rejected")
+            raise ValidationError("note", note, N_("say why the proposal is rejected"))
         with self.write(Permission.EDIT_BILLING, reason="reject proposal") as session:
             proposal = self._open_proposal(session, proposal_id, version)
             self._decide(proposal, ProposalStatus.REJECTED, note)
@@ -1265,7 +1313,9 @@ class BillingService(Service):
                 "proposal",
                 proposal.status.value,
                 "decide",
-                f"{proposal.decided_by or 'the app'} already closed it",
+                N_("{who} already closed it", who=proposal.decided_by)
+                if proposal.decided_by
+                else N_("the proposal is already closed"),
             )
         return proposal
 
@@ -1347,8 +1397,8 @@ class BillingService(Service):
         other endings; never after the subscriber's own cancellation (R86)."""
         reason = clean_text(reason)
         if not reason:
-            raise ValidationError("reason", reason, "every refund needs a reason (R67)")
-        basis = RefundBasis(basis)
+            raise ValidationError("reason", reason, N_("every refund needs a reason"))  # R67
+        basis = coerce_enum(RefundBasis, "basis", basis)
         on = on or self.today()
         with self.write(Permission.EDIT_BILLING, reason="refund") as session:
             sub = _subscription(session, subscription_id)
@@ -1359,21 +1409,28 @@ class BillingService(Service):
                 raise ValidationError(
                     "basis",
                     basis.value,
-                    "overpayments are refunded through their proposal and "
-                    "terms withdrawals through the withdrawal letter",
+                    N_(
+                        "overpayments are refunded through their proposal and "
+                        "terms withdrawals through the withdrawal letter"
+                    ),
                 )
             calc = None
             if basis is RefundBasis.OUTAGE:
                 if outage is None:
-                    raise ValidationError("outage", None, "give the outage's days and cause")
+                    raise ValidationError("outage", None, N_("give the outage's days and cause"))
                 if sub.activated_on is None:
-                    raise ValidationError("basis", basis.value, "the subscription was never active")
+                    raise ValidationError(
+                        "basis", basis.value, N_("the subscription was never active")
+                    )
                 if not outage.qualifies:
                     raise ValidationError(
                         "outage",
                         f"{outage.days} days",
-                        "no refund: R83 needs more than 30 "
-                        "consecutive days caused by the provider, with events missed",
+                        # R83
+                        N_(
+                            "no refund: this needs an outage of more than 30 consecutive days "
+                            "caused by the provider, with events missed"
+                        ),
                     )
                 paid, refunded = self._year_money(session, sub, year)
                 calc = refund_for_outage(paid, year, sub.activated_on, outage, refunded)
@@ -1381,7 +1438,9 @@ class BillingService(Service):
             elif basis is RefundBasis.SCHOOL_WITHDREW:
                 if sub.state is not _S.ENDED_SCHOOL_WITHDREW or sub.ends_on is None:
                     raise ValidationError(
-                        "basis", basis.value, "only after the school withdrew from POPOLNI (R84)"
+                        "basis",
+                        basis.value,
+                        N_("only after the school withdrew from POPOLNI"),  # R84
                     )
                 if session.scalar(
                     select(Refund.id).where(
@@ -1391,33 +1450,43 @@ class BillingService(Service):
                     )
                 ):
                     raise ValidationError(
-                        "basis", basis.value, f"the R84 refund for {year} was already made"
+                        "basis",
+                        basis.value,
+                        # R84
+                        N_(
+                            "the refund for the school's withdrawal in the school year {year} "
+                            "was already made",
+                            year=str(year),
+                        ),
                     )
                 calc = self.switch_off_refund(session, sub, year, sub.ends_on)
                 amount = calc.refund_cents
             else:
                 if sub.state not in END_STATES and sub.state is not _S.MINIMALNI:
                     raise ValidationError(
-                        "basis", sub.state.value, "a discretionary refund follows an ending (R87)"
+                        "basis",
+                        sub.state.value,
+                        N_("a discretionary refund follows an ending"),  # R87
                     )
                 policy = refund_policy(sub.state)
                 if policy is RefundPolicy.NONE:
                     raise ValidationError(
                         "basis",
                         sub.state.value,
-                        "the subscriber cancelled: costs already paid are not refunded (R86)",
+                        # R86
+                        N_("the subscriber cancelled: costs already paid are not refunded"),
                     )
                 if policy is RefundPolicy.PROPORTIONAL:
                     raise ValidationError(
                         "basis",
                         sub.state.value,
-                        "this ending has its own proportional refund (R84, R85, R88)",
+                        N_("this ending has its own proportional refund"),  # R84, R85, R88
                     )
                 if amount_cents is None:
-                    raise ValidationError("amount", None, "give the amount to refund")
+                    raise ValidationError("amount", None, N_("give the amount to refund"))
                 amount = amount_cents
             if amount <= 0:
-                raise ValidationError("amount", amount, "nothing to refund")
+                raise ValidationError("amount", amount, N_("there is nothing to refund"))
             refund = self.add_refund(session, sub, year, basis, amount, reason, on, calc=calc)
             return RefundResult(refund.id, refund.amount_cents, calc)
 
@@ -1488,8 +1557,15 @@ class BillingService(Service):
             raise ValidationError(
                 "amount",
                 amount,
-                f"at most {room} cents can be refunded for {year}: paid {paid_total}, "
-                f"already refunded {refunded_total} (R88)",
+                # R88
+                N_(
+                    "at most {room} can be refunded for the school year {year}: paid {paid}, "
+                    "already refunded {refunded}",
+                    room=Money(room),
+                    year=str(year),
+                    paid=Money(paid_total),
+                    refunded=Money(refunded_total),
+                ),
             )
         refund = Refund(
             subscription_id=sub.id,
@@ -1526,7 +1602,10 @@ class BillingService(Service):
                 sub,
                 _E.LEFT_SCHOOL,
                 add_days(left_on, 1),
-                f"{student.status.value.lower()} the school on {left_on.isoformat()} (R13)",
+                # stored in English; the UI shows it translated (desktop.ui.text.stored_text)
+                str(N_("left the school on {date}", date=left_on.isoformat()))
+                if student.status is StudentStatus.LEFT
+                else str(N_("graduated on {date}", date=left_on.isoformat())),
             )
 
     def on_restriction(self, session: Session, student_id: int, guardian_id: int, on: date):
@@ -1545,12 +1624,12 @@ class BillingService(Service):
                     sub,
                     _E.AUTHORITY_RESTRICTION,
                     on,
-                    "authority restriction on the subscriber's contact (R15)",
+                    N_("authority restriction on the subscriber's contact"),
                 )
             for profile in mine:
                 profile.active = False
                 profile.unsubscribed_on = on
-                profile.end_reason = "authority restriction (R15)"
+                profile.end_reason = N_("authority restriction")
 
     def end_for_prohibition(self, session: Session, student_id: int, on: date) -> int:
         """R48: an adult student's prohibition letter received on `on` ends every subscription
@@ -1563,7 +1642,7 @@ class BillingService(Service):
                 sub,
                 _E.ADULT_PROHIBITION,
                 add_days(on, 1),
-                f"adult student's prohibition received on {on.isoformat()} (R48)",
+                str(N_("adult student's prohibition received on {date}", date=on.isoformat())),
             )
             ended += 1
         return ended
@@ -1579,10 +1658,10 @@ class BillingService(Service):
         """R84 (the school withdrew from POPOLNI) or R92 (disabled for a breach of terms): a
         person's decision with its reason, effective the next day."""
         if event not in (_E.SCHOOL_WITHDREW, _E.BREACH):
-            raise ValidationError("event", event, "only a school withdrawal or a breach")
+            raise ValidationError("event", event, N_("only a school withdrawal or a breach"))
         reason = clean_text(reason)
         if not reason:
-            raise ValidationError("reason", reason, "say why")
+            raise ValidationError("reason", reason, N_("say why"))
         on = on or self.today()
         with self.write(Permission.EDIT_BILLING, reason=reason) as session:
             sub, trial = self._load(session, subscription_id)
@@ -1620,8 +1699,10 @@ def _require_popolni(settings: BillingSettings) -> None:
         raise ValidationError(
             "popolni_enabled",
             False,
-            "this school has not enabled mojAsistent POPOLNI; no order or trial can be "
-            "recorded (R74)",
+            # R74
+            N_(
+                "this school has not enabled mojAsistent POPOLNI; no order or trial can be recorded"
+            ),
         )
 
 
@@ -1631,7 +1712,9 @@ def _enrolled_student(session: Session, student_id: int) -> Student:
         raise NotFound("student", student_id)
     if student.status is not StudentStatus.ENROLLED:
         raise ValidationError(
-            "status", student.status.value, f"{student.full_name} is not enrolled (R13)"
+            "status",
+            student.status.value,
+            N_("{name} is not enrolled", name=student.full_name),  # R13
         )
     return student
 
@@ -1668,7 +1751,9 @@ def _linked_guardian(session: Session, student: Student, guardian_id: int | None
         )
     )
     if link is None:
-        raise ValidationError("guardians", guardian_id, f"is not a guardian of {student.full_name}")
+        raise ValidationError(
+            "guardians", guardian_id, N_("is not linked to {name}", name=student.full_name)
+        )
     return session.get(Guardian, guardian_id)
 
 
@@ -1676,12 +1761,16 @@ def _check_terms(session: Session, terms_version_id: int | None, on: date) -> No
     """R44: an order accepts a published terms version (the commitment to pay included)."""
     if terms_version_id is None:
         raise ValidationError(
-            "terms_version_id", None, "the order needs the terms version that was accepted (R44)"
+            "terms_version_id",
+            None,
+            N_("the order needs the terms version that was accepted"),  # R44
         )
     version = session.get(TermsVersion, terms_version_id)
     if version is None or version.published_on is None or version.published_on > on:
         raise ValidationError(
-            "terms_version_id", terms_version_id, f"not a terms version published by {on} (R49)"
+            "terms_version_id",
+            terms_version_id,
+            N_("is not a terms version published by {date}", date=on),  # R49
         )
 
 
@@ -1690,15 +1779,21 @@ def _check_order_basics(data: OrderInput) -> None:
         raise ValidationError(
             "warranties_given",
             False,
-            "the orderer must confirm that the data are correct and the phone and e-mail are "
-            "their own (R41)",
+            # R41
+            N_(
+                "the person ordering must confirm that the data are correct and that the phone "
+                "and e-mail are their own"
+            ),
         )
     if not data.free_alternative_disclosed:
         raise ValidationError(
             "free_alternative_disclosed",
             False,
-            "tell the orderer that POPOLNI is optional and the same information is free through "
-            "other routes (R55) before saving the order",
+            # R55
+            N_(
+                "tell the person ordering that POPOLNI is optional and the same information is "
+                "free through other routes before saving the order"
+            ),
         )
 
 
@@ -1707,16 +1802,20 @@ def _clean_settings(record: BillingSettingsRecord) -> dict[str, object]:
 
     name = clean_text(record.entity_name)
     if not name:
-        raise ValidationError("entity_name", record.entity_name, "the billing entity needs a name")
+        raise ValidationError(
+            "entity_name", record.entity_name, N_("the billing entity needs a name")
+        )
     iban = clean_text(record.iban)
     if iban:
         iban = validate_iban(iban)
     bic = clean_text(record.bic).upper()
     if bic and not stdnum_bic.is_valid(bic):
-        raise ValidationError("bic", record.bic, "not a valid BIC")
+        raise ValidationError("bic", record.bic, N_("is not a valid BIC"))
     code = clean_text(record.upn_purpose_code).upper()
     if len(code) != 4 or not code.isalpha():
-        raise ValidationError("upn_purpose_code", code, "a purpose code is 4 letters (e.g. SCVE)")
+        raise ValidationError(
+            "upn_purpose_code", code, N_("a purpose code is 4 letters (e.g. SCVE)")
+        )
     return {
         "popolni_enabled": bool(record.popolni_enabled),
         "entity_name": name,

@@ -62,6 +62,7 @@ from desktop.domain.billing import (
 )
 from desktop.domain.dates import SchoolYear
 from desktop.domain.errors import NotFound
+from desktop.i18n import N_  # stored reasons are shown translated by the UI
 from desktop.services.billing import invoice_number, load_policies, load_prices, settings_row
 
 _S = SubscriptionState
@@ -120,8 +121,12 @@ class BillingDaily:
                             TRIAL_CYCLE,
                             effective_on=action.effective_on,
                             school_year=SchoolYear.of(row.trial_start),
-                            reason=f"the trial ended on {row.trial_end.isoformat()} without an "
-                            "order (R91)",
+                            reason=str(
+                                N_(
+                                    "the trial ended on {date} without an order",
+                                    date=row.trial_end.isoformat(),
+                                )
+                            ),
                         )
                 else:
                     w.notice(row, NOTICE_FOR_ACTION[action.action], TRIAL_CYCLE, action.reply_by)
@@ -217,8 +222,9 @@ class BillingDaily:
                         cycle,
                         effective_on=action.effective_on,
                         school_year=SchoolYear.of(row.ordered_on),
-                        reason="the first order is still unpaid after the second reminder "
-                        "(R80); no fee",
+                        reason=N_(
+                            "the first order is still unpaid after the second reminder; no fee"
+                        ),
                     )
                 elif (
                     action.action is _A.TERMINATE_FOR_NONPAYMENT
@@ -231,7 +237,12 @@ class BillingDaily:
                         cycle,
                         effective_on=action.effective_on,
                         school_year=year,
-                        reason=f"{year} is still unpaid after the second reminder (R81)",
+                        reason=str(
+                            N_(
+                                "the school year {year} is still unpaid after the second reminder",
+                                year=str(year),
+                            )
+                        ),
                     )
                     policy = policy_for(year, policies)
                     if policy.charge_reminder_fee_by_default:
@@ -242,8 +253,9 @@ class BillingDaily:
                             effective_on=action.effective_on,
                             school_year=year,
                             amount_cents=policy.reminder_fee_gross_cents,
-                            reason="fee for the unanswered reminders (R81), once termination "
-                            "is confirmed",
+                            reason=N_(
+                                "fee for the unanswered reminders, once termination is confirmed"
+                            ),
                         )
         w.flush()
         c = w.counts

@@ -6,6 +6,7 @@ document and refuses a restricted recipient (R15, R48).
 
 from __future__ import annotations
 
+import os
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 from desktop.db.models import (
     BillingNotice,
     CancellationLetter,
+    GeneratedDocument,
     Guardian,
     Invoice,
     Payment,
@@ -52,8 +54,9 @@ from desktop.domain.billing import (
     switch_off_date,
     terms_withdrawal_deadline,
 )
-from desktop.domain.dates import SchoolYear
+from desktop.domain.dates import SchoolYear, add_days
 from desktop.domain.errors import NotFound, ValidationError
+from desktop.domain.inputs import coerce_fields
 from desktop.domain.roles import Permission
 from desktop.domain.roster import Country, clean_text, fold
 from desktop.domain.upn_qr import ENCODING, FIELD_MAX_LENGTHS, UpnQrData, build_upn_qr
@@ -69,7 +72,12 @@ from desktop.services.billing import (
     load_subscription,
     paid_per_invoice,
 )
-from desktop.services.documents import DocumentRequest, DocumentService, Produced
+from desktop.services.documents import (
+    DocumentRequest,
+    DocumentService,
+    Produced,
+    check_output,
+)
 from desktop.services.roster import ContactRestricted
 from desktop.services.school import SchoolProfile, SchoolService
 
@@ -115,6 +123,10 @@ class ReceivedLetter:
     notice_sent_on: date | None = None  # R51: when the terms-change notice was sent
     terms_version_id: int | None = None
     evidence: str = ""  # where the scan / e-mail is kept
+
+    def __post_init__(self) -> None:
+        # A combo box or a script hands plain strings: R97/R51 compare enum members.
+        coerce_fields(self, kind=LetterKind, channel=LetterChannel)
 
 
 @dataclass(frozen=True)
@@ -200,15 +212,18 @@ class BillingLetterService(Service):
             if kind is LetterKind.TERMS_WITHDRAWAL:
                 if letter.notice_sent_on is None:
                     raise ValidationError(
-                        "notice_sent_on", None, "give the day the terms-change notice was sent"
+                        "notice_sent_on", None, N_("give the day the terms-change notice was sent")
                     )
                 require_terms_withdrawal_in_time(letter.notice_sent_on, letter.received_on)
                 if sub.state not in _PAYING:
                     raise ValidationError(
                         "kind",
                         sub.state.value,
-                        "only a subscriber with an order can withdraw "
-                        "over a change of terms (R51); a trial is simply cancelled",
+                        # R51
+                        N_(
+                            "only a subscriber with an order can withdraw over a change of "
+                            "terms; a trial is simply cancelled"
+                        ),
                     )
             order = _order_data(sub)
             said = letter.data or order
@@ -240,7 +255,9 @@ class BillingLetterService(Service):
                 session.flush()
             except IntegrityError:
                 raise ValidationError(
-                    "letter", letter.received_on, "this letter is already registered (R122)"
+                    "letter",
+                    letter.received_on,
+                    N_("this letter is already registered"),  # R122
                 ) from None
             refund = self._process(session, sub, row, profile) if not issues else 0
             session.flush()
@@ -257,10 +274,12 @@ class BillingLetterService(Service):
                 raise NotFound("letter", letter_id)
             ensure_version(row, version, "letter")
             if row.status is LetterStatus.READY:
-                raise ValidationError("letter", letter_id, "this letter is already processed")
+                raise ValidationError("letter", letter_id, N_("this letter is already processed"))
             sub = load_subscription(session, row.subscription_id)
             if sub.state not in LIVE_STATES:
-                raise ValidationError("letter", letter_id, "the subscription has ended meanwhile")
+                raise ValidationError(
+                    "letter", letter_id, N_("the subscription has ended meanwhile")
+                )
             order = _order_data(sub)
             issues = list(
                 check_letter_data(order, data, CALLING_CODES[self._school().country]).issues
@@ -291,14 +310,14 @@ class BillingLetterService(Service):
                 sub,
                 SubscriptionEvent.SUBSCRIBER_CANCELLED,
                 row.effective_on,
-                f"cancelled by letter received on {row.received_on.isoformat()} (R98)",
+                f"cancelled by letter received on {row.received_on.isoformat()}",
             )
             return 0
         if row.kind is LetterKind.UNSUBSCRIBE_ONE:
             row.effective_on = cancellation_effective_date(row.received_on)
             profile.active = False
             profile.unsubscribed_on = row.effective_on
-            profile.end_reason = f"unsubscribed by letter received on {row.received_on} (R97)"
+            profile.end_reason = f"unsubscribed by letter received on {row.received_on}"
             return 0
         row.effective_on = switch_off_date(row.received_on)  # R51, R88
         year = SchoolYear.of(row.effective_on)
@@ -307,7 +326,7 @@ class BillingLetterService(Service):
             sub,
             SubscriptionEvent.TERMS_WITHDRAWAL,
             row.effective_on,
-            f"withdrew after the terms notice of {row.notice_sent_on} (R51)",
+            f"withdrew after the terms notice of {row.notice_sent_on}",
         )
         calc = self.billing.switch_off_refund(session, sub, year, row.effective_on)
         if calc.refund_cents <= 0:
@@ -318,7 +337,7 @@ class BillingLetterService(Service):
             year,
             RefundBasis.TERMS_WITHDRAWAL,
             calc.refund_cents,
-            "withdrawal after a change of terms (R85, R102)",
+            "withdrawal after a change of terms",
             row.received_on,
             calc=calc,
             letter_id=row.id,
@@ -346,7 +365,11 @@ class BillingLetterService(Service):
     # ==== printing ===============================================================================
 
     def print_cancellation_form(
-        self, student_id: int, only_profile_id: int | None = None
+        self,
+        student_id: int,
+        only_profile_id: int | None = None,
+        *,
+        out: str | os.PathLike[str] | None = None,
     ) -> Produced:
         """D3 (whole subscription) or D4 (only one user), pre-filled from the order (R96, R97),
         with the school's and the billing entity's addresses and signature lines (R95)."""
@@ -362,8 +385,10 @@ class BillingLetterService(Service):
                     raise ValidationError(
                         "only",
                         only.full_name,
-                        "the only user cannot be unsubscribed alone; "
-                        "cancel the whole subscription instead",
+                        N_(
+                            "the only user cannot be unsubscribed alone; "
+                            "cancel the whole subscription instead"
+                        ),
                     )
             addressee = only or _payer(sub)
             recipient = self._recipient(session, sub, addressee)
@@ -378,11 +403,15 @@ class BillingLetterService(Service):
         )
         kind = "billing-unsubscribe-letter" if only else "billing-cancellation-letter"
         request = _request(kind, sub, recipient)
-        return self.documents.produce(request, lambda info: docs.build_form(form, info))
+        return self.documents.produce(request, lambda info: docs.build_form(form, info), out=out)
 
-    def print_invoice(self, invoice_id: int) -> Produced:
+    def print_invoice(
+        self, invoice_id: int, *, out: str | os.PathLike[str] | None = None
+    ) -> Produced:
         """D11: the invoice, in the billing entity's name (R73), with the bank details and the
-        reference; a Slovenian invoice carries the UPN QR code."""
+        reference; a Slovenian invoice carries the UPN QR code. The amount to pay, printed and
+        in the QR code, is the balance still open today. A reprint is marked as a copy and
+        keeps the invoice's number; once its due date has passed it gives a new one."""
         with self.read(Permission.VIEW_BILLING) as session:
             invoice = session.get(Invoice, invoice_id)
             if invoice is None:
@@ -398,11 +427,21 @@ class BillingLetterService(Service):
                     )
                 )
             )
-            data = _invoice_letter(office, sub, invoice, recipient, renewal)
+            paid = paid_per_invoice(session, Payment.invoice_id == invoice.id).get(invoice.id, 0)
+            today = office.school.today()
+            data = _invoice_letter(
+                office,
+                sub,
+                invoice,
+                recipient,
+                renewal,
+                paid,
+                today if _printed_before(session, invoice) else None,
+            )
         kind = "billing-renewal-invitation" if renewal else "billing-invoice"
         request = _request(kind, sub, recipient, f" {invoice.number}")
         return self.documents.produce(
-            request, lambda info: docs.build_one(docs.invoice_spec, data, info)
+            request, lambda info: docs.build_one(docs.invoice_spec, data, info), out=out
         )
 
     def latest_invoice_id(self, student_id: int) -> int:
@@ -427,7 +466,9 @@ class BillingLetterService(Service):
                     return invoice.id
             return invoices[-1].id
 
-    def print_confirmation(self, letter_id: int) -> Produced:
+    def print_confirmation(
+        self, letter_id: int, *, out: str | os.PathLike[str] | None = None
+    ) -> Produced:
         """D5 after a cancellation or unsubscription (effective date, no refund: R98, R99);
         D10 after a withdrawal (with the R88 refund: R102)."""
         with self.read(Permission.VIEW_BILLING) as session:
@@ -436,7 +477,9 @@ class BillingLetterService(Service):
                 raise NotFound("letter", letter_id)
             if row.status is not LetterStatus.READY or row.effective_on is None:
                 raise ValidationError(
-                    "letter", letter_id, "the letter could not be processed: data missing (R96)"
+                    "letter",
+                    letter_id,
+                    N_("the letter could not be processed: data are missing"),  # R96
                 )
             sub = load_subscription(session, row.subscription_id)
             profile = session.get(SubscriptionProfile, row.profile_id) if row.profile_id else None
@@ -476,9 +519,13 @@ class BillingLetterService(Service):
                     docs.cancellation_confirmation_spec,
                 )
         request = _request(kind, sub, recipient)
-        return self.documents.produce(request, lambda info: docs.build_one(make, data, info))
+        return self.documents.produce(
+            request, lambda info: docs.build_one(make, data, info), out=out
+        )
 
-    def print_refund_statement(self, refund_id: int) -> Produced:
+    def print_refund_statement(
+        self, refund_id: int, *, out: str | os.PathLike[str] | None = None
+    ) -> Produced:
         """D13: basis, P, D_P, L and the amount (R83, R84, R88)."""
         with self.read(Permission.VIEW_BILLING) as session:
             refund = session.get(Refund, refund_id)
@@ -498,7 +545,7 @@ class BillingLetterService(Service):
             )
         request = _request("billing-refund-statement", sub, recipient)
         return self.documents.produce(
-            request, lambda info: docs.build_one(docs.refund_statement_spec, data, info)
+            request, lambda info: docs.build_one(docs.refund_statement_spec, data, info), out=out
         )
 
     # ---- notices on the calendar (R80, R81, R91, R103) -------------------------------------
@@ -549,33 +596,30 @@ class BillingLetterService(Service):
         progress=None,
         cancel=None,
         today: date | None = None,
+        out: str | os.PathLike[str] | None = None,
     ) -> PrintedBatch:
         """Print the notices that are due (all, or the chosen ones) into one PDF. A notice
         overtaken meanwhile (invoice paid, trial ordered, subscription ended) is skipped and
-        marked so; a restricted recipient (R15, R48) is left unprinted and reported."""
-        self.require(Permission.VIEW_BILLING)
+        marked so; a restricted recipient (R15, R48) is left unprinted and reported.
+
+        With `out` the PDF is written there first; the notices are marked printed in the same
+        transaction that records the documents, so a missing folder, a full disk or a killed
+        run leaves every notice unprinted, to be printed by the next run."""
+        self.require(Permission.EDIT_BILLING)
         today = today or self._school().today()
+        if out is not None:
+            check_output(out)  # one line naming the folder, before anything is built
         items, requests, notice_of, skipped = self._prepare_notices(notice_ids, today)
         produced, allowed, refused = None, list(requests), []
         if requests:
             try:  # the common case: everyone may be written to, and each is checked once
-                produced = self._produce(items, requests, progress, cancel)
+                produced = self._produce(items, requests, progress, cancel, notice_of, out)
             except ContactRestricted:  # R15/R48: print for the others, report the refused
                 allowed, refused = self.documents.split_contactable(requests, today)
                 position = {id(r): n for n, r in enumerate(requests)}
                 chosen = [items[position[id(r)]] for r in allowed]
                 if allowed:
-                    produced = self._produce(chosen, allowed, progress, cancel)
-        if produced is not None:
-            now = clock.now()
-            with self.write(Permission.EDIT_BILLING, reason="notices printed") as session:
-                session.execute(
-                    update(BillingNotice),
-                    [
-                        {"id": notice_of[id(r)], "document_id": d, "printed_at": now}
-                        for r, d in zip(allowed, produced.document_ids, strict=True)
-                    ],
-                )
+                    produced = self._produce(chosen, allowed, progress, cancel, notice_of, out)
         names = {id(r): r.title for r in requests}
         return PrintedBatch(
             produced,
@@ -584,11 +628,24 @@ class BillingLetterService(Service):
             skipped,
         )
 
-    def _produce(self, items, requests, progress, cancel) -> Produced:
+    def _produce(self, items, requests, progress, cancel, notice_of, out) -> Produced:
         def build(infos, progress, cancel):
             return docs.build_many(items, infos, progress, cancel)
 
-        return self.documents.produce_batch(requests, build, progress, cancel)
+        def mark_printed(session: Session, document_ids: tuple[str, ...]) -> None:
+            session.info["audit_reason"] = "notices printed"
+            now = clock.now()
+            session.execute(
+                update(BillingNotice),
+                [
+                    {"id": notice_of[id(r)], "document_id": d, "printed_at": now}
+                    for r, d in zip(requests, document_ids, strict=True)
+                ],
+            )
+
+        return self.documents.produce_batch(
+            requests, build, progress, cancel, out=out, on_recorded=mark_printed
+        )
 
     def _prepare_notices(self, notice_ids, today):
         with self.db.read() as session:
@@ -631,6 +688,9 @@ class BillingLetterService(Service):
                     )
                 )
             }
+            fee_paid = paid_per_invoice(
+                session, Payment.invoice_id.in_([i.id for i in fees.values()])
+            )
             guardians = self._guardians(session, subs.values())
             office = self._office(session)
             default_language = office.school.default_language.value
@@ -702,26 +762,30 @@ class BillingLetterService(Service):
                             owed,
                             notice.reply_by or invoice.due_on,
                             recipient,
-                            with_qr=False,  # the invoice carries it; 1,000 reminders stay fast
                         ),
                         policy.renewal.termination_effective if renewal else None,
                         policy.reminder_fee_gross_cents,
                     )
                     make = docs.reminder_spec
                 elif notice.kind is NoticeKind.RENEWAL_INVITATION:
-                    data = _invoice_letter(office, sub, invoice, recipient, True)
+                    data = _invoice_letter(
+                        office, sub, invoice, recipient, True, paid.get(invoice.id, 0)
+                    )
                     make = docs.invoice_spec
                 else:  # TERMINATION_NOTICE (R103)
                     year = SchoolYear.of(sub.ends_on or notice.due_on)
                     fee = fees.get((sub.id, year.start_year))
                     fee_charge = None
                     if fee is not None:
+                        fee_open = max(fee.amount_cents - fee_paid.get(fee.id, 0), 0)
                         fee_charge = docs.FeeCharge(
                             fee.amount_cents,
                             fee.net_cents,
                             fee.vat_cents,
                             fee.number,
-                            _payment(office, fee, fee.amount_cents, fee.due_on, recipient),
+                            _payment(
+                                office, fee, fee_open, fee.due_on, recipient, with_qr=fee_open > 0
+                            ),
                         )
                     data = docs.TerminationLetter(
                         office.issuer,
@@ -785,9 +849,25 @@ class BillingLetterService(Service):
         )
 
 
+# A reprint whose due date has passed asks for payment within this many days of printing: the
+# reply window of a payment reminder (R81: reminder 1 on 8 Oct, due 15 Oct).
+REPRINT_PAYMENT_DAYS = 7
+
+
 def _invoice_letter(
-    office: _Office, sub: Subscription, invoice: Invoice, recipient: _Recipient, renewal: bool
+    office: _Office,
+    sub: Subscription,
+    invoice: Invoice,
+    recipient: _Recipient,
+    renewal: bool,
+    paid_cents: int = 0,
+    copy_on: date | None = None,
 ) -> docs.InvoiceLetter:
+    """The invoice asking for what is still open; `copy_on`: a reprint made on that day."""
+    open_cents = max(invoice.amount_cents - paid_cents, 0)
+    due_on, original_due = invoice.due_on, None
+    if copy_on is not None and invoice.due_on < copy_on:
+        due_on, original_due = add_days(copy_on, REPRINT_PAYMENT_DAYS), invoice.due_on
     return docs.InvoiceLetter(
         office.issuer,
         recipient.language,
@@ -803,8 +883,34 @@ def _invoice_letter(
         invoice.vat_cents,
         invoice.amount_cents,
         invoice.vat_rate_bp,
-        _payment(office, invoice, invoice.amount_cents, invoice.due_on, recipient),
+        _payment(office, invoice, open_cents, due_on, recipient, with_qr=open_cents > 0),
+        paid_cents=min(paid_cents, invoice.amount_cents),
+        copy_printed_on=copy_on,
+        original_due_on=original_due,
     )
+
+
+def _printed_before(session: Session, invoice: Invoice) -> bool:
+    """Has this invoice gone out already (printed alone, or as the renewal invitation)?"""
+    alone = session.scalar(
+        select(GeneratedDocument.id)
+        .where(
+            GeneratedDocument.student_id == invoice.student_id,
+            GeneratedDocument.kind.in_(("billing-invoice", "billing-renewal-invitation")),
+            GeneratedDocument.title.like(f"% {invoice.number}"),
+        )
+        .limit(1)
+    )
+    invited = session.scalar(
+        select(BillingNotice.id)
+        .where(
+            BillingNotice.invoice_id == invoice.id,
+            BillingNotice.kind == NoticeKind.RENEWAL_INVITATION,
+            BillingNotice.document_id.is_not(None),
+        )
+        .limit(1)
+    )
+    return alone is not None or invited is not None
 
 
 def _payment(
@@ -821,8 +927,11 @@ def _payment(
         raise ValidationError(
             "iban",
             "",
-            "set the billing entity's IBAN in the billing settings before "
-            "printing invoices or reminders (R77)",
+            # R77
+            N_(
+                "set the billing entity's IBAN in the billing settings before "
+                "printing invoices or reminders"
+            ),
         )
     upn = None
     if country is Country.SI and with_qr:  # UPN QR: a Slovenian payment order
@@ -875,7 +984,7 @@ def _live_subscription(session: Session, student_id: int) -> Subscription:
     )
     if sub is None:
         raise ValidationError(
-            "subscription", student_id, "this child has no POPOLNI subscription to cancel"
+            "subscription", student_id, N_("this child has no POPOLNI subscription to cancel")
         )
     return sub
 
@@ -906,8 +1015,10 @@ def _profile_to_unsubscribe(
         raise ValidationError(
             "only",
             only.first_name if only else "",
-            "the subscription has one user only; "
-            "register a cancellation of the whole subscription instead",
+            N_(
+                "the subscription has one user only; "
+                "register a cancellation of the whole subscription instead"
+            ),
         )
     if only is None or not (only.first_name.strip() and only.last_name.strip()):
         return None, [LetterIssue("user to unsubscribe", MISSING)]

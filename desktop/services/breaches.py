@@ -26,7 +26,9 @@ from desktop.domain import clock
 from desktop.domain import consent as rules
 from desktop.domain.consent import BreachNotice, BreachStatus, DataCategory
 from desktop.domain.errors import InvalidTransition, NotFound, ValidationError
+from desktop.domain.inputs import coerce_enum, coerce_enums
 from desktop.domain.roles import Permission
+from desktop.i18n import N_  # reasons are shown translated by the UI
 from desktop.services.base import Service, ensure_version
 from desktop.services.school import SchoolService
 
@@ -70,7 +72,7 @@ _CHILDREN = (selectinload(BreachIncident.affected), selectinload(BreachIncident.
 
 def _aware(name: str, value: datetime) -> datetime:
     if value.tzinfo is None:
-        raise ValidationError(name, value.isoformat(), "needs a time zone")
+        raise ValidationError(name, value.isoformat(), N_("needs a time zone"))
     return value
 
 
@@ -87,14 +89,14 @@ class BreachService(Service):
     ) -> IncidentRecord:
         _aware("detected_at", detected_at)
         if detected_at > clock.now():
-            raise ValidationError("detected_at", detected_at.isoformat(), "is in the future")
+            raise ValidationError("detected_at", detected_at.isoformat(), N_("is in the future"))
         if not description.strip():
-            raise ValidationError("description", description, "describe what happened")
-        with self.write(Permission.MANAGE_CONSENT, reason="breach recorded (R69)") as session:
+            raise ValidationError("description", description, N_("describe what happened"))
+        with self.write(Permission.MANAGE_CONSENT, reason="breach recorded") as session:
             row = BreachIncident(
                 detected_at=detected_at,
                 description=description.strip(),
-                categories=[str(DataCategory(c)) for c in categories],
+                categories=[str(c) for c in coerce_enums(DataCategory, "categories", categories)],
                 containment=containment.strip(),
             )
             session.add(row)
@@ -114,12 +116,14 @@ class BreachService(Service):
             row = self._row(session, incident_id, expected_version)
             if description is not None:
                 if not description.strip():
-                    raise ValidationError("description", description, "describe what happened")
+                    raise ValidationError("description", description, N_("describe what happened"))
                 row.description = description.strip()
             if containment is not None:
                 row.containment = containment.strip()
             if categories is not None:
-                row.categories = [str(DataCategory(c)) for c in categories]
+                row.categories = [
+                    str(c) for c in coerce_enums(DataCategory, "categories", categories)
+                ]
             session.flush()
             return self._record(session, incident_id)
 
@@ -149,7 +153,7 @@ class BreachService(Service):
                     raise NotFound("student", student_id)
                 name = name or student.full_name
             if not name.strip():
-                raise ValidationError("name", name, "name the person concerned")
+                raise ValidationError("name", name, N_("name the person concerned"))
             session.add(
                 BreachAffected(
                     incident_id=incident_id,
@@ -167,26 +171,26 @@ class BreachService(Service):
     ) -> IncidentRecord:
         """When one required notice went out (R69 (1)–(3), R70). Recorded once per notice."""
         _aware("sent_at", sent_at)
-        notice = BreachNotice(notice)
+        notice = coerce_enum(BreachNotice, "notice", notice)
         required = rules.BREACH_NOTICES[self._country()]
         if notice not in required:
             raise ValidationError(
-                "notice", str(notice), f"not a notice of this country ({', '.join(required)})"
+                "notice", str(notice), N_("is not a notice of this school's country")
             )
         with self.write(Permission.MANAGE_CONSENT, reason=f"breach notice {notice}") as session:
             incident = session.get(BreachIncident, incident_id)
             if incident is None:
                 raise NotFound("breach", incident_id)
             if sent_at < incident.detected_at:
-                raise ValidationError("sent_at", sent_at.isoformat(), "is before detection")
+                raise ValidationError("sent_at", sent_at.isoformat(), N_("is before detection"))
             if sent_at > clock.now():
-                raise ValidationError("sent_at", sent_at.isoformat(), "is in the future")
+                raise ValidationError("sent_at", sent_at.isoformat(), N_("is in the future"))
             if session.scalar(
                 select(BreachNoticeSent.id).where(
                     BreachNoticeSent.incident_id == incident_id, BreachNoticeSent.notice == notice
                 )
             ):
-                raise ValidationError("notice", str(notice), "is already recorded")
+                raise ValidationError("notice", str(notice), N_("is already recorded"))
             session.add(
                 BreachNoticeSent(
                     incident_id=incident_id,
@@ -208,9 +212,9 @@ class BreachService(Service):
             if row.closed_at is not None:
                 raise InvalidTransition("breach", "closed", "close")
             if closed_at < row.detected_at:
-                raise ValidationError("closed_at", closed_at.isoformat(), "is before detection")
+                raise ValidationError("closed_at", closed_at.isoformat(), N_("is before detection"))
             if not row.containment.strip():
-                raise ValidationError("containment", "", "record the measures taken first")
+                raise ValidationError("containment", "", N_("record the measures taken first"))
             row.closed_at = closed_at
             session.flush()
             return self._record(session, incident_id)

@@ -42,6 +42,7 @@ from desktop.domain.cards import (
 from desktop.domain.errors import CancelCheck, NotFound, Progress, ValidationError
 from desktop.domain.roles import Permission
 from desktop.domain.roster import clean_text
+from desktop.i18n import N_  # reasons are shown translated by the UI
 from desktop.services.base import Service
 from desktop.services.cards import CardRecord, CardService
 
@@ -79,13 +80,11 @@ def client_from_settings() -> CardProviderClient:
 
     url = load_settings().card_provider_url
     if not url:
-        raise ProviderSettingsError(
-            "the card provider's address is not set (settings: card_provider_url)"
-        )
+        raise ProviderSettingsError(N_("the card provider's address is not set in the settings"))
     token = get_secret(CARD_PROVIDER_TOKEN_KEY)
     if not token:
         raise ProviderSettingsError(
-            "no card provider token in this computer's password store; ask IT to save it"
+            N_("no card provider token in this computer's password store; ask IT to save it")
         )
     return CardProviderClient(url, token)
 
@@ -392,7 +391,7 @@ class CardSyncService(Service):
         with self.write(Permission.MANAGE_CARDS, reason="retry now") as session:
             row = _outbox(session, outbox_id)
             if row.state not in (OutboxState.NEEDS_ATTENTION, OutboxState.PENDING):
-                raise ValidationError("event", outbox_id, f"is {row.state.value}, not waiting")
+                raise ValidationError("event", outbox_id, N_("is not waiting to be sent"))
             before = {"state": row.state.value, "attempts": row.attempts}
             row.state, row.attempts, row.next_attempt_at = OutboxState.PENDING, 0, None
             record_audit(
@@ -410,12 +409,12 @@ class CardSyncService(Service):
         student go ahead. Recorded with the reason."""
         reason = clean_text(reason)
         if not reason:
-            raise ValidationError("reason", reason, "say why the event is discarded")
+            raise ValidationError("reason", reason, N_("say why the event is discarded"))
         with self.write(Permission.MANAGE_CARDS, reason=reason) as session:
             row = _outbox(session, outbox_id)
             if row.state is not OutboxState.NEEDS_ATTENTION:
                 raise ValidationError(
-                    "event", outbox_id, "only an event that needs attention can be discarded"
+                    "event", outbox_id, N_("only an event that needs attention can be discarded")
                 )
             row.state = OutboxState.DISCARDED
             record_audit(
@@ -452,12 +451,12 @@ class CardSyncService(Service):
         try:
             check_base_url(url)
         except ProviderSettingsError as exc:
-            raise ValidationError("card_provider_url", url, str(exc)) from None
+            raise ValidationError("card_provider_url", url, exc.args[0]) from None
         if token:
             try:
                 check_token(token)
             except ProviderSettingsError as exc:
-                raise ValidationError("card_provider_token", "***", str(exc)) from None
+                raise ValidationError("card_provider_token", "***", exc.args[0]) from None
 
     def configure_link(self, url: str, token: str | None) -> None:
         """Save the provider's address (settings file) and token (OS keyring only, never the
@@ -496,14 +495,16 @@ class CardSyncService(Service):
         cards = CardService(self.db, self.actor)
         card = cards.get(card_id)
         if card.kind is not CardKind.VIRTUAL:
-            raise ValidationError("card", card.card_number, "this action is for the virtual card")
+            raise ValidationError(
+                "card", card.card_number, N_("this action is for the virtual card")
+            )
         entitlement = self.provider_view(card.student_id)
         if entitlement is None or entitlement.status != VirtualCardStatus.SUSPENDED:
             seen = entitlement.status if entitlement else "no entitlement"
             raise ValidationError(
-                "virtual card", seen, "the provider has not suspended this card (yet)"
+                "virtual card", seen, N_("the provider has not suspended this card (yet)")
             )
-        return cards.record_suspension(card_id, version, "suspension confirmed by the provider")
+        return cards.record_suspension(card_id, version, N_("suspension confirmed by the provider"))
 
 
 def _outcome(

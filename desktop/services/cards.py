@@ -73,8 +73,10 @@ from desktop.domain.errors import (
     SchoolOfficeError,
     ValidationError,
 )
+from desktop.domain.inputs import coerce_enum, coerce_fields
 from desktop.domain.roles import Permission
 from desktop.domain.roster import Country, StudentStatus, clean_text
+from desktop.i18n import N_  # reasons are shown translated by the UI
 from desktop.services.base import Service, ensure_version
 from desktop.services.school import SchoolService
 
@@ -153,6 +155,9 @@ class CardFilter:
     expiring_before: date | None = None  # ACTIVE cards whose valid_until is before this day
     student_id: int | None = None
     kind: CardKind | None = None
+
+    def __post_init__(self) -> None:
+        coerce_fields(self, kind=CardKind)
 
 
 # The Cards table's columns, in order. Tuples from Core: the table model needs no ORM objects.
@@ -364,16 +369,28 @@ class CardService(Service):
                 )
             )
             if held is not None:
-                hint = {
-                    P.ACTIVE: "report it lost or replace it instead",
-                    P.EXPIRED: "extend it instead: extension needs no new card (R21)",
-                    P.LOST: "replace the lost card instead, so it links to the new one (R23)",
+                name = student.full_name
+                reason = {
+                    P.ACTIVE: N_(
+                        "{name} already has this card; report it lost or replace it instead",
+                        name=name,
+                    ),
+                    # R21
+                    P.EXPIRED: N_(
+                        "{name} already has this card; extend it instead: an extension needs "
+                        "no new card",
+                        name=name,
+                    ),
+                    # R23
+                    P.LOST: N_(
+                        "{name} already has this card; replace the lost card instead, so it "
+                        "links to the new one",
+                        name=name,
+                    ),
                 }[held.state]
-                raise ValidationError(
-                    "card", held.card_number, f"{student.full_name} already holds it; {hint}"
-                )
+                raise ValidationError("card", held.card_number, reason)
             valid_until = self._validity(session, student, today)
-            card = self._new_physical(session, student, today, valid_until, "issued")
+            card = self._new_physical(session, student, today, valid_until, N_("issued"))
             if _open_virtual(session, student.id) is None:
                 self._publish(session, student, valid_until, EntitlementStatus.ACTIVE)
             session.flush()
@@ -386,7 +403,7 @@ class CardService(Service):
             self._move(
                 card,
                 physical_transition(card.state, PhysicalAction.REPORT_LOST),
-                reason or "reported lost",
+                reason or N_("reported lost"),
             )
             session.flush()
             return card_record(card)
@@ -398,7 +415,7 @@ class CardService(Service):
         today = today or self._today()
         with self._saving("card", Card, card_id), self.write(Permission.MANAGE_CARDS) as session:
             old = self._physical(session, card_id, version)
-            new = self._replace(session, old, today, reason or "replaced")
+            new = self._replace(session, old, today, reason or N_("replaced"))
             return card_record(new)
 
     def report_lost_and_replace(
@@ -408,7 +425,7 @@ class CardService(Service):
         today = today or self._today()
         with self._saving("card", Card, card_id), self.write(Permission.MANAGE_CARDS) as session:
             old = self._physical(session, card_id, version)
-            why = reason or "reported lost"
+            why = reason or N_("reported lost")
             self._move(old, physical_transition(old.state, PhysicalAction.REPORT_LOST), why)
             new = self._replace(session, old, today, why)
             return card_record(new)
@@ -435,7 +452,7 @@ class CardService(Service):
             item = self._plan_student(session, student, cards, today, published)
             if item is None:
                 raise ValidationError(
-                    "student", student.full_name, "has no card to extend; issue a card first"
+                    "student", student.full_name, N_("has no card to extend; issue a card first")
                 )
             self._apply_item(session, student, cards, item)
             session.flush()
@@ -507,7 +524,7 @@ class CardService(Service):
                         valid_until=valid_until,
                         status=virtual_transition(None, VirtualAction.ACTIVATE).value,
                         status_changed_at=clock.now(),
-                        status_reason="activated with Smart-ID (R26)",
+                        status_reason=N_("activated with Smart-ID"),
                         device_binding_ref=device,
                     )
                     session.add(card)
@@ -519,31 +536,32 @@ class CardService(Service):
                     )
                     new = virtual_transition(card.state, action)
                     if new != card.state:
-                        self._move(card, new, "new Smart-ID login")
+                        self._move(card, new, N_("new Smart-ID login"))
                     card.device_binding_ref = device or card.device_binding_ref
                 session.flush()
                 return card_record(card)
         except IntegrityError:  # another PC recorded an activation at the same moment
             raise ValidationError(
-                "virtual card", student_id, "the student already has an open virtual card (R20)"
+                "virtual card", student_id, N_("the student already has an open virtual card")
             ) from None
 
     def request_suspension(self, student_id: int, reason: SuspendReason) -> None:
         """R25: log that the student asked the provider to suspend; the provider decides, and
         the card becomes SUSPENDED only when it confirms (`record_suspension`)."""
-        with self.write(Permission.MANAGE_CARDS, reason="suspension requested (R25)") as session:
+        reason = coerce_enum(SuspendReason, "reason", reason)
+        with self.write(Permission.MANAGE_CARDS, reason="suspension requested") as session:
             student = _student(session, student_id)
             card = _open_virtual(session, student.id)
             if card is None or card.state is not V.ACTIVE:
                 raise ValidationError(
                     "virtual card",
                     card.status if card else "none",
-                    f"{student.full_name} has no active virtual card to suspend",
+                    N_("{name} has no active virtual card to suspend", name=student.full_name),
                 )
             self._queue(
                 session,
                 student.id,
-                suspend_event(uuid.uuid4(), student_ref(student.id), reason=SuspendReason(reason)),
+                suspend_event(uuid.uuid4(), student_ref(student.id), reason=reason),
             )
             # Nothing on the card changes yet, so the audit hooks see nothing: log it here.
             record_audit(
@@ -552,7 +570,7 @@ class CardService(Service):
                 "card",
                 card.id,
                 student_id=student.id,
-                after={"reason": SuspendReason(reason).value},
+                after={"reason": reason.value},
             )
 
     def record_suspension(self, card_id: int, version: int, reason: str = "") -> CardRecord:
@@ -560,7 +578,7 @@ class CardService(Service):
         with self._saving("card", Card, card_id), self.write(Permission.MANAGE_CARDS) as session:
             card = self._virtual(session, card_id, version)
             new = virtual_transition(card.state, VirtualAction.SUSPEND_CONFIRMED)
-            self._move(card, new, reason or "suspended by the provider")
+            self._move(card, new, reason or N_("suspended by the provider"))
             session.flush()
             return card_record(card)
 
@@ -597,7 +615,11 @@ class CardService(Service):
             (c for c in cards if c.kind is CardKind.VIRTUAL and c.state != V.CLOSED), None
         )
         outcome = roster_removal([c.state for c in physical], virtual.state if virtual else None)
-        why = f"student {student.status.value.lower()} on {left_on.isoformat()} (R7)"
+        why = str(
+            N_("graduated on {day}", day=left_on.isoformat())
+            if student.status.value == "GRADUATED"
+            else N_("left the school on {day}", day=left_on.isoformat())
+        )
         for card, new in zip(physical, outcome.physical, strict=True):
             if new != card.state:
                 self._move(card, new, why)
@@ -634,7 +656,9 @@ class CardService(Service):
                 new = physical_transition(card.state, PhysicalAction.EXPIRE)
             else:
                 new = virtual_transition(card.state, VirtualAction.EXPIRE)
-            self._move(card, new, f"valid until {card.valid_until.isoformat()} (R21)")
+            self._move(
+                card, new, str(N_("valid until {day}", day=card.valid_until.isoformat()))
+            )
             expired_until[card.student_id] = max(
                 card.valid_until, expired_until.get(card.student_id, date.min)
             )
@@ -710,7 +734,7 @@ class CardService(Service):
                 raise ValidationError(
                     "card",
                     r[3] or "virtual card",
-                    f"only an active physical card is printed ({r[2]})",
+                    N_("only an active physical card is printed"),
                 )
             result.append(
                 PrintableCard(
@@ -734,7 +758,7 @@ class CardService(Service):
 
         cards = self.printable(card_ids)
         if not cards:
-            raise ValidationError("cards", "", "choose at least one card to print")
+            raise ValidationError("cards", "", N_("choose at least one card to print"))
         school = SchoolService(self.db, self.actor).require_school()
         faces = [
             CardFace(c.full_name, c.class_name, school.name, c.valid_until, c.card_number, c.photo)
@@ -809,7 +833,7 @@ class CardService(Service):
             student,
             today,
             self._validity(session, student, today),
-            f"replaces {old.card_number}",
+            str(N_("replaces {number}", number=old.card_number)),
         )
         self._move(old, old_status, reason)
         old.replaced_by_card_id = new.id
@@ -819,14 +843,16 @@ class CardService(Service):
     def _physical(self, session: Session, card_id: int, version: int) -> Card:
         card = _card(session, card_id)
         if card.kind is not CardKind.PHYSICAL:
-            raise ValidationError("card", "virtual card", "this action is for a physical card")
+            raise ValidationError("card", "virtual card", N_("this action is for a physical card"))
         ensure_version(card, version, "card")
         return card
 
     def _virtual(self, session: Session, card_id: int, version: int) -> Card:
         card = _card(session, card_id)
         if card.kind is not CardKind.VIRTUAL:
-            raise ValidationError("card", card.card_number, "this action is for the virtual card")
+            raise ValidationError(
+                "card", card.card_number, N_("this action is for the virtual card")
+            )
         ensure_version(card, version, "card")
         return card
 
@@ -907,7 +933,11 @@ class CardService(Service):
             card = by_id[change.card_id]
             ensure_version(card, versions[card.id], "card")
             if change.new_status != card.state:
-                self._move(card, change.new_status, f"extended to {change.new_valid_until} (R21)")
+                self._move(
+                    card,
+                    change.new_status,
+                    str(N_("extended to {day}", day=str(change.new_valid_until))),
+                )
             card.valid_until = change.new_valid_until
         if item.publishes:  # the plan compared it with the last event sent, in this transaction
             event = self._upsert(
@@ -1009,7 +1039,9 @@ def _student(session: Session, student_id: int) -> Student:
 
 def _enrolled(student: Student) -> Student:
     if student.status is not StudentStatus.ENROLLED:
-        raise ValidationError("student", student.full_name, "only an enrolled student gets a card")
+        raise ValidationError(
+            "student", student.full_name, N_("only an enrolled student gets a card")
+        )
     return student
 
 
@@ -1084,7 +1116,7 @@ def _provider_knows(session: Session, student: Student) -> bool:
 def _required_reason(reason: str) -> str:
     text = clean_text(reason)
     if not text:
-        raise ValidationError("reason", reason, "say why, for the card's history")
+        raise ValidationError("reason", reason, N_("say why, for the card's history"))
     return text
 
 
@@ -1104,7 +1136,7 @@ def _checked_photo(data: bytes) -> tuple[str, int, int, bytes]:
         image.load()
     except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError):
         raise ValidationError(
-            "photo", f"{len(data)} bytes", "not a readable JPEG or PNG picture"
+            "photo", f"{len(data)} bytes", N_("not a readable JPEG or PNG picture")
         ) from None
     image = ImageOps.exif_transpose(image)
     if image.mode != "RGB":  # transparency onto white, as it would print

@@ -11,6 +11,7 @@ include this service's `check_adult_prohibition` (R48), wired in container.py.
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -59,9 +60,10 @@ from desktop.domain.consent_workflow import (
 )
 from desktop.domain.dates import local_date
 from desktop.domain.errors import NotFound, ValidationError, ValidationErrors
+from desktop.domain.inputs import coerce_fields
 from desktop.domain.roles import Permission
 from desktop.domain.roster import Restriction, StudentStatus, clean_text
-from desktop.i18n import LANGUAGES
+from desktop.i18n import LANGUAGES, N_
 from desktop.services.base import Service, ensure_version
 from desktop.services.documents import (
     CancelCheck,
@@ -96,8 +98,13 @@ class DataBlockedByStudent(ContactRestricted):
         self.since = since
         Exception.__init__(
             self,
-            f"{guardian_name} may not receive anything about {student_name}: the student, "
-            f"of full age, forbade passing data to the parents from {since.isoformat()} (R48)",
+            N_(
+                "{guardian} may not receive anything about {student}: the student, of full "
+                "age, forbade passing data to the parents from {date}",
+                guardian=guardian_name,
+                student=student_name,
+                date=since,
+            ),
         )
 
 
@@ -164,6 +171,12 @@ class AcceptanceInput:
     warranties: tuple[str, ...] = ()  # R41
     free_alternative_disclosed: bool = False  # R55
     note: str = ""
+
+    def __post_init__(self) -> None:
+        # A combo box or a script hands plain strings: the rules compare enum members.
+        coerce_fields(self, decision=AcceptanceDecision, channel=Channel, basis=OnBehalfBasis)
+        if isinstance(self.warranties, str):
+            object.__setattr__(self, "warranties", (self.warranties,))
 
 
 @dataclass(frozen=True)
@@ -322,7 +335,7 @@ class ConsentService(Service):
                 errors.append(exc)
         if reminder_days is not None:
             if not 0 <= reminder_days <= 60:
-                errors.append(ValidationError("reminder_days", reminder_days, "use 0–60 days"))
+                errors.append(ValidationError("reminder_days", reminder_days, N_("use 0–60 days")))
             checked["reminder_days"] = reminder_days
         if export_enabled is not None:
             checked["export_enabled"] = bool(export_enabled)
@@ -389,13 +402,13 @@ class ConsentService(Service):
         country = school.country.value
         decided_at = data.decided_at or clock.now()
         if decided_at.tzinfo is None:
-            raise ValidationError("decided_at", decided_at.isoformat(), "needs a time zone")
+            raise ValidationError("decided_at", decided_at.isoformat(), N_("needs a time zone"))
         act_date = local_date(decided_at, country)
         if act_date > school.today():
-            raise ValidationError("decided_at", act_date.isoformat(), "is in the future")
+            raise ValidationError("decided_at", act_date.isoformat(), N_("is in the future"))
         language = clean_text(data.language_shown).lower()
         if language not in LANGUAGES:
-            raise ValidationError("language_shown", data.language_shown, "use et, sl or en")
+            raise ValidationError("language_shown", data.language_shown, N_("use et, sl or en"))
         settings = self.settings()
         with self.write(Permission.MANAGE_CONSENT, reason="terms decision") as session:
             version = session.get(TermsVersion, data.terms_version_id)
@@ -421,14 +434,16 @@ class ConsentService(Service):
             warranties = tuple(dict.fromkeys(w.strip() for w in data.warranties if w.strip()))
             if (
                 key == TermsDoc.SI_POPOLNI_TERMS
-                and data.decision is AcceptanceDecision.ACCEPTED
+                and data.decision == AcceptanceDecision.ACCEPTED
                 and set(WARRANTIES) - set(warranties)
             ):
                 raise ValidationError(
                     "warranties",
                     list(warranties),
-                    "the person ordering confirms that the data are correct and that the "
-                    "phone number and e-mail are their own (R41)",
+                    N_(
+                        "the person ordering confirms that the data are correct and that the "
+                        "phone number and e-mail are their own"
+                    ),
                 )
             # The domain record validates R55 and the on-behalf name.
             candidate = rules.AcceptanceRecord(
@@ -484,13 +499,13 @@ class ConsentService(Service):
             raise ValidationError(
                 "terms_version",
                 version.label,
-                f"was published on {version.published_on.isoformat()}, after the decision",
+                N_("was published on {date}, after the decision", date=version.published_on),
             )
         if version.effective_to is not None and act_date > version.effective_to:
             raise ValidationError(
                 "terms_version",
                 version.label,
-                f"was replaced after {version.effective_to.isoformat()}: record the current one",
+                N_("was replaced after {date}: record the current one", date=version.effective_to),
             )
 
     @staticmethod
@@ -502,14 +517,18 @@ class ConsentService(Service):
                 raise ValidationError(
                     "guardian_id",
                     data.guardian_id,
-                    "these terms are the student's own; a guardian consents on the child's "
-                    "behalf (R46 c)",
+                    N_(
+                        "these terms are the student's own; a guardian consents on the child's "
+                        "behalf"
+                    ),
                 )
             return PersonKind.STUDENT, None
         if data.guardian_id is None:
-            raise ValidationError("guardian_id", None, "choose the guardian who decided")
+            raise ValidationError("guardian_id", None, N_("choose the guardian who decided"))
         if data.guardian_id not in links:
-            raise ValidationError("guardian_id", data.guardian_id, "is not linked to this student")
+            raise ValidationError(
+                "guardian_id", data.guardian_id, N_("is not linked to this student")
+            )
         return PersonKind.GUARDIAN, data.guardian_id
 
     @staticmethod
@@ -527,24 +546,24 @@ class ConsentService(Service):
         if basis is OnBehalfBasis.SELF:
             if data.on_behalf_guardian_id is not None:
                 raise ValidationError(
-                    "basis", str(basis), "choose 'legal representative' when a guardian decides"
+                    "basis", str(basis), N_("choose 'legal representative' when a guardian decides")
                 )
             return "", bases
         if basis is OnBehalfBasis.LEGAL_REPRESENTATIVE:
             if person_kind is PersonKind.GUARDIAN:
-                raise ValidationError("basis", str(basis), "a guardian decides for themself")
+                raise ValidationError("basis", str(basis), N_("a guardian decides for themself"))
             if data.on_behalf_guardian_id not in links:
                 raise ValidationError(
                     "on_behalf_guardian_id",
                     data.on_behalf_guardian_id,
-                    "choose the guardian (linked to this student) who decided",
+                    N_("choose the guardian (linked to this student) who decided"),
                 )
             guardian = session.get(Guardian, data.on_behalf_guardian_id)
             bases.add(str(AgeBasis.GUARDIAN_CONSENT))
             return guardian.full_name, bases
         name = clean_text(data.given_by)
         if not name:
-            raise ValidationError("given_by", data.given_by, "name who decided (R45)")
+            raise ValidationError("given_by", data.given_by, N_("name who decided"))
         return name, bases
 
     @staticmethod
@@ -561,8 +580,8 @@ class ConsentService(Service):
         the day of the act, from the roster's birth date; the basis used is recorded."""
         rule_key = AGE_RULE_FOR_DOCUMENT.get(key)
         if (
-            person_kind is not PersonKind.STUDENT
-            or data.decision is not AcceptanceDecision.ACCEPTED
+            person_kind != PersonKind.STUDENT
+            or data.decision != AcceptanceDecision.ACCEPTED
             or rule_key is None
         ):
             return ""
@@ -591,7 +610,9 @@ class ConsentService(Service):
         state = rules.consent_status(history, versions, on, country=country)
         if state.status not in (ConsentStatus.ACCEPTED, ConsentStatus.NEEDS_REACCEPTANCE):
             raise ValidationError(
-                "decision", "WITHDRAWN", f"nothing to withdraw: the status is {state.status}"
+                "decision",
+                "WITHDRAWN",
+                N_("there is nothing to withdraw: no consent is in force"),
             )
 
     # ---- reading decisions ------------------------------------------------------------------
@@ -903,9 +924,9 @@ class ConsentService(Service):
         legal capacity (18, or the roster's 'full capacity from' date) or without a signature."""
         today = SchoolService(self.db, self.actor).require_school().today()
         if received_on > today:
-            raise ValidationError("received_on", received_on.isoformat(), "is in the future")
+            raise ValidationError("received_on", received_on.isoformat(), N_("is in the future"))
         rule = self.settings().age_rules[rules.SI_FULL_CAPACITY]
-        with self.write(Permission.MANAGE_CONSENT, reason="adult prohibition (R48)") as session:
+        with self.write(Permission.MANAGE_CONSENT, reason="adult prohibition") as session:
             student = session.get(Student, student_id)
             if student is None:
                 raise NotFound("student", student_id)
@@ -918,7 +939,7 @@ class ConsentService(Service):
             )
             if self._active_prohibition(session, student_id, received_on) is not None:
                 raise ValidationError(
-                    "student", student.full_name, "a prohibition is already registered"
+                    "student", student.full_name, N_("a prohibition is already registered")
                 )
             row = AdultProhibitionRow(
                 student_id=student_id,
@@ -944,11 +965,13 @@ class ConsentService(Service):
             ensure_version(row, expected_version, "prohibition")
             if row.withdrawn_on is not None:
                 raise ValidationError(
-                    "withdrawn_on", row.withdrawn_on.isoformat(), "was already withdrawn"
+                    "withdrawn_on", row.withdrawn_on.isoformat(), N_("was already withdrawn")
                 )
             if on <= row.received_on:
                 raise ValidationError(
-                    "withdrawn_on", on.isoformat(), f"must be after {row.received_on.isoformat()}"
+                    "withdrawn_on",
+                    on.isoformat(),
+                    N_("must be after {date}", date=row.received_on),
                 )
             row.withdrawn_on = on
             session.flush()
@@ -998,7 +1021,9 @@ class ConsentService(Service):
 
     # ---- notices that contact stops (D7, D8) ----------------------------------------------
 
-    def print_prohibition_notices(self, prohibition_id: int) -> Produced:
+    def print_prohibition_notices(
+        self, prohibition_id: int, *, out: str | os.PathLike[str] | None = None
+    ) -> Produced:
         """D7 (R48 c, R100): a termination notice with its reasons to each linked guardian, in
         their language. The only documents those guardians may still receive."""
         with self.read(Permission.MANAGE_CONSENT) as session:
@@ -1008,7 +1033,7 @@ class ConsentService(Service):
             record = _prohibition_record(row)
         student = self.roster.get(record.student_id)
         if not student.guardians:
-            raise ValidationError("guardians", student.full_name, "has no guardian to notify")
+            raise ValidationError("guardians", student.full_name, N_("has no guardian to notify"))
         requests, notices = [], []
         for link in student.guardians:
             language = self.documents.language_for(guardian_id=link.guardian_id)
@@ -1038,9 +1063,12 @@ class ConsentService(Service):
                 letterhead, list(zip(infos, notices, strict=True)), progress, cancel
             ),
             batch=len(requests) > 1,
+            out=out,
         )
 
-    def print_restriction_notice(self, restriction_id: int) -> Produced:
+    def print_restriction_notice(
+        self, restriction_id: int, *, out: str | os.PathLike[str] | None = None
+    ) -> Produced:
         """D8 (R15, R101): to the restricted guardian, the same day; minimal details (not the
         child's contacts, not the authority's measure)."""
         with self.read(Permission.MANAGE_CONSENT) as session:
@@ -1074,7 +1102,7 @@ class ConsentService(Service):
         )
         letterhead = self.documents.letterhead()
         return self.documents.produce(
-            request, lambda info: build_restriction_notice(letterhead, info, notice)
+            request, lambda info: build_restriction_notice(letterhead, info, notice), out=out
         )
 
     def restrictions(self, on: date | None = None) -> list[RestrictionView]:

@@ -6,11 +6,17 @@ student leaves (R7, R13), every area that must react does so in the same transac
 
 from __future__ import annotations
 
-from desktop.db import schema
+from sqlalchemy.exc import DBAPIError
+
+from desktop.db import access, schema
+from desktop.db.engine import check_sqlite_file, damaged_database_message, is_damaged_sqlite
+from desktop.db.server_errors import server_error
 from desktop.db.session import Database
 from desktop.domain.clock import Clock
 from desktop.domain.clock import current as current_clock
 from desktop.domain.clock import install as install_clock
+from desktop.domain.errors import DatabaseError, PermissionDenied
+from desktop.i18n import N_  # shown translated by the app's start-up message
 from desktop.services.access_export import AccessExportService
 from desktop.services.base import Actor
 from desktop.services.billing import BillingService
@@ -98,12 +104,29 @@ class Services:
         self.close()
 
 
+NEEDS_OWNER_UPGRADE = N_(
+    "This database needs an update that only its owner may apply. Ask your School Office "
+    "administrator to run: school-office db upgrade, with the owner's login."
+)
+
+
 def open_database(url: str) -> Database:
     """Connect, refuse a newer schema, apply pending migrations. Raises DatabaseError."""
+    check_sqlite_file(url)  # a 0-byte file is a damaged database, never a new one
     db = Database(url)
     try:
         db.check_connection()
-        schema.upgrade(db.engine)
+        access.check_transport(db.engine)  # R120: another PC's server only over TLS
+        try:
+            applied = schema.upgrade(db.engine)
+        except DBAPIError as exc:  # damage further in than the first page
+            if isinstance(server_error(exc), PermissionDenied):
+                raise DatabaseError(NEEDS_OWNER_UPGRADE) from exc
+            if not is_damaged_sqlite(exc):
+                raise
+            raise DatabaseError(damaged_database_message(url)) from exc
+        if applied:
+            access.refresh_grants(db.engine)  # new tables get the provisioned roles' grants
     except BaseException:
         db.dispose()
         raise

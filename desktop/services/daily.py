@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -20,6 +20,12 @@ from desktop.db.models import DailyRun
 from desktop.domain.roles import Permission
 from desktop.services.base import Service
 from desktop.services.school import SchoolService
+
+# One key for every daily job: two `daily` runs on PostgreSQL take turns, job by job; the second
+# then finds each job recorded and reports "already ran" instead of tripping over the first's
+# changes (a stale row version). On SQLite, BEGIN IMMEDIATE already makes writers take turns.
+DAILY_LOCK_KEY = 0x5C0_0D41  # any constant bigint; only School Office uses advisory locks here
+_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 
 # Does its work in the given transaction and says what it did, in one line.
 DailyJobFn = Callable[[Session, date], str]
@@ -57,6 +63,8 @@ class DailyService(Service):
     def _run_one(self, job: DailyJob, today: date) -> DailyResult:
         try:
             with self.write(Permission.RUN_DAILY_JOBS, reason=f"daily {job.name}") as session:
+                if self.db.dialect == "postgresql":  # held until this job's commit
+                    session.execute(_LOCK, {"key": DAILY_LOCK_KEY})
                 earlier = session.scalar(
                     select(DailyRun.summary).where(DailyRun.job == job.name, DailyRun.day == today)
                 )

@@ -23,6 +23,7 @@ from desktop.domain.dates import SchoolYear
 from desktop.domain.errors import ValidationError
 from desktop.domain.roles import Permission
 from desktop.domain.roster import Country, Language, Relation, StudentStatus
+from desktop.i18n import N_  # reasons are shown translated by the UI
 from desktop.services.base import Service
 from desktop.services.school import SchoolProfile, SchoolService
 
@@ -368,7 +369,7 @@ class DemoService(Service):
             school = school_service.create(SCHOOLS[Country(country)])
         with self.db.read() as session:
             if session.scalar(select(func.count()).select_from(Student)):
-                raise ValidationError("roster", "", "demo data goes only into an empty roster")
+                raise ValidationError("roster", "", N_("demo data goes only into an empty roster"))
         if billing and school.country is Country.SI:  # payer data: the billing role (R121)
             self.require(Permission.EDIT_BILLING)
         today = today or school.today()

@@ -332,7 +332,7 @@ class _Book:
                     "school_year": self.year.start_year,
                     "amount_cents": invoice["amount_cents"],
                     "refund_basis": RefundBasis.OVERPAYMENT.value,
-                    "reason": "overpayment on invoice {number} (R79)",
+                    "reason": "overpayment on invoice {number}",
                     "decided_by": None,
                     "decided_at": None,
                     "decision_note": "",
@@ -420,7 +420,7 @@ class _Book:
         # The daily job proposed the switch the day after the end; a person confirmed it.
         proposed = add_days(plan.ends_on, 1)
         decided = min(proposed + timedelta(days=self.rnd.randint(0, 3)), self.today)
-        self.end(sub, _E.TRIAL_EXPIRED, decided, "trial ended (R91)")
+        self.end(sub, _E.TRIAL_EXPIRED, decided, "trial ended")
         self.proposals.append(
             {
                 "_sub": sub["_n"],
@@ -433,7 +433,7 @@ class _Book:
                 "school_year": year.start_year,
                 "amount_cents": None,
                 "refund_basis": None,
-                "reason": f"the trial ended on {plan.ends_on.isoformat()} without an order (R91)",
+                "reason": f"the trial ended on {plan.ends_on.isoformat()} without an order",
                 "decided_by": self.login,
                 "decided_at": self.at(decided),
                 "decision_note": "",
@@ -656,7 +656,7 @@ class _Book:
             sub,
             _E.SUBSCRIBER_CANCELLED,
             effective,
-            f"cancelled by letter received on {received.isoformat()} (R98)",
+            f"cancelled by letter received on {received.isoformat()}",
         )
         data = asdict(order)
         channel = self.rnd.choice((LetterChannel.LETTER_TO_SCHOOL, LetterChannel.SCANNED_EMAIL))

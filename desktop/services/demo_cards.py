@@ -28,6 +28,7 @@ from sqlalchemy import bindparam, insert, select, update
 from desktop.db.bulk import bulk_insert
 from desktop.db.models import Card, CardSettings, ProviderOutbox, Student
 from desktop.db.session import Database, record_audit
+from desktop.i18n import N_
 from desktop.domain import clock
 from desktop.domain.cards import (
     CardKind,
@@ -132,7 +133,7 @@ def seed_demo_cards(db: Database, actor: Actor, country: Country, today: date) -
                 until = SchoolYear(year.start_year - 1).last_day
                 expired_at = at(year.first_day)
                 card = _physical(s.id, issued, until, P.EXPIRED, expired_at)
-                card["status_reason"] = f"valid until {until.isoformat()} (R21)"
+                card["status_reason"] = str(N_("valid until {day}", day=until.isoformat()))
                 holder.cards.append(card)
                 holder.entitlement = (until, EntitlementStatus.EXPIRED, expired_at)
                 continue
@@ -147,7 +148,7 @@ def seed_demo_cards(db: Database, actor: Actor, country: Country, today: date) -
                 # R23: blocked at once; nothing goes to the provider, the virtual card stays.
                 lost_on = lost_from + timedelta(rnd.randrange((today - lost_from).days))
                 card |= {"status": P.LOST.value, "status_changed_at": at(lost_on)}
-                card["status_reason"] = "reported lost"
+                card["status_reason"] = N_("reported lost")
                 if draw < LOST_AND_REPLACED:  # R23: LOST → REPLACED, a new number
                     card["status"] = P.REPLACED.value
                     new = _physical(s.id, lost_on, year.last_day, P.ACTIVE, at(lost_on))
@@ -166,7 +167,7 @@ def seed_demo_cards(db: Database, actor: Actor, country: Country, today: date) -
         last_serial = first_serial + len(physical) - 1
         for holder in holders:
             for old, new in zip(holder.cards, holder.cards[1:], strict=False):
-                new["status_reason"] = f"replaces {old['card_number']}"
+                new["status_reason"] = str(N_("replaces {number}", number=old["card_number"]))
 
         virtual: list[dict] = []
         events: list[dict] = []
@@ -250,7 +251,7 @@ def _physical(
         "valid_until": valid_until,
         "status": status.value,
         "status_changed_at": changed_at,
-        "status_reason": "issued",
+        "status_reason": N_("issued"),
         "replaced_by_card_id": None,
         "device_binding_ref": None,
     }
@@ -281,7 +282,7 @@ def _virtual_cards(holders: list[_Holder], rnd: random.Random, today, year, at) 
                 | {
                     "status": V.SUSPENDED.value,
                     "status_changed_at": at(suspended),
-                    "status_reason": "suspension confirmed by the provider",
+                    "status_reason": N_("suspension confirmed by the provider"),
                 }
             )
             continue
@@ -301,7 +302,7 @@ def _virtual(holder: _Holder, issued_on: date, valid_until: date, at: datetime, 
         "valid_until": valid_until,
         "status": V.ACTIVE.value,
         "status_changed_at": at,
-        "status_reason": "activated with Smart-ID (R26)",
+        "status_reason": N_("activated with Smart-ID"),
         "replaced_by_card_id": None,
         "device_binding_ref": ref,
     }

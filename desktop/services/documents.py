@@ -6,33 +6,90 @@ adult student's prohibition), numbers each document, and records it (kind, subje
 who, when, sha256) so it shows in the student's history and in a data-access export.
 
 The PDF is built OUTSIDE the database transaction: a 1,000-letter batch must not hold the
-SQLite write lock while reportlab works. Numbers are reserved first; a failed or cancelled
-build removes its reservations again.
+SQLite write lock while reportlab works. Files before records: the numbers are read (the next
+free ones), the PDF is built and, when the caller names a file, written there safely (temp file,
+fsync, rename); only then are the rows inserted, hash included, in one short transaction that
+also takes the caller's own bookkeeping (a notice marked printed). A failed, cancelled or killed
+run therefore records nothing, and the run that repeats it prints the same numbers. Should
+another PC have taken those numbers meanwhile, the batch is built again with the next ones.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
-from desktop.db.bulk import bulk_insert
 from desktop.db.models import GeneratedDocument, Guardian, Student
 from desktop.documents.kinds import is_stop_notice
 from desktop.documents.model import DocumentInfo, SchoolProfile, make_document_id
 from desktop.domain import clock
-from desktop.domain.errors import CancelCheck, Progress, SchoolOfficeError
+from desktop.domain.errors import CancelCheck, ConflictError, Progress, SchoolOfficeError
 from desktop.domain.roles import Permission
+from desktop.i18n import N_  # reasons are shown translated by the UI
 from desktop.services.base import Service
 from desktop.services.roster import RosterService
 from desktop.services.school import SchoolService
 
 # (student_id, guardian_id, day) → raises ContactRestricted (or another SchoolOfficeError)
 RecipientCheck = Callable[[int, int, date], None]
+# Bookkeeping that belongs to "printed", run in the transaction that records the documents:
+# (session, document ids in request order).
+OnRecorded = Callable[[Session, tuple[str, ...]], None]
+# How often a batch is built again when another PC took its numbers between build and record.
+NUMBERING_ATTEMPTS = 5
+
+
+class OutputFolderMissing(SchoolOfficeError):
+    """The PDF's folder is not there: said before anything is built or recorded."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        super().__init__(N_("the folder {folder} does not exist", folder=str(folder)))
+
+
+class OutputNotWritten(SchoolOfficeError):
+    """The PDF could not be written (disk full, no permission): nothing was recorded."""
+
+    def __init__(self, path: Path, exc: OSError):
+        self.path = path
+        self.errno = exc.errno
+        super().__init__(
+            N_(
+                "{path} could not be written ({problem}); nothing was recorded as printed",
+                path=str(path),
+                problem=exc.strerror or str(exc),
+            )
+        )
+
+
+def check_output(path: str | os.PathLike[str]) -> Path:
+    """The target file of a print, refused with one line when its folder does not exist."""
+    target = Path(path)
+    folder = target.resolve().parent
+    if not folder.is_dir():
+        raise OutputFolderMissing(folder)
+    return target
+
+
+def write_output(pdf: bytes, path: Path) -> None:
+    """Files before records: the whole file on disk (temp file, fsync, rename) or an error."""
+    from desktop.documents.builders import save_atomic
+
+    try:
+        save_atomic(pdf, path)
+    except FileNotFoundError:
+        raise OutputFolderMissing(path.resolve().parent) from None
+    except OSError as exc:
+        raise OutputNotWritten(path, exc) from exc
 
 
 @dataclass(frozen=True)
@@ -136,10 +193,21 @@ class DocumentService(Service):
 
     # ---- producing ---------------------------------------------------------------------
 
-    def produce(self, request: DocumentRequest, build: Callable[[DocumentInfo], bytes]) -> Produced:
-        """One document: check the recipient, number it, build it, record it."""
+    def produce(
+        self,
+        request: DocumentRequest,
+        build: Callable[[DocumentInfo], bytes],
+        *,
+        out: str | os.PathLike[str] | None = None,
+        on_recorded: OnRecorded | None = None,
+    ) -> Produced:
+        """One document: check the recipient, number it, build it, write it, record it."""
         return self.produce_batch(
-            [request], lambda infos, progress, cancel: build(infos[0]), batch=False
+            [request],
+            lambda infos, progress, cancel: build(infos[0]),
+            batch=False,
+            out=out,
+            on_recorded=on_recorded,
         )
 
     def produce_batch(
@@ -150,38 +218,40 @@ class DocumentService(Service):
         cancel: CancelCheck | None = None,
         *,
         batch: bool = True,
+        out: str | os.PathLike[str] | None = None,
+        on_recorded: OnRecorded | None = None,
     ) -> Produced:
         """Many documents in one PDF; every recipient must pass the checks (use
-        split_contactable first). A cancelled or failed build records nothing."""
+        split_contactable first). With `out`, the file is written before anything is recorded
+        (a missing folder is refused first); a cancelled or failed build or write records
+        nothing. `on_recorded` runs in the recording transaction."""
         self.require(Permission.PRINT_DOCUMENTS)
         if not requests:
             raise ValueError("nothing to print")
+        target = check_output(out) if out is not None else None
         today = SchoolService(self.db, self.actor).require_school().today()
         for request in requests:
             self.check_recipient(request, today)
         batch_id = uuid.uuid4().hex[:16] if batch else ""
-        ids, infos = self._reserve(requests, batch_id)
-        try:
+        generated_by = self.actor.display_name  # recorded: who printed it
+        printed_by = printed_name(self.actor)  # on paper: a name, never a login
+        for _attempt in range(NUMBERING_ATTEMPTS):
+            now = clock.now()
+            with self.db.read() as session:
+                first = _next_number(session)
+            infos = [
+                DocumentInfo(make_document_id(now.year, first + k), now, printed_by)
+                for k in range(len(requests))
+            ]
             pdf = build(infos, progress, cancel)
-        except BaseException:
-            self._release(ids)
-            raise
-        digest = hashlib.sha256(pdf).hexdigest()
-        with self.write(Permission.PRINT_DOCUMENTS) as session:
-            session.execute(
-                update(GeneratedDocument)
-                .where(GeneratedDocument.id.in_(ids))
-                .values(sha256=digest, size=len(pdf))
-            )
-        return Produced(pdf, tuple(i.document_id for i in infos), digest)
-
-    def _reserve(self, requests, batch_id) -> tuple[list[int], list[DocumentInfo]]:
-        now = clock.now()
-        generated_by = self.actor.display_name
-        with self.write(Permission.PRINT_DOCUMENTS) as session:
+            digest = hashlib.sha256(pdf).hexdigest()
+            if target is not None:
+                write_output(pdf, target)
+            document_ids = tuple(i.document_id for i in infos)
             rows = [
                 {
-                    "document_id": uuid.uuid4().hex,  # replaced below, once the id is known
+                    "id": first + k,
+                    "document_id": document_ids[k],
                     "kind": r.kind,
                     "title": r.title[:300],
                     "language": r.language,
@@ -190,23 +260,23 @@ class DocumentService(Service):
                     "batch": batch_id,
                     "generated_at": now,
                     "generated_by": generated_by,
-                    "sha256": "",
-                    "size": 0,
+                    "sha256": digest,
+                    "size": len(pdf),
                 }
-                for r in requests
+                for k, r in enumerate(requests)
             ]
-            ids = bulk_insert(session, GeneratedDocument.__table__, rows)
-            document_ids = [make_document_id(now.year, number) for number in ids]
-            session.execute(
-                update(GeneratedDocument),
-                [{"id": i, "document_id": d} for i, d in zip(ids, document_ids, strict=True)],
-            )
-        infos = [DocumentInfo(d, now, generated_by) for d in document_ids]
-        return ids, infos
-
-    def _release(self, ids: list[int]) -> None:
-        with self.write(Permission.PRINT_DOCUMENTS) as session:
-            session.execute(delete(GeneratedDocument).where(GeneratedDocument.id.in_(ids)))
+            try:
+                with self.write(Permission.PRINT_DOCUMENTS) as session:
+                    if _next_number(session) != first:
+                        continue  # another PC printed meanwhile: build with the next numbers
+                    session.execute(insert(GeneratedDocument.__table__), rows)
+                    _advance_sequence(session)
+                    if on_recorded is not None:
+                        on_recorded(session, document_ids)
+            except IntegrityError:  # PostgreSQL: the same race, caught by the unique key
+                continue
+            return Produced(pdf, document_ids, digest)
+        raise ConflictError("document numbers", first, None, None)
 
     # ---- history -----------------------------------------------------------------------
 
@@ -238,3 +308,28 @@ class DocumentService(Service):
 
     def _roster_restrictions(self, student_id: int, guardian_id: int, day: date) -> None:
         self.roster.assert_may_contact(student_id, guardian_id, day)
+
+
+def printed_name(actor) -> str:
+    """The name a document prints for the staff member who produced it: their full name, or ""
+    when only the login is known (the page then says "School office" in the reader's language;
+    a login such as "root" never goes on paper)."""
+    name = (actor.full_name or "").strip()
+    return "" if not name or name == actor.login else name
+
+
+def _next_number(session: Session) -> int:
+    """The next document number: one past the last one recorded (SQLite's write transaction
+    begins IMMEDIATE, so inside it nobody can take it; PostgreSQL's unique key catches a race)."""
+    return session.scalar(select(func.coalesce(func.max(GeneratedDocument.id), 0))) + 1
+
+
+def _advance_sequence(session: Session) -> None:
+    """Ids are given explicitly; keep PostgreSQL's serial sequence in step for other inserts."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text(
+                "SELECT setval(pg_get_serial_sequence('generated_document', 'id'), "
+                "(SELECT max(id) FROM generated_document))"
+            )
+        )

@@ -37,6 +37,7 @@ from desktop.db.models import (
     Refund,
     Student,
     StudentGuardian,
+    StaffUser,
     StudentPhoto,
     Subscription,
     SubscriptionProfile,
@@ -46,7 +47,7 @@ from desktop.db.models import (
     Trial,
 )
 from desktop.documents.access_export import ExportColumn as Col
-from desktop.documents.access_export import ExportSectionData
+from desktop.documents.access_export import ExportSectionData, FieldChange
 from desktop.documents.kinds import DOCUMENT_KINDS
 from desktop.domain.consent_workflow import WITHHELD_MARK, scrub
 from desktop.domain.dates import local_date
@@ -157,6 +158,82 @@ ENTITY_LABELS = {
     "cancellation_letter": N_("Cancellation letter"),
 }
 KIND_LABELS = {kind.key: kind.title for kind in DOCUMENT_KINDS}
+RESTRICTION_LABELS = {
+    "PROHIBITION": N_("Prohibition of contact"),
+    "RESTRICTION": N_("Restriction of contact"),
+}
+TIER_LABELS = {"MINIMALNI": "mojAsistent MINIMALNI", "POPOLNI": "mojAsistent POPOLNI"}
+SUBSCRIPTION_STATE_LABELS = {
+    "TRIAL": N_("Trial"),
+    "ORDERED": N_("Ordered, not paid"),
+    "ACTIVE": N_("Active"),
+    "RENEWAL_DUE": N_("Renewal due"),
+    "MINIMALNI": N_("Free tier (after trial)"),
+    "CANCELLED": N_("Cancelled"),
+    "ENDED_LEFT_SCHOOL": N_("Ended: left the school"),
+    "ENDED_ADULT_PROHIBITION": N_("Ended: adult student's prohibition"),
+    "ENDED_AUTHORITY_RESTRICTION": N_("Ended: authority restriction"),
+    "ENDED_SCHOOL_WITHDREW": N_("Ended: school withdrew"),
+    "WITHDRAWN_TERMS_CHANGE": N_("Withdrawn after a terms change"),
+    "TERMINATED_NONPAYMENT": N_("Terminated: not paid"),
+    "LAPSED_UNPAID": N_("Lapsed: never paid"),
+    "DISABLED_BREACH": N_("Disabled: breach of terms"),
+}
+INVOICE_KIND_LABELS = {"ANNUAL": N_("Invoice"), "FEE": N_("Reminder fee")}
+PAYMENT_METHOD_LABELS = {
+    "TRANSFER": N_("Bank transfer"),
+    "CARD": N_("Card"),
+    "FLIK": N_("Flik"),
+}
+REFUND_BASIS_LABELS = {
+    "OUTAGE": N_("Outage of more than 30 days"),
+    "SCHOOL_WITHDREW": N_("School withdrew from POPOLNI"),
+    "TERMS_WITHDRAWAL": N_("Withdrawal after a terms change"),
+    "DISCRETIONARY": N_("Discretionary, after another ending"),
+    "OVERPAYMENT": N_("Overpayment"),
+}
+LETTER_KIND_LABELS = {
+    "CANCEL_ALL": N_("Cancellation"),
+    "UNSUBSCRIBE_ONE": N_("Unsubscription of one user"),
+    "TERMS_WITHDRAWAL": N_("Withdrawal after a terms change"),
+}
+LETTER_CHANNEL_LABELS = {
+    "LETTER_TO_SCHOOL": N_("Signed letter to the school"),
+    "LETTER_TO_PROVIDER": N_("Signed letter to eŠola"),
+    "SCANNED_EMAIL": N_("Scanned signed letter by e-mail"),
+    "SIGNED_EMAIL": N_("Digitally signed e-mail"),
+    "PORTAL_OR_SCHOOL": N_("Portal or in person at school"),
+}
+ORDERED_BY_LABELS = {"GUARDIAN": N_("Parent or guardian"), "STUDENT": N_("The student")}
+ORDER_CHANNEL_LABELS = {
+    "ELECTRONIC": N_("Electronic registration"),
+    "PORTAL": N_("Parents' portal"),
+    "AT_SCHOOL": N_("At the school"),
+    "LETTER": N_("Letter"),
+}
+COMMUNICATION_LABELS = {
+    "SMS": N_("SMS"),
+    "EMAIL": N_("E-mail"),
+    "SMS_AND_EMAIL": N_("SMS and e-mail"),
+}
+# Why a change was recorded, as the services note it (in code, English): what the reader sees.
+AUDIT_REASON_LABELS = (
+    ("code issued", N_("Code issued")),
+    ("EXPORT code", N_("Code issued")),
+    ("SECURITY code", N_("Code issued")),
+    ("code attempt", N_("Code entered")),
+    ("copy of the data", N_("Copy of data given")),
+    ("order", N_("Order")),
+    ("payment", N_("Payment")),
+    ("letter", N_("Letter received")),
+    ("confirm proposal", N_("Confirmed by the school")),
+    ("daily", N_("Scheduled check")),
+    ("trial", N_("Free trial")),
+    ("reminder fee", N_("Reminder fee")),
+    ("adult prohibition", N_("Prohibition by the adult student")),
+    ("notices printed", N_("Letters printed")),
+    ("demo school", N_("Demo data")),
+)
 
 
 def _requester_link(session: Session, ctx: ExportContext) -> int | None:
@@ -262,7 +339,7 @@ def roster_sections(session: Session, ctx: ExportContext) -> list[ExportSectionD
         "contact_restrictions",
         N_("Contact restrictions on your link to the child"),
         (
-            Col("kind", N_("Measure")),
+            Col("kind", N_("Measure"), "enum", RESTRICTION_LABELS),
             Col("valid_from", N_("From"), "date"),
             Col("valid_to", N_("Until"), "date"),
             Col("authority", N_("Authority")),
@@ -289,7 +366,7 @@ def card_sections(session: Session, ctx: ExportContext) -> list[ExportSectionDat
     cards = session.scalars(
         select(Card).where(Card.student_id == ctx.student_id).order_by(Card.id)
     ).all()
-    labels = {c.id: c.card_number or "virtual card" for c in cards}
+    labels = {c.id: c.card_number for c in cards}
     card_rows = tuple(
         {
             "kind": str(c.kind),
@@ -313,12 +390,12 @@ def card_sections(session: Session, ctx: ExportContext) -> list[ExportSectionDat
         history.append(
             {
                 "at": e.at,
-                "card": labels.get(card_id, after.get("card_number") or ""),
+                "card": labels.get(card_id) or after.get("card_number") or None,
                 "action": e.action,
                 "status_before": before.get("status"),
                 "status_after": after.get("status"),
                 "valid_until": after.get("valid_until"),
-                "reason": after.get("status_reason") or e.reason,
+                "reason": after.get("status_reason") or None,
             }
         )
     photo = session.execute(
@@ -335,7 +412,7 @@ def card_sections(session: Session, ctx: ExportContext) -> list[ExportSectionDat
                 Col("valid_until", N_("Valid until"), "date", width=0.8),
                 Col("status", N_("Status"), "enum", CARD_STATUS_LABELS, 0.8),
                 Col("status_changed_at", N_("Status since"), "datetime"),
-                Col("status_reason", N_("Reason")),
+                Col("status_reason", N_("Reason"), "stored"),
             ),
             card_rows,
             N_("The card provider's reference to the phone of a virtual card is not shown."),
@@ -350,7 +427,7 @@ def card_sections(session: Session, ctx: ExportContext) -> list[ExportSectionDat
                 Col("status_before", N_("Status before"), "enum", CARD_STATUS_LABELS, 0.8),
                 Col("status_after", N_("Status after"), "enum", CARD_STATUS_LABELS, 0.8),
                 Col("valid_until", N_("Valid until"), "date", width=0.8),
-                Col("reason", N_("Reason")),
+                Col("reason", N_("Reason"), "stored"),
             ),
             tuple(history),
         ),
@@ -496,6 +573,7 @@ def document_sections(session: Session, ctx: ExportContext) -> list[ExportSectio
         )
         .order_by(GeneratedDocument.generated_at, GeneratedDocument.id)
     ).all()
+    staff = _staff_names(session)
     return [
         ExportSectionData(
             "documents",
@@ -506,7 +584,7 @@ def document_sections(session: Session, ctx: ExportContext) -> list[ExportSectio
                 Col("title", N_("Title"), width=1.6),
                 Col("language", N_("Language"), "enum", LANGUAGE_LABELS, 0.7),
                 Col("generated_at", N_("Produced"), "datetime"),
-                Col("generated_by", N_("By")),
+                Col("generated_by", N_("By"), "staff"),
             ),
             tuple(
                 {
@@ -515,7 +593,7 @@ def document_sections(session: Session, ctx: ExportContext) -> list[ExportSectio
                     "title": d.title,
                     "language": d.language,
                     "generated_at": d.generated_at,
-                    "generated_by": d.generated_by,
+                    "generated_by": staff.get(d.generated_by, ""),
                 }
                 for d in rows
             ),
@@ -571,6 +649,7 @@ def audit_sections(session: Session, ctx: ExportContext) -> list[ExportSectionDa
             ),
         ),
     }
+    staff = _staff_names(session)
     rows = []
     for e in session.scalars(
         select(AuditEntry)
@@ -585,11 +664,11 @@ def audit_sections(session: Session, ctx: ExportContext) -> list[ExportSectionDa
         rows.append(
             {
                 "at": e.at,
-                "by": e.actor,
+                "by": staff.get(e.actor, ""),
                 "action": e.action,
                 "entity": e.entity,
-                "changes": _changes(e.action, scrub(e.before), scrub(e.after)),
-                "reason": e.reason,
+                "changes": changes(e.entity, e.action, scrub(e.before), scrub(e.after)),
+                "reason": audit_reason(e.reason),
             }
         )
     return [
@@ -598,11 +677,11 @@ def audit_sections(session: Session, ctx: ExportContext) -> list[ExportSectionDa
             N_("Record of changes and uses of the child's data"),
             (
                 Col("at", N_("When"), "datetime", width=0.9),
-                Col("by", N_("By (staff)"), width=0.7),
+                Col("by", N_("By (staff)"), "staff", width=0.8),
                 Col("action", N_("What"), "enum", ACTION_LABELS, 0.9),
                 Col("entity", N_("Record"), "enum", ENTITY_LABELS, 0.9),
-                Col("changes", N_("Details"), width=2.4),
-                Col("reason", N_("Reason"), width=0.8),
+                Col("changes", N_("Details"), "changes", width=2.4),
+                Col("reason", N_("Reason"), "enum", dict(AUDIT_REASON_LABELS), 0.8),
             ),
             tuple(rows),
             N_(
@@ -613,24 +692,141 @@ def audit_sections(session: Session, ctx: ExportContext) -> list[ExportSectionDa
     ]
 
 
-def _short(value: Any) -> str:
-    text = "–" if value in (None, "") else str(value)
-    return text if len(text) <= 60 else text[:57] + "…"
+def _staff_names(session: Session) -> dict[str, str]:
+    """login → full name; a login without a name is printed as the school office."""
+    return {
+        login: name
+        for login, name in session.execute(select(StaffUser.login, StaffUser.full_name))
+        if name and name != login
+    }
 
 
-def _changes(action: str, before: dict | None, after: dict | None) -> str:
-    if action == "update" and before is not None and after is not None:
-        return "; ".join(
-            f"{key}: {_short(before.get(key))} → {_short(after.get(key))}" for key in after
-        )
+def audit_reason(reason: str) -> str | None:
+    """The key of AUDIT_REASON_LABELS a stored reason starts with; None: not shown."""
+    for prefix, _label in AUDIT_REASON_LABELS:
+        if reason.startswith(prefix):
+            return prefix
+    return None
+
+
+# ---- the fields of a recorded change: a label and a formatter each ---------------------------
+
+
+def _f(label: str, kind: str = "text", labels: dict[str, str] | None = None):
+    return (label, kind, labels or {})
+
+
+# Fields a reader may see, by record, then for every record. A field not listed (ids, keys,
+# hashes, internal bookkeeping) is left out of the copy; the JSON attachment has the data.
+COMMON_FIELDS = {
+    "first_name": _f(N_("First name")),
+    "last_name": _f(N_("Last name")),
+    "birth_date": _f(N_("Birth date"), "date"),
+    "personal_code": _f(N_("Personal identification number")),
+    "foreign_document_id": _f(N_("Foreign document number")),
+    "class_name": _f(N_("Class")),
+    "enrolled_on": _f(N_("Enrolled on"), "date"),
+    "left_on": _f(N_("Left on"), "date"),
+    "leaving_reason": _f(N_("Reason for leaving")),
+    "language": _f(N_("Language"), "enum", LANGUAGE_LABELS),
+    "full_capacity_from": _f(N_("Full legal capacity from"), "date"),
+    "relation": _f(N_("Relation"), "enum", RELATION_LABELS),
+    "primary_contact": _f(N_("Main contact"), "bool"),
+    "valid_from": _f(N_("From"), "date"),
+    "valid_to": _f(N_("Until"), "date"),
+    "permanent": _f(N_("Permanent"), "bool"),
+    "authority": _f(N_("Authority")),
+    "reference": _f(N_("Reference")),
+    "issued_on": _f(N_("Issued"), "date"),
+    "issued_at": _f(N_("Issued"), "datetime"),
+    "valid_until": _f(N_("Valid until"), "date"),
+    "expires_at": _f(N_("Valid until"), "datetime"),
+    "used_at": _f(N_("Used"), "datetime"),
+    "failed_attempts": _f(N_("Wrong attempts"), "number"),
+    "revoked": _f(N_("Replaced"), "bool"),
+    "card_number": _f(N_("Number")),
+    "status_reason": _f(N_("Reason"), "stored"),
+    "decided_at": _f(N_("When"), "datetime"),
+    "received_at": _f(N_("Received"), "datetime"),
+    "received_on": _f(N_("Received"), "date"),
+    "due_on": _f(N_("Due"), "date"),
+    "closed_on": _f(N_("Answered on"), "date"),
+    "ordered_on": _f(N_("Ordered"), "date"),
+    "activated_on": _f(N_("Activated"), "date"),
+    "ends_on": _f(N_("Ends"), "date"),
+    "starts_on": _f(N_("From"), "date"),
+    "end_reason": _f(N_("Reason"), "stored"),
+    "effective_on": _f(N_("Takes effect"), "date"),
+    "notice_sent_on": _f(N_("Notice sent"), "date"),
+    "number": _f(N_("Number")),
+    "amount_cents": _f(N_("Amount"), "money"),
+    "value_date": _f(N_("Date"), "date"),
+    "decided_on": _f(N_("Decided"), "date"),
+    "cancelled_on": _f(N_("Cancelled"), "date"),
+    "tier": _f(N_("Service"), "enum", TIER_LABELS),
+    "method": _f(N_("Method"), "enum", PAYMENT_METHOD_LABELS),
+    "basis": _f(N_("Basis"), "enum", REFUND_BASIS_LABELS),
+    "ordered_by": _f(N_("Ordered by"), "enum", ORDERED_BY_LABELS),
+    "communication_mode": _f(N_("Messages by"), "enum", COMMUNICATION_LABELS),
+    "length_days": _f(N_("Days"), "number"),
+    "handwritten_signature": _f(N_("Handwritten signature"), "bool"),
+    "letter_reference": _f(N_("Reference")),
+    "active": _f(N_("Active"), "bool"),
+    "mobile": _f(N_("Mobile phone")),
+    "email": _f(N_("E-mail")),
+    "is_payer": _f(N_("Payer"), "bool"),
+}
+FIELDS_BY_ENTITY = {
+    "student": {"status": _f(N_("Status"), "enum", STATUS_LABELS)},
+    "student_guardian": {},
+    "contact_restriction": {"kind": _f(N_("Measure"), "enum", RESTRICTION_LABELS)},
+    "card": {
+        "kind": _f(N_("Card"), "enum", CARD_KIND_LABELS),
+        "status": _f(N_("Status"), "enum", CARD_STATUS_LABELS),
+    },
+    "access_code": {"kind": _f(N_("Purpose"), "enum", CODE_KIND_LABELS)},
+    "data_request": {
+        "kind": _f(N_("Request"), "enum", REQUEST_KIND_LABELS),
+        "status": _f(N_("Status"), "enum", REQUEST_STATUS_LABELS),
+    },
+    "terms_acceptance": {
+        "decision": _f(N_("Decision"), "enum", DECISION_LABELS),
+        "channel": _f(N_("How"), "enum", CHANNEL_LABELS),
+    },
+    "subscription": {
+        "state": _f(N_("Status"), "enum", SUBSCRIPTION_STATE_LABELS),
+        "channel": _f(N_("How"), "enum", ORDER_CHANNEL_LABELS),
+    },
+    "invoice": {"kind": _f(N_("Kind"), "enum", INVOICE_KIND_LABELS)},
+    "cancellation_letter": {
+        "kind": _f(N_("Letter"), "enum", LETTER_KIND_LABELS),
+        "channel": _f(N_("How"), "enum", LETTER_CHANNEL_LABELS),
+    },
+}
+# Records whose changes are bookkeeping with no field a reader needs
+QUIET_ENTITIES = frozenset({"billing_notice", "billing_proposal"})
+
+
+def changes(
+    entity: str, action: str, before: dict | None, after: dict | None
+) -> tuple[FieldChange, ...]:
+    """A recorded change as labelled fields; an update shows "before → after"."""
+    if entity in QUIET_ENTITIES or not isinstance(after or before or {}, dict):
+        return ()
+    fields = {**COMMON_FIELDS, **FIELDS_BY_ENTITY.get(entity, {})}
+    update = action == "update" and before is not None and after is not None
     values = after if after is not None else before
-    if not values:
-        return ""
-    return "; ".join(
-        f"{key}: {_short(value)}"
-        for key, value in values.items()
-        if value not in (None, "", [], {}) and key != "id"
-    )
+    out = []
+    for key, value in (values or {}).items():
+        spec = fields.get(key)
+        if spec is None:
+            continue
+        label, kind, labels = spec
+        if update:
+            out.append(FieldChange(key, label, kind, labels, before.get(key), value, True))
+        elif value not in (None, "", [], {}):
+            out.append(FieldChange(key, label, kind, labels, None, value))
+    return tuple(out)
 
 
 # ---- billing (R56: the billing entity is the controller; what the school's copy holds) ------
@@ -659,12 +855,12 @@ def billing_sections(session: Session, ctx: ExportContext) -> list[ExportSection
             "subscriptions",
             N_("Subscriptions"),
             (
-                Col("tier", N_("Service")),
-                Col("state", N_("Status"), "enum"),
+                Col("tier", N_("Service"), "enum", TIER_LABELS),
+                Col("state", N_("Status"), "enum", SUBSCRIPTION_STATE_LABELS),
                 Col("ordered_on", N_("Ordered"), "date"),
                 Col("activated_on", N_("Activated"), "date"),
                 Col("ends_on", N_("Ends"), "date"),
-                Col("end_reason", N_("Reason")),
+                Col("end_reason", N_("Reason"), "stored"),
             ),
             tuple(
                 {
@@ -696,7 +892,7 @@ def billing_sections(session: Session, ctx: ExportContext) -> list[ExportSection
             N_("Invoices"),
             (
                 Col("number", N_("Number")),
-                Col("kind", N_("Kind"), "enum"),
+                Col("kind", N_("Kind"), "enum", INVOICE_KIND_LABELS),
                 Col("issued_on", N_("Issued"), "date"),
                 Col("due_on", N_("Due"), "date"),
                 Col("amount_cents", N_("Amount"), "money"),
@@ -720,7 +916,7 @@ def billing_sections(session: Session, ctx: ExportContext) -> list[ExportSection
             (
                 Col("value_date", N_("Date"), "date"),
                 Col("amount_cents", N_("Amount"), "money"),
-                Col("method", N_("Method"), "enum"),
+                Col("method", N_("Method"), "enum", PAYMENT_METHOD_LABELS),
                 Col("reference", N_("Reference")),
                 Col("card_last_four", N_("Card (last 4 digits)")),
             ),
@@ -742,8 +938,8 @@ def billing_sections(session: Session, ctx: ExportContext) -> list[ExportSection
             (
                 Col("decided_on", N_("Decided"), "date"),
                 Col("amount_cents", N_("Amount"), "money"),
-                Col("basis", N_("Basis"), "enum"),
-                Col("reason", N_("Reason")),
+                Col("basis", N_("Basis"), "enum", REFUND_BASIS_LABELS),
+                Col("reason", N_("Reason"), "stored"),
             ),
             tuple(
                 {
@@ -771,10 +967,34 @@ def default_sections() -> list[ExportSection]:
 
 
 def earliest_day(session: Session, student_id: int, country: str) -> date | None:
-    """The first school day the school held data about the student (the export's period)."""
-    created = session.scalar(select(Student.created_at).where(Student.id == student_id))
-    first_audit = session.scalar(
-        select(AuditEntry.at).where(AuditEntry.student_id == student_id).order_by(AuditEntry.at)
+    """The first day the school held data about the student: the earliest of the record's
+    creation, its first logged change, and the days the data themselves name (enrolment, the
+    birth of a card, an order, a decision): the export's period covers what it lists."""
+    instants: list[date] = []
+
+    def add(value: Any) -> None:
+        if isinstance(value, datetime):
+            instants.append(local_date(value, country))
+        elif isinstance(value, date):
+            instants.append(value)
+
+    student = session.get(Student, student_id)
+    if student is not None:
+        add(student.created_at)
+        add(student.enrolled_on)
+    add(
+        session.scalar(
+            select(AuditEntry.at).where(AuditEntry.student_id == student_id).order_by(AuditEntry.at)
+        )
     )
-    instants = [i for i in (created, first_audit) if i is not None]
-    return local_date(min(instants), country) if instants else None
+    for column, where in (
+        (Card.issued_on, Card.student_id),
+        (TermsAcceptance.decided_at, TermsAcceptance.student_id),
+        (Subscription.ordered_on, Subscription.student_id),
+        (Trial.starts_on, Trial.student_id),
+        (Invoice.issued_on, Invoice.student_id),
+        (Payment.value_date, Payment.student_id),
+        (GeneratedDocument.generated_at, GeneratedDocument.student_id),
+    ):
+        add(session.scalar(select(column).where(where == student_id).order_by(column).limit(1)))
+    return min(instants) if instants else None

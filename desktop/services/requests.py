@@ -37,8 +37,10 @@ from desktop.domain.consent_workflow import (
 )
 from desktop.domain.dates import local_date
 from desktop.domain.errors import InvalidTransition, NotFound, ValidationError
+from desktop.domain.inputs import coerce_fields
 from desktop.domain.roles import Permission
 from desktop.domain.roster import StudentStatus, clean_text
+from desktop.i18n import N_  # reasons are shown translated by the UI
 from desktop.services.base import Service, ensure_version
 from desktop.services.consent import load_settings
 from desktop.services.school import SchoolService
@@ -58,6 +60,9 @@ class RequestInput:
     subject_student_id: int | None = None
     details: str = ""
     forward_to: str = ""  # R57: who must receive it (empty: the school answers itself)
+
+    def __post_init__(self) -> None:
+        coerce_fields(self, kind=RequestKind, category=DataCategory)
 
 
 @dataclass(frozen=True)
@@ -186,17 +191,19 @@ class RequestService(Service):
 
     def create(self, data: RequestInput) -> RequestRecord:
         if data.received_at.tzinfo is None:
-            raise ValidationError("received_at", data.received_at.isoformat(), "needs a time zone")
+            raise ValidationError(
+                "received_at", data.received_at.isoformat(), N_("needs a time zone")
+            )
         school = SchoolService(self.db, self.actor).require_school()
         received_on = local_date(data.received_at, school.country.value)
         if received_on > school.today():
-            raise ValidationError("received_at", received_on.isoformat(), "is in the future")
+            raise ValidationError("received_at", received_on.isoformat(), N_("is in the future"))
         name = clean_text(data.requester_name)
         if not name:
-            raise ValidationError("requester_name", data.requester_name, "is required")
+            raise ValidationError("requester_name", data.requester_name, N_("is required"))
         channel = clean_text(data.channel)
         if not channel:
-            raise ValidationError("channel", data.channel, "say how the request arrived")
+            raise ValidationError("channel", data.channel, N_("say how the request arrived"))
         forward_to = clean_text(data.forward_to)
         with self.write(Permission.MANAGE_CONSENT, reason="data-subject request") as session:
             if data.subject_student_id is not None and not session.get(
@@ -248,7 +255,7 @@ class RequestService(Service):
             row = self._row(session, request_id, expected_version)
             check_request_open(row.status, "extend")
             if row.extension_months:
-                raise InvalidTransition("request", "EXTENDED", "extend", "it was extended once")
+                raise InvalidTransition("request", "EXTENDED", "extend", N_("it was extended once"))
             received_on = local_date(row.received_at, self._country())
             extension = rules.Extension(clean_text(reason), notified_on, months)
             row.due_on = rules.response_due(received_on, extension)
@@ -272,12 +279,12 @@ class RequestService(Service):
         closed_on = closed_on or self._today()
         text = outcome.strip()
         if not text:
-            raise ValidationError("outcome", outcome, "say what was answered")
+            raise ValidationError("outcome", outcome, N_("say what was answered"))
         with self.write(Permission.MANAGE_CONSENT, reason="request answered") as session:
             row = self._row(session, request_id, expected_version)
             check_request_open(row.status, "close")
             if closed_on < local_date(row.received_at, self._country()):
-                raise ValidationError("closed_on", closed_on.isoformat(), "is before receipt")
+                raise ValidationError("closed_on", closed_on.isoformat(), N_("is before receipt"))
             row.status = RequestStatus.REFUSED if refused else RequestStatus.DONE
             row.outcome = text
             row.closed_on = closed_on
@@ -351,9 +358,9 @@ class RequestService(Service):
             check_request_open(row.status, action)
             for name, value in values.items():
                 if value.tzinfo is None:
-                    raise ValidationError(name, value.isoformat(), "needs a time zone")
+                    raise ValidationError(name, value.isoformat(), N_("needs a time zone"))
                 if value < row.received_at:
-                    raise ValidationError(name, value.isoformat(), "is before receipt")
+                    raise ValidationError(name, value.isoformat(), N_("is before receipt"))
                 setattr(row, name, value)
             session.flush()
             return self._record(session, row)
@@ -383,8 +390,8 @@ class RequestService(Service):
         data_request_id: int | None = None,
     ) -> DeletionRecord:
         if received_on > self._today():
-            raise ValidationError("received_on", received_on.isoformat(), "is in the future")
-        with self.write(Permission.MANAGE_CONSENT, reason="deletion request (R61)") as session:
+            raise ValidationError("received_on", received_on.isoformat(), N_("is in the future"))
+        with self.write(Permission.MANAGE_CONSENT, reason="deletion request") as session:
             student = session.get(Student, student_id)
             if student is None:
                 raise NotFound("student", student_id)
@@ -438,9 +445,7 @@ class RequestService(Service):
         """R61/R67: a person confirms; the student's data in this database are anonymised in
         the same transaction. Refused while blocked by study work or under a legal hold."""
         today = self._today()
-        with self.write(
-            Permission.MANAGE_CONSENT, reason="deletion confirmed (R61, R67)"
-        ) as session:
+        with self.write(Permission.MANAGE_CONSENT, reason="deletion confirmed") as session:
             row = self._deletion_row(session, deletion_id, expected_version)
             student = session.get(Student, row.student_id) if row.student_id else None
             # Study work may have started again since the request was scheduled (R19).
@@ -459,8 +464,12 @@ class RequestService(Service):
                         "deletion request",
                         str(row.state),
                         "delete",
-                        f"a legal hold is in place since {hold.placed_on.isoformat()}: "
-                        f"{hold.reason} (R64)",
+                        # R64
+                        N_(
+                            "a legal hold is in place since {date}: {reason}",
+                            date=hold.placed_on,
+                            reason=hold.reason,
+                        ),
                     )
                 if self.eraser is not None:
                     self.eraser(session, student.id, today)

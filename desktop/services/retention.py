@@ -9,7 +9,8 @@ stops the confirmation. Confirming runs the source's action in the same transact
 who decided (R67) and writes an audit entry that names the fields, never their old values.
 
 Sources here: CARDS (R64 proposal: closed or expired cards anonymised at the end of the school
-year after closure) and SCHOOL (students who left; no period by default, a school may set one).
+year after closure), SCHOOL (students who left; no period by default, a school may set one) and
+BILLING (R64 [SI]: payer data 5 years after the subscription ended, proposed the next day).
 Another area adds its own RetentionSource in container.py.
 """
 
@@ -26,20 +27,26 @@ from desktop.db.models import (
     Card,
     Guardian,
     LegalHold,
+    Payment,
     RetentionProposalRow,
     Student,
     StudentGuardian,
     StudentPhoto,
+    Subscription,
+    SubscriptionProfile,
 )
 from desktop.db.session import ACTOR_KEY, record_audit
 from desktop.domain import clock
 from desktop.domain import consent as rules
+from desktop.domain.billing import END_STATES
 from desktop.domain.consent import DataCategory, RetentionAction
 from desktop.domain.consent_workflow import ProposalState, check_decision
-from desktop.domain.dates import local_date
+from desktop.domain.dates import add_days, local_date
 from desktop.domain.errors import InvalidTransition, NotFound, ValidationError
+from desktop.domain.inputs import coerce_enum, coerce_optional_enum
 from desktop.domain.roles import Permission
 from desktop.domain.roster import StudentStatus, clean_text
+from desktop.i18n import N_  # reasons are shown translated by the UI
 from desktop.services.base import Service, ensure_version
 from desktop.services.consent import load_settings
 from desktop.services.school import SchoolService
@@ -173,7 +180,7 @@ def anonymise_student(session: Session, student_id: int, today: date) -> str:
             "guardians_deleted": len(orphans),
             "photos_deleted": photos,
         },
-        reason="R64/R61: anonymised after a confirmed decision (R67)",
+        reason="anonymised after a confirmed decision",  # R64/R61
     )
     return f"student {student_id} anonymised ({len(orphans)} guardian record(s) deleted)"
 
@@ -258,9 +265,75 @@ def _apply_school(session: Session, record_id: str, action: RetentionAction, tod
     return anonymise_student(session, int(record_id), today)
 
 
+def _billing_candidates(session: Session, country: str) -> list[Candidate]:
+    """R64 [SI]: payer data of subscriptions that ended, from the last day of the service (the
+    day before `ends_on`); the rule adds 5 years and proposes on the following day."""
+    rows = session.execute(
+        select(
+            Subscription.id,
+            Subscription.student_id,
+            Subscription.child_first_name,
+            Subscription.child_last_name,
+            Subscription.ends_on,
+        ).where(
+            Subscription.state.in_(tuple(END_STATES)),
+            Subscription.ends_on.is_not(None),
+            Subscription.child_first_name != ANONYMISED,
+        )
+    ).all()
+    return [
+        Candidate(str(sid), student_id, f"{first} {last}", add_days(ends_on, -1))
+        for sid, student_id, first, last, ends_on in rows
+    ]
+
+
+def _apply_billing(session: Session, record_id: str, action: RetentionAction, today: date) -> str:
+    """The payer's identity and contacts leave the subscription and its payments; the
+    amounts and dates stay (they identify nobody once the names are gone)."""
+    subscription = session.get(Subscription, int(record_id))
+    if subscription is None:
+        return f"subscription {record_id} no longer exists"
+    session.execute(
+        update(SubscriptionProfile)
+        .where(SubscriptionProfile.subscription_id == subscription.id)
+        .values(
+            first_name=ANONYMISED,
+            last_name="",
+            mobile="",
+            email="",
+            guardian_id=None,
+            version=SubscriptionProfile.version + 1,
+        )
+    )
+    payments = session.execute(
+        update(Payment)
+        .where(Payment.subscription_id == subscription.id)
+        .values(payer_name="", payer_address="", card_last_four=None, processor_txn_id=None)
+    ).rowcount
+    session.execute(
+        update(Subscription)
+        .where(Subscription.id == subscription.id)
+        .values(child_first_name=ANONYMISED, child_last_name="", version=Subscription.version + 1)
+    )
+    record_audit(
+        session,
+        "anonymise",
+        "subscription",
+        subscription.id,
+        student_id=subscription.student_id,
+        after={
+            "removed": ["payer names", "phones", "e-mails", "payer addresses", "card digits"],
+            "payments": payments,
+        },
+        reason="R64: payer data kept 5 years after the subscription ended",
+    )
+    return f"subscription {subscription.id}: payer data removed"
+
+
 DEFAULT_SOURCES = (
     RetentionSource(DataCategory.CARDS, _card_candidates, _apply_card),
     RetentionSource(DataCategory.SCHOOL, _school_candidates, _apply_school),
+    RetentionSource(DataCategory.BILLING, _billing_candidates, _apply_billing),
 )
 
 
@@ -348,6 +421,7 @@ class RetentionService(Service):
             stmt = select(RetentionProposalRow).order_by(
                 RetentionProposalRow.due_on, RetentionProposalRow.id
             )
+            state = coerce_optional_enum(ProposalState, "state", state)
             if state is not None:
                 stmt = stmt.where(RetentionProposalRow.state == state)
             return [_proposal_record(r) for r in session.scalars(stmt)]
@@ -358,7 +432,7 @@ class RetentionService(Service):
         """Confirm (the action runs now) or keep the data (with a reason). Either way the
         deciding person is recorded."""
         today = self._school().today()
-        reason = "retention confirmed (R64, R67)" if confirm else "retention refused (R67)"
+        reason = "retention confirmed" if confirm else "retention refused"
         with self.write(Permission.MANAGE_CONSENT, reason=reason) as session:
             row = session.get(RetentionProposalRow, proposal_id)
             if row is None:
@@ -379,11 +453,11 @@ class RetentionService(Service):
                             "retention proposal",
                             str(row.state),
                             "confirm",
-                            f"a legal hold is in place: {hold.reason} (R64)",
+                            N_("a legal hold is in place: {reason}", reason=hold.reason),  # R64
                         )
                 source = next((s for s in self.sources if s.category == row.category), None)
                 if source is None:
-                    raise ValidationError("category", str(row.category), "no area handles it")
+                    raise ValidationError("category", str(row.category), N_("no area handles it"))
                 done = source.apply(session, row.record_id, row.action, today)
                 text = f"{text} — {done}" if text else done
             row.state = ProposalState.CONFIRMED if confirm else ProposalState.REJECTED
@@ -398,15 +472,16 @@ class RetentionService(Service):
     def place_hold(
         self, student_id: int, category: DataCategory, reason: str, placed_on: date | None = None
     ) -> HoldRecord:
+        category = coerce_enum(DataCategory, "category", category)
         text = clean_text(reason)
         if not text:
-            raise ValidationError("reason", reason, "say why the data must be kept")
-        with self.write(Permission.MANAGE_CONSENT, reason="legal hold (R64)") as session:
+            raise ValidationError("reason", reason, N_("say why the data must be kept"))
+        with self.write(Permission.MANAGE_CONSENT, reason="legal hold") as session:
             student = session.get(Student, student_id)
             if student is None:
                 raise NotFound("student", student_id)
             row = LegalHold(
-                category=DataCategory(category),
+                category=category,
                 student_id=student_id,
                 reason=text,
                 placed_on=placed_on or self._school().today(),
@@ -425,7 +500,7 @@ class RetentionService(Service):
                 raise InvalidTransition("legal hold", "released", "release")
             on = on or self._school().today()
             if on < row.placed_on:
-                raise ValidationError("released_on", on.isoformat(), "is before it was placed")
+                raise ValidationError("released_on", on.isoformat(), N_("is before it was placed"))
             row.released_on = on
             session.flush()
             return self._hold(row, session.get(Student, row.student_id))

@@ -20,6 +20,7 @@ from desktop.domain.errors import (
     ValidationError,
     ValidationErrors,
 )
+from desktop.domain.inputs import coerce_enum
 from desktop.domain.personal_codes import normalise_code_text
 from desktop.domain.roles import Permission
 from desktop.domain.roster import (
@@ -60,8 +61,12 @@ class ContactRestricted(SchoolOfficeError):
         self.guardian_name = guardian_name
         self.student_name = student_name
         super().__init__(
-            f"{guardian_name} may not receive anything about {student_name}: "
-            "an active contact restriction is recorded on this link"
+            N_(
+                "{guardian} may not receive anything about {student}: "
+                "an active contact restriction is recorded on this link",
+                guardian=guardian_name,
+                student=student_name,
+            )
         )
 
 
@@ -283,11 +288,14 @@ class RosterService(Service):
 
     # ---- reads -------------------------------------------------------------------------
 
-    def table_rows(self) -> Sequence[tuple]:
-        """Every student as a Core row (a tuple). Unordered: the table sorts in Python anyway,
-        and at 100k students ORDER BY and ORM machinery would double the load time."""
+    def table_rows(self, student_ids: Sequence[int] | None = None) -> Sequence[tuple]:
+        """Every student (or these ones) as a Core row (a tuple). Unordered: the table sorts in
+        Python anyway, and at 100k students ORDER BY and ORM machinery would double the load."""
+        stmt = select(*ROSTER_COLUMNS)
+        if student_ids is not None:
+            stmt = stmt.where(Student.id.in_(list(student_ids)))
         with self.read(Permission.VIEW_ROSTER) as session:
-            return session.connection().execute(select(*ROSTER_COLUMNS)).all()
+            return session.connection().execute(stmt).all()
 
     def class_names(self) -> list[str]:
         with self.read(Permission.VIEW_ROSTER) as session:
@@ -421,6 +429,7 @@ class RosterService(Service):
         status: StudentStatus = StudentStatus.LEFT,
     ) -> StudentRecord:
         """R7/R13: leaving closes cards and ends subscriptions in this same transaction."""
+        status = coerce_enum(StudentStatus, "status", status)
         reason = clean_text(reason)
         with (
             self._saving("student", Student, student_id),
@@ -436,7 +445,8 @@ class RosterService(Service):
         self, session: Session, student: Student, status: StudentStatus, left_on: date, reason: str
     ) -> None:
         """The leaving step itself, for callers that already hold the transaction (import)."""
-        if student.status is not StudentStatus.ENROLLED:
+        status = coerce_enum(StudentStatus, "status", status)
+        if student.status != StudentStatus.ENROLLED:
             raise ValidationError(
                 "status",
                 student.status.value,
@@ -503,6 +513,7 @@ class RosterService(Service):
         A guardian already on the roster (a sibling's parent: same name and the same e-mail or
         phone) is linked rather than entered twice, so a contact change reaches every child.
         """
+        relation = coerce_enum(Relation, "relation", relation)
         values = None if existing_guardian_id else clean_guardian(data)
         with self.write(Permission.EDIT_ROSTER) as session:
             student = self._load(session, student_id)
@@ -520,7 +531,7 @@ class RosterService(Service):
             student.guardian_links.append(
                 StudentGuardian(
                     guardian=guardian,
-                    relation=Relation(relation),
+                    relation=relation,
                     primary_contact=not student.guardian_links,
                 )
             )
@@ -565,6 +576,7 @@ class RosterService(Service):
         self, link_id: int, version: int, relation: Relation, primary_contact: bool
     ) -> StudentRecord:
         """Change how a guardian relates to a child; one primary contact per child."""
+        relation = coerce_enum(Relation, "relation", relation)
         with (
             self._saving("guardian link", StudentGuardian, link_id),
             self.write(Permission.EDIT_ROSTER) as session,
@@ -573,7 +585,7 @@ class RosterService(Service):
             if link is None:
                 raise NotFound("guardian link", link_id)
             ensure_version(link, version, "guardian link")
-            link.relation = Relation(relation)
+            link.relation = relation
             if primary_contact and not link.primary_contact:
                 for other in link.student.guardian_links:
                     if other is not link and other.primary_contact:
@@ -595,6 +607,7 @@ class RosterService(Service):
         authority: str,
         reference: str = "",
     ) -> RestrictionRecord:
+        kind = coerce_enum(RestrictionKind, "kind", kind)
         check_restriction(kind, permanent, valid_from, valid_to, authority)
         with self.write(Permission.EDIT_ROSTER) as session:
             link = session.get(StudentGuardian, link_id)
@@ -602,7 +615,7 @@ class RosterService(Service):
                 raise NotFound("guardian link", link_id)
             restriction = ContactRestriction(
                 link=link,
-                kind=RestrictionKind(kind),
+                kind=kind,
                 permanent=permanent,
                 valid_from=valid_from,
                 valid_to=valid_to,

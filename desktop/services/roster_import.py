@@ -30,6 +30,7 @@ from desktop.domain.roster_import import (
     parse_rows,
     recognise_header,
 )
+from desktop.i18n import N_  # reasons are shown translated by the UI
 from desktop.services.base import Service, ensure_version
 from desktop.services.roster import RosterService
 from desktop.services.school import SchoolService
@@ -108,10 +109,12 @@ class RosterImportService(Service):
 
     # ---- step 1: read, check, compare --------------------------------------------------
 
-    def read_header(self, path: Path) -> tuple[list[object], dict[str, int]]:
+    def read_header(
+        self, path: Path, sheet: str | None = None
+    ) -> tuple[list[object], dict[str, int]]:
         """For the column-mapping step: the file's header and what we recognised in it."""
         country = SchoolService(self.db, self.actor).require_school().country
-        header, _ = read_table(path, country)
+        header, _ = read_table(path, country, sheet)
         return header, recognise_header(header)
 
     def plan(
@@ -120,10 +123,12 @@ class RosterImportService(Service):
         mapping: dict[str, int] | None = None,
         progress: Progress | None = None,
         cancel: CancelCheck | None = None,
+        sheet: str | None = None,
     ) -> ImportPlan:
+        """`sheet`: which sheet of a workbook (needed when several hold data)."""
         self.require(Permission.EDIT_ROSTER)
         country = SchoolService(self.db, self.actor).require_school().country
-        header, cells = read_table(path, country)
+        header, cells = read_table(path, country, sheet)
         parsed = parse_rows(header, cells, country, mapping)
         plan = ImportPlan(path.name, parsed, problems=list(parsed.problems))
         if parsed.problems and not parsed.rows:
@@ -201,8 +206,10 @@ class RosterImportService(Service):
                 self._link_guardians(s, work, new_ids, guardian_ids)
         except IntegrityError as exc:
             raise DatabaseError(
-                "The roster was changed on another computer while this file was being "
-                "imported; nothing was imported. Check the file again and re-import."
+                N_(
+                    "The roster was changed on another computer while this file was being "
+                    "imported; nothing was imported. Check the file again and re-import."
+                )
             ) from exc
         if progress:
             progress(total, total)

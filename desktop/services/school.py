@@ -10,6 +10,7 @@ from sqlalchemy import select
 from desktop.db.models import School, Student
 from desktop.domain.dates import local_today
 from desktop.domain.errors import NotFound, SchoolOfficeError, ValidationError
+from desktop.domain.inputs import coerce_fields
 from desktop.domain.personal_codes import CODE_NAMES
 from desktop.domain.roles import Permission
 from desktop.domain.roster import SCHOOL_LANGUAGE, Country, Language, check_email, clean_text
@@ -20,8 +21,10 @@ from desktop.services.base import Service, ensure_version
 class NoSchool(SchoolOfficeError):
     def __init__(self):
         super().__init__(
-            "This database has no school yet. Create it with: "
-            "school-office school init --name NAME --country EE|SI"
+            N_(
+                "This database has no school yet. Create it with: "
+                "school-office school init --name NAME --country EE|SI"
+            )
         )
 
 
@@ -37,6 +40,9 @@ class SchoolProfile:
     email: str = ""
     language: Language | None = None  # None: the country's language
     version: int = 0
+
+    def __post_init__(self) -> None:
+        coerce_fields(self, country=Country, language=Language)
 
     @property
     def code_name(self) -> str:

@@ -15,6 +15,7 @@ document key or None → the latest acceptance), so `print_for_student` prints t
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ from desktop.domain import consent
 from desktop.domain import terms as rules
 from desktop.domain.dates import local_date
 from desktop.domain.errors import NotFound, SchoolOfficeError, ValidationError, ValidationErrors
+from desktop.domain.inputs import coerce_fields
 from desktop.domain.roles import Permission
 from desktop.domain.roster import Country, StudentStatus
 from desktop.domain.terms import AmendmentRule, VersionStatus
@@ -61,8 +63,12 @@ class UnknownTermsDocument(NotFound):
     def __init__(self, key: str, known: Sequence[str]):
         self.entity = "terms document"
         self.key = key
-        listed = ", ".join(known) if known else "none are recorded yet"
-        SchoolOfficeError.__init__(self, f"unknown terms document {key!r} (known: {listed})")
+        message = (
+            N_("unknown terms document '{key}' (known: {listed})", key=key, listed=", ".join(known))
+            if known
+            else N_("unknown terms document '{key}'; none are recorded yet", key=key)
+        )
+        SchoolOfficeError.__init__(self, message)
 
 
 class NoVersionInForce(SchoolOfficeError):
@@ -89,6 +95,9 @@ class TermsDocumentInput:
     provider: ProviderIdentity
     free_alternative: bool = False  # R55
     amendment_rule: AmendmentRule = AmendmentRule.STATED_DATE
+
+    def __post_init__(self) -> None:
+        coerce_fields(self, amendment_rule=AmendmentRule)
 
 
 @dataclass(frozen=True)
@@ -486,12 +495,17 @@ class TermsService(Service):
     # ---- printing ----------------------------------------------------------------------
 
     def print_in_force(
-        self, key: str, on: date | None = None, language: str | None = None
+        self,
+        key: str,
+        on: date | None = None,
+        language: str | None = None,
+        *,
+        out: str | os.PathLike[str] | None = None,
     ) -> PrintedTerms:
         """The version in force on `on` (default today), in `language` (default the school's)."""
         school = SchoolService(self.db, self.actor).require_school()
         version = self.require_in_force(key, on or school.today())
-        return self.print_version(version.id, language or school.default_language.value)
+        return self.print_version(version.id, language or school.default_language.value, out=out)
 
     def print_version(
         self,
@@ -501,8 +515,10 @@ class TermsService(Service):
         student_id: int | None = None,
         guardian_id: int | None = None,
         acceptance: Acceptance | None = None,
+        out: str | os.PathLike[str] | None = None,
     ) -> PrintedTerms:
-        """One published version as a recorded PDF; about a student and to a guardian if given."""
+        """One published version as a recorded PDF; about a student and to a guardian if given.
+        With `out`, written there before it is recorded."""
         version = self.version(version_id)
         document = self.document(version.document_key)
         school = SchoolService(self.db, self.actor).require_school()
@@ -518,11 +534,17 @@ class TermsService(Service):
         produced = self.documents.produce(
             request,
             lambda info: render_printable_terms(printable, letterhead, info, language, fallback),
+            out=out,
         )
         return PrintedTerms(produced, version, language)
 
     def print_for_student(
-        self, student_id: int, key: str | None = None, language: str | None = None
+        self,
+        student_id: int,
+        key: str | None = None,
+        language: str | None = None,
+        *,
+        out: str | os.PathLike[str] | None = None,
     ) -> PrintedTerms:
         """The version the student's guardian (or the student) accepted, with who and when;
         the version in force today if nothing is recorded."""
@@ -535,6 +557,7 @@ class TermsService(Service):
                 student_id=student_id,
                 guardian_id=acceptance.guardian_id,
                 acceptance=acceptance,
+                out=out,
             )
         school = SchoolService(self.db, self.actor).require_school()
         version = self.require_in_force(key or self.default_document_key(), school.today())
@@ -542,7 +565,7 @@ class TermsService(Service):
         guardians.sort(key=lambda g: not g.primary_contact)
         guardian_id = guardians[0].guardian_id if guardians else None
         return self.print_version(
-            version.id, language, student_id=student_id, guardian_id=guardian_id
+            version.id, language, student_id=student_id, guardian_id=guardian_id, out=out
         )
 
     def requests_for(

@@ -61,11 +61,13 @@ class BatchChoice:
 class BatchChoiceForm(FormDialog):
     """Which terms, in force on which day, and (for a class batch) which class."""
 
-    def __init__(self, parent, country: str, submit, keys, default_key, today, classes=None):
+    def __init__(self, parent, country: str, submit, documents, default_key, today, classes=None):
+        """`documents`: (title, key) pairs; the title is shown, the key is what is printed."""
         super().__init__(parent, _("Print terms"), country, submit, _("Print"))
         self.document = QComboBox()
-        self.document.addItems(keys)
-        self.document.setCurrentText(default_key)
+        for title, key in documents:
+            self.document.addItem(title, key)
+        self.document.setCurrentIndex(max(0, self.document.findData(default_key)))
         self.on = DateField(country)
         self.on.set_date(today)
         self.klass = None
@@ -85,13 +87,15 @@ class BatchChoiceForm(FormDialog):
     def values(self) -> BatchChoice:
         on = read_fields({"on": lambda: self.on.date_value("on", required=True)})["on"]
         klass = self.klass.currentText() if self.klass is not None else None
-        return BatchChoice(self.document.currentText(), on, klass)
+        return BatchChoice(self.document.currentData(), on, klass)
 
 
 def _choose(window, on_chosen, classes=None) -> None:
     terms = window.services.terms
     school = window.school
-    keys = [d.key for d in terms.list_documents()]
+    language = school.default_language.value
+    documents = [(d.title(language), d.key) for d in terms.list_documents()]
+    keys = [key for _title, key in documents]
     if not keys:
         messages.inform(window, _("Print terms"), _("No terms documents are recorded yet."))
         return
@@ -105,7 +109,7 @@ def _choose(window, on_chosen, classes=None) -> None:
         return choice
 
     dialog = BatchChoiceForm(
-        window, school.country.value, check, keys, default, school.today(), classes
+        window, school.country.value, check, documents, default, school.today(), classes
     )
     dialog.accepted.connect(lambda: on_chosen(dialog.result_value))
     dialog.open()

@@ -10,8 +10,9 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -257,11 +258,56 @@ class FormDialog(QDialog):
             self.result_value = self._submit(self.values())
         except (ValidationError, ValidationErrors) as exc:
             show_validation(self.errors, self.banner, exc)
+            self._fit()
             return
         except SchoolOfficeError as exc:
             self.banner.show_message(describe(exc, self.country))
+            self._fit()
             return
         super().accept()
+
+    def _fit(self) -> None:
+        """Grow to what the shown messages need: a wrapped banner's height is known only once
+        laid out, and a dialog that stays smaller lets its list cover the buttons."""
+        self.layout().activate()
+        needed = self.layout().totalHeightForWidth(self.width())
+        if needed > self.height():
+            self.resize(self.width(), needed)
+
+
+class WrappingCheckBox(QWidget):
+    """A check box whose long statement wraps to the dialog's width (a QCheckBox's text never
+    wraps, so a long one is cut off and an error label below it overlaps). Clicking the text
+    ticks the box, as with an ordinary check box."""
+
+    toggled = Signal(bool)
+
+    def __init__(self, text: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.box = QCheckBox()
+        self.box.toggled.connect(self.toggled)
+        self.label = QLabel(text)
+        self.label.setWordWrap(True)
+        self.label.setBuddy(self.box)
+        self.label.mousePressEvent = lambda _event: self.box.isEnabled() and self.box.toggle()
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.box, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addWidget(self.label, 1)
+
+    def isChecked(self) -> bool:
+        return self.box.isChecked()
+
+    def setChecked(self, checked: bool) -> None:
+        self.box.setChecked(checked)
+
+    def text(self) -> str:
+        return self.label.text()
+
+    def changeEvent(self, event) -> None:  # the text greys out with the box
+        super().changeEvent(event)
+        self.label.setEnabled(self.isEnabled())
 
 
 def heading(text: str) -> QLabel:

@@ -1,8 +1,10 @@
 """The main window: one tab per area, the File and Help menus, and a status bar.
 
 A tab is any QWidget built by `factory(services, school)`. It may offer `loaded` (a signal),
-`refresh()`, `can_close()`, `save_state(QSettings)` and `restore_state(QSettings)`; the window
-uses whichever it has. A new area plugs in with one line in TABS.
+`refresh()`, `can_close()`, `save_state(QSettings)`, `restore_state(QSettings)` and
+`data_changed(Change)`; the window uses whichever it has. A new area plugs in with one line in
+TABS. Every committed change, ours or (polled every few seconds) another PC's, reaches each
+tab's `data_changed` on the GUI thread (desktop.ui.changes).
 """
 
 from __future__ import annotations
@@ -17,11 +19,11 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QWidget
 
 from desktop import APP_NAME, __version__
-from desktop.db.engine import safe_url
 from desktop.domain.roles import Permission
 from desktop.services.container import Services
 from desktop.services.school import SchoolProfile
 from desktop.settings import log_dir
+from desktop.ui.changes import ChangeBridge
 from desktop.ui.documents_menu import install_documents_menu
 from desktop.ui.state import ui_state
 from desktop.ui.tabs.billing import BillingTab
@@ -31,19 +33,35 @@ from desktop.ui.tabs.roster import RosterTab
 from desktop.ui.text import N_, _, role_label
 
 
+def database_place(url) -> tuple[str, str]:
+    """Where the data live, in words: (\"This PC\" or the server's name, the file or database).
+
+    The status bar shows the first, its tooltip the second; never a URL.
+    """
+    from sqlalchemy.engine import make_url
+
+    url = make_url(url) if isinstance(url, str) else url
+    if url.get_backend_name() == "sqlite":
+        return _("This PC"), url.database or ""
+    host = url.host or "localhost"
+    return host, f"{host}/{url.database}" if url.database else host
+
+
 @dataclass(frozen=True)
 class TabSpec:
     key: str
     title: str  # marked with N_, translated when shown
     factory: Callable[[Services, SchoolProfile], QWidget]
     permission: Permission | None = None  # shown only to staff with it (R121: billing)
+    countries: frozenset[str] = frozenset({"EE", "SI"})  # where the area applies at all
 
 
 TABS: list[TabSpec] = [
     TabSpec("roster", N_("Roster"), RosterTab),
     TabSpec("cards", N_("Cards"), CardsTab),
     TabSpec("consent", N_("Consent"), ConsentTab),
-    TabSpec("billing", N_("Billing"), BillingTab, Permission.VIEW_BILLING),
+    # The paid tier exists only for Slovenian schools (R72): an Estonian one never sees it.
+    TabSpec("billing", N_("Billing"), BillingTab, Permission.VIEW_BILLING, frozenset({"SI"})),
 ]
 
 
@@ -59,6 +77,8 @@ class MainWindow(QMainWindow):
         self.tabs.setDocumentMode(True)
         self.pages: dict[str, QWidget] = {}
         for spec in TABS:
+            if school.country.value not in spec.countries:
+                continue
             if spec.permission is not None and not services.actor.can(spec.permission):
                 continue
             page = spec.factory(services, school)
@@ -66,6 +86,9 @@ class MainWindow(QMainWindow):
             self.pages[spec.key] = page
             self.tabs.addTab(page, _(spec.title))
         self.setCentralWidget(self.tabs)
+        self.changes = ChangeBridge(services.db, self)
+        self.changes.changed.connect(self._data_changed)
+        self.changes.start_polling()
         self._build_menus()
         self._build_status_bar()
         self._default_size()
@@ -116,17 +139,22 @@ class MainWindow(QMainWindow):
 
     def _build_status_bar(self) -> None:
         actor = self.services.actor
-        database = safe_url(self.services.db.engine.url)
-        self.database_label = QLabel(_("Database: {url}").format(url=database))
-        self.database_label.setToolTip(database)
+        place, where = database_place(self.services.db.engine.url)
+        self.database_label = QLabel(_("Database: {place}").format(place=place))
+        self.database_label.setToolTip(where)
         roles = ", ".join(sorted(role_label(r) for r in actor.roles))
-        self.actor_label = QLabel(
-            _("Signed in as {name} ({roles})").format(name=actor.display_name, roles=roles)
-        )
+        # Short, so the results shown on the left are not cut off; the roles are a hover away.
+        self.actor_label = QLabel(_("Signed in as {name}").format(name=actor.display_name))
+        self.actor_label.setToolTip(_("Roles: {roles}").format(roles=roles))
         bar = self.statusBar()
         for label in (self.database_label, self.actor_label):
             label.setContentsMargins(8, 0, 8, 0)
             bar.addPermanentWidget(label)
+
+    def _data_changed(self, change) -> None:
+        for page in self.pages.values():
+            if hasattr(page, "data_changed"):
+                page.data_changed(change)
 
     def _announce_ready(self) -> None:
         """Tabs load when first shown; the window is ready when the visible one has loaded."""
@@ -173,6 +201,7 @@ class MainWindow(QMainWindow):
                 event.ignore()
                 return
         self.save_layout()
+        self.changes.close()
         event.accept()
 
     # ---- menu actions ------------------------------------------------------------------
@@ -208,7 +237,7 @@ class MainWindow(QMainWindow):
             ).format(
                 app=APP_NAME,
                 version=__version__,
-                database=safe_url(self.services.db.engine.url),
+                database=database_place(self.services.db.engine.url)[1],
                 logs=log_dir(),
                 python=platform.python_version(),
                 qt=pyside_version,

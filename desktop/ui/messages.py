@@ -17,11 +17,15 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 from desktop.domain import clock
 from desktop.domain.dates import local_date, school_zone
 from desktop.domain.errors import (
+    AccessRevoked,
+    Cancelled,
     ConflictError,
     DatabaseError,
+    InvalidTransition,
     NotFound,
     PermissionDenied,
     SchoolOfficeError,
+    ServerRefused,
     ValidationError,
     ValidationErrors,
 )
@@ -101,6 +105,8 @@ def describe(exc: SchoolOfficeError, country: str = "EE") -> str:
         return "\n".join(validation_lines(exc, country))
     if isinstance(exc, ConflictError):
         return describe_conflict(exc, country)
+    if isinstance(exc, AccessRevoked | ServerRefused):  # the server's refusal says it all
+        return _message(exc)
     if isinstance(exc, PermissionDenied):
         return _(
             "You cannot {action}: this needs the {role} role. Ask an administrator if you need it."
@@ -110,13 +116,35 @@ def describe(exc: SchoolOfficeError, country: str = "EE") -> str:
             "This {entity} is no longer in the database; someone may have removed it. "
             "Press F5 to refresh."
         ).format(entity=entity_label(exc.entity))
+    if isinstance(exc, InvalidTransition):
+        if exc.reason:  # the reason says why in plain words; the state's name stays internal
+            return sentence(_(exc.reason))
+        return _(
+            "This cannot be done with this {entity} in its present state. Press F5 to refresh."
+        ).format(entity=entity_label(exc.entity))
+    if isinstance(exc, Cancelled):
+        return _("Cancelled; nothing was changed.")
     if isinstance(exc, DatabaseError):
         return _(
             "{problem}\n\nCheck the network connection, or the database address in File → Settings."
-        ).format(problem=exc)
+        ).format(problem=_message(exc))
+    return _message(exc)
+
+
+def _message(exc: SchoolOfficeError) -> str:
     if len(exc.args) == 1 and isinstance(exc.args[0], str):
-        return _(exc.args[0])  # a marked constant or N_(template, **values) is translated
+        # a marked constant or N_(template, **values) is translated
+        return sentence(_(exc.args[0]))
     return str(exc)
+
+
+def sentence(text: str) -> str:
+    """A reason as a sentence of its own: a capital letter and a full stop."""
+    text = text.strip()
+    if not text:
+        return text
+    text = text[:1].upper() + text[1:]
+    return text if text[-1] in ".!?…)" else text + "."
 
 
 def _needed_roles(exc: PermissionDenied) -> str:

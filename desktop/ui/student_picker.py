@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QLineEdit, QListWidget, QListWidgetItem
 
 from desktop.domain.errors import ValidationError
 from desktop.domain.roster import StudentStatus
+from desktop.ui.collation import name_key
 from desktop.ui.forms import FormDialog
 from desktop.ui.models.filtered_model import fold_search, search_tokens
 from desktop.ui.text import N_, _, code_name, status_label
@@ -44,9 +45,11 @@ class StudentPickerDialog(FormDialog):
     ):
         super().__init__(parent, title, country, then, ok_text=ok_text)
         self._enrolled_only = enrolled_only
-        self._rows = [
-            r for r in roster_rows if not enrolled_only or r[_STATUS] is StudentStatus.ENROLLED
-        ]
+        collate = name_key(country)  # the school's alphabet: Čeh after Cvet
+        self._rows = sorted(
+            (r for r in roster_rows if not enrolled_only or r[_STATUS] is StudentStatus.ENROLLED),
+            key=lambda r: (collate(r[_LAST]), collate(r[_FIRST]), r[_ID]),
+        )
         self._haystack = [
             fold_search(f"{r[_FIRST]} {r[_LAST]}\t{r[_CODE] or ''}\t{r[_CLASS] or ''}")
             for r in self._rows

@@ -8,7 +8,10 @@ and translated when they are shown, so they follow the language in force at that
 
 from __future__ import annotations
 
+import re
 from datetime import date
+from decimal import Decimal
+from functools import cache
 
 from desktop import i18n
 from desktop.domain.personal_codes import CODE_NAMES
@@ -71,8 +74,22 @@ _ENTITIES = frozenset(
         N_("school"),
         N_("school profile"),
         N_("staff member"),
+        N_("physical card"),
+        N_("virtual card"),
+        N_("provider event"),
+        N_("price"),
+        N_("record"),
     )
 )
+# Names that say how the record was looked for: shown as the record itself.
+_ENTITY_ALIASES = {
+    "card with number": "card",
+    "student with personal code": "student",
+    "subscription of student": "subscription",
+    "invoice for student": "invoice",
+    "active user on the subscription": "subscription",
+    "published terms version": "terms version",
+}
 # Field names used by the services' ValidationError, as a secretary would call them.
 _FIELDS = {
     "first_name": N_("First name"),
@@ -142,7 +159,9 @@ def role_label(role: Role) -> str:
 
 
 def entity_label(entity: str) -> str:
-    return _(entity) if entity in _ENTITIES else entity
+    """The record's name in the UI language; an unknown name reads as \"record\"."""
+    entity = _ENTITY_ALIASES.get(entity, entity)
+    return _(entity) if entity in _ENTITIES else _("record")
 
 
 def code_name(country: str) -> str:
@@ -169,6 +188,72 @@ def format_date(value: date | None, country: str) -> str:
     if str(country) == "SI":
         return f"{value.day}. {value.month}. {value.year}"
     return f"{value.day:02d}.{value.month:02d}.{value.year}"
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+@cache
+def _stored_patterns(language: str) -> list[tuple[re.Pattern[str], str]]:
+    """Every catalogue template with values, as a pattern that reads its English text back."""
+    patterns = []
+    for msgid in i18n.translator(language).catalog._catalog:  # gettext's own table
+        if not isinstance(msgid, str) or "{" not in msgid or not msgid:
+            continue
+        parts, last = [], 0
+        for m in _PLACEHOLDER.finditer(msgid):
+            parts.append(re.escape(msgid[last : m.start()]))
+            parts.append(f"(?P<{m.group(1)}>.+?)")
+            last = m.end()
+        parts.append(re.escape(msgid[last:]))
+        try:
+            patterns.append((re.compile("^" + "".join(parts) + "$", re.DOTALL), msgid))
+        except re.error:  # a placeholder used twice
+            continue
+    return patterns
+
+
+def stored_text(text: str) -> str:
+    """A reason the services stored in English (a proposal's, an ending's), in the UI language.
+
+    Made with N_ it is found in the catalogue, with its values read back from the English text
+    (ISO dates shown as the language writes them); what a person typed stays as typed.
+    """
+    if not text:
+        return text
+    translated = _(text)
+    if translated != text or i18n.ui_language() == "en":
+        return translated
+    translator = i18n.ui_translator()
+    for pattern, msgid in _stored_patterns(i18n.ui_language()):
+        m = pattern.match(text)
+        if m is None:
+            continue
+        values = {
+            key: translator.format_date(date.fromisoformat(value))
+            if _ISO_DATE.match(value)
+            else value
+            for key, value in m.groupdict().items()
+        }
+        try:
+            return translator.catalog.gettext(msgid).format(**values)
+        except (KeyError, IndexError, ValueError):
+            return text
+    return text
+
+
+def format_number(value: int | float | Decimal, decimals: int | None = None) -> str:
+    """A number as the UI language writes it: 1 234,5 (et), 1.234,5 (sl), 1,234.5 (en)."""
+    if isinstance(value, float):
+        value = Decimal(str(value))
+    return i18n.ui_translator().format_number(value, decimals)
+
+
+def format_percent(value: int | float | Decimal, decimals: int = 1) -> str:
+    """A percentage (52.5 → '52,5 %' in et and sl, '52.5%' in en), never a bare float."""
+    number = format_number(value, decimals)
+    return f"{number}%" if i18n.ui_language() == "en" else f"{number}\u00a0%"
 
 
 def date_placeholder(country: str) -> str:

@@ -1,5 +1,6 @@
 """Every table, one module per area. Importing this package registers them all on Base.metadata."""
 
+from desktop.db.models.access import DbAccess, LoginEvent
 from desktop.db.models.billing import (
     BillingNotice,
     BillingPrice,
@@ -22,6 +23,7 @@ from desktop.db.models.cards import (
     ProviderSyncStatus,
     StudentPhoto,
 )
+from desktop.db.models.changes import ChangeCounter
 from desktop.db.models.consent import (
     AccessCode,
     AdultProhibitionRow,
@@ -55,8 +57,10 @@ __all__ = [
     "CancellationLetter",
     "Card",
     "CardSettings",
+    "ChangeCounter",
     "ConsentSettings",
     "ContactRestriction",
+    "DbAccess",
     "DailyRun",
     "DataRequest",
     "DeletionRequestRow",
@@ -64,6 +68,7 @@ __all__ = [
     "Guardian",
     "Invoice",
     "LegalHold",
+    "LoginEvent",
     "Payment",
     "ProviderOutbox",
     "ProviderSyncStatus",

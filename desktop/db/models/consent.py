@@ -114,7 +114,7 @@ class TermsAcceptance(Audited, Base):
 @event.listens_for(TermsAcceptance, "before_delete")
 def _append_only(_mapper, _connection, target: TermsAcceptance) -> None:
     raise PermissionError(
-        f"acceptance record {target.id} is append-only: record a new decision instead (R44)"
+        f"acceptance record {target.id} is append-only: record a new decision instead"
     )
 
 

@@ -53,6 +53,9 @@ class StaffUser(Versioned, Audited, Base):
     login: Mapped[str] = mapped_column(String(100), unique=True)
     full_name: Mapped[str] = mapped_column(String(200), default="")
     active: Mapped[bool] = mapped_column(default=True)
+    # A provisioned PostgreSQL login with a one-time initial password: the app asks for a new
+    # one at the first start (desktop.db.access). Never a password itself.
+    must_change_password: Mapped[bool] = mapped_column(default=False)
     roles: Mapped[list[StaffRole]] = relationship(
         back_populates="staff", cascade="all, delete-orphan", lazy="selectin"
     )

@@ -12,7 +12,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRectF, QSize, QStandardPaths, QUrl
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRectF, QSize, QUrl
 from PySide6.QtGui import (
     QDesktopServices,
     QKeySequence,
@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 from desktop.documents import save_atomic
 from desktop.domain.errors import Cancelled
 from desktop.ui import messages
+from desktop.ui.document_output import documents_folder
 from desktop.ui.text import _
 from desktop.ui.workers import CancelCheck, Progress, run_with_progress
 
@@ -116,6 +117,8 @@ class PdfPreviewDialog(QDialog):
         self.setWindowTitle(title)
         self.pdf = pdf
         self.file_name = file_name or "document.pdf"
+        self.delivered = False  # printed or saved: what a caller may record as handed out
+        self.saved_path: Path | None = None
         self.document, self._buffer = load_pdf(pdf, self)
 
         self.view = QPdfView(self)
@@ -185,6 +188,7 @@ class PdfPreviewDialog(QDialog):
                 return
             messages.show_error(self, exc, _("Printing failed"))
 
+        self.delivered = True  # the job is with the printer; a failure is shown to the user
         return run_with_progress(
             self,
             _("Printing…"),
@@ -195,11 +199,11 @@ class PdfPreviewDialog(QDialog):
     # ---- save and open ------------------------------------------------------------------
 
     def save_as(self) -> None:
-        folder = Path(
-            QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-        )
         path, _filter = QFileDialog.getSaveFileName(
-            self, _("Save as PDF"), str(folder / self.file_name), _("PDF documents (*.pdf)")
+            self,
+            _("Save as PDF"),
+            str(documents_folder() / self.file_name),
+            _("PDF documents (*.pdf)"),
         )
         if path:
             self.save_to(Path(path))
@@ -217,6 +221,8 @@ class PdfPreviewDialog(QDialog):
                 ).format(file=path, reason=exc.strerror or exc),
             )
             return False
+        self.delivered = True
+        self.saved_path = path
         return True
 
     def open_in_viewer(self) -> Path:

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -83,6 +84,24 @@ class StaffEditDialog(FormDialog):
         )
 
 
+def show_one_time_password(parent: QWidget, login: str, password: str) -> None:
+    """The database login's one-time password, shown once: it is stored nowhere."""
+    box = QMessageBox(
+        QMessageBox.Icon.Information,
+        _("One-time password"),
+        _(
+            "The database login {login} has this one-time password:\n\n{password}\n\n"
+            "It is shown only now. Give it to them in person; School Office asks them for "
+            "a new one at their first start."
+        ).format(login=login, password=password),
+        QMessageBox.StandardButton.Ok,
+        parent,
+    )
+    box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    if messages.dialogs_enabled():
+        box.exec()
+
+
 class StaffDialog(QDialog):
     def __init__(self, parent: QWidget, staff: StaffService, country: str):
         super().__init__(parent)
@@ -115,8 +134,9 @@ class StaffDialog(QDialog):
         row.addWidget(close)
         note = QLabel(
             _(
-                "Each person signs in with their Windows user name. Office edits the "
-                "roster and cards, Billing sees payments, the authorised person issues "
+                "Each person signs in with their Windows user name, or on a shared "
+                "database with their own database login. Office edits the roster and "
+                "cards, Billing sees payments, the authorised person issues "
                 "data-protection codes, administrators manage accounts."
             )
         )
@@ -154,6 +174,9 @@ class StaffDialog(QDialog):
         )
         if dialog.exec() == QDialog.DialogCode.Accepted:
             self.refresh()
+            record = dialog.result_value
+            if isinstance(record, StaffRecord) and record.initial_password:
+                show_one_time_password(self, record.login, record.initial_password)
 
     def edit(self) -> None:
         rows = self.table.selectionModel().selectedRows()

@@ -38,7 +38,7 @@ from desktop.documents.model import ProviderIdentity
 from desktop.domain.errors import SchoolOfficeError
 from desktop.domain.roles import Permission
 from desktop.domain.terms import AmendmentRule, VersionStatus
-from desktop.i18n import LANGUAGES
+from desktop.i18n import LANGUAGES, ui_language
 from desktop.services.container import Services
 from desktop.services.school import SchoolProfile
 from desktop.services.terms import (
@@ -62,8 +62,8 @@ _STATUS = {
     VersionStatus.SUPERSEDED: N_("Superseded"),
 }
 _RULES = {
-    AmendmentRule.PUBLISHED_PLUS_15: N_("15 days after publication (Slovenian provider, R50)"),
-    AmendmentRule.STATED_DATE: N_("on the date the provider states (R52)"),
+    AmendmentRule.PUBLISHED_PLUS_15: N_("15 days after publication (Slovenian provider)"),
+    AmendmentRule.STATED_DATE: N_("on the date the provider states"),
 }
 _HEADERS = (
     N_("Version"),
@@ -73,7 +73,6 @@ _HEADERS = (
     N_("In force from"),
     N_("In force until"),
     N_("Languages"),
-    N_("Content hash"),
 )
 
 
@@ -175,7 +174,7 @@ class TermsDialog(QDialog):
         language = self.school.default_language.value
         self.records = {record.key: record for record in self.terms.list_documents()}
         for record in self.records.values():
-            item = QListWidgetItem(f"{record.key}\n{record.title(language)}")
+            item = QListWidgetItem(record.title(language))
             item.setData(Qt.ItemDataRole.UserRole, record.key)
             self.documents.addItem(item)
             if record.key == current:
@@ -184,6 +183,11 @@ class TermsDialog(QDialog):
             self.documents.setCurrentRow(0)
         self.documents.blockSignals(False)
         self.load_versions()
+
+    def _title(self, key: str) -> str:
+        """A document as people know it: its title in the school's language, never its code."""
+        record = self.records.get(key)
+        return record.title(self.school.default_language.value) if record else key
 
     def current_key(self) -> str | None:
         item = self.documents.currentItem()
@@ -210,7 +214,7 @@ class TermsDialog(QDialog):
                     rule=_(_RULES[document.amendment_rule]),
                 )
                 + (
-                    "\n" + _("The free-alternative statement (R55) is printed with these terms.")
+                    "\n" + _("The free-alternative statement is printed with these terms.")
                     if document.free_alternative
                     else ""
                 )
@@ -239,8 +243,7 @@ class TermsDialog(QDialog):
             format_date(v.published_on, self.country),
             format_date(v.effective_from, self.country),
             format_date(v.effective_to, self.country),
-            ", ".join(v.texts),
-            v.content_hash[:12],
+            ", ".join(language_label(code) for code in v.texts),
         )
 
     def update_buttons(self) -> None:
@@ -287,7 +290,9 @@ class TermsDialog(QDialog):
             self,
             self.country,
             lambda data: self.terms.update_draft(version.id, version.version, data),
-            title=_("Draft {label} of {key}").format(label=version.label, key=version.document_key),
+            title=_("Draft {label} of {title}").format(
+                label=version.label, title=self._title(version.document_key)
+            ),
             label=version.label,
             texts=dict(version.texts),
             summary=dict(version.summary),
@@ -362,7 +367,7 @@ class TermsDialog(QDialog):
             self,
             self.country,
             check,
-            title=_("Print {key} as of a date").format(key=document.key),
+            title=_("Print {title} as of a date").format(title=self._title(document.key)),
             languages=LANGUAGES,
             default=self.school.default_language.value,
             on=self.school.today(),
@@ -413,9 +418,7 @@ class DocumentForm(FormDialog):
         self.contacts = QPlainTextEdit()
         self.contacts.setPlaceholderText(_("One line each: e-mail, web page, phone"))
         self.contacts.setFixedHeight(70)
-        self.free_alternative = QCheckBox(
-            _("Print the free-alternative statement (R55: paid services in Slovenia)")
-        )
+        self.free_alternative = QCheckBox(_("Print the free-alternative statement"))
         self.rule = QComboBox()
         for rule, label in _RULES.items():
             self.rule.addItem(_(label), rule)
@@ -528,7 +531,9 @@ class PublishForm(FormDialog):
     ):
         super().__init__(
             parent,
-            _("Publish {key} {label}").format(key=document.key, label=version.label),
+            _("Publish {title} {label}").format(
+                title=document.title(ui_language()), label=version.label
+            ),
             country,
             submit,
             _("Publish"),
@@ -541,11 +546,11 @@ class PublishForm(FormDialog):
             self.effective_from.setEnabled(False)
             self.effective_from.setPlaceholderText(_("15 days after publication"))
             note = _(
-                "Amended terms of this provider take effect on the 15th day after publication "
-                "(R50). Subscribers may withdraw within 8 days of being told (R51)."
+                "Amended terms of this provider take effect on the 15th day after publication. "
+                "Subscribers may withdraw within 8 days of being told."
             )
         elif amendment:
-            note = _("Give the date from which the provider says the new terms apply (R52).")
+            note = _("Give the date from which the provider says the new terms apply.")
         else:
             note = _(
                 "The first version: it is in force from the date given, else from publication."

@@ -2,11 +2,13 @@
 
 On top of FilteredTableModel: `RosterData` holds the rows, their search strings and sort keys
 and is built off the GUI thread; a sort reuses those keys, typing more letters only scans the
-rows still visible, and a filter or sort keeps the selection on the same students.
+rows still visible, and a filter or sort keeps the selection on the same students. Names sort in
+the school's alphabet (desktop.ui.collation); accents are folded for the search only.
 """
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Sequence
 from datetime import date
 
@@ -15,6 +17,7 @@ from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication
 
 from desktop.domain.roster import StudentStatus
+from desktop.ui.collation import NameRanks, name_key
 from desktop.ui.models.filtered_model import (
     FilteredTableModel,
     class_sort_key,
@@ -55,13 +58,17 @@ def _memo(fn: Callable[[str], object]) -> Callable[[str], object]:
 class RosterData:
     """The rows and everything filtering and sorting need, computed once per load."""
 
-    def __init__(self, rows: Sequence[tuple]):
+    def __init__(self, rows: Sequence[tuple], country: str = ""):
+        """`country` picks the alphabet names sort in (the school's)."""
         self.rows: list[tuple] = list(rows)
         self._fold = _memo(fold_search)
         self._positions: dict[int, int] | None = None  # student id → index in rows
         self._class_names: list[str] | None = None  # until a row changes
+        self.ranks = NameRanks(
+            name_key(country), {r[LAST] for r in self.rows} | {r[FIRST] for r in self.rows}
+        )
         self.haystack: list[str] = []
-        by_name: list[str] = []
+        by_name: list[tuple] = []
         for row in self.rows:
             search, key = self._texts(row)
             self.haystack.append(search)
@@ -70,13 +77,13 @@ class RosterData:
         # The base order (by name) makes every other sort stable within equal keys.
         self.name_order = sorted(range(len(self.rows)), key=by_name.__getitem__)
 
-    def _texts(self, row: tuple) -> tuple[str, str]:
-        """The row's search string and its sort key by last name: each name is folded once."""
+    def _texts(self, row: tuple) -> tuple[str, tuple]:
+        """The row's search string (each name folded once) and its sort key by last name."""
         fold = self._fold
         first, last = row[FIRST], row[LAST]
-        folded_first, folded_last = fold(first), fold(last)
-        search = f"{folded_first} {folded_last}\t{row[CODE] or ''}\t{fold(row[CLASS] or '')}"
-        return search, _name_key(last, first, folded_last, folded_first)
+        search = f"{fold(first)} {fold(last)}\t{row[CODE] or ''}\t{fold(row[CLASS] or '')}"
+        ranks = self.ranks
+        return search, (ranks[last], ranks[first])
 
     def sort_keys(self, field: int) -> list:
         keys = self._keys.get(field)
@@ -88,8 +95,7 @@ class RosterData:
         if field == LAST:
             return self._texts(row)[1]
         if field == FIRST:
-            fold = self._fold
-            return _name_key(row[FIRST], row[LAST], fold(row[FIRST]), fold(row[LAST]))
+            return (self.ranks[row[FIRST]], self.ranks[row[LAST]])
         if field == CLASS:
             return _class_key(row[CLASS])
         if field == STATUS:
@@ -110,29 +116,30 @@ class RosterData:
         return list(self._class_names)
 
     def put(self, row: tuple) -> int:
-        """Add or replace one student's row (after a save); returns its position."""
+        """Add or replace one student's row (after a save); returns its position.
+        The name order takes the row at its place in the alphabet."""
         self._class_names = None
         position = self.position_of(row[ID])
+        search, name_key = self._texts(row)
+        by_name = self._keys[LAST]
         if position is None:
             position = len(self.rows)
             self._positions[row[ID]] = position
             self.rows.append(row)
-            self.haystack.append(self._texts(row)[0])
-            self.name_order.append(position)
+            self.haystack.append(search)
         else:
+            if by_name[position] != name_key:
+                self.name_order.remove(position)  # renamed: moves to its new place
             self.rows[position] = row
-            self.haystack[position] = self._texts(row)[0]
+            self.haystack[position] = search
         for field, keys in self._keys.items():
             if position == len(keys):
                 keys.append(self._sort_key(field, row))
             else:
                 keys[position] = self._sort_key(field, row)
+        if len(self.name_order) < len(self.rows):
+            bisect.insort(self.name_order, position, key=by_name.__getitem__)
         return position
-
-
-def _name_key(first: str, second: str, folded_first: str, folded_second: str) -> str:
-    # Accent-blind first (Šarić sits with Saric), then exact case-folded text to break ties.
-    return f"{folded_first}\0{folded_second}\0{first.casefold()}\0{second.casefold()}"
 
 
 _class_key = _memo(class_sort_key)
@@ -155,7 +162,7 @@ class RosterModel(FilteredTableModel):
             parent,
         )
         self._country = country
-        self._data = RosterData([])
+        self._data = RosterData([], country)
         self._order: list[int] = []  # every row, in the current sort order
         self._sort = (COLUMN_LAST, Qt.SortOrder.AscendingOrder)
         self._class: str | None = None
@@ -202,16 +209,24 @@ class RosterModel(FilteredTableModel):
     def put(self, row: tuple) -> int | None:
         """Show a saved student's new values; returns the table row, None if filtered out.
 
-        A new student joins the end of the current order until the next sort, so the table
-        does not jump while the secretary is working on it.
+        A new student takes its place in the current order (in the school's alphabet when the
+        table is sorted by name); a renamed one moves to its new place, keeping the selection.
         """
+        old_position = self._data.position_of(row[ID])
+        old_keys = self._current_keys(old_position)
         position = self._data.put(row)
-        if position == len(self._order):
-            self._order.append(position)
+        if old_position is None:
+            self._order = self._sorted()
             if self._shows(position):
-                self.beginInsertRows(QModelIndex(), len(self._visible), len(self._visible))
-                self._visible.append(position)
+                at = self._order.index(position)
+                before = set(self._order[:at])
+                table_row = sum(1 for p in self._visible if p in before)
+                self.beginInsertRows(QModelIndex(), table_row, table_row)
+                self._visible.insert(table_row, position)
                 self.endInsertRows()
+        elif old_keys != self._current_keys(position):
+            self._order = self._sorted()
+            self._relayout(self._filter(self._order))
         table_row = self.row_of(row[ID])
         if table_row is not None:
             self.dataChanged.emit(
@@ -261,6 +276,13 @@ class RosterModel(FilteredTableModel):
             return base[::-1] if descending else list(base)
         keys = self._data.sort_keys(field)
         return sorted(base, key=keys.__getitem__, reverse=descending)
+
+    def _current_keys(self, position: int | None) -> tuple | None:
+        """The row's keys for the current sort (and the name order under it)."""
+        if position is None:
+            return None
+        field = COLUMN_FIELDS[self._sort[0]]
+        return (self._data.sort_keys(field)[position], self._data.sort_keys(LAST)[position])
 
     def _relayout(self, visible: list[int]) -> None:
         """New visible rows, keeping the selection on the same students (layoutChanged)."""

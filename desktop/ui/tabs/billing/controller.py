@@ -7,11 +7,11 @@ typed error. Printing a batch of letters runs in a worker behind a progress dial
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QWidget
 
-from desktop.documents import save_atomic
 from desktop.domain.billing import (
     LIVE_STATES,
     ProposalKind,
@@ -23,6 +23,7 @@ from desktop.domain.roles import Permission
 from desktop.services.container import Services
 from desktop.services.school import SchoolProfile
 from desktop.ui import messages
+from desktop.ui.document_output import documents_folder, file_name, show_document
 from desktop.ui.student_picker import StudentPickerDialog
 from desktop.ui.tables import select_row
 from desktop.ui.tabs.billing.dialogs import (
@@ -60,6 +61,7 @@ class BillingController(QObject):
         self.can_edit = services.actor.can(Permission.EDIT_BILLING)
         self.dialog = None  # the dialog open right now (tests drive it)
         self.task = None
+        self.preview = None  # the last document shown in the print preview
         self.proposals = []
         self.notices = []
         self.popolni_enabled = True  # until loaded, so the empty state never flashes up
@@ -207,17 +209,6 @@ class BillingController(QObject):
         self.view.show_status(text)
         self.load(select)
 
-    def _save(self, produced, title: str, suggested: str) -> None:
-        path = ask_save_path(self.view, title, suggested)
-        if not path:
-            return
-        try:
-            save_atomic(produced.pdf, path)
-        except OSError as exc:
-            messages.warn(self.view, title, str(exc))
-            return
-        self.view.show_status(_("Saved {path}").format(path=path))
-
     def _pick_student(self, title: str, ok_text: str, then) -> None:
         row = self.selected_row()
         preselect = row[STUDENT] if row else None
@@ -353,7 +344,7 @@ class BillingController(QObject):
             )
             if answer == "print":
                 self._print(
-                    lambda: self.letters.print_confirmation(result.letter_id),
+                    lambda out: self.letters.print_confirmation(result.letter_id, out=out),
                     _("Save the confirmation"),
                     "confirmation.pdf",
                 )
@@ -378,7 +369,7 @@ class BillingController(QObject):
                 _("Refund of {amount} recorded").format(amount=euros(result.amount_cents)), row[ID]
             )
             self._print(
-                lambda: self.letters.print_refund_statement(result.refund_id),
+                lambda out: self.letters.print_refund_statement(result.refund_id, out=out),
                 _("Save the refund statement"),
                 "refund.pdf",
             )
@@ -398,7 +389,7 @@ class BillingController(QObject):
             _("Reminder fee"),
             _(
                 "Charge the {amount} fee for the unanswered reminders to {name}? You are recorded "
-                "as the person who decided (R67, R81)."
+                "as the person who decided."
             ).format(amount=euros(fee), name=f"{row[FIRST]} {row[LAST]}"),
             [("charge", _("Charge the fee")), ("cancel", _("Cancel"))],
             default="cancel",
@@ -424,8 +415,8 @@ class BillingController(QObject):
         active = record.active_profiles
         if len(active) > 1:
             choices = (
-                [("all", _("Whole subscription (D3)"))]
-                + [(str(p.id), _("Only {name} (D4)").format(name=p.full_name)) for p in active]
+                [("all", _("Whole subscription"))]  # D3
+                + [(str(p.id), _("Only {name}").format(name=p.full_name)) for p in active]  # D4
                 + [("cancel", _("Cancel"))]
             )
             answer = messages.ask(
@@ -440,9 +431,9 @@ class BillingController(QObject):
                 return
             only = None if answer == "all" else int(answer)
         self._print(
-            lambda: self.letters.print_cancellation_form(row[STUDENT], only),
-            _("Save the cancellation letter"),
-            "cancellation-letter.pdf",
+            lambda out: self.letters.print_cancellation_form(row[STUDENT], only, out=out),
+            _("Cancellation letter"),
+            f"{row[FIRST]} {row[LAST]}",
         )
 
     def print_invoice(self) -> None:
@@ -450,31 +441,55 @@ class BillingController(QObject):
         if row is None:
             return
         self._print(
-            lambda: self.letters.print_invoice(self.letters.latest_invoice_id(row[STUDENT])),
-            _("Save the invoice"),
-            "invoice.pdf",
+            lambda out: self.letters.print_invoice(
+                self.letters.latest_invoice_id(row[STUDENT]), out=out
+            ),
+            _("Invoice"),
+            f"{row[FIRST]} {row[LAST]}",
         )
 
-    def _print(self, produce, title: str, suggested: str) -> None:
-        try:
-            produced = produce()
-        except SchoolOfficeError as exc:
-            messages.show_error(self.view, exc, title, self.country)
+    def _print(self, produce, what: str, whom: str) -> None:
+        """Where to save first, then print into it: a document is recorded as printed only
+        once its file is written, and a cancelled save dialog records nothing. The written
+        file then opens in the print preview."""
+        path = ask_save_path(self.view, what, self._suggested(what, whom))
+        if not path:
             return
-        self._save(produced, title, suggested)
+        try:
+            produce(path)
+        except SchoolOfficeError as exc:
+            messages.show_error(self.view, exc, what, self.country)
+            return
+        self._preview(path, what)
         self.load()
+
+    def _suggested(self, what: str, whom: str = "") -> str:
+        return str(documents_folder() / file_name(what, whom, self.today()))
+
+    def _preview(self, path: str, what: str) -> None:
+        try:
+            pdf = Path(path).read_bytes()
+        except OSError as exc:
+            messages.warn(self.view, what, str(exc))
+            return
+        self.preview = show_document(self.view, pdf, what, Path(path).name)
+        self.preview.delivered = True  # already saved where the secretary chose
+        self.view.show_status(_("Saved {path}").format(path=path))
 
     def print_due_letters(self) -> None:
         if not self.notices:
             return
         letters, today = self.letters, self.today()
+        path = ask_save_path(self.view, _("Letters"), self._suggested(_("Letters")))
+        if not path:
+            return
 
         def done(batch) -> None:
             self.task = None
             for child, reason in batch.refused:
                 messages.warn(self.view, _("Not printed"), f"{child}: {reason}")
-            if batch.produced is not None:
-                self._save(batch.produced, _("Save the letters"), f"letters-{today}.pdf")
+            if batch.printed:
+                self._preview(path, _("Letters"))
             self._done(
                 n_(
                     "{n} letter printed, {skipped} no longer needed",
@@ -490,7 +505,7 @@ class BillingController(QObject):
         self.task = run_with_progress(
             self.view,
             _("Printing the letters…"),
-            lambda progress, cancel: letters.print_notices(None, progress, cancel, today),
+            lambda progress, cancel: letters.print_notices(None, progress, cancel, today, out=path),
             done,
             failed,
         )
@@ -506,7 +521,7 @@ class BillingController(QObject):
         answer = messages.ask(
             self.view,
             _("Confirm"),
-            text + "\n\n" + _("You are recorded as the person who decided (R67)."),
+            text + "\n\n" + _("You are recorded as the person who decided."),
             [("confirm", _("Confirm")), ("cancel", _("Cancel"))],
             default="cancel",
             escape="cancel",

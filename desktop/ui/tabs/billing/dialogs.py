@@ -40,7 +40,7 @@ from desktop.domain.errors import ValidationError
 from desktop.services.billing import BillingSettingsRecord, OrderInput, PaymentInput
 from desktop.services.billing_letters import ReceivedLetter
 from desktop.services.roster import StudentRecord
-from desktop.ui.forms import DateField, FormDialog, read_fields
+from desktop.ui.forms import DateField, FormDialog, WrappingCheckBox, read_fields
 from desktop.ui.tabs.billing.labels import (
     REFUND_BASES,
     amount_text,
@@ -112,7 +112,7 @@ class OrderDialog(FormDialog):
         self.guardian2 = _combo([(_("— none —"), None), *guardians])
         self.student_mobile = QLineEdit()
         self.student_email = QLineEdit()
-        self.statement = QCheckBox(_("The student states that they have reached 15 (R47)"))
+        self.statement = WrappingCheckBox(_("The student states that they have reached 15"))
         self.terms = _combo([(label, version_id) for version_id, label in terms])
         if default_terms is not None:
             self.terms.setCurrentIndex(max(0, self.terms.findData(default_terms)))
@@ -125,20 +125,18 @@ class OrderDialog(FormDialog):
             ]
         )
         self.mode = _combo([(_(text), mode) for mode, text in _MODES.items()])
-        self.warranties = QCheckBox(
+        self.warranties = WrappingCheckBox(
             _(
                 "The orderer confirmed that the data are correct and the phone and e-mail are "
-                "their own (R41)"
+                "their own"
             )
         )
-        self.free_alternative = QCheckBox(
+        self.free_alternative = WrappingCheckBox(
             _(
                 "The orderer was told that POPOLNI is optional and the same information is free "
-                "through other routes (R55)"
+                "through other routes"
             )
         )
-        for box in (self.warranties, self.free_alternative, self.statement):
-            box.setStyleSheet("QCheckBox { spacing: 8px; }")
         self.ordered_on = DateField(country)
         self.ordered_on.set_date(today)
         e = self.errors
@@ -214,7 +212,7 @@ class TrialDialog(FormDialog):
         self.set_note(
             _(
                 "Trials start 1 Oct–31 Mar (30 days until 31 Dec, then 7 days), once per child "
-                "and school year, unless the school has a special offer (R89)."
+                "and school year, unless the school has a special offer."
             )
         )
         self.started_by = _ordered_by_combo()
@@ -261,14 +259,19 @@ class PaymentDialog(FormDialog):
         super().__init__(parent, _("Record a payment"), country, submit, ok_text=_("Record"))
         self.set_note(
             _(
-                "The subscription is activated only when its invoice is paid in full (R79). "
+                "The subscription is activated only when its invoice is paid in full. "
                 "Never type a card number or CVV: only the processor's transaction id and the "
-                "last four digits (R65)."
+                "last four digits."
             )
         )
         self.invoice = _combo(
             [
-                (f"{number}  ·  {reference}  ·  {_('owed')} {euros(owed)}", invoice_id)
+                (
+                    _("{number}  ·  {reference}  ·  owed {amount}").format(
+                        number=number, reference=reference, amount=euros(owed)
+                    ),
+                    invoice_id,
+                )
                 for invoice_id, number, reference, _amount, owed in invoices
             ]
         )
@@ -349,14 +352,14 @@ class LetterDialog(FormDialog):
         self.set_note(
             _(
                 "Type what the letter says. A letter that lacks an item of the order, or "
-                "differs from it, is kept as 'cannot be processed' and changes nothing (R96)."
+                "differs from it, is kept as 'cannot be processed' and changes nothing."
             )
         )
         self.kind = _combo(
             [
                 (_("Cancel the whole subscription (D3)"), LetterKind.CANCEL_ALL),
                 (_("Unsubscribe only one user (D4)"), LetterKind.UNSUBSCRIBE_ONE),
-                (_("Withdraw after a change of terms (R51)"), LetterKind.TERMS_WITHDRAWAL),
+                (_("Withdraw after a change of terms"), LetterKind.TERMS_WITHDRAWAL),
             ]
         )
         self.received = DateField(country)
@@ -461,8 +464,8 @@ class RefundDialog(FormDialog):
         super().__init__(parent, _("Refund"), country, submit, ok_text=_("Record refund"))
         self.set_note(
             _(
-                "Refund for {child}. You are recorded as the approver (R67). A subscriber's own "
-                "cancellation is never refunded (R86)."
+                "Refund for {child}. You are recorded as the approver. A subscriber's own "
+                "cancellation is never refunded."
             ).format(child=child)
         )
         self.basis = _combo([(basis_label(b), b) for b in REFUND_BASES])
@@ -551,7 +554,7 @@ class SettingsDialog(FormDialog):
     ):
         super().__init__(parent, _("Billing settings"), country, submit)
         self.settings = settings
-        self.enabled = QCheckBox(_("This school offers mojAsistent POPOLNI (R74)"))
+        self.enabled = QCheckBox(_("This school offers mojAsistent POPOLNI"))
         self.enabled.setChecked(settings.popolni_enabled)
         self.fields = {
             "entity_name": QLineEdit(settings.entity_name),
@@ -574,7 +577,7 @@ class SettingsDialog(FormDialog):
         )
         self.scheme.setCurrentIndex(self.scheme.findData(settings.reference_scheme))
         labels = {
-            "entity_name": _("Billing entity (R73)"),
+            "entity_name": _("Billing entity"),
             "entity_street": _("Street"),
             "entity_postal_code": _("Postal code"),
             "entity_city": _("City"),

@@ -67,9 +67,9 @@ _LETTER = {
     LetterKind.TERMS_WITHDRAWAL: N_("Withdrawal after a terms change"),
 }
 _BASIS = {
-    RefundBasis.OUTAGE: N_("Outage of more than 30 days (R83)"),
-    RefundBasis.SCHOOL_WITHDREW: N_("School withdrew from POPOLNI (R84)"),
-    RefundBasis.DISCRETIONARY: N_("Discretionary, after another ending (R87)"),
+    RefundBasis.OUTAGE: N_("Outage of more than 30 days"),
+    RefundBasis.SCHOOL_WITHDREW: N_("School withdrew from POPOLNI"),
+    RefundBasis.DISCRETIONARY: N_("Discretionary, after another ending"),
 }
 REFUND_BASES = tuple(_BASIS)
 _MONEY = {

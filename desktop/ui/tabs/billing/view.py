@@ -30,6 +30,7 @@ from desktop.documents.billing_letters import format_reference
 from desktop.domain.billing import SubscriptionState
 from desktop.services.container import Services
 from desktop.services.school import SchoolProfile
+from desktop.ui.changes import TabFollower
 from desktop.ui.forms import heading
 from desktop.ui.models.table_model import TupleTableModel
 from desktop.ui.tables import ClassFilter, reset_quietly
@@ -44,7 +45,26 @@ from desktop.ui.tabs.billing.labels import (
     proposal_label,
     state_label,
 )
-from desktop.ui.text import _, format_date, n_
+from desktop.ui.text import _, format_date, n_, stored_text
+
+# What the tab shows: subscriptions, their invoices, payments, proposals and letters.
+SHOWN_TABLES = (
+    "billing_notice",
+    "billing_price",
+    "billing_proposal",
+    "billing_settings",
+    "billing_year",
+    "cancellation_letter",
+    "generated_document",
+    "invoice",
+    "payment",
+    "refund",
+    "student",
+    "subscription",
+    "subscription_profile",
+    "trial",
+    "trial_offer",
+)
 
 
 def _table(object_name: str) -> QTableView:
@@ -115,7 +135,7 @@ class BillingTab(QWidget):
         self.vertical.setStretchFactor(1, 1)
         self.vertical.setSizes([560, 230])
         self.no_permission = QLabel(
-            _("Payer data and payments are shown to the billing role only (R121).")
+            _("Payer data and payments are shown to the billing role only.")
         )
         self.no_permission.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.no_permission.hide()
@@ -129,6 +149,7 @@ class BillingTab(QWidget):
         self._connect()
         self.show_subscription(None, [], [])
         self._started = False
+        self.follower = TabFollower(self, SHOWN_TABLES, self.controller)
 
     # ---- building ----------------------------------------------------------------------
 
@@ -219,7 +240,7 @@ class BillingTab(QWidget):
             _(
                 "Billing keeps the orders, trials and payments of mojAsistent POPOLNI, "
                 "eŠola's paid tier for Slovenian schools. This school has not enabled it, so "
-                "there is nothing to bill. To offer it, turn it on in Settings… (R74)."
+                "there is nothing to bill. To offer it, turn it on in Settings…"
             )
         )
         text.setWordWrap(True)
@@ -282,13 +303,19 @@ class BillingTab(QWidget):
     def showEvent(self, event) -> None:
         super().showEvent(event)
         if not self._started:  # load when first shown
-            self._started = True
+            self._started = self.follower.started = True
             self.controller.load()
+        else:
+            self.follower.shown()
 
     # ---- what the main window calls -----------------------------------------------------
 
     def refresh(self) -> None:
         self.controller.load()
+
+    def data_changed(self, change) -> None:
+        """Someone (here or on another PC) changed data: reload what this tab shows."""
+        self.follower.changed(change)
 
     def save_state(self, settings: QSettings) -> None:
         settings.setValue("billing/splitter", self.splitter.saveState())
@@ -337,7 +364,7 @@ class BillingTab(QWidget):
     def show_status(self, text: str) -> None:
         window = self.window()
         if isinstance(window, QMainWindow):
-            window.statusBar().showMessage(text, 8000)
+            window.statusBar().showMessage(text)  # stays until the next result
 
     def show_subscription(self, record, history, letters) -> None:
         if record is None:
@@ -370,7 +397,7 @@ class BillingTab(QWidget):
         if record.ends_on:
             lines.append(
                 _("Ends on {date}: {reason}").format(
-                    date=format_date(record.ends_on, c), reason=record.end_reason
+                    date=format_date(record.ends_on, c), reason=stored_text(record.end_reason)
                 )
             )
         for p in record.profiles:
@@ -416,7 +443,7 @@ class BillingTab(QWidget):
                     format_date(p.proposed_on, c),
                     format_date(p.effective_on, c),
                     euros(p.amount_cents),
-                    p.reason,
+                    stored_text(p.reason),
                 )
                 for p in proposals
             ]

@@ -20,6 +20,7 @@ from desktop.services.cards import CardHistoryEntry
 from desktop.services.container import Services
 from desktop.services.school import SchoolProfile
 from desktop.ui import messages
+from desktop.ui.document_output import file_name, show_document
 from desktop.ui.student_picker import StudentPickerDialog
 from desktop.ui.tables import select_row
 from desktop.ui.tabs.cards.dialogs import (
@@ -53,12 +54,6 @@ log = logging.getLogger(__name__)
 AUTO_SYNC_MS = 5 * 60 * 1000  # a provider outage costs one request per interval
 
 
-def ask_save_path(parent: QWidget, title: str, suggested: str) -> str:
-    """The save dialog (tests replace this function)."""
-    path, _filter = QFileDialog.getSaveFileName(parent, title, suggested, _("PDF files (*.pdf)"))
-    return path
-
-
 def ask_open_path(parent: QWidget, title: str) -> str:
     """The open dialog for a photo (tests replace this function)."""
     path, _filter = QFileDialog.getOpenFileName(
@@ -85,6 +80,7 @@ class CardsController(QObject):
         self._loading = False
         self._syncing = False
         self.task = None  # the long-running task under way, if any
+        self.preview = None  # the last document shown in the print preview
         self.timer = QTimer(self)
         self.timer.setInterval(AUTO_SYNC_MS)
         self.timer.timeout.connect(self.auto_sync)
@@ -222,7 +218,8 @@ class CardsController(QObject):
                 "issue": self.can_manage,
                 "lost": can(PhysicalAction.REPORT_LOST),
                 "replace": can(PhysicalAction.REPLACE),
-                "extend": row is not None,
+                # A revoked or lost card is never extended; the student's other cards are.
+                "extend": can(PhysicalAction.EXTEND) or can(VirtualAction.EXTEND),
                 "revoke": can(PhysicalAction.REVOKE),
                 "activation": self.can_manage,
                 "suspension": can(VirtualAction.SUSPEND_CONFIRMED),
@@ -443,27 +440,20 @@ class CardsController(QObject):
         self.view.show_status(_("Photo saved."))
 
     def print_cards(self, sheet: bool) -> None:
-        ids = self.model.printable_ids(self.selected_rows())
+        rows = self.selected_rows()
+        ids = self.model.printable_ids(rows)
         if not ids:
             return
-        suggested = "cards-a4.pdf" if sheet else "cards-cr80.pdf"
-        path = ask_save_path(self.view, _("Save the cards as PDF"), suggested)
-        if not path:
-            return
         cards = self.services.cards
+        what = _("Cards (A4 sheet)") if sheet else _("Cards")
+        whom = f"{rows[0][FIRST]} {rows[0][LAST]}" if len(ids) == 1 else ""
 
         def work(progress, cancel):
-            from desktop.documents.builders import save_atomic
+            return cards.print_cards(ids, sheet=sheet, progress=progress, cancel=cancel)
 
-            pdf = cards.print_cards(ids, sheet=sheet, progress=progress, cancel=cancel)
-            save_atomic(pdf, path)
-            return len(ids)
-
-        def done(count: int) -> None:
-            self.view.show_status(
-                n_("{n} card saved to {path}.", "{n} cards saved to {path}.", count).format(
-                    n=count, path=path
-                )
+        def done(pdf: bytes) -> None:
+            self.preview = show_document(
+                self.view, pdf, what, file_name(what, whom, self.school.today())
             )
             self.current_changed()
 

@@ -11,10 +11,10 @@ from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication
 
 from desktop.domain.cards import CardKind
+from desktop.ui.collation import name_key
 from desktop.ui.models.filtered_model import (
     FilteredTableModel,
     class_sort_key,
-    fold_search,
     search_tokens,
 )
 from desktop.ui.tabs.cards.labels import kind_label, status_label
@@ -46,6 +46,7 @@ class CardsModel(FilteredTableModel):
             parent,
         )
         self.country = country
+        self._name_key = name_key(country)  # the school's alphabet
         self._status: str | None = None
         self._class: str | None = None
         self._expiring_before: date | None = None
@@ -101,9 +102,10 @@ class CardsModel(FilteredTableModel):
 
     def _sort_key(self, column: int) -> Callable[[tuple], object]:
         field = COLUMNS[column]
+        collate = self._name_key
 
         def key(r: tuple):
-            name = (fold_search(r[LAST]), fold_search(r[FIRST]), r[STUDENT])
+            name = (collate(r[LAST]), collate(r[FIRST]), r[STUDENT])
             if field == LAST:
                 return (name, r[ID])
             if field == CLASS:

@@ -27,12 +27,23 @@ from PySide6.QtWidgets import (
 from desktop.services.card_sync import SyncStatus
 from desktop.services.container import Services
 from desktop.services.school import SchoolProfile
+from desktop.ui.changes import TabFollower
 from desktop.ui.forms import DateField, heading
 from desktop.ui.models.table_model import TupleTableModel
 from desktop.ui.tables import ClassFilter
 from desktop.ui.tabs.cards.controller import CardsController
 from desktop.ui.tabs.cards.labels import STATUSES, local_time, status_label
 from desktop.ui.text import _
+
+# What the tab shows: cards, their students, the provider link and its queue.
+SHOWN_TABLES = (
+    "card",
+    "card_provider_outbox",
+    "card_provider_sync",
+    "card_settings",
+    "student",
+    "student_photo",
+)
 
 PHOTO_W, PHOTO_H = 120, 160
 _LINK_STYLES = {
@@ -78,6 +89,7 @@ class CardsTab(QWidget):
         self._connect()
         self.show_student(None, [], None)
         self._started = False
+        self.follower = TabFollower(self, SHOWN_TABLES, self.controller)
         self.last_status = ""  # the last message shown in the status bar (tests read it)
 
     # ---- building ------------------------------------------------------------------------
@@ -93,7 +105,7 @@ class CardsTab(QWidget):
         self.attention_button = QPushButton(_("Needs attention"))
         self.settings_button = QPushButton(_("Card settings…"))
         self.refer_button = QPushButton(_("Refer to the card provider…"))
-        self.refer_button.setToolTip(_("Lost phone or opting out: where the student goes (R25)"))
+        self.refer_button.setToolTip(_("Lost phone or opting out: where the student goes"))
         row = QHBoxLayout(self.link_bar)
         row.setContentsMargins(8, 4, 8, 4)
         row.addWidget(QLabel(_("Card provider:")))
@@ -175,7 +187,9 @@ class CardsTab(QWidget):
         self.history.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.history.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.history.verticalHeader().hide()
-        self.history.setWordWrap(False)
+        # The change ("Active → Revoked, reported lost") wraps instead of ending in "…".
+        self.history.setWordWrap(True)
+        self.history.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.history_model = TupleTableModel(
             (_("When"), _("Who"), _("Card"), _("Change")), (), self
         )
@@ -183,7 +197,8 @@ class CardsTab(QWidget):
         header = self.history.horizontalHeader()
         for column in range(3):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)  # full text as tooltip
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        header.sectionResized.connect(lambda *_: self.history.resizeRowsToContents())
         layout = QVBoxLayout(self.student_panel)
         layout.setContentsMargins(8, 0, 0, 0)
         layout.addWidget(self.student_title)
@@ -248,14 +263,20 @@ class CardsTab(QWidget):
     def showEvent(self, event) -> None:
         super().showEvent(event)
         if not self._started:  # load when first shown; sync quietly from then on
-            self._started = True
+            self._started = self.follower.started = True
             self.controller.load()
             self.controller.timer.start()
+        else:
+            self.follower.shown()
 
     # ---- what the main window calls -----------------------------------------------------
 
     def refresh(self) -> None:
         self.controller.load()
+
+    def data_changed(self, change) -> None:
+        """Someone (here or on another PC) changed data: reload what this tab shows."""
+        self.follower.changed(change)
 
     def save_state(self, settings: QSettings) -> None:
         settings.setValue("cards/splitter", self.splitter.saveState())
@@ -296,6 +317,7 @@ class CardsTab(QWidget):
     def show_student(self, title: str | None, history: list[tuple], photo: bytes | None) -> None:
         self.student_title.setText(title or _("Choose a card to see the student's cards"))
         self.history_model.set_rows(history)
+        self.history.resizeRowsToContents()
         pixmap = QPixmap()
         if photo and pixmap.loadFromData(photo):
             self.photo.setPixmap(
@@ -362,5 +384,5 @@ class CardsTab(QWidget):
     def show_status(self, text: str) -> None:
         window = self.window()
         if isinstance(window, QMainWindow):
-            window.statusBar().showMessage(text, 8000)
+            window.statusBar().showMessage(text)  # stays until the next result
         self.last_status = text

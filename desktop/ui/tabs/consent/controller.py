@@ -9,10 +9,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QFileDialog, QWidget
 
 from desktop.domain import clock
 from desktop.domain.consent import CodeState, DeadlineState, DeletionState, noon_on
@@ -23,6 +22,7 @@ from desktop.i18n import ui_language
 from desktop.services.container import Services
 from desktop.services.school import SchoolProfile
 from desktop.ui import messages
+from desktop.ui.document_output import file_name, show_document
 from desktop.ui.student_picker import StudentPickerDialog, student_name
 from desktop.ui.tabs.consent import dialogs as d
 from desktop.ui.tabs.consent.export_wizard import ExportWizard
@@ -40,17 +40,11 @@ from desktop.ui.tabs.consent.labels import (
     STATUS_COLOURS,
     STATUSES,
 )
-from desktop.ui.text import _, format_date, n_, restriction_label
+from desktop.ui.text import _, format_date, format_percent, n_, restriction_label
 from desktop.ui.workers import run_task, run_with_progress
 
 log = logging.getLogger(__name__)
 RED, AMBER, GREEN, GREY = "#b3261e", "#8a5a00", "#1e5e2e", "#777777"
-
-
-def ask_save_path(parent: QWidget, title: str, suggested: str) -> str:
-    """The save dialog (tests replace this function)."""
-    path, _filter = QFileDialog.getSaveFileName(parent, title, suggested, _("PDF files (*.pdf)"))
-    return path
 
 
 @dataclass
@@ -86,6 +80,7 @@ class ConsentController(QObject):
         self.data = ConsentData()
         self.dialog = None  # the dialog open right now (tests drive it)
         self.task = None
+        self.preview = None  # the last document shown in the print preview
         self.remembered_document: str | None = None
         self._roster_rows: list[tuple] | None = None
         self._loading = False
@@ -132,7 +127,7 @@ class ConsentController(QObject):
         v.codes.buttons["revoke"].setEnabled(self.can_issue)
         if not self.can_issue:
             v.codes.buttons["issue"].setToolTip(
-                _("Only the school's authorised person issues codes (R40).")
+                _("Only the school's authorised person issues codes.")
             )
         v.breaches.table.selectionModel().currentRowChanged.connect(lambda *_: self.tick())
 
@@ -213,7 +208,7 @@ class ConsentController(QObject):
         v.document.blockSignals(True)
         v.document.clear()
         for doc in data.documents:
-            v.document.addItem(f"{doc.title} ({doc.key})", doc.key)
+            v.document.addItem(doc.title, doc.key)
         if data.overview is not None:
             v.document.setCurrentIndex(max(0, v.document.findData(data.overview.document_key)))
         elif current:
@@ -233,7 +228,7 @@ class ConsentController(QObject):
             (
                 counts.label or _("All classes"),
                 str(counts.total),
-                *(f"{n} ({counts.percent(status):.1f} %)" for status, n in counts.counts),
+                *(f"{n} ({format_percent(counts.percent(status))})" for status, n in counts.counts),
             )
             for counts in overview.counts
         ]
@@ -318,7 +313,9 @@ class ConsentController(QObject):
                 _(CODE_KINDS[c.kind]),
                 self._time(c.issued_at),
                 c.issued_by,
-                self._time(c.expires_at),
+                # expires_at is the first instant it no longer works: show the last valid
+                # minute, as the slip does (21.12. 23:59, not 22.12. 00:00).
+                self._time(c.expires_at - timedelta(minutes=1)),
                 str(c.failed_attempts),
                 _(CODE_STATES[c.state]),
             )
@@ -489,24 +486,11 @@ class ConsentController(QObject):
             self.view.show_status(done)
         self.load()
 
-    def _save_pdf(self, pdf: bytes, title: str, suggested: str) -> str:
-        path = ask_save_path(self.view, title, suggested)
-        if not path:
-            return ""
-        from desktop.documents import save_atomic
-
-        try:
-            save_atomic(pdf, path)
-        except OSError as exc:
-            messages.warn(
-                self.view,
-                title,
-                _("{file} could not be written: {reason}").format(
-                    file=path, reason=exc.strerror or exc
-                ),
-            )
-            return ""
-        return path
+    def _show_pdf(self, pdf: bytes, what: str, whom: str = "", on_closed=None) -> None:
+        """Every document opens in the print preview (Print, Save as PDF)."""
+        self.preview = show_document(
+            self.view, pdf, what, file_name(what, whom, self.school.today()), on_closed
+        )
 
     # ---- terms ------------------------------------------------------------------------------
 
@@ -536,38 +520,30 @@ class ConsentController(QObject):
         overview = self.data.overview
         if overview is None:
             return
-        path = ask_save_path(
-            self.view, _("Save the terms to print"), f"{overview.document_key.lower()}-pending.pdf"
-        )
-        if not path:
-            return
         consent = self.services.consent
         class_name = self.view.class_filter.currentData()
+        title = next(
+            (doc.title for doc in self.data.documents if doc.key == overview.document_key),
+            _("Terms"),
+        )
 
         def work(progress, cancel):
-            from desktop.documents import save_atomic
-
-            produced, refused = consent.print_pending_terms(
+            return consent.print_pending_terms(
                 overview.document_key, class_name, overview.on, progress, cancel
             )
-            if produced is not None:
-                save_atomic(produced.pdf, path)
-            return produced, refused
 
         def done(result) -> None:
             produced, refused = result
-            count = len(produced.document_ids) if produced else 0
-            text = n_("{n} copy saved to {path}.", "{n} copies saved to {path}.", count).format(
-                n=count, path=path
-            )
             if refused:
-                text += (
-                    "\n\n"
-                    + _("Not printed (contact not allowed):")
+                messages.inform(
+                    self.view,
+                    _("Terms printed"),
+                    _("Not printed (contact not allowed):")
                     + "\n"
-                    + "\n".join(reason for _request, reason in refused)
+                    + "\n".join(reason for _request, reason in refused),
                 )
-            messages.inform(self.view, _("Terms printed"), text)
+            if produced is not None:
+                self._show_pdf(produced.pdf, title, class_name or "")
             self.load()
 
         self.task = run_with_progress(
@@ -707,19 +683,32 @@ class ConsentController(QObject):
             issued = self.services.access_export.issue_code(
                 values.student_id, values.guardian_id, values.kind
             )
-            path = self._save_pdf(
-                issued.slip.pdf, _("Save the code slip"), f"code-slip-{issued.code_id}.pdf"
-            )
-            self.view.show_status(
-                _("Code no. {id} issued; the slip is saved to {path}.").format(
-                    id=issued.code_id, path=path or _("(not saved)")
+            student = self.services.roster.get(values.student_id).full_name
+
+            def slip_closed(delivered: bool) -> None:
+                if delivered:
+                    self.view.show_status(
+                        _("Code no. {id} issued; hand the slip to the parent.").format(
+                            id=issued.code_id
+                        )
+                    )
+                    return
+                # A code nobody can be given must not stay valid.
+                try:
+                    self.services.access_export.slip_not_handed_out(issued.code_id)
+                except SchoolOfficeError as exc:
+                    self._failed(exc)
+                messages.warn(
+                    self.view,
+                    _("Code cancelled"),
+                    _(
+                        "The slip was neither printed nor saved, so code no. {id} has been "
+                        "cancelled. Issue a new code when you can hand the slip out."
+                    ).format(id=issued.code_id),
                 )
-                if path
-                else _(
-                    "Code no. {id} issued, but the slip was not saved: cancel it "
-                    "and issue a new one."
-                ).format(id=issued.code_id)
-            )
+                self.load()
+
+            self._show_pdf(issued.slip.pdf, _("Code slip"), student, slip_closed)
             return issued
 
         self._open(
@@ -736,13 +725,7 @@ class ConsentController(QObject):
 
     def export_copy(self) -> None:
         def save(result) -> None:
-            path = self._save_pdf(
-                result.produced.pdf,
-                _("Save the copy of the data"),
-                f"data-copy-{result.document_id}.pdf",
-            )
-            if path:
-                self.view.show_status(_("Saved to {path}.").format(path=path))
+            self._show_pdf(result.produced.pdf, _("Copy of the data"))
 
         wizard = ExportWizard(
             self.view,
@@ -766,7 +749,7 @@ class ConsentController(QObject):
         except SchoolOfficeError as exc:
             self._failed(exc)
             return
-        self._save_pdf(produced.pdf, _("Save the notice"), f"notice-{produced.document_ids[0]}.pdf")
+        self._show_pdf(produced.pdf, _("Notice of a contact restriction"))
         self.load()
 
     def register_prohibition(self) -> None:
@@ -791,7 +774,9 @@ class ConsentController(QObject):
         except SchoolOfficeError as exc:
             self._failed(exc)
             return
-        self._save_pdf(produced.pdf, _("Save the notices"), "notices-adult-prohibition.pdf")
+        self._show_pdf(
+            produced.pdf, _("Notices of the adult student's prohibition"), record.student_name
+        )
         self.load()
 
     # ---- retention --------------------------------------------------------------------------

@@ -35,10 +35,11 @@ from desktop.domain.consent import (
 from desktop.domain.consent_workflow import PersonKind
 from desktop.domain.dates import school_zone
 from desktop.domain.errors import ValidationError
+from desktop.domain.inputs import coerce_enum
 from desktop.domain.roster import SCHOOL_LANGUAGE, Country, Language
 from desktop.services.consent import WARRANTIES, AcceptanceInput, TermsDocumentInfo
 from desktop.services.roster import GuardianLink
-from desktop.ui.forms import DateField, FormDialog, read_fields
+from desktop.ui.forms import DateField, FormDialog, WrappingCheckBox, read_fields
 from desktop.ui.tabs.consent.labels import (
     BASIS,
     CATEGORIES,
@@ -141,11 +142,11 @@ class DecisionDialog(FormDialog):
         self.given_by = QLineEdit()
         self.given_by.setPlaceholderText(_("Name of the person who decided"))
         self.school_document = QLineEdit()
-        self.school_document.setPlaceholderText(_("Only for a student under the age limit (R46 b)"))
-        self.warranties = QCheckBox(
+        self.school_document.setPlaceholderText(_("Only for a student under the age limit"))
+        self.warranties = WrappingCheckBox(
             _("Confirms that the data are correct and the phone and e-mail are their own")
         )
-        self.free_alternative = QCheckBox(
+        self.free_alternative = WrappingCheckBox(
             _("Was told that the service is optional and the information is available free")
         )
         self.note = QLineEdit()
@@ -168,7 +169,7 @@ class DecisionDialog(FormDialog):
         self.form.addRow(_("Note"), e.wrap("note", self.note))
         audience = (
             _("the student's own terms")
-            if document.audience is PersonKind.STUDENT
+            if document.audience == PersonKind.STUDENT
             else _("terms a guardian accepts")
         )
         self.set_note(
@@ -178,16 +179,22 @@ class DecisionDialog(FormDialog):
             ).format(title=document.title, audience=audience)
         )
 
+    def _basis(self) -> OnBehalfBasis:
+        """Qt hands the StrEnum back as a plain str: make it the enum again."""
+        if self._guardian_id is not None:
+            return OnBehalfBasis.SELF  # a guardian decides for themself
+        return coerce_enum(OnBehalfBasis, "basis", self.basis.currentData())
+
     def _basis_changed(self) -> None:
-        basis = self.basis.currentData()
-        self.on_behalf.setEnabled(basis is OnBehalfBasis.LEGAL_REPRESENTATIVE)
-        self.given_by.setEnabled(basis is OnBehalfBasis.INSTITUTION_ADMIN)
+        basis = self._basis()
+        self.on_behalf.setEnabled(basis == OnBehalfBasis.LEGAL_REPRESENTATIVE)
+        self.given_by.setEnabled(basis == OnBehalfBasis.INSTITUTION_ADMIN)
 
     def values(self) -> AcceptanceInput:
         read = read_fields(
             {"decided_at": lambda: self.decided_on.date_value("decided_at", required=True)}
         )
-        basis = self.basis.currentData() if self._guardian_id is None else OnBehalfBasis.SELF
+        basis = self._basis()
         return AcceptanceInput(
             self.version.currentData(),
             self._student_id,
@@ -199,10 +206,10 @@ class DecisionDialog(FormDialog):
             basis=basis,
             on_behalf_guardian_id=(
                 self.on_behalf.currentData()
-                if basis is OnBehalfBasis.LEGAL_REPRESENTATIVE
+                if basis == OnBehalfBasis.LEGAL_REPRESENTATIVE
                 else None
             ),
-            given_by=self.given_by.text() if basis is OnBehalfBasis.INSTITUTION_ADMIN else "",
+            given_by=self.given_by.text() if basis == OnBehalfBasis.INSTITUTION_ADMIN else "",
             school_document=self.school_document.text() if self._guardian_id is None else "",
             warranties=WARRANTIES if self.warranties.isChecked() else (),
             free_alternative_disclosed=self.free_alternative.isChecked(),
@@ -267,8 +274,8 @@ class RequestDialog(FormDialog):
         self.form.addRow(_("Details"), e.wrap("details", self.details))
         self.set_note(
             _(
-                "The answer is due one calendar month after receipt (R58). A request that must go "
-                "to someone else is forwarded at the latest on the next day (R57)."
+                "The answer is due one calendar month after receipt. A request that must go "
+                "to someone else is forwarded at the latest on the next day."
             )
         )
 
@@ -392,7 +399,7 @@ class DeletionDialog(FormDialog):
         self.form.addRow(_("Note"), e.wrap("note", self.note))
         self.set_note(
             _(
-                "While the student still studies here the request waits (R61); the "
+                "While the student still studies here the request waits; the "
                 "two-week deadline starts when it becomes valid."
             )
         )
@@ -594,7 +601,7 @@ class BreachDialog(FormDialog):
         self.form.addRow(_("Data concerned"), e.wrap("categories", boxes))
         self.form.addRow(_("Measures taken"), e.wrap("containment", self.containment))
         self.set_note(
-            _("The notifications are due within 72 hours of detection, weekends included (R69).")
+            _("The notifications are due within 72 hours of detection, weekends included.")
         )
 
     def values(self) -> BreachValues:

@@ -62,7 +62,7 @@ class ExportWizard(QDialog):
         note = QLabel(
             _(
                 "Only a guardian whose link to the child is active and unrestricted "
-                "receives a copy (R15, R48)."
+                "receives a copy."
             )
         )
         note.setWordWrap(True)

@@ -8,13 +8,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QMainWindow,
     QPushButton,
     QSplitter,
@@ -24,13 +25,38 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.domain.roster import fold_search
 from desktop.services.container import Services
 from desktop.services.school import SchoolProfile
+from desktop.ui.changes import TabFollower
 from desktop.ui.forms import DateField
 from desktop.ui.models.table_model import TupleTableModel
 from desktop.ui.tables import ClassFilter
 from desktop.ui.tabs.consent.controller import ConsentController
 from desktop.ui.text import _
+
+# What the tab shows: terms and who accepted them, requests, codes, restrictions, retention,
+# breaches, and the students and guardians they concern.
+SHOWN_TABLES = (
+    "access_code",
+    "adult_prohibition",
+    "breach_affected",
+    "breach_incident",
+    "breach_notice",
+    "consent_settings",
+    "contact_restriction",
+    "data_request",
+    "deletion_request",
+    "generated_document",
+    "guardian",
+    "legal_hold",
+    "retention_proposal",
+    "student",
+    "student_guardian",
+    "terms_acceptance",
+    "terms_document",
+    "terms_version",
+)
 
 
 class ColouredTableModel(TupleTableModel):
@@ -86,7 +112,16 @@ class TablePage(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.buttons: dict[str, QPushButton] = {}
+        # Search narrows the rows shown (accents and case ignored); Ctrl+F comes here.
+        self.search = QLineEdit()
+        self.search.setObjectName(f"search_{name}")
+        self.search.setPlaceholderText(_("Search…"))
+        self.search.setClearButtonEnabled(True)
+        self.search.setMaximumWidth(260)
+        self.search.textChanged.connect(self._filter)
+        self._all: tuple[list, list[tuple], list[str | None], list[str]] = ([], [], [], [])
         bar = QHBoxLayout()
+        bar.addWidget(self.search)
         self.info = QLabel()
         self.info.setWordWrap(True)
         bar.addWidget(self.info, 1)
@@ -103,22 +138,51 @@ class TablePage(QWidget):
     def set_records(
         self, records: Sequence, rows: Sequence[tuple], colours: Sequence[str | None] = ()
     ) -> None:
-        selected = self.selected()
-        self.records = list(records)
-        self.model.set_rows(rows, colours)
-        self.table.resizeColumnsToContents()
-        if selected is not None and selected in self.records:
-            self.table.selectRow(self.records.index(selected))
+        self._keep(records, rows, colours)
+        self._show(resize=True)
 
     def update_records(
         self, records: Sequence, rows: Sequence[tuple], colours: Sequence[str | None], key: int
     ) -> None:
         """set_records for a table refreshed every second: while the first `key` columns of
         every row are unchanged the cells change in place, so the selection stays."""
-        if self.model.update_rows(rows, colours, key):
-            self.records = list(records)
+        self._keep(records, rows, colours)
+        shown = self._matching()
+        if self.model.update_rows([r for _, r, _ in shown], [c for *_, c in shown], key):
+            self.records = [record for record, _, _ in shown]
         else:
-            self.set_records(records, rows, colours)
+            self._show(resize=False)
+
+    def _keep(self, records: Sequence, rows: Sequence[tuple], colours: Sequence) -> None:
+        colours = list(colours) or [None] * len(rows)
+        keys = [fold_search(" ".join(str(cell) for cell in row)) for row in rows]
+        self._all = (list(records), list(rows), colours, keys)
+
+    def _matching(self) -> list[tuple[object, tuple, str | None]]:
+        words = fold_search(self.search.text()).split()
+        records, rows, colours, keys = self._all
+        return [
+            (record, row, colour)
+            for record, row, colour, key in zip(records, rows, colours, keys, strict=True)
+            if all(word in key for word in words)
+        ]
+
+    def _show(self, resize: bool) -> None:
+        selected = self.selected()
+        shown = self._matching()
+        self.records = [record for record, _, _ in shown]
+        self.model.set_rows([row for _, row, _ in shown], [colour for *_, colour in shown])
+        if resize:
+            self.table.resizeColumnsToContents()
+        if selected is not None and selected in self.records:
+            self.table.selectRow(self.records.index(selected))
+
+    def _filter(self, _text: str) -> None:
+        self._show(resize=False)
+
+    def focus_search(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
 
     def selected(self):
         index = self.table.selectionModel().currentIndex()
@@ -158,6 +222,10 @@ class ConsentTab(QWidget):
         self.clock.timeout.connect(self.controller.tick)
         self.pages.currentChanged.connect(self._page_changed)
         self._started = False
+        self.follower = TabFollower(self, SHOWN_TABLES, self.controller)
+        find = QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self)
+        find.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        find.activated.connect(self.focus_search)
 
     # ---- pages ------------------------------------------------------------------------------
 
@@ -323,7 +391,7 @@ class ConsentTab(QWidget):
             [("confirm", _("Confirm…")), ("keep", _("Keep…"))],
         )
         self.proposals.info.setText(
-            _("The app only proposes; nothing is deleted until a person confirms (R67).")
+            _("The app only proposes; nothing is deleted until a person confirms.")
         )
         self.holds = TablePage(
             "holds",
@@ -369,8 +437,10 @@ class ConsentTab(QWidget):
     def showEvent(self, event) -> None:
         super().showEvent(event)
         if not self._started:
-            self._started = True
+            self._started = self.follower.started = True
             self.controller.load()
+        else:
+            self.follower.shown()
         self._page_changed()
 
     def hideEvent(self, event) -> None:
@@ -384,8 +454,22 @@ class ConsentTab(QWidget):
         else:
             self.clock.stop()
 
+    def focus_search(self) -> None:
+        """Ctrl+F: the search of the table on the page shown (the people on the terms page)."""
+        page = self.pages.currentWidget()
+        if page is None:
+            return
+        tables = [self.persons] if page.isAncestorOf(self.persons) else []
+        tables += page.findChildren(TablePage)
+        if tables:
+            tables[0].focus_search()
+
     def refresh(self) -> None:
         self.controller.load()
+
+    def data_changed(self, change) -> None:
+        """Someone (here or on another PC) changed data: reload what this tab shows."""
+        self.follower.changed(change)
 
     def save_state(self, settings: QSettings) -> None:
         settings.setValue("consent/page", self.pages.currentIndex())
@@ -400,4 +484,4 @@ class ConsentTab(QWidget):
     def show_status(self, text: str) -> None:
         window = self.window()
         if isinstance(window, QMainWindow):
-            window.statusBar().showMessage(text, 6000)
+            window.statusBar().showMessage(text)  # stays until the next result

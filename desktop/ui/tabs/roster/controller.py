@@ -50,6 +50,10 @@ def table_row(record: StudentRecord) -> tuple:
     )
 
 
+# A change naming at most this many students refreshes their rows, not the whole roster.
+FEW_STUDENTS = 200
+
+
 class RosterController(QObject):
     loaded = Signal()  # the table holds fresh rows (after the first load and every refresh)
 
@@ -76,9 +80,9 @@ class RosterController(QObject):
             return
         self._loading = True
         self.view.show_loading()
-        roster = self.services.roster
+        roster, country = self.services.roster, self.country
         run_task(
-            lambda _progress, _cancel: RosterData(roster.table_rows()),
+            lambda _progress, _cancel: RosterData(roster.table_rows(), country),
             self._loaded,
             self._load_failed,
         )
@@ -89,7 +93,59 @@ class RosterController(QObject):
         self.view.set_class_names(self.model.class_names())
         self._select_current()
         self.update_count()
+        self.refresh_editor()
         self.loaded.emit()
+
+    def apply_change(self, change) -> None:
+        """Students changed (here, by an import, or on another PC): show their new rows and,
+        if the form shows one of them, its new values. A handful of students are re-read one
+        by one; anything bigger or unknown reloads the roster."""
+        ids = change.student_ids
+        if (
+            change.remote
+            or "student" in change.unkeyed
+            or not ids
+            or len(ids) > FEW_STUDENTS
+            or not self.model.total_count
+        ):
+            self.load()
+            return
+        try:
+            rows = self.services.roster.table_rows(sorted(ids))
+        except SchoolOfficeError:
+            self.load()
+            return
+        if {row[0] for row in rows} != ids:
+            self.load()  # a student is gone (anonymised or deleted): start afresh
+            return
+        for row in rows:
+            self.model.put(tuple(row))
+        self.view.set_class_names(self.model.class_names())
+        self.update_count()
+        self.refresh_editor()
+        self.loaded.emit()
+
+    def refresh_editor(self) -> None:
+        """The student in the form changed elsewhere: show the new values, unless the form
+        holds unsaved edits; then keep them and say who changed the record."""
+        shown = self.editor.record
+        if shown is None:
+            return
+        try:
+            latest = self.services.roster.get(shown.id)
+        except SchoolOfficeError:
+            return  # gone or unreadable: the form keeps what it shows
+        if latest == shown:
+            return
+        today = self.school.today()
+        if not self.editor.dirty:
+            self.editor.show_record(latest, self.model.class_names(), today)
+            return
+        self.editor.set_guardians(latest.guardians, today)
+        if latest.version != shown.version:
+            self._show_conflict(
+                ConflictError("student", shown.id, latest.updated_by, latest.updated_at)
+            )
 
     def _load_failed(self, exc: BaseException) -> None:
         self._loading = False
@@ -204,16 +260,7 @@ class RosterController(QObject):
             self.editor.show_errors(exc)
             return False
         except ConflictError as exc:
-            self.editor.show_problem(
-                messages.describe_conflict(exc, self.country)
-                + "\n"
-                + _("Your changes are still in the form; nothing has been saved yet."),
-                "warning",
-                [
-                    (_("Reload their version"), self.reload_theirs),
-                    (_("Keep editing"), self.keep_editing),
-                ],
-            )
+            self._show_conflict(exc)
             return False
         except SchoolOfficeError as exc:
             self.editor.show_problem(messages.describe(exc, self.country))
@@ -221,6 +268,18 @@ class RosterController(QObject):
         self._show_saved(saved)
         self.view.show_status(_("Saved {name}.").format(name=saved.full_name))
         return True
+
+    def _show_conflict(self, exc: ConflictError) -> None:
+        self.editor.show_problem(
+            messages.describe_conflict(exc, self.country)
+            + "\n"
+            + _("Your changes are still in the form; nothing has been saved yet."),
+            "warning",
+            [
+                (_("Reload their version"), self.reload_theirs),
+                (_("Keep editing"), self.keep_editing),
+            ],
+        )
 
     def _show_saved(self, record: StudentRecord) -> None:
         self.model.put(table_row(record))  # first: a new class joins the lists below

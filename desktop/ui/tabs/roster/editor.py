@@ -6,7 +6,7 @@ them, calls the service and tells the editor what went wrong and where.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.domain.dates import local_today
+from desktop.domain.dates import local_today, school_zone
 from desktop.domain.errors import ValidationError, ValidationErrors
 from desktop.domain.roster import Language, StudentStatus
 from desktop.services.roster import GuardianLink, StudentRecord
@@ -220,9 +220,15 @@ class StudentEditor(QWidget):
         self.record = record
         self._fill(record_values(record, self.country), class_names)
         self.title.setText(record.full_name)
+        # The school's clock, not UTC: a change at 01:30 in Tallinn is not "yesterday".
+        changed = record.updated_at
+        if changed.tzinfo is None:
+            changed = changed.replace(tzinfo=UTC)
+        changed = changed.astimezone(school_zone(self.country))
         self.subtitle.setText(
             _("Last changed by {who} on {when}").format(
-                who=record.updated_by, when=format_date(record.updated_at.date(), self.country)
+                who=record.updated_by,
+                when=f"{format_date(changed.date(), self.country)} {changed:%H:%M}",
             )
         )
         self.status.setText(self._status_text(record))

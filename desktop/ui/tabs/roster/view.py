@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from desktop.domain.roster import StudentStatus
 from desktop.services.container import Services
 from desktop.services.school import SchoolProfile
+from desktop.ui.changes import TabFollower
 from desktop.ui.models.roster_model import (
     COLUMN_BIRTH,
     COLUMN_CLASS,
@@ -34,6 +35,9 @@ from desktop.ui.tables import ClassFilter, reset_quietly
 from desktop.ui.tabs.roster.controller import RosterController
 from desktop.ui.tabs.roster.editor import StudentEditor
 from desktop.ui.text import _, code_name, status_label
+
+# What the tab shows: students, their guardians and the restrictions on contacting them.
+SHOWN_TABLES = ("student", "guardian", "student_guardian", "contact_restriction")
 
 _COLUMN_WIDTHS = {
     COLUMN_LAST: 150,
@@ -127,12 +131,15 @@ class RosterTab(QWidget):
 
         self._connect(left)
         self._started = False
+        self.follower = TabFollower(self, SHOWN_TABLES, self.controller)
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
         if not self._started:  # load when first shown: the window paints before the data
-            self._started = True
+            self._started = self.follower.started = True
             self.controller.load()
+        else:
+            self.follower.shown()
 
     def _connect(self, left: QWidget) -> None:
         c, e = self.controller, self.editor
@@ -186,6 +193,10 @@ class RosterTab(QWidget):
 
     def refresh(self) -> None:
         self.controller.load()
+
+    def data_changed(self, change) -> None:
+        """Someone (here or on another PC) changed data: show the new rows and record."""
+        self.follower.changed(change)
 
     def can_close(self) -> bool:
         return self.controller.may_leave_editor()
@@ -250,4 +261,4 @@ class RosterTab(QWidget):
     def show_status(self, text: str) -> None:
         window = self.window()
         if isinstance(window, QMainWindow):
-            window.statusBar().showMessage(text, 5000)
+            window.statusBar().showMessage(text)  # stays until the next result
