@@ -240,7 +240,7 @@ def main() -> None:
         t = time.perf_counter()
         results = services.daily.run(day)
         took = time.perf_counter() - t
-        report(f"daily {day} – {what}", took, floor, 2.0)
+        report(f"daily {day} – {what}", took, floor, 1.5)
         for result in results:
             if result.job in ("billing-reminders",) and not result.already_ran:
                 print(f"    {result}")

@@ -8,6 +8,9 @@ The events are queued the way the office queues them: a demo school of N student
 outcome in the database. The floor is a bare http.client loop sending the same number of
 PUTs to the same server. Target: 1,000 events in ≤ 3 s. Default database: a SQLite file in
 bench/out/card_sync; --pg-admin times PostgreSQL in a throwaway database it creates and drops.
+
+Runs from a plain install (no pytest needed): tests/fake_card_provider.py imports pytest only
+for its fixture, when pytest is there. psycopg is needed for --pg-admin only.
 """
 
 from __future__ import annotations

@@ -269,6 +269,9 @@ def _choose_password(db, actor):
 
 def start_gui(database_url: str | None, demo: bool):
     """Everything up to a shown main window; returns (QApplication, MainWindow)."""
+    from desktop.single_instance import hold_app_mutex
+
+    hold_app_mutex()  # the installer's AppMutex: no upgrade under a running app (issue 17)
     log_file = setup_logging()
     install_crash_handler(log_file)
     log.info("School Office %s starting", __version__)

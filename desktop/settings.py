@@ -77,10 +77,26 @@ class Settings:
     database_url: str = ""  # empty: the embedded SQLite file; never contains a password
     ui_language: str = ""  # empty: the school's language
     card_provider_url: str = ""
+    # R120: the CA certificate that signed the PostgreSQL server's certificate. With it, the
+    # connection is made with sslmode=verify-full (encrypted, and the server is the right one).
+    database_ca_file: str = ""
 
     @property
     def effective_database_url(self) -> str:
-        return self.database_url or default_database_url()
+        return with_ca_file(self.database_url or default_database_url(), self.database_ca_file)
+
+
+def with_ca_file(url: str, ca_file: str) -> str:
+    """A PostgreSQL address that verifies the server against `ca_file` (R120)."""
+    if not ca_file or not url.startswith(("postgres", "postgresql")):
+        return url
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    query = dict(parsed.query)
+    query.setdefault("sslmode", "verify-full")
+    query.setdefault("sslrootcert", ca_file)
+    return parsed.set(query=query).render_as_string(hide_password=False)
 
 
 def settings_path() -> Path:

@@ -51,9 +51,25 @@ def app_version() -> str:
 
 
 def numeric_version(version: str) -> tuple[int, int, int, int]:
-    """'1.2.3' → (1, 2, 3, 0); '1.2.0rc1' → (1, 2, 0, 0): Windows wants four numbers."""
-    numbers = [int(n) for n in re.findall(r"\d+", version.split("+")[0])[:3]]
-    return (*numbers, *([0] * (4 - len(numbers))))  # type: ignore[return-value]
+    """Windows wants four numbers: the release part of the PEP 440 version, padded.
+
+    '1.2.3' → (1, 2, 3, 0); '1.2.0rc1' → (1, 2, 0, 0); '1.2.dev3' → (1, 2, 0, 0) (a
+    pre-release, dev or local part never becomes a number); '1.2.3.4.5' is refused.
+    """
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        release = Version(version).release
+    except InvalidVersion:
+        raise SystemExit(f"build: {version!r} is not a PEP 440 version") from None
+    if len(release) > 4 or any(n > 65535 for n in release):
+        raise SystemExit(f"build: {version!r} does not fit a Windows version (4 numbers ≤ 65535)")
+    return (*release, *([0] * (4 - len(release))))  # type: ignore[return-value]
+
+
+def file_version(version: str) -> str:
+    """ISCC's /DFileVersion (VersionInfoVersion): '1.2.0rc1' → '1.2.0.0'."""
+    return ".".join(map(str, numeric_version(version)))
 
 
 def version_info_text(version: str) -> str:
@@ -163,7 +179,7 @@ def build_installer(app: Path, out: Path) -> Path:
         [
             str(find_iscc()),
             f"/DAppVersion={version}",
-            f"/DFileVersion={'.'.join(map(str, numeric_version(version)))}",
+            f"/DFileVersion={file_version(version)}",
             f"/DBundleDir={app}",
             f"/DOutputDir={out}",
             str(ISS),

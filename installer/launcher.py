@@ -9,9 +9,17 @@ to the --smoke-report file when one was asked for; the exit code is 70.
 
 from __future__ import annotations
 
+import re
 import sys
 
 EXIT_CRASH = 70
+# user:password@ in a database address (--database postgresql://office:secret@server/db)
+_CREDENTIALS = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://[^:/@\s'\"]*):[^@\s'\"]*@", re.I)
+
+
+def mask_secrets(text: str) -> str:
+    """What goes to the crash log and the report: never a password from an address."""
+    return _CREDENTIALS.sub(r"\g<scheme>:***@", text)
 
 
 def _report_crash() -> None:
@@ -21,13 +29,14 @@ def _report_crash() -> None:
     from datetime import datetime
     from pathlib import Path
 
-    text = traceback.format_exc()
+    text = mask_secrets(traceback.format_exc())
     if sys.stderr is not None:
         sys.stderr.write(text)
     crash_log = Path(tempfile.gettempdir()) / "school-office-crash.log"
     try:
         with crash_log.open("a", encoding="utf-8") as f:
-            f.write(f"{datetime.now().isoformat(timespec='seconds')} {sys.argv}\n{text}\n")
+            when = datetime.now().isoformat(timespec="seconds")
+            f.write(f"{when} {mask_secrets(str(sys.argv))}\n{text}\n")
     except OSError:
         pass
     if "--smoke-report" in sys.argv[:-1]:

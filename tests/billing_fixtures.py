@@ -21,7 +21,7 @@ PRICE = 2000  # 20.00 € (illustrative, as in R88's example)
 
 
 def si_iban() -> str:
-    bban = "020100012345678"
+    bban = "020100012345641"  # valid national check digits (schwifty checks them)
     return f"SI{iban.calc_check_digits('SI00' + bban)}{bban}"
 
 
@@ -63,7 +63,8 @@ def prepare_billing(services, years=(2024, 2025, 2026, 2027, 2028)) -> int:
             iban=si_iban() if country.value == "SI" else ee_iban(),
             bic="LJBASI2X" if country.value == "SI" else "HABAEE2X",
             bank_name="Nova Ljubljanska banka d.d." if country.value == "SI" else "Swedbank AS",
-            entity_vat_id="SI12345678",
+            entity_vat_id="SI12345679",  # valid check digits (python-stdnum si.ddv)
+            entity_registry_code="1234579000",  # valid matična številka
         )
     )
     for year in years:
@@ -128,3 +129,27 @@ def order_input(family: Family, terms_id: int, on: date, *, both: bool = False, 
         ordered_on=on,
         **kw,
     )
+
+
+def record_terms_notice(services, student_id: int, version_id: int, sent_on: date) -> None:
+    """R51: the terms-change notice sent to the student's live subscription on `sent_on`
+    (written directly: the fixtures' terms have one version, a real notice needs two)."""
+    from sqlalchemy import select
+
+    from desktop.db.models import Subscription, TermsChangeNotice
+
+    with services.db.write(services.actor.login) as session:
+        sub_id = session.scalar(
+            select(Subscription.id)
+            .where(Subscription.student_id == student_id)
+            .order_by(Subscription.id.desc())
+        )
+        session.add(
+            TermsChangeNotice(
+                terms_version_id=version_id,
+                subscription_id=sub_id,
+                student_id=student_id,
+                sent_on=sent_on,
+                channel="letter",
+            )
+        )

@@ -72,6 +72,16 @@ def fixed_clock() -> clock.FixedClock:
     return fixed
 
 
+@pytest.fixture
+def inline_workers():
+    """Background work (QThreadPool) runs on the calling thread, so a test sees its result."""
+    from desktop.ui import workers
+
+    workers.set_inline(True)
+    yield
+    workers.set_inline(False)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_home(tmp_path, monkeypatch):
     """Settings, logs and the default SQLite file go to a per-test folder."""
@@ -118,6 +128,9 @@ def pg_url():
 
 
 def _truncate_all(db: Database) -> None:
+    from desktop.db import models
+
+    models.load_all()  # models are imported lazily; every table is truncated
     tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     with db.engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))

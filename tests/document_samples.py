@@ -10,23 +10,24 @@ an adult student's prohibition, an authority's restriction), sets every guardian
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date
 
 from sqlalchemy import select, update
 
 from desktop.db.models import Guardian, Refund
-from desktop.documents.kinds import DOCUMENT_KINDS
+from desktop.documents.kinds import DOCUMENT_KINDS, applies_in
 from desktop.documents.sample_letter import KIND as SAMPLE_KIND
 from desktop.documents.sample_letter import TITLE as SAMPLE_TITLE
 from desktop.documents.sample_letter import build_sample_letter
-from desktop.domain.errors import SchoolOfficeError
 from desktop.domain.billing import LetterChannel, LetterKind, OrderedBy, PaymentMethod
+from desktop.domain.errors import SchoolOfficeError
 from desktop.domain.roster import Country, Language, RestrictionKind
 from desktop.services.billing import PaymentInput
 from desktop.services.billing_letters import ReceivedLetter
 from desktop.services.demo import DemoService
 from desktop.services.documents import DocumentRequest
-from tests.billing_fixtures import add_family, order_input, prepare_billing
+from tests.billing_fixtures import add_family, order_input, prepare_billing, record_terms_notice
 
 KINDS = tuple(kind.key for kind in DOCUMENT_KINDS)
 
@@ -53,62 +54,75 @@ def render_every_kind(services, country: Country, language: str) -> dict[str, by
     def keep(kind: str, pdf: bytes) -> None:
         out.setdefault(kind, []).append(pdf)
 
-    b, letters = services.billing, services.billing_letters
-    # A: paid, both guardians on the order; the forms; withdrawal after a change of terms
     a = add_family(services, first="Sara", last="Košir", serial=520)
     _set_language(services, language)
-    _sub, invoice_id = _paid(services, terms, a, date(2024, 9, 2), both=True)
-    keep("billing-invoice", letters.print_invoice(invoice_id).pdf)
-    keep("billing-cancellation-letter", letters.print_cancellation_form(a.student_id).pdf)
-    father = b.subscription(_sub.id).profiles[1]
-    keep("billing-unsubscribe-letter", letters.print_cancellation_form(a.student_id, father.id).pdf)
-    withdrawal = letters.register_letter(
-        a.student_id,
-        ReceivedLetter(
-            LetterKind.TERMS_WITHDRAWAL,
-            date(2025, 2, 28),
-            LetterChannel.SIGNED_EMAIL,
-            notice_sent_on=date(2025, 2, 20),
-        ),
-    )
-    keep("billing-withdrawal-confirmation", letters.print_confirmation(withdrawal.letter_id).pdf)
-    with services.db.read() as session:
-        refund_ids = session.scalars(select(Refund.id).where(Refund.student_id == a.student_id))
-        refund_ids = list(refund_ids)
-    for refund_id in refund_ids:
-        keep("billing-refund-statement", letters.print_refund_statement(refund_id).pdf)
-
-    # B: cancelled by letter (D5)
-    c = add_family(services, first="Luka", last="Zupan", serial=10)
-    _set_language(services, language)
-    _paid(services, terms, c, date(2024, 9, 3))
-    cancel = letters.register_letter(
-        c.student_id,
-        ReceivedLetter(LetterKind.CANCEL_ALL, date(2025, 2, 28), LetterChannel.LETTER_TO_SCHOOL),
-    )
-    keep("billing-cancellation-confirmation", letters.print_confirmation(cancel.letter_id).pdf)
-
-    # C: paid last year, the renewal left unpaid: invitation, reminders, termination (+ fee)
     d = add_family(services, first="Eva", last="Kranjc", serial=530)
     _set_language(services, language)
-    _paid(services, terms, d, date(2025, 10, 2))
-    # D: a trial that ends
-    t = add_family(services, first="Jan", last="Horvat", serial=40)
-    _set_language(services, language)
-    b.start_trial(t.student_id, OrderedBy.GUARDIAN, guardian_id=t.mother_id, on=date(2026, 10, 1))
-    for day in ("2026-09-01", "2026-10-01", "2026-10-08", "2026-10-16", "2026-10-24"):
-        services.daily.run(date.fromisoformat(day))
-    _print_notices(services, date(2026, 10, 16), keep)
-    _confirm_all(services, date(2026, 10, 24))
-    services.daily.run(date(2026, 10, 31))
-    _confirm_all(services, date(2026, 11, 2))
-    _print_notices(services, date(2026, 11, 2), keep)
+    if applies_in("billing-invoice", country.value):  # the paid tier is Slovenian
+        b, letters = services.billing, services.billing_letters
+        # A: paid, both guardians on the order; the forms; withdrawal after a change of terms
+        _sub, invoice_id = _paid(services, terms, a, date(2024, 9, 2), both=True)
+        keep("billing-invoice", letters.print_invoice(invoice_id).pdf)
+        keep("billing-cancellation-letter", letters.print_cancellation_form(a.student_id).pdf)
+        father = b.subscription(_sub.id).profiles[1]
+        keep(
+            "billing-unsubscribe-letter",
+            letters.print_cancellation_form(a.student_id, father.id).pdf,
+        )
+        record_terms_notice(services, a.student_id, terms, date(2025, 2, 20))
+        withdrawal = letters.register_letter(
+            a.student_id,
+            ReceivedLetter(
+                LetterKind.TERMS_WITHDRAWAL,
+                date(2025, 2, 28),
+                LetterChannel.SIGNED_EMAIL,
+                notice_sent_on=date(2025, 2, 20),
+            ),
+        )
+        keep(
+            "billing-withdrawal-confirmation", letters.print_confirmation(withdrawal.letter_id).pdf
+        )
+        with services.db.read() as session:
+            refund_ids = session.scalars(select(Refund.id).where(Refund.student_id == a.student_id))
+            refund_ids = list(refund_ids)
+        for refund_id in refund_ids:
+            keep("billing-refund-statement", letters.print_refund_statement(refund_id).pdf)
+
+        # B: cancelled by letter (D5)
+        c = add_family(services, first="Luka", last="Zupan", serial=10)
+        _set_language(services, language)
+        _paid(services, terms, c, date(2024, 9, 3))
+        cancel = letters.register_letter(
+            c.student_id,
+            ReceivedLetter(
+                LetterKind.CANCEL_ALL, date(2025, 2, 28), LetterChannel.LETTER_TO_SCHOOL
+            ),
+        )
+        keep("billing-cancellation-confirmation", letters.print_confirmation(cancel.letter_id).pdf)
+
+        # C: paid last year, the renewal left unpaid: invitation, reminders, termination (+ fee)
+        _paid(services, terms, d, date(2025, 10, 2))
+        # D: a trial that ends
+        t = add_family(services, first="Jan", last="Horvat", serial=40)
+        _set_language(services, language)
+        b.start_trial(
+            t.student_id, OrderedBy.GUARDIAN, guardian_id=t.mother_id, on=date(2026, 10, 1)
+        )
+        for day in ("2026-09-01", "2026-10-01", "2026-10-08", "2026-10-16", "2026-10-24"):
+            services.daily.run(date.fromisoformat(day))
+        _print_notices(services, date(2026, 10, 16), keep)
+        _confirm_all(services, date(2026, 10, 24))
+        services.daily.run(date(2026, 10, 31))
+        _confirm_all(services, date(2026, 11, 2))
+        _print_notices(services, date(2026, 11, 2), keep)
 
     # the data-access export and its code slip (D15, D2), the terms (D1)
     issued = services.access_export.issue_code(a.student_id, a.mother_id)
     keep("access-code-slip", issued.slip.pdf)
-    keep("access-export", services.access_export.export(a.student_id, a.mother_id, issued.code)
-         .produced.pdf)
+    keep(
+        "access-export",
+        services.access_export.export(a.student_id, a.mother_id, issued.code).produced.pdf,
+    )
     keep("terms", services.terms.print_for_student(a.student_id).produced.pdf)
 
     # D8: an authority restricts the father of C; D7: an adult student forbids
@@ -122,15 +136,16 @@ def render_every_kind(services, country: Country, language: str) -> dict[str, by
         authority="CSD Ljubljana",
     )
     keep("restriction-notice", services.consent.print_restriction_notice(restriction.id).pdf)
-    adult = add_family(services, birth=date(2006, 1, 1), first="Nina", last="Golob", serial=540)
-    _set_language(services, language)
-    prohibition = services.consent.register_prohibition(
-        adult.student_id, today, handwritten_signature=True
-    )
-    keep(
-        "adult-prohibition-notice",
-        services.consent.print_prohibition_notices(prohibition.id).pdf,
-    )
+    if applies_in("adult-prohibition-notice", country.value):
+        adult = add_family(services, birth=date(2006, 1, 1), first="Nina", last="Golob", serial=540)
+        _set_language(services, language)
+        prohibition = services.consent.register_prohibition(
+            adult.student_id, today, handwritten_signature=True
+        )
+        keep(
+            "adult-prohibition-notice",
+            services.consent.print_prohibition_notices(prohibition.id).pdf,
+        )
 
     # the print check of the installer
     school = services.documents.letterhead()
@@ -140,7 +155,10 @@ def render_every_kind(services, country: Country, language: str) -> dict[str, by
         services.documents.produce(
             request,
             lambda info: build_sample_letter(
-                school, info, language, ("Mojca Novak", "Prešernova ulica 5", "1000 Ljubljana"),
+                school,
+                info,
+                language,
+                ("Mojca Novak", "Prešernova ulica 5", "1000 Ljubljana"),
                 "Mojca Novak",
             ),
         ).pdf,
@@ -164,7 +182,5 @@ def _confirm_all(services, day: date) -> None:
     billing = services.billing
     for proposal in billing.proposals():
         billing.confirm(proposal.id, proposal.version, on=day)
-        try:
+        with contextlib.suppress(SchoolOfficeError):  # a trial's switch has no fee
             billing.charge_fee(proposal.subscription_id, on=day)
-        except SchoolOfficeError:  # a trial's switch has no fee
-            pass

@@ -31,9 +31,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote
 
-import pytest
-
 from desktop.domain import clock
+
+try:  # the benches (bench/bench_card_sync.py) use the fake provider without pytest
+    import pytest
+except ImportError:  # pragma: no cover - only outside the test suite
+    pytest = None
 
 
 class Failure(enum.StrEnum):
@@ -347,8 +350,10 @@ def _now() -> str:
     return clock.now().strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-@pytest.fixture
-def card_provider():
+def _card_provider():
     """A running fake card provider; stopped after the test."""
     with FakeCardProvider() as provider:
         yield provider
+
+
+card_provider = pytest.fixture(_card_provider, name="card_provider") if pytest else None

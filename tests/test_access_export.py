@@ -23,6 +23,7 @@ from desktop.domain.errors import PermissionDenied
 from desktop.domain.roles import Role
 from desktop.domain.roster import RestrictionKind
 from desktop.services.access_export import CodeRefused
+from desktop.services.documents import printed_name
 from desktop.services.roster import ContactRestricted
 from tests.consent_helpers import EMSO, accept_popolni, popolni, si_family, staff
 
@@ -54,6 +55,16 @@ def test_only_the_authorised_person_issues_codes(services_si, family):
     office = staff(services_si, "tajnica", Role.OFFICE)
     with pytest.raises(PermissionDenied, match="Authorised person"):
         office.access_export.issue_code(family.student.id, family.mother_id)
+    # R60/R121: the copy holds payer data and payments, which the office may not see; nor
+    # does it read the codes (the server's grants say the same, tests/test_server_identity.py)
+    for call in (
+        lambda: office.access_export.export(family.student.id, family.mother_id, "123456"),
+        lambda: office.access_export.check_code(family.student.id, family.mother_id, "123456"),
+        lambda: office.access_export.collect(family.student.id, family.mother_id),
+        lambda: office.access_export.codes(),
+    ):
+        with pytest.raises(PermissionDenied, match="Authorised person"):
+            call()
     dpo = staff(services_si, "pooblascenec", Role.DATA_PROTECTION)
     issued = dpo.access_export.issue_code(family.student.id, family.mother_id)
     assert re.fullmatch(r"\d{6}", issued.code)
@@ -177,7 +188,9 @@ def test_export_read_back_and_compared_with_the_database(services_si, family):
     header = data["header"]
     assert header["child"] == "Žiga Novak" and header["requesting_guardian"] == "Ana Novak"
     assert header["school"] == "Testna šola" and header["verification_code_id"] == issued.code_id
-    assert header["generated_by"] == services_si.actor.display_name
+    # a staff member's full name, never a login: "" when only the login is known (the page
+    # then says "Tajništvo")
+    assert header["generated_by"] == printed_name(services_si.actor) == ""
     assert header["period"]["to"] == services_si.school.require_school().today().isoformat()
 
     sections = data["sections"]

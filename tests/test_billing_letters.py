@@ -23,6 +23,7 @@ from desktop.domain.roster import Country, RestrictionKind
 from desktop.services.billing import PaymentInput
 from desktop.services.billing_letters import ReceivedLetter
 from desktop.services.roster import ContactRestricted, GuardianInput
+from tests.billing_fixtures import record_terms_notice
 from tests.billing_fixtures import (
     add_family,
     ee_iban,
@@ -96,8 +97,8 @@ def test_invoice_upn_qr_is_decoded_by_zbarimg_from_the_rendered_png(si, tmp_path
     body = pdf_text(pdf, tmp_path)
     assert f"Račun {number}: mojAsistent POPOLNI, šolsko leto 2026/27" in body
     assert "Za plačilo 20,00 €" in body and "16,39 € 22 % 3,61 € 20,00 €" in body
-    assert "eŠola d.o.o." in body and "ID za DDV: SI12345678" in body
-    assert "Testna šola" not in body.split("Spoštovani")[0]  # R73: not the school's letterhead
+    assert "eŠola d.o.o." in body and "ID za DDV: SI12345679" in body
+    assert "Testna šola" not in body.split("Pozdravljeni")[0]  # R73: not the school's letterhead
 
 
 @needs_poppler
@@ -143,7 +144,7 @@ def test_cancellation_confirmation_in_exact_slovenian_r98_r99(si, tmp_path):
     body = pdf_text(services.billing_letters.print_confirmation(result.letter_id).pdf, tmp_path)
     assert "Potrdilo o odpovedi naročnine mojAsistent POPOLNI" in body
     assert (
-        "Spoštovani Mojca Novak, dne 28. 2. 2025 smo prejeli vašo pisno odpoved naročnine "
+        "Pozdravljeni, dne 28. 2. 2025 smo prejeli vašo pisno odpoved naročnine "
         "mojAsistent POPOLNI. Odpoved začne veljati 1. 3. 2025; od tega dne vam obvestil ne "
         "pošiljamo več. Brezplačni mojAsistent MINIMALNI vam ostane na voljo."
     ) in body
@@ -181,6 +182,7 @@ def test_cancellation_forms_d3_and_d4_carry_both_addresses_and_signature_lines(s
 def test_withdrawal_confirmation_states_the_r88_refund_d10(si, tmp_path):
     services, terms, family = si
     _paid(services, terms, family, date(2024, 9, 1))
+    record_terms_notice(services, family.student_id, terms, date(2025, 2, 20))
     result = services.billing_letters.register_letter(
         family.student_id,
         ReceivedLetter(

@@ -36,6 +36,7 @@ from desktop.services.base import Actor
 from desktop.services.billing import PaymentInput
 from desktop.services.billing_letters import ReceivedLetter
 from desktop.services.container import Services
+from tests.billing_fixtures import record_terms_notice
 from tests.billing_fixtures import PRICE, add_family, order_input, prepare_billing
 
 pytestmark = pytest.mark.db
@@ -526,6 +527,7 @@ def test_withdrawal_on_day_8_and_day_9_after_the_notice(si, family, day, ok):
     services, terms = si
     sub = _active(services, terms, family, on=date(2024, 9, 1))
     sent = date(2025, 2, 20)
+    record_terms_notice(services, family.student_id, terms, sent)
     letter = ReceivedLetter(
         LetterKind.TERMS_WITHDRAWAL,
         sent + timedelta(days=day),
@@ -560,6 +562,7 @@ def test_withdrawal_refunds_at_month_ends_and_in_leap_years(
 ):
     services, terms = si
     _active(services, terms, family, on=activated)
+    record_terms_notice(services, family.student_id, terms, received - timedelta(days=3))
     result = services.billing_letters.register_letter(
         family.student_id,
         ReceivedLetter(

@@ -395,15 +395,6 @@ def test_the_area_seedings_can_be_left_out(db):
 # ---- the tabs (GUI) --------------------------------------------------------------------------
 
 
-@pytest.fixture
-def inline_workers():
-    from desktop.ui import workers
-
-    workers.set_inline(True)
-    yield
-    workers.set_inline(False)
-
-
 def _shown(qtbot, tab):
     qtbot.addWidget(tab)
     tab.resize(1300, 820)

@@ -193,7 +193,7 @@ def test_letter_prints_names_with_diacritics_exactly(school_si, info):
         "Naša oznaka",
         "DOC-2026-000123",
         "Matična številka: 5083362000",
-        "Pripravil(a) Maja Kovačič, 22. 11. 2026 14:05",  # 13:05 UTC is 14:05 in Ljubljana
+        "Pripravljeno 22. 11. 2026 14:05, Maja Kovačič",  # 13:05 UTC is 14:05 in Ljubljana
         "Stran 1 od 1",
         "Kraj in datum",
     ):
@@ -212,9 +212,9 @@ def test_estonian_letter_with_logo(school_ee, info):
     )
     pdf = build_letter(spec)
     (text,) = _texts(pdf)
-    for expected in (EE_GUARDIAN, EE_CHILD, "Tartu, 22.11.2026", "Lk 1/1", "Registrikood 75006546"):
+    for expected in (EE_GUARDIAN, EE_CHILD, "Tartu, 22.11.2026", "Lk 1/1", "Registrikood: 75006546"):
         assert expected in text, expected
-    assert "Koostas Maja Kovačič, 22.11.2026 15:05" in text  # Tallinn is UTC+2 in November
+    assert "Koostatud 22.11.2026 15:05, Maja Kovačič" in text  # Tallinn is UTC+2 in November
     assert b"/Subtype /Image" in pdf
     _assert_only_embedded_dejavu(pdf)
 

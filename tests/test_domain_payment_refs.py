@@ -18,8 +18,12 @@ from desktop.domain.payment_refs import (
     make_si12,
     si12_check_digit,
     validate_ee_reference,
+    validate_iban,
+    validate_purpose_code,
+    validate_registry_code,
     validate_rf,
     validate_si12,
+    validate_vat_id,
 )
 
 # --- RF (ISO 11649) --------------------------------------------------------------------------
@@ -200,3 +204,54 @@ def test_ee_references_always_validate(base):
     reference = make_ee_reference(base)
     assert is_valid_ee_reference(reference)
     assert reference[:-1] == base
+
+
+# ---- the parties on an invoice (issue: payer and payee data) --------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "valid"),
+    [
+        ("SI56 1910 0000 0123 438", True),
+        ("SI56020100012345641", True),  # the demo account
+        ("SI27 0201 0001 2345 678", False),  # mod-97 passes; the national check digits do not
+        ("EE382200221020145685", True),
+        ("EE38 2200 2210 2014 5686", False),
+    ],
+)
+def test_iban_national_check_digits(value, valid):
+    if valid:
+        assert validate_iban(value) == value.replace(" ", "")
+    else:
+        with pytest.raises(ValidationError, match="IBAN"):
+            validate_iban(value)
+
+
+@pytest.mark.parametrize(
+    ("function", "value", "country", "expected"),
+    [
+        (validate_vat_id, "SI 1234 5679", "SI", "SI12345679"),
+        (validate_vat_id, "SI12345678", "SI", None),
+        (validate_vat_id, "EE100931558", "EE", "EE100931558"),
+        (validate_vat_id, "EE100931559", "EE", None),
+        (validate_registry_code, "1234579000", "SI", "1234579"),
+        (validate_registry_code, "1234578", "SI", None),
+        (validate_registry_code, "10137319", "EE", "10137319"),
+        (validate_registry_code, "10137318", "EE", None),
+    ],
+)
+def test_vat_and_registry_numbers(function, value, country, expected):
+    if expected is None:
+        with pytest.raises(ValidationError):
+            function(value, country)
+    else:
+        assert function(value, country) == expected
+
+
+@pytest.mark.parametrize(("code", "ok"), [("SCVE", True), ("othr", True), ("ŠOLA", False)])
+def test_one_rule_for_the_purpose_code(code, ok):
+    if ok:
+        assert validate_purpose_code(code) == code.upper()
+    else:
+        with pytest.raises(ValidationError, match="A–Z"):
+            validate_purpose_code(code)

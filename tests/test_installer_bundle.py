@@ -21,7 +21,7 @@ import pytest
 from pypdf import PdfReader
 
 ROOT = Path(__file__).resolve().parents[1]
-TABS = ("roster", "cards", "consent")  # the demo school is Estonian: no Billing tab
+TABS = ("today", "roster", "cards", "consent")  # the demo school is Estonian: no Billing tab
 # Every letter beyond ASCII that Estonian and Slovenian letters print.
 LETTERS = "õäöüšžčćÕÄÖÜŠŽČĆ"
 
@@ -159,7 +159,15 @@ def test_launcher_reports_a_crash_instead_of_a_dialog(tmp_path):
 
 @pytest.mark.parametrize(
     ("version", "numbers"),
-    [("0.1.0", (0, 1, 0, 0)), ("1.2.0rc1", (1, 2, 0, 0)), ("2.0", (2, 0, 0, 0))],
+    [
+        ("0.1.0", (0, 1, 0, 0)),
+        ("1.2.0rc1", (1, 2, 0, 0)),
+        ("2.0", (2, 0, 0, 0)),
+        ("1.2.dev3", (1, 2, 0, 0)),  # never 1.2.3.0 (issue 17)
+        ("1.2.3.post4", (1, 2, 3, 0)),
+        ("1.2.3+local.7", (1, 2, 3, 0)),
+        ("1.2.3.4", (1, 2, 3, 4)),
+    ],
 )
 def test_windows_version_resource_comes_from_the_package_version(version, numbers):
     spec = importlib.util.spec_from_file_location("release_build", ROOT / "installer" / "build.py")
@@ -171,6 +179,16 @@ def test_windows_version_resource_comes_from_the_package_version(version, number
     assert build.numeric_version(version) == numbers
     text = build.version_info_text(version)
     assert f"filevers={numbers}" in text and f"StringStruct('ProductVersion', {version!r})" in text
+    assert build.file_version(version) == ".".join(map(str, numbers))  # ISCC's FileVersion
+
+
+@pytest.mark.parametrize("version", ["1.2.3.4.5", "not a version", "70000.0"])
+def test_a_version_windows_cannot_hold_is_refused(version):
+    spec = importlib.util.spec_from_file_location("release_build", ROOT / "installer" / "build.py")
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    with pytest.raises(SystemExit):
+        build.numeric_version(version)
 
 
 @pytest.mark.slow
@@ -223,3 +241,14 @@ def test_frozen_bundle_passes_its_smoke_test(tmp_path):
         assert done.returncode == 0 and expected in done.stdout, done.stderr
     size = sum(p.stat().st_size for p in app.rglob("*") if p.is_file() and not p.is_symlink())
     print(f"\nbundle: {size / 1e6:.0f} MB, build and smoke test {seconds:.0f} s")
+
+
+def test_app_mutex_is_a_no_op_off_windows():
+    """desktop.single_instance: the installer's AppMutex; CreateMutexW only on Windows."""
+    from desktop import single_instance
+
+    if sys.platform == "win32":
+        assert single_instance.hold_app_mutex()
+    else:
+        assert single_instance.hold_app_mutex() is False
+    assert single_instance.APP_MUTEX.startswith("SchoolOffice-")

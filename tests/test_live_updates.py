@@ -16,7 +16,6 @@ from desktop.domain.roster import Country, StudentStatus
 from desktop.services.container import Services
 from desktop.services.demo import DemoService
 from desktop.services.roster import StudentInput
-from desktop.ui import workers
 from desktop.ui.changes import POLL_MS
 from desktop.ui.collation import name_key, qt_collates
 from desktop.ui.main_window import MainWindow
@@ -124,13 +123,6 @@ def test_change_feed_merges_and_unsubscribes():
 
 
 # ---- the views ---------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def inline_workers():
-    workers.set_inline(True)
-    yield
-    workers.set_inline(False)
 
 
 @pytest.fixture

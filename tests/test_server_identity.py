@@ -11,7 +11,8 @@ Trust authentication does not check passwords, so the password tests check what 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 
 import psycopg
 import pytest
@@ -323,3 +324,270 @@ def test_a_remote_server_without_tls_is_refused_unless_allowed(server):
             admin.staff.allow_unencrypted(False)
     finally:
         db.dispose()
+
+
+# ---- through the app: each role does its work, and only its work --------------------------------
+
+
+def test_each_role_works_through_the_app_and_the_server_backs_the_app_checks(server):
+    from desktop.domain.roster import Country
+    from desktop.services.roster import StudentInput
+    from desktop.services.school import SchoolProfile
+    from tests.billing_fixtures import add_family, emso_for
+
+    for login in (server.office, server.billing):
+        _clear_one_time_password(server, login)
+    with _services(server, server.admin) as admin:
+        if admin.school.get() is None:
+            admin.school.create(SchoolProfile("Testna šola", Country.SI, "Šolska 1", "1000"))
+    with _services(server, server.office) as office:
+        family = add_family(office)
+        assert office.roster.get(family.student_id).first_name == "Ana"
+        results = office.daily.run()  # billing's jobs stay due for billing
+        assert results
+        with pytest.raises(PermissionDenied):  # the app's own check, before the server's
+            office.billing.settings()
+    with _services(server, server.billing) as billing:
+        billing.billing.settings()  # billing reads its own tables
+        with pytest.raises(PermissionDenied):
+            billing.roster.create_student(
+                StudentInput("Eve", "Spy", emso_for(date(2012, 1, 1), 501), class_name="7.a")
+            )
+
+
+def test_the_shared_login_of_before_loses_its_access_and_is_told_why(server):
+    shared = f"so_{server.tag}_shared"
+    su = create_engine(make_url(server.admin_url), isolation_level="AUTOCOMMIT")
+    with su.connect() as connection:
+        connection.execute(text(f'CREATE ROLE "{shared}" LOGIN'))
+        connection.execute(text(f'GRANT CONNECT ON DATABASE "{server.database}" TO "{shared}"'))
+        connection.execute(text(f'GRANT SELECT ON payment, student TO "{shared}"'))
+    su.dispose()
+    db = Database(server.url(server.owner))
+    try:
+        report = access.provision(db.engine, None)
+    finally:
+        db.dispose()
+    assert shared in report.revoked_from
+    assert _denied(server, shared, "SELECT * FROM public.payment")
+    su = create_engine(make_url(server.admin_url), isolation_level="AUTOCOMMIT")
+    with su.connect() as connection:
+        connection.execute(text(f'REVOKE CONNECT ON DATABASE "{server.database}" FROM "{shared}"'))
+    su.dispose()
+    with pytest.raises(AccessRevoked) as caught:
+        open_database(server.url(shared))
+    assert "personal login" in str(caught.value)
+
+
+def test_an_administrator_cannot_take_over_a_login_that_is_not_staff_here(server):
+    outsider = f"so_{server.tag}_outsider"
+    su = create_engine(make_url(server.admin_url), isolation_level="AUTOCOMMIT")
+    with su.connect() as connection:
+        connection.execute(text(f'CREATE ROLE "{outsider}" LOGIN'))
+    su.dispose()
+    for sql in (
+        f"SELECT school_office_reset_password('{outsider}', 'SCRAM-SHA-256$x')",
+        f"SELECT school_office_set_access('{outsider}', ARRAY['admin'], true)",
+        f"SELECT school_office_create_login('{outsider}', '', ARRAY['admin'], true)",
+        "SELECT school_office_create_login('pg_read_all_data', '', ARRAY['admin'], true)",
+    ):
+        assert _denied(server, server.admin, sql), sql
+    assert _denied(
+        server,
+        server.office,
+        f"SELECT school_office_set_access('{server.admin}', ARRAY[]::text[], false)",
+    )
+
+
+def test_every_table_has_its_place_in_the_grant_matrix(server):
+    """A new table needs a line in desktop/db/access.py, or no staff login can use it."""
+    with psycopg.connect(server.dsn(server.owner)) as connection:
+        tables = {
+            row[0]
+            for row in connection.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+            )
+        }
+    assert tables - access._ALL_CLASSIFIED == set()
+
+
+# ---- office work that ends subscriptions, on a provisioned database (R13, R15, R121) -----------
+
+
+def _billing_ready(server: Server) -> int:
+    """The school, POPOLNI terms (office), billing settings and prices (billing); returns the
+    POPOLNI terms version id. Safe to call from several tests."""
+    from desktop.domain.dates import SchoolYear
+    from desktop.domain.roster import Country
+    from desktop.services.demo_terms import seed_demo_terms
+    from desktop.services.school import SchoolProfile
+    from tests.billing_fixtures import PRICE, si_iban
+
+    for login in (server.office, server.billing, server.authorised):
+        _clear_one_time_password(server, login)
+    with _services(server, server.admin) as admin:
+        if admin.school.get() is None:
+            admin.school.create(SchoolProfile("Testna šola", Country.SI, "Šolska 1", "1000"))
+    with _services(server, server.office) as office:
+        seed_demo_terms(office.db, office.actor, Country.SI)
+    with _services(server, server.billing) as billing:
+        settings = billing.billing.settings()
+        if not settings.popolni_enabled:
+            billing.billing.update_settings(
+                replace(
+                    settings,
+                    popolni_enabled=True,
+                    iban=si_iban(),
+                    bic="LJBASI2X",
+                    bank_name="Nova Ljubljanska banka d.d.",
+                    entity_vat_id="SI12345679",
+                    entity_registry_code="1234579000",
+                )
+            )
+            for year in (2025, 2026, 2027):
+                billing.billing.set_price(SchoolYear(year), PRICE)
+        return billing.terms.versions("SI-POPOLNI-TERMS")[0].id
+
+
+def _ordered_family(server: Server, serial: int, first: str, *, both: bool = False):
+    """A family added by the office and an unpaid order (its invoice open) by billing."""
+    from tests.billing_fixtures import add_family, order_input
+
+    terms = _billing_ready(server)
+    with _services(server, server.office) as office:
+        family = add_family(office, first=first, serial=serial)
+    with _services(server, server.billing) as billing:
+        sub = billing.billing.order(order_input(family, terms, date(2026, 11, 2), both=both))
+        [(invoice_id, *_rest)] = billing.billing.open_invoices(sub.id)
+    return family, sub.id, invoice_id
+
+
+def _audit_by(server: Server, login: str, entity: str, entity_id: int):
+    from desktop.db.models import AuditEntry
+
+    with _services(server, server.admin) as admin, admin.db.read() as session:
+        return session.scalars(
+            select(AuditEntry).where(
+                AuditEntry.actor == login,
+                AuditEntry.entity == entity,
+                AuditEntry.entity_id == str(entity_id),
+            )
+        ).all()
+
+
+def _invoice_cancelled_on(server: Server, invoice_id: int):
+    with psycopg.connect(server.dsn(server.billing)) as connection:
+        return connection.execute(
+            "SELECT cancelled_on FROM invoice WHERE id = %s", (invoice_id,)
+        ).fetchone()[0]
+
+
+def test_office_marks_a_subscriber_as_left_and_billing_settles_the_money_side(server):
+    from desktop.domain.billing import SubscriptionState
+    from desktop.domain.roster import StudentStatus
+
+    family, sub_id, invoice_id = _ordered_family(server, 610, "Lea")
+    with _services(server, server.office) as office:
+        student = office.roster.get(family.student_id)
+        office.roster.mark_left(
+            family.student_id, student.version, date(2026, 12, 4), "moved", StudentStatus.LEFT
+        )
+        with pytest.raises(PermissionDenied):  # still no payer data through the app
+            office.billing.subscription(sub_id)
+        # The office's daily run cannot settle it: billing's tables (left for billing).
+        settle = [r for r in office.daily.run(date(2026, 12, 5)) if r.job == "settle-endings"]
+        assert settle and "colleague" in settle[0].summary
+    with _services(server, server.billing) as billing:
+        ended = billing.billing.subscription(sub_id)
+        assert ended.state is SubscriptionState.ENDED_LEFT_SCHOOL
+        assert ended.ends_on == date(2026, 12, 5)
+    [entry] = _audit_by(server, server.office, "subscription", sub_id)
+    assert entry.after["state"] == "ENDED_LEFT_SCHOOL" and entry.before["state"] == "ORDERED"
+    # The money side is billing's: the unpaid invoice stays open until billing's daily run.
+    assert _invoice_cancelled_on(server, invoice_id) is None
+    with _services(server, server.billing) as billing:
+        [settle] = [r for r in billing.daily.run(date(2026, 12, 5)) if r.job == "settle-endings"]
+        assert settle.summary.startswith("1 ")
+    assert _invoice_cancelled_on(server, invoice_id) == date(2026, 12, 5)
+    assert _audit_by(server, server.billing, "invoice", invoice_id)
+
+
+def test_office_records_a_restriction_on_the_payer_without_reading_contact_data(server):
+    from desktop.domain.billing import SubscriptionState
+    from desktop.domain.roster import RestrictionKind
+
+    family, sub_id, _invoice = _ordered_family(server, 620, "Eva", both=True)
+    with _services(server, server.office) as office:
+        office.roster.add_restriction(
+            family.mother_link_id,  # the payer (the order's first guardian)
+            RestrictionKind.RESTRICTION,
+            permanent=False,
+            valid_from=date(2026, 12, 7),
+            valid_to=date(2027, 6, 30),
+            authority="CSD",
+        )
+    with _services(server, server.billing) as billing:
+        ended = billing.billing.subscription(sub_id)
+        assert ended.state is SubscriptionState.ENDED_AUTHORITY_RESTRICTION
+    [entry] = _audit_by(server, server.office, "subscription", sub_id)
+    assert entry.after["state"] == "ENDED_AUTHORITY_RESTRICTION"
+    with psycopg.connect(server.dsn(server.billing)) as connection:
+        [profile_id] = connection.execute(
+            "SELECT id FROM subscription_profile WHERE subscription_id = %s AND is_payer",
+            (sub_id,),
+        ).fetchone()
+    [entry] = _audit_by(server, server.office, "subscription_profile", profile_id)
+    assert entry.after["active"] is False and entry.before["active"] is True
+    contact = {"first_name", "last_name", "mobile", "email"}
+    assert not contact & (set(entry.after) | set(entry.before))
+
+
+def test_office_psql_sees_who_subscribes_but_not_the_payers_contact_or_money(server):
+    office = server.office
+    allowed = (
+        "SELECT id, subscription_id, guardian_id, is_payer, active, unsubscribed_on "
+        "FROM subscription_profile",
+        "SELECT id, state, tier, ends_on FROM subscription",
+    )
+    for sql in allowed:
+        assert not _denied(server, office, sql), sql
+    refused = [
+        *(f"SELECT {c} FROM subscription_profile" for c in ("first_name", "last_name")),
+        *(f"SELECT {c} FROM subscription_profile" for c in ("mobile", "email")),
+        "SELECT * FROM subscription_profile",
+        "UPDATE subscription_profile SET email = ''",
+        "UPDATE subscription_profile SET is_payer = is_payer",
+        "SELECT amount_cents FROM payment",
+        "SELECT cancelled_on FROM invoice",
+        "UPDATE invoice SET cancelled_on = NULL",
+        "SELECT * FROM billing_proposal",
+        "SELECT * FROM refund",
+        "SELECT code_hash FROM access_code",
+        "UPDATE access_code SET failed_attempts = 0",
+        "UPDATE audit_entry SET reason = ''",
+        "DELETE FROM audit_entry",
+    ]
+    for sql in refused:
+        assert _denied(server, office, sql), sql
+
+
+def test_only_the_authorised_person_checks_codes_and_gives_the_copy(server):
+    from desktop.services.access_export import CodeRefused
+
+    family, _sub_id, _invoice = _ordered_family(server, 630, "Zala")
+    with _services(server, server.office) as office:
+        for call in (
+            lambda: office.access_export.check_code(family.student_id, family.mother_id, "1"),
+            lambda: office.access_export.export(family.student_id, family.mother_id, "123456"),
+            lambda: office.access_export.codes(),
+        ):
+            with pytest.raises(PermissionDenied) as caught:
+                call()
+            assert caught.value.needed == "Authorised person (data protection)"
+    with _services(server, server.authorised) as dpo:
+        issued = dpo.access_export.issue_code(family.student_id, family.mother_id)
+        with pytest.raises(CodeRefused):
+            dpo.access_export.check_code(family.student_id, family.mother_id, "000000")
+        result = dpo.access_export.export(family.student_id, family.mother_id, issued.code)
+    keys = [s.key for s in result.export.sections]
+    assert result.produced.pdf.startswith(b"%PDF") and keys

@@ -255,7 +255,6 @@ def test_real_slovenian_terms_print_exactly_with_embedded_fonts(services_si):
         "eŠola d.o.o.",
         "Cerkvena ulica 11",
         "4290 Tržič",
-        "Oznaka dokumenta SI-POPOLNI-TERMS",
         # R55, printed because the document says so
         "Brezplačna možnost",
         "Z naročilom storitve plačate le strošek komunikacije, ne pa podatkov.",

@@ -41,11 +41,21 @@ def start(qtbot, url=None, demo=True):
     return window
 
 
+def show_roster(qtbot, window):
+    """The app opens on Today (issue 19); the roster loads when its tab is shown."""
+    with qtbot.waitSignal(window.roster.loaded, timeout=10_000):
+        window.tabs.setCurrentWidget(window.roster)
+    return window.roster
+
+
 def test_demo_start_opens_a_usable_window(qtbot):
     window = start(qtbot)
     assert window.isVisible()
-    assert window.windowTitle() == "Tartu Tähe Kool — School Office"
+    assert window.tabs.currentWidget() is window.pages["today"]
+    # "Overdue: N · " in front when the demo has something overdue on the test's day
+    assert window.windowTitle().endswith("Tartu Tähe Kool — School Office")
     assert window.tabs.count() == len([t for t in TABS if "EE" in t.countries])
+    show_roster(qtbot, window)
     assert window.roster.controller.model.total_count == 840
     assert window.roster.count.text() == "840 students"
     assert window.database_label.text() == "Database: This PC"
@@ -57,12 +67,13 @@ def test_demo_start_opens_a_usable_window(qtbot):
 
 def test_reopening_keeps_the_data_and_the_layout(qtbot):
     window = start(qtbot)
-    window.roster.table.horizontalHeader().resizeSection(1, 201)
+    show_roster(qtbot, window).table.horizontalHeader().resizeSection(1, 201)
     window.resize(790, 480)  # the offscreen screen is 800 × 600
     window.close()
     assert ui_state().value("window/tab") == "roster"
     again = start(qtbot, demo=False)  # the school exists now: no demo, no first-run dialog
-    assert again.roster.controller.model.total_count == 840
+    assert again.tabs.currentWidget() is again.pages["today"]  # Today first, whatever was last
+    assert show_roster(qtbot, again).controller.model.total_count == 840
     assert again.roster.table.horizontalHeader().sectionSize(1) == 201
     assert (again.width(), again.height()) == (790, 480)
 

@@ -14,7 +14,7 @@ from desktop.domain.roles import Role
 from desktop.services.base import Actor
 from desktop.services.billing import PaymentInput
 from desktop.services.container import Services
-from desktop.ui import messages, workers
+from desktop.ui import messages
 from desktop.ui.main_window import MainWindow
 from desktop.ui.student_picker import StudentPickerDialog
 from desktop.ui.tabs.billing import BillingTab
@@ -25,13 +25,6 @@ from tests.billing_fixtures import add_family, order_input, prepare_billing
 
 pytestmark = [pytest.mark.gui, pytest.mark.db]
 S = SubscriptionState
-
-
-@pytest.fixture
-def inline_workers():
-    workers.set_inline(True)
-    yield
-    workers.set_inline(False)
 
 
 def _pay(services, sub, on):

@@ -15,7 +15,7 @@ from desktop.domain.roster import Country
 from desktop.integrations.card_provider import CardProviderClient
 from desktop.services.container import Services
 from desktop.services.demo import DemoService
-from desktop.ui import messages, workers
+from desktop.ui import messages
 from desktop.ui.student_picker import StudentPickerDialog
 from desktop.ui.tabs.cards import CardsTab
 from desktop.ui.tabs.cards import controller as cards_controller
@@ -33,13 +33,6 @@ from tests.fake_card_provider import Failure, card_provider  # noqa: F401
 pytestmark = [pytest.mark.gui, pytest.mark.db]
 
 LAST_YEAR = date(2025, 10, 1)  # cards issued then ran out on 31 Aug 2026
-
-
-@pytest.fixture
-def inline_workers():
-    workers.set_inline(True)
-    yield
-    workers.set_inline(False)
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ from desktop.domain.roster import Country, RestrictionKind, fold_search
 from desktop.services.container import Services
 from desktop.services.demo import DemoService
 from desktop.services.requests import RequestInput
-from desktop.ui import messages, workers
+from desktop.ui import messages
 from desktop.ui.tabs.consent import ConsentTab
 from desktop.ui.tabs.consent.dialogs import DecisionDialog, IssueCodeDialog, TextDialog
 from desktop.ui.tabs.consent.export_wizard import ExportWizard
@@ -36,13 +36,6 @@ from tests.consent_helpers import noon, staff
 pytestmark = [pytest.mark.gui, pytest.mark.db]
 
 STUDENTS = 40
-
-
-@pytest.fixture
-def inline_workers():
-    workers.set_inline(True)
-    yield
-    workers.set_inline(False)
 
 
 @pytest.fixture
@@ -145,9 +138,14 @@ def test_codes_only_for_the_authorised_person(qtbot, demo, inline_workers):
     office = staff(demo, "tajnica", Role.OFFICE)
     tab = open_tab(qtbot, office)
     assert not tab.codes.buttons["issue"].isEnabled()
-    assert tab.codes.buttons["export"].isEnabled()
+    # R60/R121: the copy holds payer data and payments; the office neither sees the codes nor
+    # gives copies, so the whole page is hidden.
+    assert not tab.codes.buttons["export"].isEnabled()
+    assert not tab.pages.isTabVisible(tab.pages.indexOf(tab.codes))
     dpo = open_tab(qtbot, staff(demo, "dpo", Role.DATA_PROTECTION))
     assert dpo.codes.buttons["issue"].isEnabled()
+    assert dpo.codes.buttons["export"].isEnabled()
+    assert dpo.pages.isTabVisible(dpo.pages.indexOf(dpo.codes))
 
 
 def test_issue_a_code_and_export_with_the_wizard(qtbot, tab, demo, tmp_path):

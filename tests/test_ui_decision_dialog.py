@@ -18,20 +18,12 @@ from desktop.domain.consent import AcceptanceDecision, OnBehalfBasis
 from desktop.domain.roster import Country, Relation
 from desktop.i18n import set_ui_language
 from desktop.services.roster import GuardianInput
-from desktop.ui import workers
 from desktop.ui.tabs.consent import ConsentTab
 from desktop.ui.tabs.consent.dialogs import DecisionDialog
 from tests.conftest import make_services
 from tests.consent_helpers import student_born, terms_document
 
 pytestmark = [pytest.mark.gui, pytest.mark.db]
-
-
-@pytest.fixture
-def inline_workers():
-    workers.set_inline(True)
-    yield
-    workers.set_inline(False)
 
 
 @pytest.fixture

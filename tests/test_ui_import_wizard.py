@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 from stdnum.ee import ik
 
-from desktop.ui import workers
 from desktop.ui.dialogs.import_wizard import ImportWizard
 
 pytestmark = [pytest.mark.gui, pytest.mark.db]
@@ -36,13 +35,6 @@ def write(tmp_path: Path, lines: list[str], header: str = HEADER) -> Path:
     path = tmp_path / "nimekiri.csv"
     path.write_text("\n".join([header, *lines]) + "\n", encoding="cp1257", errors="strict")
     return path
-
-
-@pytest.fixture
-def inline_workers():
-    workers.set_inline(True)
-    yield
-    workers.set_inline(False)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from desktop.services.container import Services
 from desktop.services.demo import DemoService
 from desktop.services.roster import StudentInput
 from desktop.services.staff import resolve_actor
-from desktop.ui import messages, workers
+from desktop.ui import messages
 from desktop.ui.models.roster_model import COLUMN_STATUS
 from desktop.ui.tabs.roster import RosterTab
 from desktop.ui.tabs.roster.dialogs import (
@@ -29,13 +29,6 @@ from tests.conftest import make_services
 pytestmark = [pytest.mark.gui, pytest.mark.db]
 
 STUDENTS = 60
-
-
-@pytest.fixture
-def inline_workers():
-    workers.set_inline(True)
-    yield
-    workers.set_inline(False)
 
 
 @pytest.fixture

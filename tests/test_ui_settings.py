@@ -8,7 +8,6 @@ import pytest
 
 from desktop.integrations import secrets
 from desktop.settings import Settings, load_settings, save_settings, settings_path
-from desktop.ui import workers
 from desktop.ui.dialogs.settings_dialog import SettingsDialog
 
 pytestmark = pytest.mark.gui
@@ -22,13 +21,6 @@ def keyring(monkeypatch):
     monkeypatch.setattr(secrets, "set_secret", stored.__setitem__)
     monkeypatch.setattr(secrets, "get_secret", stored.get)
     return stored
-
-
-@pytest.fixture
-def inline_workers():
-    workers.set_inline(True)
-    yield
-    workers.set_inline(False)
 
 
 def open_dialog(qtbot, settings: Settings | None = None) -> SettingsDialog:

@@ -14,8 +14,8 @@ pytestmark = [pytest.mark.gui, pytest.mark.db]
 @pytest.mark.parametrize(
     ("country", "tabs"),
     [
-        ("EE", ["roster", "cards", "consent"]),
-        ("SI", ["roster", "cards", "consent", "billing"]),
+        ("EE", ["today", "roster", "cards", "consent"]),
+        ("SI", ["today", "roster", "cards", "consent", "billing"]),
     ],
 )
 def test_the_tabs_follow_the_schools_country(qtbot, db, country, tabs, monkeypatch):

@@ -29,8 +29,43 @@ class Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from desktop.cli import admin, billing, cards, consent, daily, printing, roster
+# Each command's module, imported only when that command runs (or for its own --help): a command
+# loads its own area and nothing else; `school-office --help` lists them all from this table.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "db": ("admin", "database maintenance"),
+    "school": ("admin", "the school profile"),
+    "staff": ("admin", "staff accounts and roles"),
+    "demo": ("admin", "fill an empty database with a demo school"),
+    "roster": ("roster", "import or export the roster"),
+    "cards": ("cards", "student cards and the card provider"),
+    "billing": (
+        "billing",
+        "POPOLNI subscriptions: orders, payments, cancellations (billing role)",
+    ),
+    "consent": ("consent", "terms decisions, verification codes, requests, prohibitions"),
+    "letters": ("letters", "records behind letters: prohibition withdrawn, contact reports"),
+    "daily": ("daily", "run every date-driven job once for a day (safe to run again)"),
+    "today": ("today", "what is due or waiting, by urgency (--json for monitoring)"),
+    "print": ("printing", "print documents to PDF files"),
+}
+_GLOBAL_WITH_VALUE = ("--database", "--today", "--smoke-report")
+
+
+def command_in(argv: Sequence[str]) -> str | None:
+    """The command named in argv (None: the app, or a top-level --help / --version)."""
+    words = iter(argv)
+    for word in words:
+        if word in _GLOBAL_WITH_VALUE:
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser, with the command in `argv` registered in full; every other command is only
+    listed (by `COMMANDS`), so its module and its area are not imported. argv None: all."""
+    import importlib
 
     parser = Parser(
         prog=APP_ID,
@@ -67,8 +102,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --smoke-test: write the result as JSON to FILE, the log and PDFs next to it",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (admin, roster, cards, billing, consent, daily, printing):
-        module.register(commands)
+    wanted = command_in(argv) if argv is not None else None
+    modules = dict.fromkeys(module for module, _help in COMMANDS.values())
+    if argv is not None:
+        modules = {COMMANDS[wanted][0]: None} if wanted in COMMANDS else {}
+    for module in modules:
+        importlib.import_module(f"desktop.cli.{module}").register(commands)
+    for name, (_module, help_text) in COMMANDS.items():
+        if name not in commands.choices:
+            commands.add_parser(name, help=help_text)  # listed in --help, never parsed here
+    if argv is not None:  # the listing in the order of COMMANDS, whatever was registered first
+        commands._choices_actions.sort(key=lambda action: list(COMMANDS).index(action.dest))
     return parser
 
 
@@ -138,7 +182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    parser = build_parser()
+    parser = build_parser(sys.argv[1:] if argv is None else argv)
     try:
         args = parser.parse_args(argv)
     except SystemExit as stop:  # --help, --version, or a wrong argument (one line printed)

@@ -145,7 +145,9 @@ def db_upgrade(args: argparse.Namespace) -> int:
 def db_backup(args: argparse.Namespace) -> int:
     from desktop.cli import database_url
     from desktop.db.backup import backup
+    from desktop.single_instance import hold_app_mutex
 
+    hold_app_mutex()  # a scheduled backup: the installer waits for it as for the app
     result = backup(database_url(args), args.file, overwrite=args.overwrite)
     print(
         f"backed up to {result.path} ({result.size / 1e6:.1f} MB, "

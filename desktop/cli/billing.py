@@ -9,6 +9,7 @@
     school-office billing list [--state STATE] [--class 7.a] [--due]
     school-office billing proposals | confirm ID | reject ID --note TEXT
     school-office billing notices --out FILE.pdf        (print the letters that are due)
+    school-office billing import-statement FILE [--dry-run]   (camt.053 / camt.054 payments)
 
 and, in the shared `print` group: `print cancellation-letter` and `print invoice`.
 Every command needs the billing role (R121) and prints one line per result.
@@ -179,6 +180,19 @@ def register(commands) -> None:
     reject.add_argument("id", type=int)
     reject.add_argument("--note", required=True)
     reject.set_defaults(handler=billing_reject)
+
+    statement = billing.add_parser(
+        "import-statement",
+        help="book the payments in a bank statement (camt.053 / camt.054 XML) by reference",
+    )
+    statement.add_argument("file", type=Path, metavar="FILE")
+    statement.add_argument("--dry-run", action="store_true", help="show what it would book")
+    statement.add_argument(
+        "--accept-suggestions",
+        action="store_true",
+        help="also book entries without a reference on the invoice their payer suggests (R67)",
+    )
+    statement.set_defaults(handler=billing_import_statement)
 
     notices = billing.add_parser("notices", help="print the billing letters that are due")
     notices.add_argument("--out", type=Path, required=True, metavar="FILE.pdf")
@@ -372,6 +386,12 @@ def billing_pay(args: argparse.Namespace) -> int:
         )
     print(text)
     return 0
+
+
+def billing_import_statement(args: argparse.Namespace) -> int:
+    from desktop.cli.bank_statement import import_statement
+
+    return import_statement(args, _services(args))
 
 
 def _register(args, kind: LetterKind, **extra) -> int:

@@ -50,6 +50,9 @@ def register(commands) -> None:
     from desktop.cli import consent  # access-export, restriction-notice, prohibition-notice
 
     consent.register_print(printing)
+    from desktop.cli import letters  # D6, D9, D11, D16–D20 (issue 15)
+
+    letters.register_print(printing)
 
 
 def _fail(message: str) -> int:

@@ -31,7 +31,8 @@ from sqlalchemy import Connection, Engine, insert, text
 from sqlalchemy.engine import URL
 
 from desktop import __version__
-from desktop.db.models import DbAccess, LoginEvent
+from desktop.db.models import DbAccess, LoginEvent, SubscriptionProfile
+from desktop.db.models.billing import PROFILE_CONTACT_COLUMNS
 from desktop.domain import clock
 from desktop.domain.errors import DatabaseError, SchoolOfficeError, ValidationError
 from desktop.domain.roles import Role
@@ -56,7 +57,7 @@ _RW = "SELECT, INSERT, UPDATE, DELETE"
 # SELECT of the id alone: SQLAlchemy reads the new row's key back (INSERT … RETURNING id).
 _I = "INSERT, SELECT (id)"
 
-ROSTER = ("student", "guardian", "student_guardian", "contact_restriction")
+ROSTER = ("student", "guardian", "student_guardian", "contact_restriction", "contact_report")
 CARDS = ("card", "card_settings", "student_photo", "card_provider_outbox", "card_provider_sync")
 CONSENT = (
     "consent_settings",
@@ -68,6 +69,7 @@ CONSENT = (
     "breach_incident",
     "breach_affected",
     "breach_notice",
+    "letter_settings",  # the data protection officer named in request letters
 )
 CODES = ("access_code",)
 # Subscription status is school data (R121: the office sees who subscribes); payer data,
@@ -88,8 +90,29 @@ PAYER_DATA = (
     "billing_notice",
     "billing_proposal",
     "cancellation_letter",
+    "bank_entry",  # bank statement entries booked as payments
+    "terms_change_notice",  # which subscriber was told of new terms (billing letters)
 )
 TERMS = ("terms_document", "terms_version")
+# What the roster's cascades change on a profile when they end it (desktop.services.billing:
+# a student leaving, a restriction, an adult's prohibition), with the row version's stamps.
+PROFILE_ENDING = ("active", "unsubscribed_on", "end_reason", "version", "updated_at", "updated_by")
+
+
+def _office_profile_privileges() -> str:
+    """The office's column privileges on subscription_profile (R121): who subscribes (the
+    guardian, payer or not, active or not) is school data; the payer's name, phone and e-mail
+    as given with the order (PROFILE_CONTACT_COLUMNS) are not, so a `SELECT *` or any query
+    naming them is refused. The office may end a profile, and change nothing else on it."""
+    table = SubscriptionProfile.__table__
+    readable = [c.name for c in table.columns if c.name not in PROFILE_CONTACT_COLUMNS]
+    return f"SELECT ({', '.join(readable)}), UPDATE ({', '.join(PROFILE_ENDING)})"
+
+
+# Tables whose ids the app gives itself and whose serial sequence it then moves on with setval,
+# which needs UPDATE on the sequence: the document register (numbers without gaps, every role
+# prints). Moving it back could only make the next insert fail on the primary key.
+SEQUENCE_KEPT_IN_STEP = ("generated_document",)
 # Append-only for every app role: no UPDATE, no DELETE (R122, R44, the document register).
 # The app never updates or deletes these rows itself; the owner's foreign-key actions (a
 # deleted guardian's acceptance keeps the record, ON DELETE SET NULL) run as the owner.
@@ -113,6 +136,7 @@ def _grants() -> dict[Role, dict[str, str]]:
         "consent_settings": _R,
         "adult_prohibition": _R,  # a recipient check before every document (R48)
         "terms_acceptance": _R,
+        "letter_settings": _R,
     }
     office = {
         **shared,
@@ -121,6 +145,9 @@ def _grants() -> dict[Role, dict[str, str]]:
         **dict.fromkeys(CONSENT, _RW),
         **dict.fromkeys(TERMS, _RW),
         **dict.fromkeys(SUBSCRIPTION_STATUS, "SELECT, UPDATE"),
+        # Not the payer's contact columns; invoices, proposals and payments not at all: the
+        # money side of an ending the office causes is billing's daily "settle-endings".
+        "subscription_profile": _office_profile_privileges(),
         "terms_acceptance": _RI,
         "audit_entry": _RI,  # the card history (R122 read, never changed)
     }
@@ -144,7 +171,7 @@ def _grants() -> dict[Role, dict[str, str]]:
     }
     admin = {
         **shared,
-        "school": "SELECT, UPDATE",
+        "school": "SELECT, INSERT, UPDATE",  # the school profile (a new database's first)
         **dict.fromkeys(TERMS, _RW),
         "audit_entry": _RI,
         "login_event": _RI,  # who opened the app and when (R116)
@@ -377,9 +404,14 @@ BEGIN
         RAISE EXCEPTION 'a login name has 1 to 63 characters' USING ERRCODE = '22023';
     END IF;
     SELECT rolsuper, rolcreaterole, rolcanlogin INTO r FROM pg_roles WHERE rolname = p_login;
-    IF FOUND AND (r.rolsuper OR r.rolcreaterole OR p_login = current_user
-                  OR p_login = ANY(%(groups)s)) THEN
+    IF starts_with(p_login, 'pg_') OR (FOUND AND (r.rolsuper OR r.rolcreaterole
+            OR p_login = current_user OR p_login = ANY(%(groups)s))) THEN
         RAISE EXCEPTION 'login %% cannot be a School Office staff login', p_login
+            USING ERRCODE = '42501';
+    END IF;
+    -- Only this school's staff: never another school's login or another application's role.
+    IF NOT EXISTS (SELECT 1 FROM public.staff_user WHERE login = p_login) THEN
+        RAISE EXCEPTION '%% is not a staff member of this database', p_login
             USING ERRCODE = '42501';
     END IF;
 END $fn$;
@@ -411,7 +443,8 @@ BEGIN
         END IF;
         EXECUTE format('ALTER ROLE %%I LOGIN', p_login);
     ELSIF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = p_login) THEN
-        EXECUTE format('ALTER ROLE %%I LOGIN PASSWORD %%L', p_login, p_verifier);
+        -- never a new password for a role someone else made: map it instead
+        RAISE EXCEPTION 'database role %% exists already', p_login USING ERRCODE = '42710';
     ELSE
         EXECUTE format('CREATE ROLE %%I LOGIN PASSWORD %%L', p_login, p_verifier);
     END IF;
@@ -563,6 +596,13 @@ def apply_grants(connection: Connection, prefix: str) -> list[str]:
         _ddl(connection, f"GRANT CONNECT, TEMPORARY ON DATABASE {db_q} TO {group_q}")
         _ddl(connection, f"GRANT USAGE ON SCHEMA public TO {group_q}")
         _ddl(connection, f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {group_q}")
+        for table in SEQUENCE_KEPT_IN_STEP:
+            if table in known:
+                sequence = connection.scalar(
+                    text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": table}
+                )
+                if sequence:  # already quoted and schema-qualified by the server
+                    _ddl(connection, f"GRANT UPDATE ON SEQUENCE {sequence} TO {group_q}")
         for table, privileges in GRANTS[role].items():
             if table in known:
                 _ddl(connection, f"GRANT {privileges} ON {_q(connection, table)} TO {group_q}")

@@ -15,6 +15,7 @@ from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from desktop.db.base import Audited, Base, Versioned
+from desktop.db.limits import check_rows
 from desktop.db.session import actor_of, audit_entry, jsonable, write_audit_entries
 from desktop.domain import clock
 
@@ -50,6 +51,7 @@ def bulk_insert(
     session: Session, table: Table, rows: Sequence[dict[str, Any]], *, audit: bool = True
 ) -> list[int]:
     """Insert rows (without ids) and return their new ids, in order."""
+    check_rows(table, rows)  # the same limits as an ORM write (desktop/db/limits.py)
     ids = allocate_ids(session, table, len(rows))
     model = _model_of(table)
     stamp: dict[str, Any] = {}

@@ -36,6 +36,22 @@ def login_refused(login: str) -> AccessRevoked:
     )
 
 
+def not_a_staff_login(login: str) -> AccessRevoked:
+    """A login without CONNECT on a provisioned database: the shared login of before, say."""
+    return AccessRevoked(
+        N_(
+            "This database now has a personal login for each staff member, and {login} is not "
+            "one of them. Ask your School Office administrator for your own login and enter it "
+            "in Settings.",
+            login=login,
+        )
+    )
+
+
+def is_connect_refused(exc: BaseException) -> bool:
+    return "CONNECT privilege" in str(_driver_error(exc))
+
+
 SERVER_REFUSED = N_(
     "The database server refused this: your account's roles do not allow it. Nothing was "
     "changed. Ask your School Office administrator if you need it."

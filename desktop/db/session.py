@@ -35,8 +35,15 @@ from desktop.db.engine import (
     describe_connection_error,
     is_damaged_sqlite,
 )
+from desktop.db.limits import check_objects
 from desktop.db.models import AuditEntry
-from desktop.db.server_errors import is_login_refused, login_refused, server_error
+from desktop.db.server_errors import (
+    is_connect_refused,
+    is_login_refused,
+    login_refused,
+    not_a_staff_login,
+    server_error,
+)
 from desktop.domain import clock
 from desktop.domain.errors import DatabaseError
 
@@ -140,6 +147,8 @@ class Database:
         except (DBAPIError, ValueError, OSError) as exc:  # bad path, refused, auth, DNS...
             if self.dialect == "postgresql" and is_login_refused(exc):
                 raise login_refused(self.engine.url.username or "") from exc
+            if self.dialect == "postgresql" and is_connect_refused(exc):
+                raise not_a_staff_login(self.engine.url.username or "") from exc
             raise DatabaseError(describe_connection_error(self.engine.url, exc)) from exc
 
     def use_password(self, password: str) -> None:
@@ -170,6 +179,13 @@ def actor_of(session: Session) -> str:
     if not actor:
         raise RuntimeError("a write outside Database.write(): no acting staff member is known")
     return actor
+
+
+@event.listens_for(Session, "before_flush")
+def _check_text_limits(session: Session, _context, _instances) -> None:
+    """Both databases refuse the same texts, as a ValidationError (desktop/db/limits.py)."""
+    if session.new or session.dirty:
+        check_objects(session.new, session.dirty)
 
 
 @event.listens_for(Session, "before_flush")

@@ -13,7 +13,7 @@ termination notice, D13 refund statement, D14 trial notices.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -38,7 +38,9 @@ from desktop.documents.model import (
 )
 from desktop.documents.template import PLACE_AND_DATE, SIGNATURE
 from desktop.domain.payment_refs import format_ee_reference, format_rf, validate_si12
+from desktop.domain.salutation import after_salutation, salutation
 from desktop.i18n import Translator, translator
+from desktop.i18n.stored import stored_text
 
 PRODUCT = "mojAsistent POPOLNI"
 FREE_TIER = "mojAsistent MINIMALNI"
@@ -307,13 +309,22 @@ def _letter(
         recipient=data.recipient,
         subject=subject,
         body=(
-            Paragraph(_("Dear %(name)s,") % {"name": data.salutation_name}),
-            *body,
+            # A payer's gender is not known (no personal code): Slovenian greets neutrally.
+            Paragraph(salutation(tr, data.salutation_name)),
+            *_continue_after_salutation(data.language, body),
             *_closing(tr, data.issuer),
         ),
         letter_date=letter_date,
         reference=reference,
     )
+
+
+def _continue_after_salutation(language: str, body: list[Block]) -> list[Block]:
+    """Slovenian goes on in small letters after the greeting's comma."""
+    if body and isinstance(body[0], Paragraph):
+        first = body[0]
+        return [replace(first, text=after_salutation(language, first.text)), *body[1:]]
+    return body
 
 
 def _vat_rate(tr: Translator, basis_points: int) -> str:
@@ -339,6 +350,19 @@ class InvoiceLetter(_Letter):
     paid_cents: int = 0  # paid on the invoice so far
     copy_printed_on: date | None = None  # a reprint: marked as a copy, same number
     original_due_on: date | None = None  # set when the invoice's own due date has passed
+    supplied: tuple[date, date] | None = None  # the date (period) of supply
+
+
+def _supply_rows(tr: Translator, supplied: tuple[date, date] | None) -> tuple[tuple[str, str]]:
+    if supplied is None:
+        return ()
+    first, last = supplied
+    when = (
+        tr.format_date(first)
+        if first == last
+        else f"{tr.format_date(first)} – {tr.format_date(last)}"
+    )
+    return ((tr.gettext("Date of supply"), when),)
 
 
 def invoice_spec(data: InvoiceLetter, info: DocumentInfo) -> LetterSpec:
@@ -398,7 +422,13 @@ def invoice_spec(data: InvoiceLetter, info: DocumentInfo) -> LetterSpec:
     body += [
         Paragraph(intro % values),
         KeyValueTable(
-            ((_("School year"), data.school_year), *_child_rows(tr, data.child)), key_width_mm=45
+            (
+                # The date of supply stands in for the school year (the item names it too);
+                # the letter's own date is the invoice date.
+                *(_supply_rows(tr, data.supplied) or ((_("School year"), data.school_year),)),
+                *_child_rows(tr, data.child),
+            ),
+            key_width_mm=45,
         ),
         DataTable(
             (_("Item"), _("Net"), _("VAT"), _("VAT amount"), _("Total")),
@@ -822,11 +852,11 @@ def _refund_rows(tr: Translator, f: RefundFigures) -> tuple[tuple[str, str], ...
     if f.period_days:
         rows += [
             (
-                _("Paid period (P)"),
+                _("Paid period"),
                 f"{tr.format_date(f.period_first)} – {tr.format_date(f.period_last)}",
             ),
-            (_("Days in the paid period (D_P)"), str(f.period_days)),
-            (_("Days without the service (L)"), str(f.lost_days)),
+            (_("Days in the paid period"), str(f.period_days)),
+            (_("Days without the service"), str(f.lost_days)),
             (
                 _("Calculation"),
                 f"{tr.format_money(f.paid_cents)} × {f.lost_days} / {f.period_days}",
@@ -857,7 +887,7 @@ def refund_statement_spec(data: RefundStatement, info: DocumentInfo) -> LetterSp
             % {"amount": tr.format_money(data.figures.amount_cents), "product": PRODUCT}
         ),
         KeyValueTable(_refund_rows(tr, data.figures), key_width_mm=55),
-        Paragraph(_("Reason: %(reason)s") % {"reason": data.figures.reason}),
+        Paragraph(_("Reason: %(reason)s") % {"reason": stored_text(tr, data.figures.reason)}),
         _child_table(tr, data.child),
     ]
     subject = _("Refund statement: %(product)s") % {"product": PRODUCT}

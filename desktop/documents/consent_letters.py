@@ -13,36 +13,40 @@ from dataclasses import dataclass
 from datetime import date
 
 from desktop.documents.builders import Cancel, Progress, build_letter, build_letters
-from desktop.documents.model import DocumentInfo, LetterSpec, Paragraph, SchoolProfile
+from desktop.documents.model import (
+    DocumentInfo,
+    KeyValueTable,
+    LetterSpec,
+    Paragraph,
+    SchoolProfile,
+)
 from desktop.domain.consent import NOTICE_REQUIREMENTS
+from desktop.domain.salutation import Gender, after_salutation, child_label, salutation
 from desktop.i18n import N_, translator
 
-D7_SUBJECT = N_("Data about %(child)s are no longer passed to you")
+D7_SUBJECT = N_("Personal data of your adult child are no longer passed to you")
 D7_BODY = (
-    N_("Dear %(guardian)s,"),
     N_(
-        "%(child)s has full legal capacity and has told the school, in a letter signed by hand "
-        "and received on %(received)s, that their personal data may no longer be passed to "
-        "their parents or guardians."
+        "Your child named above has full legal capacity. In a letter signed by hand, which the "
+        "school received on %(received)s, your child has forbidden the school to pass their "
+        "personal data to their parents or guardians."
     ),
     N_(
-        "This is the reason for this notice: from %(received)s the school no longer sends you "
-        "notifications, letters or copies of data about %(child)s, and your access to their "
-        "data through the parents' portal ends. A subscription to the paid notification "
-        "service for %(child)s ends on %(ends)s; amounts already paid are not refunded "
-        "automatically."
+        "From %(received)s the school therefore no longer sends you notifications, letters or "
+        "copies of data about your child, and your access to the child's data through the "
+        "parents' portal ends. A subscription to the paid notification service for the child "
+        "ends on %(ends)s; amounts already paid are not refunded automatically."
     ),
     N_(
-        "The decision is the student's own. The school cannot give you the student's contact "
+        "The decision is your child's own. The school may not give you the child's contact "
         "details. If you have questions, please contact the school office."
     ),
 )
-D8_SUBJECT = N_("Change in the communication about %(child)s")
+D8_SUBJECT = N_("Change in the school's communication with you")
 D8_BODY = (
-    N_("Dear %(guardian)s,"),
     N_(
         "Because of a measure taken by a competent authority, the school must restrict its "
-        "communication with you about %(child)s."
+        "communication with you about the child named above."
     ),
     N_("This applies from %(start)s until %(end)s."),
     N_("This applies from %(start)s until further notice."),
@@ -70,6 +74,8 @@ class ProhibitionNotice:
     child_name: str
     received_on: date
     ends_on: date  # R48 (b): the subscription ends the day after the letter was received
+    guardian_gender: Gender = Gender.UNKNOWN  # from the guardian's personal code, if held
+    child_gender: Gender = Gender.UNKNOWN
 
 
 @dataclass(frozen=True)
@@ -82,6 +88,22 @@ class RestrictionNotice:
     child_name: str
     valid_from: date
     valid_to: date | None  # None: permanent
+    guardian_gender: Gender = Gender.UNKNOWN
+    child_gender: Gender = Gender.UNKNOWN
+
+
+def _opening(
+    tr, name: str, gender: Gender, rows: tuple[tuple[str, str], ...], paragraphs: list[str]
+) -> list:
+    """Who the letter is about (a label before the name: no name is declined), the greeting,
+    then the paragraphs; Slovenian goes on in small letters after the greeting's comma."""
+    first, *rest = paragraphs
+    return [
+        KeyValueTable(rows),
+        Paragraph(salutation(tr, name, gender)),
+        Paragraph(after_salutation(tr.language, first)),
+        *(Paragraph(text) for text in rest),
+    ]
 
 
 def _prohibition_spec(
@@ -94,7 +116,7 @@ def _prohibition_spec(
         "received": tr.format_date(notice.received_on),
         "ends": tr.format_date(notice.ends_on),
     }
-    reasons = tr.gettext(D7_BODY[1]) % values
+    reasons = tr.gettext(D7_BODY[0]) % values
     NOTICE_REQUIREMENTS["D7"].check(
         {
             "guardian_name": notice.guardian_name,
@@ -103,7 +125,17 @@ def _prohibition_spec(
             "reasons": reasons,
         }
     )
-    body = [Paragraph(tr.gettext(text) % values) for text in D7_BODY]
+    body = _opening(
+        tr,
+        notice.guardian_name,
+        notice.guardian_gender,
+        (
+            (child_label(tr, notice.child_gender, adult=True), notice.child_name),
+            (tr.gettext("Letter received"), values["received"]),
+            (tr.gettext("Subscription ends"), values["ends"]),
+        ),
+        [tr.gettext(text) % values for text in D7_BODY],
+    )
     body.append(Paragraph(tr.gettext(CLOSING) % {"school": school.name}))
     return LetterSpec(
         school=school,
@@ -138,7 +170,7 @@ def build_restriction_notice(
         "start": tr.format_date(notice.valid_from),
         "end": tr.format_date(notice.valid_to) if notice.valid_to else "",
     }
-    change = tr.gettext(D8_BODY[4])
+    change = tr.gettext(D8_BODY[3])
     NOTICE_REQUIREMENTS["D8"].check(
         {
             "guardian_name": notice.guardian_name,
@@ -147,9 +179,15 @@ def build_restriction_notice(
             "effective_date": notice.valid_from,
         }
     )
-    period = D8_BODY[2] if notice.valid_to else D8_BODY[3]
-    texts = (D8_BODY[0], D8_BODY[1], period, D8_BODY[4], D8_BODY[5])
-    body = [Paragraph(tr.gettext(text) % values) for text in texts]
+    period = D8_BODY[1] if notice.valid_to else D8_BODY[2]
+    texts = (D8_BODY[0], period, D8_BODY[3], D8_BODY[4])
+    body = _opening(
+        tr,
+        notice.guardian_name,
+        notice.guardian_gender,
+        ((child_label(tr, notice.child_gender), notice.child_name),),
+        [tr.gettext(text) % values for text in texts],
+    )
     body.append(Paragraph(tr.gettext(CLOSING) % {"school": school.name}))
     return build_letter(
         LetterSpec(

@@ -23,6 +23,10 @@ class DocumentKind:
     title: str  # English, marked for translation
     to_guardian: bool  # sent to a guardian about a child: R15/R48 recipient checks apply
     stop_notice: bool = False  # D7/D8: tells the guardian that contact stops; always sent
+    countries: tuple[str, ...] = ("EE", "SI")  # where it applies; elsewhere it is refused
+
+
+SI, EE = ("SI",), ("EE",)
 
 
 DOCUMENT_KINDS: tuple[DocumentKind, ...] = (
@@ -30,7 +34,7 @@ DOCUMENT_KINDS: tuple[DocumentKind, ...] = (
     DocumentKind("access-export", "D2", N_("Copy of the personal data held about a child"), True),
     DocumentKind("access-code-slip", "D15", N_("Verification code for a data-access copy"), True),
     DocumentKind(
-        "adult-prohibition-notice", "D7", N_("Notice of termination: adult student"), True, True
+        "adult-prohibition-notice", "D7", N_("Notice of termination: adult student"), True, True, SI
     ),
     DocumentKind(
         "restriction-notice", "D8", N_("Notice of change: contact restriction"), True, True
@@ -40,10 +44,16 @@ DOCUMENT_KINDS: tuple[DocumentKind, ...] = (
     # billing (issue 6)
     DocumentKind("billing-cancellation-letter", "D3", N_("Cancellation letter (to sign)"), True),
     DocumentKind(
-        "billing-unsubscribe-letter", "D4", N_("Unsubscribe one user (letter to sign)"), True
+        "billing-unsubscribe-letter",
+        "D4",
+        N_("Unsubscribe one user (letter to sign)"),
+        True,
     ),
     DocumentKind(
-        "billing-cancellation-confirmation", "D5", N_("Confirmation of cancellation"), True
+        "billing-cancellation-confirmation",
+        "D5",
+        N_("Confirmation of cancellation"),
+        True,
     ),
     DocumentKind("billing-withdrawal-confirmation", "D10", N_("Confirmation of withdrawal"), True),
     DocumentKind("billing-invoice", "D11", N_("Invoice"), True),
@@ -59,6 +69,55 @@ DOCUMENT_KINDS: tuple[DocumentKind, ...] = (
     DocumentKind("billing-refund-statement", "D13", N_("Refund statement"), True),
     DocumentKind("billing-trial-invitation", "D14", N_("Free trial: invitation to order"), True),
     DocumentKind("billing-trial-end", "D14", N_("Free trial ended"), True),
+    # letters and forms (issue 15)
+    DocumentKind("terms-change-notice", "D9", N_("Notice of a change of terms"), True, False, SI),
+    DocumentKind("offer-notice", "D11", N_("Offer for the next school year"), True, False, SI),
+    DocumentKind("usage-instructions", "D19", N_("Instructions for signing in"), True, False, SI),
+    DocumentKind(
+        "adult-prohibition-form", "D6", N_("Prohibition letter (to sign)"), False, False, SI
+    ),
+    DocumentKind(
+        "adult-prohibition-withdrawal", "D6", N_("Prohibition withdrawn"), False, False, SI
+    ),
+    DocumentKind("request-acknowledgement", "D16", N_("Request received"), True),
+    DocumentKind("request-forwarded", "D16", N_("Request forwarded"), True),
+    DocumentKind("request-response", "D16", N_("Answer to a request"), True),
+    DocumentKind("breach-home-page", "D17", N_("Data breach: home-page notice"), False),
+    DocumentKind("breach-letter", "D17", N_("Data breach: notice to a person concerned"), True),
+    DocumentKind("breach-report", "D17", N_("Data breach: report to the authority"), False),
+    DocumentKind("contact-report", "D20", N_("Lost phone or changed contact data"), True),
+    DocumentKind(
+        "moodle-institution-application",
+        "D18",
+        N_("Harno Moodle: institution application"),
+        False,
+        False,
+        EE,
+    ),
+    DocumentKind(
+        "moodle-account-deletion",
+        "D18",
+        N_("Harno Moodle: account deletion request"),
+        False,
+        False,
+        EE,
+    ),
+    DocumentKind(
+        "moodle-code-exception",
+        "D18",
+        N_("Harno Moodle: personal-code exception"),
+        False,
+        False,
+        EE,
+    ),
+    DocumentKind(
+        "moodle-longer-retention",
+        "D18",
+        N_("Harno Moodle: longer stay on a finished course"),
+        False,
+        False,
+        EE,
+    ),
     # installer (issue 7): the print check of `school-office --smoke-test`
     DocumentKind("sample-letter", "", N_("Sample letter (print check)"), True),
 )
@@ -70,6 +129,12 @@ if len(_BY_KEY) != len(DOCUMENT_KINDS):
 
 def document_kind(key: str) -> DocumentKind | None:
     return _BY_KEY.get(key)
+
+
+def applies_in(key: str, country: str) -> bool:
+    """Whether a kind is printed for a school of this country (EE prints no SI-only text)."""
+    kind = _BY_KEY.get(key)
+    return kind is None or country in kind.countries
 
 
 def is_stop_notice(key: str) -> bool:

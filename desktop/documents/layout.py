@@ -15,6 +15,7 @@ Coordinates are PDF points, origin bottom-left. An operation is a plain tuple:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -72,21 +73,35 @@ NUMBERED_ITEM = Style(BODY.size, BODY.leading, space_after=4)
 BULLET_ITEM = Style(BODY.size, BODY.leading, space_after=2)
 
 BULLET_STEP = 5 * MM
+KEEP_LINES = 4  # a paragraph of up to this many lines is never split across pages
 NUMBER_INDENT = (7 * MM, 10 * MM, 13 * MM)
 
 
 # --- text wrapping ------------------------------------------------------------------------
 
 
+# A telephone number ("+372 736 1234", "735 0500", "01 234 56 78"), an IBAN's digit groups:
+# printed on one line, so a number never splits across lines (or pages).
+_DIGIT_GROUPS = re.compile(r"(?<![\w.,])(?:\+\d{1,3} )?\d{1,4}(?: \d{2,4})+(?![\w])")
+
+
+def _glue_numbers(text: str) -> str:
+    if " " not in text or not any(ch.isdigit() for ch in text):
+        return text
+    return _DIGIT_GROUPS.sub(lambda m: m.group(0).replace(" ", "\u00a0"), text)
+
+
 def _words(runs: Iterable[Run]) -> list[list[tuple[str, str]] | None]:
     """Runs → words (lists of (font, text) pieces); None marks a forced line break.
 
-    Words split at ASCII spaces only, so no-break spaces (in dates and amounts) hold.
+    Words split at ASCII spaces only, so no-break spaces (in dates and amounts) hold; the
+    spaces inside a telephone number become no-break spaces here.
     """
     words: list[list[tuple[str, str]] | None] = []
     cur: list[tuple[str, str]] = []
     for text, bold in runs:
         font = BOLD if bold else REGULAR
+        text = _glue_numbers(text)
         for li, line in enumerate(text.split("\n")):
             if li:
                 if cur:
@@ -298,10 +313,32 @@ class Flow:
         if style.space_before:
             self.skip(style.space_before)
         lines = wrap_text(text, self.width - indent, style)
-        if keep_with_next:
-            self.need(len(lines) * style.leading + keep_with_next)
-        self.lines(lines, style, indent, label, label_indent)
+        split = self._split_at(len(lines), style.leading, keep_with_next)
+        if split is None:
+            self.lines(lines, style, indent, label, label_indent)
+        else:
+            self.lines(lines[:split], style, indent, label, label_indent)
+            self.new_page()
+            self.lines(lines[split:], style, indent)
         self.y -= style.space_after
+
+    def _split_at(self, n: int, leading: float, keep_with_next: float) -> int | None:
+        """Where a paragraph of ``n`` lines breaks to the next page, or None (it fits, or
+        moves whole: a new page is started here). Short paragraphs (up to KEEP_LINES lines)
+        keep together; a longer one leaves at least two lines on each page (no orphan or
+        widow line), and ``keep_with_next`` room below its last line on the same page."""
+        room = self.y - self.frame.bottom + 0.01
+        if n * leading + keep_with_next <= room or self.at_top:
+            return None
+        fit = int(room // leading)
+        if n <= KEEP_LINES or fit < 2:
+            self.new_page()
+            return None
+        k = min(fit, n - 2)  # with keep_with_next: the last two lines go with what follows
+        if k < 2:
+            self.new_page()
+            return None
+        return k
 
 
 # --- blocks -------------------------------------------------------------------------------
@@ -323,8 +360,17 @@ def _paragraph(flow: Flow, block: Paragraph) -> None:
 
 def _markdown(flow: Flow, block: Markdown) -> None:
     items = parse_markdown(block.text)
+    # The last paragraph never stands alone on a page: the one before keeps it company.
+    tail = 0.0
+    if len(items) > 1 and items[-1].kind not in ("heading", "section"):
+        n = len(wrap_text(items[-1].text, flow.width - BULLET_STEP, BODY))
+        if n <= KEEP_LINES:
+            tail = n * BODY.leading + BODY.space_after
     for i, item in enumerate(items):
         last = i == len(items) - 1
+        if i == len(items) - 2 and tail and item.kind not in ("heading", "section"):
+            _markdown_item(flow, item, last, tail)
+            continue
         if item.kind == "heading":
             flow.paragraph(
                 item.text, H1 if item.depth == 0 else H2, keep_with_next=2 * BODY.leading
@@ -344,6 +390,25 @@ def _markdown(flow: Flow, block: Markdown) -> None:
             )
         else:
             flow.paragraph(item.text)
+
+
+def _markdown_item(flow: Flow, item, last: bool, keep_with_next: float) -> None:
+    """A numbered item, a bullet or a paragraph, kept with ``keep_with_next`` below it."""
+    if item.kind == "number":
+        indent = NUMBER_INDENT[min(item.depth, len(NUMBER_INDENT) - 1)]
+        style = BODY if last else NUMBERED_ITEM
+        flow.paragraph(item.text, style, indent, item.label, keep_with_next=keep_with_next)
+    elif item.kind == "bullet":
+        flow.paragraph(
+            item.text,
+            BODY if last else BULLET_ITEM,
+            (item.depth + 1) * BULLET_STEP,
+            "•",
+            label_indent=item.depth * BULLET_STEP,
+            keep_with_next=keep_with_next,
+        )
+    else:
+        flow.paragraph(item.text, keep_with_next=keep_with_next)
 
 
 def _key_value(flow: Flow, block: KeyValueTable) -> None:

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from desktop.documents.builders import build_letter
 from desktop.documents.model import DocumentInfo, LetterSpec, Paragraph, SchoolProfile
+from desktop.domain.salutation import after_salutation, salutation
 from desktop.i18n import N_, translator
 
 KIND = "sample-letter"  # registered in desktop.documents.kinds
 TITLE = N_("Sample letter (print check)")
 SUBJECT = N_("Sample letter from School Office")
 BODY = (
-    N_("Dear %(guardian)s,"),
     N_(
         "This letter was printed to check that School Office prints letters correctly on this "
         "computer. It needs no answer."
@@ -36,7 +36,9 @@ def sample_letter_spec(
 ) -> LetterSpec:
     tr = translator(language)
     values = {"guardian": guardian_name, "letters": LETTERS, "school": school.name}
-    body = tuple(Paragraph(tr.gettext(text) % values) for text in (*BODY, CLOSING))
+    texts = [tr.gettext(text) % values for text in (*BODY, CLOSING)]
+    texts[0] = after_salutation(language, texts[0])
+    body = (Paragraph(salutation(tr, guardian_name)), *(Paragraph(text) for text in texts))
     return LetterSpec(
         school=school,
         info=info,

@@ -187,21 +187,53 @@ def continuation_title_ops(title: str) -> list[Op]:
     return [_right(title, y, Style(size, HEAD_SMALL.leading, color=GREY))]
 
 
+def return_lines(school: SchoolProfile) -> tuple[list[str], float]:
+    """DIN 5008 return address: one small line ("name, street, town"); middle address lines
+    are dropped first, then the size shrinks to 6 pt. A name too long for that goes on lines
+    of its own above "street, town", so the street and the town are never cut."""
+    lines = school.address_lines
+    smallest = 6.0
+    for parts in ([*lines], [*lines[:1], *lines[-1:]]):
+        text = ", ".join([school.name, *dict.fromkeys(parts)])
+        if em_width(text, REGULAR) * smallest <= ADDRESS_TEXT_WIDTH:
+            return [text], _fit_size([text], REGULAR, RETURN_LINE.size, ADDRESS_TEXT_WIDTH, 6)
+    address = ", ".join(dict.fromkeys([*lines[:1], *lines[-1:]]))
+    size = RETURN_LINE.size
+    style = Style(size, size * 1.15, color=RETURN_LINE.color)
+    name = [
+        "".join(text for _x, _f, text in line)
+        for line in wrap_text(school.name, ADDRESS_TEXT_WIDTH, style)
+    ]
+    if len(name) > 2:  # a very long name: smaller, still whole words
+        size = smallest
+        style = Style(size, size * 1.15, color=RETURN_LINE.color)
+        name = [
+            "".join(text for _x, _f, text in line)
+            for line in wrap_text(school.name, ADDRESS_TEXT_WIDTH, style)
+        ]
+    out = [*name, address] if address else name
+    return out, _fit_size(out, REGULAR, size, ADDRESS_TEXT_WIDTH, 5)
+
+
+def return_line_ops(school: SchoolProfile) -> list[Op]:
+    texts, size = return_lines(school)
+    leading = size * 1.15
+    y = top(ADDRESS_ZONE_TOP_MM) + 3 + leading * (len(texts) - 1)
+    ops: list[Op] = []
+    for text in texts:
+        ops.append(("t", LEFT, y, REGULAR, size, RETURN_LINE.color, text))
+        y -= leading
+    y += leading
+    width = max(em_width(text, REGULAR) for text in texts) * size
+    ops.append(("l", LEFT, y - 1.6, LEFT + width, y - 1.6, 0.3, LIGHT))
+    return ops
+
+
 def window_ops(school: SchoolProfile, recipient: tuple[str, ...], return_address: bool) -> list[Op]:
     """The recipient in the envelope window, with the small return address above it."""
     ops: list[Op] = []
     if return_address:
-        # DIN 5008 return address: one small line; drop middle address lines before cutting.
-        lines = school.address_lines
-        for parts in ([*lines], [*lines[:1], *lines[-1:]], [*lines[-1:]]):
-            text = ", ".join([school.name, *dict.fromkeys(parts)])
-            if em_width(text, REGULAR) * 6 <= ADDRESS_TEXT_WIDTH:
-                break
-        text, size = _fit_line(text, REGULAR, RETURN_LINE.size, ADDRESS_TEXT_WIDTH, 6)
-        y = top(ADDRESS_ZONE_TOP_MM) + 3
-        width = em_width(text, REGULAR) * size
-        ops.append(("t", LEFT, y, REGULAR, size, RETURN_LINE.color, text))
-        ops.append(("l", LEFT, y - 1.6, LEFT + width, y - 1.6, 0.3, LIGHT))
+        ops += return_line_ops(school)
     size = _fit_size(list(recipient), REGULAR, RECIPIENT.size, ADDRESS_TEXT_WIDTH, 7.5)
     style = Style(size, RECIPIENT.leading * size / RECIPIENT.size, color=TEXT)
     y = top(ADDRESS_ZONE_TOP_MM) - 2

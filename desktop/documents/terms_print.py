@@ -15,6 +15,8 @@ from datetime import date
 
 from desktop.documents.builders import Cancel, Progress, build_report, build_reports, terms_report
 from desktop.documents.model import (
+    AddressBlock,
+    AddressBlocks,
     Boxed,
     DocumentInfo,
     ProviderIdentity,
@@ -22,8 +24,9 @@ from desktop.documents.model import (
     SchoolProfile,
     TermsSpec,
 )
+from desktop.domain.salutation import Gender, child_label
 from desktop.domain.terms import choose_language
-from desktop.i18n import LANGUAGE_NAMES, N_, normalize_language, translator
+from desktop.i18n import LANGUAGE_NAMES, N_, Translator, normalize_language, translator
 
 # R55: POPOLNI is not mandatory; everything it tells is also available free (004 B.I.1(3) L62,
 # B.II.3(1) L98). Printed on the terms and on the order confirmation.
@@ -59,12 +62,40 @@ class PrintableTerms:
     extra_rows: tuple[tuple[str, str], ...] = field(default=())
 
 
+@dataclass(frozen=True)
+class CopyRecipient:
+    """Who a copy in a class batch is for: printed at the top of its first page, so the
+    copies can be handed out (the guardian, and the child it concerns; or the student)."""
+
+    name: str
+    student: str = ""  # the child, when the copy is for a guardian
+    class_name: str = ""
+    gender: Gender = Gender.UNKNOWN  # the child's, for the label ("Učenka", "Dijak")
+    adult: bool = False
+
+
+# The caption over the recipient's name on a copy of the terms in a class batch.
+COPY_FOR = N_("Copy for")
+
+
+def recipient_block(tr: Translator, recipient: CopyRecipient) -> AddressBlocks:
+    """ "Copy for / **Mari Õunapuu** / Õpilane: Kadri Õunapuu, 1.a" (the name is never declined)."""
+    lines = [f"**{recipient.name}**"]
+    student = ", ".join(p for p in (recipient.student, recipient.class_name) if p)
+    if recipient.student:
+        lines.append(f"{child_label(tr, recipient.gender, recipient.adult)}: {student}")
+    elif recipient.class_name:
+        lines.append(f"{tr.gettext('Class')}: {recipient.class_name}")
+    return AddressBlocks((AddressBlock(tr.gettext(COPY_FOR), tuple(lines)),))
+
+
 def terms_spec(
     terms: PrintableTerms,
     school: SchoolProfile,
     info: DocumentInfo,
     language: str,
     fallback_language: str,
+    recipient: CopyRecipient | None = None,
 ) -> ReportSpec:
     """The terms as a report in ``language`` (labels, title, R55 statement, notes)."""
     requested = normalize_language(language)
@@ -98,6 +129,8 @@ def terms_spec(
         extra_rows=(*rows, *terms.extra_rows),
     )
     report = terms_report(spec)
+    if recipient is not None and recipient.name.strip():
+        report = replace(report, body=(recipient_block(tr, recipient), *report.body))
     if text_language == requested:
         return report
     note = tr.gettext(FALLBACK_NOTE) % {
@@ -105,7 +138,8 @@ def terms_spec(
         "language": tr.gettext(LANGUAGE_NAMES[text_language]),
     }
     # After the version table, before the provider: the first thing a reader checks.
-    body = (report.body[0], Boxed(note, tr.gettext("Language")), *report.body[1:])
+    at = 2 if recipient is not None and recipient.name.strip() else 1
+    body = (*report.body[:at], Boxed(note, tr.gettext("Language")), *report.body[at:])
     return replace(report, body=body)
 
 
@@ -126,6 +160,7 @@ class TermsCopy:
     terms: PrintableTerms
     language: str
     bookmark: str
+    recipient: CopyRecipient | None = None  # printed on the copy's first page
 
 
 def render_terms_batch(
@@ -142,7 +177,7 @@ def render_terms_batch(
     if len(copies) != len(infos):
         raise ValueError("one document info per copy")
     specs = [
-        terms_spec(c.terms, school, info, c.language, fallback_language)
+        terms_spec(c.terms, school, info, c.language, fallback_language, c.recipient)
         for c, info in zip(copies, infos, strict=True)
     ]
     return build_reports(

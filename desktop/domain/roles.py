@@ -32,6 +32,7 @@ class Permission(enum.StrEnum):
     MANAGE_CARDS = N_("manage student cards")
     MANAGE_CONSENT = N_("record consents and requests")
     ISSUE_ACCESS_CODES = N_("issue data-protection codes")
+    EXPORT_PERSONAL_DATA = N_("check codes and give copies of a child's data")
     VIEW_BILLING = N_("see payer data and payments")
     EDIT_BILLING = N_("record orders, payments and refunds")
     MANAGE_STAFF = N_("manage staff accounts")
@@ -49,6 +50,11 @@ _MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.MANAGE_CARDS: frozenset({Role.OFFICE}),
     Permission.MANAGE_CONSENT: frozenset({Role.OFFICE, Role.DATA_PROTECTION}),
     Permission.ISSUE_ACCESS_CODES: frozenset({Role.DATA_PROTECTION}),  # R40
+    # R60/R40: the copy holds everything the school keeps on the child, payer data and
+    # payments included, which the office may not see (R121); and checking a code reads the
+    # code table, the authorised person's alone. The server's grants say the same
+    # (desktop.db.access).
+    Permission.EXPORT_PERSONAL_DATA: frozenset({Role.DATA_PROTECTION}),
     Permission.VIEW_BILLING: frozenset({Role.BILLING}),
     Permission.EDIT_BILLING: frozenset({Role.BILLING}),
     Permission.MANAGE_STAFF: frozenset({Role.ADMIN}),

@@ -27,6 +27,7 @@ from desktop.domain.roster import (
     parse_language,
     parse_status,
 )
+from desktop.domain.spreadsheet import unguard_cell
 from desktop.i18n import N_  # reasons are shown translated by the UI, in English elsewhere
 
 # Canonical English headers, in the order of our own export.
@@ -283,10 +284,7 @@ def cell_text(value: object) -> str:
         return str(int(value))
     if isinstance(value, datetime):
         return value.date().isoformat() if value.time() == datetime.min.time() else str(value)
-    text = str(value)
-    if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@", "\t", "\r"):
-        return text[1:]  # our own export's guard against formula injection
-    return text
+    return unguard_cell(str(value))  # our own export's guard against formula injection
 
 
 def _required_columns(mapping: dict[str, int]) -> list[RowProblem]:

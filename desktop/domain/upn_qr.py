@@ -25,7 +25,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from desktop.domain.errors import ValidationError
-from desktop.domain.payment_refs import validate_iban, validate_rf, validate_si12
+from desktop.domain.payment_refs import (
+    validate_iban,
+    validate_purpose_code,
+    validate_rf,
+    validate_si12,
+)
 from desktop.i18n import N_, Nn_  # refusals are shown translated by the UI
 
 ENCODING = "iso-8859-2"
@@ -52,7 +57,6 @@ FIELD_MAX_LENGTHS = {
     "recipient_city": 33,
 }
 
-_PURPOSE_CODE = re.compile(r"[A-Z]{4}")
 # "SI" + two-digit model + up to 22 digits/hyphens, or "RF" + check digits + up to 21 characters.
 _SI_REFERENCE = re.compile(r"SI\d{2}[0-9\-]{0,22}")
 
@@ -154,9 +158,7 @@ def upn_qr_fields(data: UpnQrData) -> tuple[str, ...]:
         raise ValidationError("amount_cents", amount, N_("the amount must be integer cents"))
     if not 0 <= amount <= MAX_AMOUNT_CENTS:
         raise ValidationError("amount_cents", amount, N_("the amount must be 0–999,999,999.99"))
-    code = data.purpose_code.strip()
-    if not _PURPOSE_CODE.fullmatch(code):
-        raise ValidationError("purpose_code", code, N_("a purpose code is 4 capital letters"))
+    code = validate_purpose_code(data.purpose_code, "purpose_code")
     if data.deposit and data.withdrawal:
         raise ValidationError(
             "withdrawal", True, N_("a UPN is a deposit or a withdrawal, not both")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -127,6 +128,9 @@ class _BearerAuth(requests.auth.AuthBase):
 
     def __repr__(self) -> str:
         return "<BearerAuth ***>"
+
+
+_ERROR_CODE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 
 
 def parse_retry_after(value: str | None, now: datetime) -> float | None:
@@ -318,6 +322,11 @@ class CardProviderClient:
         if 200 <= status < 300:
             return response
         code, message = self._error_body(response)
+        # A provider may echo what it was sent: neither the code nor the message may carry the
+        # token into the outbox's last_error or the log. A code is an identifier, nothing more.
+        echoed = len(self._token.value) >= 8 and self._token.value in code  # not a chance hit
+        code = code if _ERROR_CODE.fullmatch(code) and not echoed else "unknown"
+        message = self._scrub(message)
         retry_after = parse_retry_after(
             response.headers.get("Retry-After"), server_now(response.headers)
         )

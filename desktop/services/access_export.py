@@ -1,6 +1,8 @@
 """Verification codes (R39, R40) and the data-access export (D2, R60).
 
-Only the school's authorised person (Permission.ISSUE_ACCESS_CODES) issues a code. The code is
+Only the school's authorised person (Permission.ISSUE_ACCESS_CODES) issues a code, and only
+they check one and produce the copy (Permission.EXPORT_PERSONAL_DATA): the copy holds payer
+data and payments, which the office role may not see (R121). The code is
 bound to one (guardian, child), valid 14 days, single use, locked after 5 wrong attempts, and
 stored only as a scrypt hash; it is printed once on slip D15 through DocumentService, and
 every issue is in the audit log. A code entered for an export is checked first (a wrong
@@ -282,7 +284,7 @@ class AccessExportService(Service):
     def codes(self, student_id: int | None = None) -> list[CodeInfo]:
         """Codes issued (never the codes themselves), newest first, with their state now."""
         now = clock.now()
-        with self.read(Permission.MANAGE_CONSENT) as session:
+        with self.read(Permission.ISSUE_ACCESS_CODES) as session:
             stmt = (
                 select(
                     AccessCode,
@@ -321,7 +323,7 @@ class AccessExportService(Service):
         """Try the newest code of (guardian, child); the attempt is stored before anything else.
         Returns the code's id when accepted (it is then used); raises CodeRefused otherwise."""
         now = clock.now()
-        with self.write(Permission.MANAGE_CONSENT, reason="code attempt") as session:
+        with self.write(Permission.EXPORT_PERSONAL_DATA, reason="code attempt") as session:
             stmt = (
                 select(AccessCode)
                 .where(
@@ -365,7 +367,7 @@ class AccessExportService(Service):
     def _unuse(self, code_id: int) -> None:
         """The export failed after the code was accepted: give the guardian their code back."""
         reason = "export failed; code released"
-        with self.write(Permission.MANAGE_CONSENT, reason=reason) as session:
+        with self.write(Permission.EXPORT_PERSONAL_DATA, reason=reason) as session:
             session.get(AccessCode, code_id).used_at = None
 
     # ---- the export (D2, R60) --------------------------------------------------------------
@@ -379,7 +381,7 @@ class AccessExportService(Service):
         language: str | None = None,
     ) -> AccessExport:
         """Everything the school holds about the child, as the requesting guardian receives it."""
-        self.require(Permission.MANAGE_CONSENT)
+        self.require(Permission.EXPORT_PERSONAL_DATA)
         school = SchoolService(self.db, self.actor).require_school()
         student = self.roster.get(student_id)
         link = self._link(student, guardian_id)
@@ -417,7 +419,7 @@ class AccessExportService(Service):
     ) -> ExportResult:
         """Check the guardian's code, then produce the copy (recorded and audited); with
         `out`, the PDF is written there before it is recorded."""
-        self.require(Permission.MANAGE_CONSENT)
+        self.require(Permission.EXPORT_PERSONAL_DATA)
         if not self.consent.settings().export_enabled:
             raise ExportDisabled()
         student = self.roster.get(student_id)
@@ -438,7 +440,7 @@ class AccessExportService(Service):
         except BaseException:
             self._unuse(code_id)
             raise
-        with self.write(Permission.MANAGE_CONSENT, reason="data-access export") as session:  # R60
+        with self.write(Permission.EXPORT_PERSONAL_DATA, reason="data-access export") as session:
             record_audit(
                 session,
                 "export",

@@ -19,7 +19,7 @@ from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, defer, selectinload
 
 from desktop.db.models import (
     BillingNotice,
@@ -39,7 +39,7 @@ from desktop.db.models import (
     Trial,
     TrialOffer,
 )
-from desktop.db.models.billing import DEFAULT_ENTITY
+from desktop.db.models.billing import DEFAULT_ENTITY, PROFILE_CONTACT_COLUMNS
 from desktop.db.models.terms import TermsVersion
 from desktop.domain import clock
 from desktop.domain.billing import (
@@ -84,7 +84,12 @@ from desktop.domain.billing import (
 from desktop.domain.dates import SchoolYear, add_days
 from desktop.domain.errors import InvalidTransition, NotFound, ValidationError
 from desktop.domain.inputs import coerce_enum, coerce_fields, coerce_optional_enum
-from desktop.domain.payment_refs import validate_iban
+from desktop.domain.payment_refs import (
+    validate_iban,
+    validate_purpose_code,
+    validate_registry_code,
+    validate_vat_id,
+)
 from desktop.domain.roles import Permission
 from desktop.domain.roster import Country, StudentStatus, check_email, check_phone, clean_text
 from desktop.i18n import N_, Money, Nn_  # reasons are shown translated by the UI
@@ -515,7 +520,8 @@ def current_subscription_id(session: Session, student_id: int) -> int | None:
 
 def obsolete_open_proposals(
     session: Session, sub: Subscription, kinds: Iterable[ProposalKind], note: str
-) -> None:
+) -> bool:
+    changed = False
     for proposal in session.scalars(
         select(BillingProposal).where(
             BillingProposal.subscription_id == sub.id,
@@ -525,19 +531,43 @@ def obsolete_open_proposals(
     ):
         proposal.status = ProposalStatus.OBSOLETE
         proposal.decision_note = note
+        changed = True
+    return changed
 
 
 def end_subscription(
-    session: Session, sub: Subscription, event: SubscriptionEvent, ends_on: date, reason: str
+    session: Session,
+    sub: Subscription,
+    event: SubscriptionEvent,
+    ends_on: date,
+    reason: str,
+    *,
+    settle: bool = True,
 ) -> None:
     """R76: move to the ending's state; the child falls back to MINIMALNI (R76 proposal).
 
     Unpaid invoices of a subscription that never ran for that year are cancelled; the service
-    stays on until `ends_on` (the first day without it)."""
+    stays on until `ends_on` (the first day without it).
+
+    With `settle=False` only the subscription's status changes (school data, R121); its money
+    side (settle_ending) is left to the billing role's next daily run."""
     sub.state = apply_event(sub.state, event)
     sub.tier = Tier.MINIMALNI
     sub.ends_on = ends_on
     sub.end_reason = reason
+    if settle:
+        settle_ending(session, sub)
+
+
+# The state a termination for non-payment ends in: the only ending that keeps the fee (R81).
+_NONPAYMENT_END = _S.TERMINATED_NONPAYMENT
+
+
+def settle_ending(session: Session, sub: Subscription) -> bool:
+    """The money side of an ended subscription (billing's data): its unpaid invoices for a
+    year it never ran are cancelled on `ends_on`, and its open proposals become pointless.
+    Safe to run again; returns whether anything changed."""
+    changed = False
     paid = paid_per_invoice(session, Payment.subscription_id == sub.id)
     for invoice in session.scalars(
         select(Invoice).where(
@@ -549,10 +579,53 @@ def end_subscription(
         if paid.get(invoice.id, 0) < invoice.amount_cents and (
             sub.paid_school_year is None or invoice.school_year > sub.paid_school_year
         ):
-            invoice.cancelled_on = ends_on
+            invoice.cancelled_on = sub.ends_on
+            changed = True
     # The fee follows only a termination for non-payment (R81); any other ending drops it.
-    kinds = [*_ENDINGS, *(() if event is _E.RENEWAL_UNPAID else (ProposalKind.CHARGE_FEE,))]
-    obsolete_open_proposals(session, sub, kinds, f"ended: {sub.state.value}")
+    keep_fee = sub.state is _NONPAYMENT_END
+    kinds = [*_ENDINGS, *(() if keep_fee else (ProposalKind.CHARGE_FEE,))]
+    changed |= obsolete_open_proposals(session, sub, kinds, f"ended: {sub.state.value}")
+    return changed
+
+
+def unsettled_endings(session: Session) -> list[Subscription]:
+    """Ended subscriptions whose money side was left for billing (an office colleague ended
+    them: a student left, a restriction, an adult's prohibition). Only a first sift, so the
+    daily run does not reread every ended subscription; settle_ending decides."""
+    paid = (
+        select(func.coalesce(func.sum(Payment.amount_cents), 0))
+        .where(Payment.invoice_id == Invoice.id)
+        .scalar_subquery()
+    )
+    open_invoice = (
+        select(Invoice.id)
+        .where(
+            Invoice.subscription_id == Subscription.id,
+            Invoice.kind == InvoiceKind.ANNUAL,
+            Invoice.cancelled_on.is_(None),
+            paid < Invoice.amount_cents,
+        )
+        .exists()
+    )
+    fee = (BillingProposal.kind == ProposalKind.CHARGE_FEE) & (
+        Subscription.state != _NONPAYMENT_END
+    )
+    open_proposal = (
+        select(BillingProposal.id)
+        .where(
+            BillingProposal.subscription_id == Subscription.id,
+            BillingProposal.status == ProposalStatus.OPEN,
+            BillingProposal.kind.in_(list(_ENDINGS)) | fee,
+        )
+        .exists()
+    )
+    return list(
+        session.scalars(
+            select(Subscription)
+            .where(Subscription.state.in_(END_STATES), open_invoice | open_proposal)
+            .order_by(Subscription.id)
+        )
+    )
 
 
 def live_subscriptions(session: Session, student_id: int) -> list[Subscription]:
@@ -1591,12 +1664,36 @@ class BillingService(Service):
         return refund
 
     # ---- endings from other areas (R13, R15, R48) and the school (R84, R92) -------------------
+    #
+    # These run in the office's transaction (roster, consent). The office sees subscription
+    # status, not payer data (R121), and on a provisioned PostgreSQL database the server holds
+    # it to that (desktop.db.access): so the subscriptions are loaded without the profiles'
+    # contact columns, and the money side of the ending (settle_ending: unpaid invoices,
+    # open proposals) is done here only for a colleague who also has the billing role. For
+    # anyone else it is left to billing's next daily run (job "settle-endings"), which calls
+    # the same settle_ending: one set of rules, whoever ends the subscription.
+
+    def _ending_from_elsewhere(self, session: Session, student_id: int) -> list[Subscription]:
+        return list(
+            session.scalars(
+                select(Subscription)
+                .where(Subscription.student_id == student_id, Subscription.state.in_(LIVE_STATES))
+                .options(
+                    selectinload(Subscription.profiles).options(
+                        *(defer(getattr(SubscriptionProfile, c)) for c in PROFILE_CONTACT_COLUMNS)
+                    )
+                )
+            )
+        )
+
+    def _settles(self) -> bool:
+        return self.actor.can(Permission.EDIT_BILLING)
 
     def on_student_leaving(self, session: Session, student: Student, left_on: date) -> None:
         """R13: leaving or graduating ends every subscription of the child, in the roster's
         leaving transaction. The last day of attendance is the last day of service; no
         automatic refund (R87)."""
-        for sub in live_subscriptions(session, student.id):
+        for sub in self._ending_from_elsewhere(session, student.id):
             end_subscription(
                 session,
                 sub,
@@ -1606,6 +1703,7 @@ class BillingService(Service):
                 str(N_("left the school on {date}", date=left_on.isoformat()))
                 if student.status is StudentStatus.LEFT
                 else str(N_("graduated on {date}", date=left_on.isoformat())),
+                settle=self._settles(),
             )
 
     def on_restriction(self, session: Session, student_id: int, guardian_id: int, on: date):
@@ -1614,7 +1712,7 @@ class BillingService(Service):
         If that guardian is the subscriber (the payer), the subscription ends at once; if they
         hold the other profile, only their profile ends (the subscription changes). No
         automatic refund (R87); notice D8 is the consent/roster area's letter."""
-        for sub in live_subscriptions(session, student_id):
+        for sub in self._ending_from_elsewhere(session, student_id):
             mine = [p for p in sub.profiles if p.guardian_id == guardian_id and p.active]
             if not mine:
                 continue
@@ -1625,6 +1723,7 @@ class BillingService(Service):
                     _E.AUTHORITY_RESTRICTION,
                     on,
                     N_("authority restriction on the subscriber's contact"),
+                    settle=self._settles(),
                 )
             for profile in mine:
                 profile.active = False
@@ -1636,13 +1735,14 @@ class BillingService(Service):
         of that student on the day after (R48(b), mirroring R98). Call it inside the
         transaction that registers the letter. Returns how many subscriptions ended."""
         ended = 0
-        for sub in live_subscriptions(session, student_id):
+        for sub in self._ending_from_elsewhere(session, student_id):
             end_subscription(
                 session,
                 sub,
                 _E.ADULT_PROHIBITION,
                 add_days(on, 1),
                 str(N_("adult student's prohibition received on {date}", date=on.isoformat())),
+                settle=self._settles(),
             )
             ended += 1
         return ended
@@ -1811,20 +1911,21 @@ def _clean_settings(record: BillingSettingsRecord) -> dict[str, object]:
     bic = clean_text(record.bic).upper()
     if bic and not stdnum_bic.is_valid(bic):
         raise ValidationError("bic", record.bic, N_("is not a valid BIC"))
-    code = clean_text(record.upn_purpose_code).upper()
-    if len(code) != 4 or not code.isalpha():
-        raise ValidationError(
-            "upn_purpose_code", code, N_("a purpose code is 4 letters (e.g. SCVE)")
-        )
+    code = validate_purpose_code(clean_text(record.upn_purpose_code))
+    country = clean_text(record.entity_country).upper()[:2] or "SI"
+    vat_id = clean_text(record.entity_vat_id)
+    vat_id = validate_vat_id(vat_id, country) if vat_id else ""
+    registry = clean_text(record.entity_registry_code)
+    registry = validate_registry_code(registry, country) if registry else ""
     return {
         "popolni_enabled": bool(record.popolni_enabled),
         "entity_name": name,
         "entity_street": clean_text(record.entity_street),
         "entity_postal_code": clean_text(record.entity_postal_code),
         "entity_city": clean_text(record.entity_city),
-        "entity_country": clean_text(record.entity_country).upper()[:2] or "SI",
-        "entity_registry_code": clean_text(record.entity_registry_code),
-        "entity_vat_id": clean_text(record.entity_vat_id),
+        "entity_country": country,
+        "entity_registry_code": registry,
+        "entity_vat_id": vat_id,
         "entity_email": check_email(record.entity_email, "entity_email") or "",
         "entity_phone": clean_text(record.entity_phone),
         "entity_website": clean_text(record.entity_website),

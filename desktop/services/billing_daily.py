@@ -1,7 +1,10 @@
 """The billing calendar's daily jobs (R80, R81, R91; R67 for what needs a person).
 
-Three DailyJobs, each run once per day inside the transaction that records it in daily_run:
+Four DailyJobs, each run once per day inside the transaction that records it in daily_run:
 
+- ``settle-endings``: the money side (unpaid invoices cancelled, open proposals obsolete) of
+  subscriptions that an office colleague ended, since the office may not touch billing data
+  (R121; desktop.services.billing.settle_ending);
 - ``trial-ends``: trial invitations, the end-of-trial notice (D14) and the proposal to switch
   an expired trial to MINIMALNI (R91);
 - ``billing-reminders``: reminders 1 and 2 of unpaid first orders (R80), the renewal
@@ -63,7 +66,14 @@ from desktop.domain.billing import (
 from desktop.domain.dates import SchoolYear
 from desktop.domain.errors import NotFound
 from desktop.i18n import N_  # stored reasons are shown translated by the UI
-from desktop.services.billing import invoice_number, load_policies, load_prices, settings_row
+from desktop.services.billing import (
+    invoice_number,
+    load_policies,
+    load_prices,
+    settings_row,
+    settle_ending,
+    unsettled_endings,
+)
 
 _S = SubscriptionState
 _A = BillingAction
@@ -88,7 +98,16 @@ class _Row:
 
 
 class BillingDaily:
-    """The three jobs; `DailyJob(name, job.run)` in the container."""
+    """The billing jobs; `DailyJob(name, job.run)` in the container."""
+
+    # ---- settle-endings (R76, R121) ----------------------------------------------------------
+
+    def settle_endings(self, session: Session, today: date) -> str:
+        """The money side of subscriptions an office colleague ended (a student left, a
+        restriction, an adult's prohibition): the office may not touch invoices or proposals
+        (R121), so billing's run does it, with the rules of every other ending."""
+        settled = sum(settle_ending(session, sub) for sub in unsettled_endings(session))
+        return f"{settled} ended subscription(s) settled"
 
     # ---- trial-ends (R91) ----------------------------------------------------------------
 

@@ -29,6 +29,7 @@ from desktop.db.models import (
     SubscriptionProfile,
     Trial,
 )
+from desktop.db.session import audit_entry, write_audit_entries
 from desktop.documents import billing_letters as docs
 from desktop.documents.kinds import document_kind
 from desktop.domain import clock
@@ -55,7 +56,7 @@ from desktop.domain.billing import (
     terms_withdrawal_deadline,
 )
 from desktop.domain.dates import SchoolYear, add_days
-from desktop.domain.errors import NotFound, ValidationError
+from desktop.domain.errors import NotFound, ValidationError, ValidationErrors
 from desktop.domain.inputs import coerce_fields
 from desktop.domain.roles import Permission
 from desktop.domain.roster import Country, clean_text, fold
@@ -209,12 +210,16 @@ class BillingLetterService(Service):
         kind = LetterKind(letter.kind)
         with self.write(Permission.EDIT_BILLING, reason=f"letter {kind.value}") as session:
             sub = _live_subscription(session, student_id)
+            notice_sent = letter.notice_sent_on
             if kind is LetterKind.TERMS_WITHDRAWAL:
-                if letter.notice_sent_on is None:
-                    raise ValidationError(
-                        "notice_sent_on", None, N_("give the day the terms-change notice was sent")
-                    )
-                require_terms_withdrawal_in_time(letter.notice_sent_on, letter.received_on)
+                from desktop.services.letters import notice_sent_on
+
+                # R51/D10: the deadline runs from the recorded notice, never a typed date; a
+                # withdrawal citing a change of terms nobody was told of is refused.
+                notice_sent = notice_sent_on(
+                    session, sub.id, letter.notice_sent_on, letter.received_on
+                )
+                require_terms_withdrawal_in_time(notice_sent, letter.received_on)
                 if sub.state not in _PAYING:
                     raise ValidationError(
                         "kind",
@@ -246,7 +251,7 @@ class BillingLetterService(Service):
                 status=LetterStatus.DATA_MISSING if issues else LetterStatus.READY,
                 issues=[asdict(i) for i in issues],
                 profile_id=profile.id if profile else None,
-                notice_sent_on=letter.notice_sent_on,
+                notice_sent_on=notice_sent,
                 terms_version_id=letter.terms_version_id,
                 evidence=clean_text(letter.evidence),
             )
@@ -337,7 +342,7 @@ class BillingLetterService(Service):
             year,
             RefundBasis.TERMS_WITHDRAWAL,
             calc.refund_cents,
-            "withdrawal after a change of terms",
+            str(N_("withdrawal after a change of terms")),  # stored in English, printed translated
             row.received_on,
             calc=calc,
             letter_id=row.id,
@@ -419,6 +424,7 @@ class BillingLetterService(Service):
             sub = load_subscription(session, invoice.subscription_id)
             recipient = self._recipient(session, sub, _payer(sub))
             office = self._office(session)
+            _require_invoice_identity(office.issuer)
             renewal = invoice.kind is InvoiceKind.ANNUAL and bool(
                 session.scalar(
                     select(BillingNotice.id).where(
@@ -635,11 +641,23 @@ class BillingLetterService(Service):
         def mark_printed(session: Session, document_ids: tuple[str, ...]) -> None:
             session.info["audit_reason"] = "notices printed"
             now = clock.now()
-            session.execute(
-                update(BillingNotice),
+            changes = [
+                {"id": notice_of[id(r)], "document_id": d, "printed_at": now}
+                for r, d in zip(requests, document_ids, strict=True)
+            ]
+            session.execute(update(BillingNotice), changes)
+            # A bulk UPDATE passes the ORM's audit hook by: each status change is audited here.
+            write_audit_entries(
+                session,
                 [
-                    {"id": notice_of[id(r)], "document_id": d, "printed_at": now}
-                    for r, d in zip(requests, document_ids, strict=True)
+                    audit_entry(
+                        session,
+                        "printed",
+                        "billing_notice",
+                        change["id"],
+                        after={"document_id": change["document_id"], "printed_at": now.isoformat()},
+                    )
+                    for change in changes
                 ],
             )
 
@@ -806,6 +824,19 @@ class BillingLetterService(Service):
         if skip:
             with self.write(Permission.EDIT_BILLING, reason="notices overtaken") as session:
                 session.execute(update(BillingNotice), skip)
+                write_audit_entries(
+                    session,
+                    [
+                        audit_entry(
+                            session,
+                            "skipped",
+                            "billing_notice",
+                            change["id"],
+                            after={"skipped_reason": change["skipped_reason"]},
+                        )
+                        for change in skip
+                    ],
+                )
         return items, requests, notice_of, len(skip)
 
     # ---- pieces -------------------------------------------------------------------------------
@@ -887,7 +918,26 @@ def _invoice_letter(
         paid_cents=min(paid_cents, invoice.amount_cents),
         copy_printed_on=copy_on,
         original_due_on=original_due,
+        # The date of supply: the school year the cost covers; the fee's service is the day.
+        supplied=(invoice.issued_on, invoice.issued_on)
+        if invoice.kind is InvoiceKind.FEE
+        else (SchoolYear(invoice.school_year).first_day, SchoolYear(invoice.school_year).last_day),
     )
+
+
+def _require_invoice_identity(issuer: docs.BillingIssuer) -> None:
+    """An invoice names its issuer's VAT number and registry number: without them it is no
+    valid invoice, so it is not printed (the billing settings are where they are entered)."""
+    missing = [
+        ValidationError(field, "", N_("is needed on an invoice; enter it in the billing settings"))
+        for field, value in (
+            ("entity_vat_id", issuer.vat_id),
+            ("entity_registry_code", issuer.registry_code),
+        )
+        if not value
+    ]
+    if missing:
+        raise missing[0] if len(missing) == 1 else ValidationErrors(missing)
 
 
 def _printed_before(session: Session, invoice: Invoice) -> bool:
@@ -1072,14 +1122,18 @@ def _make_recipient(
     """The payer at their roster address, in their language (else the child's, else the
     school's). A student who ordered alone gets the letter at school."""
     if guardian is not None:
+        from desktop.domain.addresses import person_lines
+
         place = " ".join(p for p in (guardian.postal_code, guardian.city) if p)
-        lines = tuple(line for line in (guardian.full_name, guardian.street, place) if line)
         language = guardian.language or student_language
+        code = language.value if language else default_language
+        # abroad: the country's name in capitals as the last line (DIN 5008, UPU)
+        lines = person_lines(guardian, code, school.country)
         return _Recipient(
             guardian.id,
             lines,
             guardian.full_name,
-            language.value if language else default_language,
+            code,
             guardian.street,
             place,
         )

@@ -656,9 +656,7 @@ class CardService(Service):
                 new = physical_transition(card.state, PhysicalAction.EXPIRE)
             else:
                 new = virtual_transition(card.state, VirtualAction.EXPIRE)
-            self._move(
-                card, new, str(N_("valid until {day}", day=card.valid_until.isoformat()))
-            )
+            self._move(card, new, str(N_("valid until {day}", day=card.valid_until.isoformat())))
             expired_until[card.student_id] = max(
                 card.valid_until, expired_until.get(card.student_id, date.min)
             )
@@ -805,6 +803,15 @@ class CardService(Service):
             .execution_options(synchronize_session=False)
         )
         serial = session.scalar(select(CardSettings.last_serial).where(CardSettings.id == row.id))
+        # R122: the counter is outside the ORM's audit (a single UPDATE); each step is audited.
+        record_audit(
+            session,
+            "update",
+            "card_settings",
+            row.id,
+            before={"last_serial": serial - 1},
+            after={"last_serial": serial},
+        )
         return CardNumber(row.school_code, serial)
 
     def _new_physical(

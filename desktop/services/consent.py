@@ -63,6 +63,7 @@ from desktop.domain.errors import NotFound, ValidationError, ValidationErrors
 from desktop.domain.inputs import coerce_fields
 from desktop.domain.roles import Permission
 from desktop.domain.roster import Restriction, StudentStatus, clean_text
+from desktop.domain.salutation import Gender, gender_from_code
 from desktop.i18n import LANGUAGES, N_
 from desktop.services.base import Service, ensure_version
 from desktop.services.documents import (
@@ -1004,6 +1005,10 @@ class ConsentService(Service):
             .limit(1)
         )
 
+    def _address(self, link, language: str) -> tuple[str, ...]:
+        home = SchoolService(self.db, self.actor).require_school().country.value
+        return _address(link, language, home)
+
     def check_adult_prohibition(self, student_id: int, guardian_id: int, day: date) -> None:
         """A DocumentService recipient check (R48 a): raise for every guardian of an adult
         student who forbade passing data to the parents."""
@@ -1049,11 +1054,12 @@ class ConsentService(Service):
             notices.append(
                 ProhibitionNotice(
                     language,
-                    _address(link),
+                    self._address(link, language),
                     link.full_name,
                     student.full_name,
                     record.received_on,
                     record.subscription_ends_on,
+                    child_gender=self._gender(student),
                 )
             )
         letterhead = self.documents.letterhead()
@@ -1087,11 +1093,12 @@ class ConsentService(Service):
         language = self.documents.language_for(guardian_id=guardian_id)
         notice = RestrictionNotice(
             language,
-            _address(guardian),
+            self._address(guardian, language),
             guardian.full_name,
             student.full_name,
             valid_from,
             None if permanent else valid_to,
+            child_gender=self._gender(student),
         )
         request = DocumentRequest(
             "restriction-notice",
@@ -1104,6 +1111,11 @@ class ConsentService(Service):
         return self.documents.produce(
             request, lambda info: build_restriction_notice(letterhead, info, notice), out=out
         )
+
+    def _gender(self, student) -> Gender:
+        """The child's grammatical gender for a letter, from the personal code (issue 12)."""
+        country = SchoolService(self.db, self.actor).require_school().country.value
+        return gender_from_code(student.personal_code, country)
 
     def restrictions(self, on: date | None = None) -> list[RestrictionView]:
         """Every authority measure (R15) with the people it concerns and its D8 notices."""
@@ -1159,9 +1171,11 @@ class ConsentService(Service):
         return result
 
 
-def _address(link) -> tuple[str, ...]:
-    place = " ".join(p for p in (link.postal_code, link.city) if p)
-    return tuple(line for line in (link.full_name, link.street, place) if line)
+def _address(link, language: str = "en", home: str = "") -> tuple[str, ...]:
+    """The window address; abroad with the country's name in capitals as the last line."""
+    from desktop.domain.addresses import person_lines
+
+    return person_lines(link, language, home)
 
 
 def _domain_version(v: TermsVersion) -> rules.TermsVersion:

@@ -6,6 +6,10 @@ student leaves (R7, R13), every area that must react does so in the same transac
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Generic, TypeVar
+
 from sqlalchemy.exc import DBAPIError
 
 from desktop.db import access, schema
@@ -17,28 +21,64 @@ from desktop.domain.clock import current as current_clock
 from desktop.domain.clock import install as install_clock
 from desktop.domain.errors import DatabaseError, PermissionDenied
 from desktop.i18n import N_  # shown translated by the app's start-up message
-from desktop.services.access_export import AccessExportService
 from desktop.services.base import Actor
-from desktop.services.billing import BillingService
-from desktop.services.billing_daily import BillingDaily
-from desktop.services.billing_letters import BillingLetterService
-from desktop.services.breaches import BreachService
-from desktop.services.card_sync import CardSyncService
-from desktop.services.cards import CardService
-from desktop.services.consent import ConsentService
-from desktop.services.daily import DailyJob, DailyService
-from desktop.services.documents import DocumentService
-from desktop.services.export_sections import default_sections
-from desktop.services.requests import RequestService
-from desktop.services.retention import RetentionService, anonymise_student
-from desktop.services.roster import RosterService
-from desktop.services.roster_import import RosterImportService
-from desktop.services.school import SchoolService
-from desktop.services.staff import StaffService, resolve_actor
-from desktop.services.terms import TermsService
+from desktop.services.staff import resolve_actor
+
+if TYPE_CHECKING:
+    from desktop.services.access_export import AccessExportService
+    from desktop.services.bank_statements import BankStatementService
+    from desktop.services.billing import BillingService
+    from desktop.services.billing_letters import BillingLetterService
+    from desktop.services.breaches import BreachService
+    from desktop.services.card_sync import CardSyncService
+    from desktop.services.cards import CardService
+    from desktop.services.consent import ConsentService
+    from desktop.services.daily import DailyService
+    from desktop.services.documents import DocumentService
+    from desktop.services.letters import LetterService
+    from desktop.services.requests import RequestService
+    from desktop.services.retention import RetentionService
+    from desktop.services.roster import RosterService
+    from desktop.services.roster_import import RosterImportService
+    from desktop.services.school import SchoolService
+    from desktop.services.staff import StaffService
+    from desktop.services.terms import TermsService
+    from desktop.services.today import TodayService
+
+
+T = TypeVar("T")
+
+
+class _Area(Generic[T]):
+    """A service built when first used, once: the first screen and a CLI command import and
+    build only their own area. Under the container's lock, as a tab's worker thread and the GUI
+    thread may ask at the same moment."""
+
+    def __init__(self, build: Callable[[Services], T]):
+        self.build = build
+        self.__doc__ = build.__doc__
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.name = name
+
+    def __get__(self, services: Services | None, owner=None) -> T:
+        if services is None:
+            return self  # type: ignore[return-value]
+        built = services.__dict__
+        with services._lock:
+            if self.name not in built:
+                built[self.name] = self.build(services)
+        return built[self.name]  # later: found in the instance first, without this call
 
 
 class Services:
+    """Every area's services, each built on first use (`_Area`).
+
+    The cascades between areas are wired when the area that raises them is built, and they
+    find the area that reacts through this container when they fire: a student leaving
+    reaches cards and billing even if neither was used before in this process.
+    """
+
     def __init__(self, db: Database, actor: Actor, clock: Clock | None = None):
         """`clock`, when given, becomes the app's one clock (desktop.domain.clock): every
         service, daily job and stored timestamp reads the time from it."""
@@ -47,50 +87,168 @@ class Services:
         self.clock = current_clock()
         self.db = db
         self.actor = actor
-        self.school = SchoolService(db, actor)
-        self.staff = StaffService(db, actor)
-        self.roster = RosterService(db, actor)
-        self.roster_io = RosterImportService(db, actor, self.roster)
-        self.cards = CardService(db, actor)
-        self.card_sync = CardSyncService(db, actor)
+        self._lock = threading.RLock()
+
+    @_Area
+    def school(self) -> SchoolService:
+        from desktop.services.school import SchoolService
+
+        return SchoolService(self.db, self.actor)
+
+    @_Area
+    def staff(self) -> StaffService:
+        from desktop.services.staff import StaffService
+
+        return StaffService(self.db, self.actor)
+
+    @_Area
+    def roster(self) -> RosterService:
+        from desktop.services.roster import RosterService
+
+        roster = RosterService(self.db, self.actor)
         # R7/R24: leaving revokes physical cards, closes the virtual card, queues the close.
-        self.roster.leaving_handlers.append(self.cards.on_student_leaving)
-        self.documents = DocumentService(db, actor, self.roster)
-        self.terms = TermsService(db, actor, self.documents)
+        roster.leaving_handlers.append(lambda *a, **k: self.cards.on_student_leaving(*a, **k))
         # R13/R15: leaving and an authority restriction end subscriptions in that transaction.
-        self.billing = BillingService(db, actor, self.documents.recipient_checks)
-        self.billing_letters = BillingLetterService(db, actor, self.billing, self.documents)
-        self.roster.leaving_handlers.append(self.billing.on_student_leaving)
-        self.roster.restriction_handlers.append(self.billing.on_restriction)
-        # Consent (R15, R40, R48, R57–R70): the adult student's prohibition is a recipient
-        # check for every document, ends subscriptions, and the export collects every area.
-        self.consent = ConsentService(db, actor, self.roster, self.documents, self.terms)
-        self.documents.recipient_checks.append(self.consent.check_adult_prohibition)
-        self.consent.prohibition_handlers.append(
+        roster.leaving_handlers.append(lambda *a, **k: self.billing.on_student_leaving(*a, **k))
+        roster.restriction_handlers.append(lambda *a, **k: self.billing.on_restriction(*a, **k))
+        return roster
+
+    @_Area
+    def roster_io(self) -> RosterImportService:
+        from desktop.services.roster_import import RosterImportService
+
+        return RosterImportService(self.db, self.actor, self.roster)
+
+    @_Area
+    def cards(self) -> CardService:
+        from desktop.services.cards import CardService
+
+        return CardService(self.db, self.actor)
+
+    @_Area
+    def card_sync(self) -> CardSyncService:
+        from desktop.services.card_sync import CardSyncService
+
+        return CardSyncService(self.db, self.actor)
+
+    @_Area
+    def documents(self) -> DocumentService:
+        from desktop.services.documents import DocumentService
+
+        documents = DocumentService(self.db, self.actor, self.roster)
+        # R15/R48: the adult student's prohibition is a recipient check for every document.
+        documents.recipient_checks.append(
+            lambda *a, **k: self.consent.check_adult_prohibition(*a, **k)
+        )
+        # R48: once the adult student forbade data to the parents, letters go to the student.
+        documents.student_addressee_checks.append(
+            lambda *a, **k: self.letters.adult_addressee(*a, **k)
+        )
+        return documents
+
+    @_Area
+    def letters(self) -> LetterService:
+        """Letters and forms D6, D9, D11, D16–D20 (issue 15)."""
+        from desktop.services.letters import LetterService
+
+        return LetterService(self.db, self.actor, self.documents)
+
+    @_Area
+    def terms(self) -> TermsService:
+        from desktop.services.terms import TermsService
+
+        terms = TermsService(self.db, self.actor, self.documents)
+        terms.acceptance_lookup = lambda *a, **k: self.consent.latest_acceptance(*a, **k)
+        return terms
+
+    @_Area
+    def billing(self) -> BillingService:
+        from desktop.services.billing import BillingService
+
+        return BillingService(self.db, self.actor, self.documents.recipient_checks)
+
+    @_Area
+    def billing_letters(self) -> BillingLetterService:
+        from desktop.services.billing_letters import BillingLetterService
+
+        return BillingLetterService(self.db, self.actor, self.billing, self.documents)
+
+    @_Area
+    def bank_statements(self) -> BankStatementService:
+        """Payments from camt.053/.054 bank statements (R77, R79, R122)."""
+        from desktop.services.bank_statements import BankStatementService
+
+        return BankStatementService(self.db, self.actor)
+
+    @_Area
+    def consent(self) -> ConsentService:
+        """Consent (R15, R40, R48, R57–R70): a prohibition ends subscriptions too."""
+        from desktop.services.consent import ConsentService
+
+        consent = ConsentService(self.db, self.actor, self.roster, self.documents, self.terms)
+        consent.prohibition_handlers.append(
             lambda session, student_id, prohibition: self.billing.end_for_prohibition(
                 session, student_id, prohibition.received_on
             )
         )
-        self.terms.acceptance_lookup = self.consent.latest_acceptance
-        self.access_export = AccessExportService(
-            db, actor, self.roster, self.documents, self.consent
-        )
-        self.access_export.sections += default_sections()
-        self.retention = RetentionService(db, actor)
-        self.requests = RequestService(db, actor, eraser=anonymise_student)
-        self.breaches = BreachService(db, actor)
-        # Date-driven jobs, run once a day by `school-office daily` (and the app).
+        return consent
+
+    @_Area
+    def access_export(self) -> AccessExportService:
+        """The export collects every area (desktop.services.export_sections)."""
+        from desktop.services.access_export import AccessExportService
+        from desktop.services.export_sections import default_sections
+
+        export = AccessExportService(self.db, self.actor, self.roster, self.documents, self.consent)
+        export.sections += default_sections()
+        return export
+
+    @_Area
+    def retention(self) -> RetentionService:
+        from desktop.services.retention import RetentionService
+
+        return RetentionService(self.db, self.actor)
+
+    @_Area
+    def requests(self) -> RequestService:
+        from desktop.services.requests import RequestService
+        from desktop.services.retention import anonymise_student
+
+        return RequestService(self.db, self.actor, eraser=anonymise_student)
+
+    @_Area
+    def breaches(self) -> BreachService:
+        from desktop.services.breaches import BreachService
+
+        return BreachService(self.db, self.actor)
+
+    @_Area
+    def today(self) -> TodayService:
+        """The Today list (issue 19): reads the other areas, each only if the roles allow."""
+        from desktop.services.today import TodayService
+
+        return TodayService(self)
+
+    @_Area
+    def daily(self) -> DailyService:
+        """Date-driven jobs, run once a day by `school-office daily` (and the app)."""
+        from desktop.services.billing_daily import BillingDaily
+        from desktop.services.daily import DailyJob, DailyService
+
         billing_daily = BillingDaily()  # R80, R81, R91: the billing calendar
-        self.daily = DailyService(
-            db,
-            actor,
+        return DailyService(
+            self.db,
+            self.actor,
             jobs=[
                 DailyJob("card-expiry", self.cards.expire_due),  # R21
+                # first: no reminder for an invoice of a subscription that has ended
+                DailyJob("settle-endings", billing_daily.settle_endings),  # R76, R121
                 DailyJob("trial-ends", billing_daily.trial_ends),
                 DailyJob("billing-reminders", billing_daily.reminders),
                 DailyJob("termination-proposals", billing_daily.termination_proposals),
                 DailyJob("retention-proposals", self.retention.propose_due),  # R64, R67
                 DailyJob("request-deadlines", self.requests.remind_due),  # R57, R58, R61
+                DailyJob("addressee-changes", self.letters.addressee_changes),  # R48
             ],
         )
 

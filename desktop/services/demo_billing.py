@@ -90,6 +90,7 @@ from desktop.domain.billing import (
 from desktop.domain.consent import AcceptanceDecision
 from desktop.domain.dates import SchoolYear, add_days, school_zone
 from desktop.domain.roster import Country, StudentStatus
+from desktop.i18n import N_
 from desktop.services.base import Actor
 from desktop.services.billing import invoice_number
 
@@ -100,7 +101,7 @@ PRICE_CENTS = 2000  # this school year's POPOLNI price (R78), as in R88's exampl
 LAST_YEAR_PRICE_CENTS = 1900
 TERMS_KEY = "SI-POPOLNI-TERMS"
 # eŠola's account at a Slovenian bank (demo values with valid check digits).
-BANK_ACCOUNT = "020100012345678"
+BANK_ACCOUNT = "020100012345641"  # a valid Slovenian account: the national check digits 41
 BANK = ("LJBASI2X", "Nova Ljubljanska banka d.d.")
 METHODS = ((PaymentMethod.TRANSFER, 0.5), (PaymentMethod.CARD, 0.3), (PaymentMethod.FLIK, 0.2))
 
@@ -178,8 +179,9 @@ class _Book:
                     **self.stamp,
                     "school_id": self.school.id,
                     "popolni_enabled": True,
-                    "entity_registry_code": "",
-                    "entity_vat_id": "",
+                    # Demo numbers with valid check digits; a school enters the provider's own.
+                    "entity_registry_code": "1234579000",
+                    "entity_vat_id": "SI12345679",
                     "entity_phone": "",
                     "entity_website": "www.easistent.com",
                     "iban": f"SI{check}{BANK_ACCOUNT}",
@@ -332,7 +334,7 @@ class _Book:
                     "school_year": self.year.start_year,
                     "amount_cents": invoice["amount_cents"],
                     "refund_basis": RefundBasis.OVERPAYMENT.value,
-                    "reason": "overpayment on invoice {number}",
+                    "reason": N_("overpayment on invoice {number}"),  # number: filled on insert
                     "decided_by": None,
                     "decided_at": None,
                     "decision_note": "",

@@ -28,7 +28,6 @@ from sqlalchemy import bindparam, insert, select, update
 from desktop.db.bulk import bulk_insert
 from desktop.db.models import Card, CardSettings, ProviderOutbox, Student
 from desktop.db.session import Database, record_audit
-from desktop.i18n import N_
 from desktop.domain import clock
 from desktop.domain.cards import (
     CardKind,
@@ -46,6 +45,7 @@ from desktop.domain.cards import (
 )
 from desktop.domain.dates import SchoolYear, school_zone
 from desktop.domain.roster import Country, StudentStatus
+from desktop.i18n import N_
 from desktop.services.base import Actor
 from desktop.services.cards import DEFAULT_SUPPORT_CONTACTS, school_code
 

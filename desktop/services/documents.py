@@ -29,7 +29,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from desktop.db.models import GeneratedDocument, Guardian, Student
-from desktop.documents.kinds import is_stop_notice
+from desktop.db.session import audit_entry, write_audit_entries
+from desktop.documents.kinds import applies_in, is_stop_notice
 from desktop.documents.model import DocumentInfo, SchoolProfile, make_document_id
 from desktop.domain import clock
 from desktop.domain.errors import CancelCheck, ConflictError, Progress, SchoolOfficeError
@@ -54,6 +55,17 @@ class OutputFolderMissing(SchoolOfficeError):
     def __init__(self, folder: Path):
         self.folder = folder
         super().__init__(N_("the folder {folder} does not exist", folder=str(folder)))
+
+
+class NotForThisCountry(SchoolOfficeError):
+    """A document of the other country's rules (EE prints no Slovenian-only text)."""
+
+    def __init__(self, kind: str, country: str):
+        self.kind = kind
+        self.country = country
+        super().__init__(
+            N_("this document is not used by schools in {country}", country=country)
+        )
 
 
 class OutputNotWritten(SchoolOfficeError):
@@ -134,6 +146,9 @@ class DocumentService(Service):
         super().__init__(db, actor)
         self.roster = roster
         self.recipient_checks: list[RecipientCheck] = [self._roster_restrictions]
+        # (student_id, day) → True when letters about the student go to the student (R48: of
+        # full age and has forbidden data to the parents); consent adds its check.
+        self.student_addressee_checks: list[Callable[[int, date], bool]] = []
 
     # ---- what every document needs -----------------------------------------------------
 
@@ -175,21 +190,73 @@ class DocumentService(Service):
         for check in self.recipient_checks:
             check(request.student_id, request.guardian_id, day)
 
-    def split_contactable(
-        self, requests: Sequence[DocumentRequest], on: date | None = None
-    ) -> tuple[list[DocumentRequest], list[tuple[DocumentRequest, str]]]:
-        """For batches: who may receive the letter, and who not (with the reason to show)."""
-        allowed, refused = [], []
-        day = (
-            on or SchoolService(self.db, self.actor).require_school().today()
-        )  # once, not per letter
+    def addressed_to_student(self, student_id: int | None, on: date | None = None) -> bool:
+        """R48: letters that concern this student go to the student, not the guardians."""
+        if student_id is None:
+            return False
+        day = on or SchoolService(self.db, self.actor).require_school().today()
+        return any(check(student_id, day) for check in self.student_addressee_checks)
+
+    def preflight(
+        self, requests: Sequence[DocumentRequest], on: date | None = None, *, postal: bool = False
+    ) -> list[tuple[DocumentRequest, str]]:
+        """The pre-flight list of a batch: the requests that cannot be sent, each with a reason
+        the UI translates (`desktop.domain.addresses.preflight`): no name, a contact
+        restriction (R15), the adult child's prohibition (R48) and, for letters that go by
+        post (`postal`), no postal address. A student's own copy goes through the school."""
+        from desktop.domain.addresses import Recipient, has_postal_address, preflight
+
+        day = on or SchoolService(self.db, self.actor).require_school().today()  # once
+        guardian_ids = {r.guardian_id for r in requests if r.guardian_id is not None}
+        student_ids = {r.student_id for r in requests if r.student_id is not None}
+        with self.db.read() as session:
+            guardians = {
+                g.id: g
+                for g in session.execute(
+                    select(
+                        Guardian.id,
+                        Guardian.first_name,
+                        Guardian.last_name,
+                        Guardian.street,
+                        Guardian.postal_code,
+                        Guardian.city,
+                    ).where(Guardian.id.in_(guardian_ids))
+                )
+            }
+            students = {
+                i: f"{first} {last}"
+                for i, first, last in session.execute(
+                    select(Student.id, Student.first_name, Student.last_name).where(
+                        Student.id.in_(student_ids)
+                    )
+                )
+            }
+        facts = []
         for request in requests:
+            refusal = ""
             try:
                 self.check_recipient(request, day)
-                allowed.append(request)
-            except SchoolOfficeError as exc:
-                refused.append((request, str(exc)))
-        return allowed, refused
+            except SchoolOfficeError as exc:  # keep the marked message: the UI translates it
+                arg = exc.args[0] if len(exc.args) == 1 else None
+                refusal = arg if isinstance(arg, str) else str(exc)
+            student = students.get(request.student_id, "")
+            g = guardians.get(request.guardian_id)
+            if request.guardian_id is not None:
+                name = f"{g.first_name} {g.last_name}".strip() if g else ""
+                address = g is not None and has_postal_address(g.street, g.postal_code, g.city)
+            else:
+                name, address = student or request.title, True
+            facts.append(Recipient(request, name, student, address, refusal=refusal))
+        return preflight(facts, postal=postal)
+
+    def split_contactable(
+        self, requests: Sequence[DocumentRequest], on: date | None = None, *, postal: bool = False
+    ) -> tuple[list[DocumentRequest], list[tuple[DocumentRequest, str]]]:
+        """For batches: who may receive the letter, and who not (with the reason to show):
+        the pre-flight list; the batch goes on without those it names."""
+        refused = self.preflight(requests, on, postal=postal)
+        left_out = {id(request) for request, _reason in refused}
+        return [r for r in requests if id(r) not in left_out], refused
 
     # ---- producing ---------------------------------------------------------------------
 
@@ -229,7 +296,11 @@ class DocumentService(Service):
         if not requests:
             raise ValueError("nothing to print")
         target = check_output(out) if out is not None else None
-        today = SchoolService(self.db, self.actor).require_school().today()
+        school = SchoolService(self.db, self.actor).require_school()
+        today = school.today()
+        for request in requests:
+            if not applies_in(request.kind, school.country.value):
+                raise NotForThisCountry(request.kind, school.country.value)
         for request in requests:
             self.check_recipient(request, today)
         batch_id = uuid.uuid4().hex[:16] if batch else ""
@@ -270,6 +341,21 @@ class DocumentService(Service):
                     if _next_number(session) != first:
                         continue  # another PC printed meanwhile: build with the next numbers
                     session.execute(insert(GeneratedDocument.__table__), rows)
+                    # R122: every document registered is audited (a Core insert has no hook).
+                    write_audit_entries(
+                        session,
+                        [
+                            audit_entry(
+                                session,
+                                "insert",
+                                "generated_document",
+                                row["id"],
+                                student_id=row["student_id"],
+                                after={"kind": row["kind"], "sha256": row["sha256"]},
+                            )
+                            for row in rows
+                        ],
+                    )
                     _advance_sequence(session)
                     if on_recorded is not None:
                         on_recorded(session, document_ids)

@@ -35,9 +35,9 @@ from desktop.db.models import (
     Invoice,
     Payment,
     Refund,
+    StaffUser,
     Student,
     StudentGuardian,
-    StaffUser,
     StudentPhoto,
     Subscription,
     SubscriptionProfile,
@@ -156,6 +156,8 @@ ENTITY_LABELS = {
     "billing_notice": N_("Billing notice"),
     "billing_proposal": N_("Billing proposal"),
     "cancellation_letter": N_("Cancellation letter"),
+    "generated_document": N_("Document produced"),
+    "terms_change_notice": N_("Notice of a change of terms"),
 }
 KIND_LABELS = {kind.key: kind.title for kind in DOCUMENT_KINDS}
 RESTRICTION_LABELS = {
@@ -679,7 +681,7 @@ def audit_sections(session: Session, ctx: ExportContext) -> list[ExportSectionDa
                 Col("at", N_("When"), "datetime", width=0.9),
                 Col("by", N_("By (staff)"), "staff", width=0.8),
                 Col("action", N_("What"), "enum", ACTION_LABELS, 0.9),
-                Col("entity", N_("Record"), "enum", ENTITY_LABELS, 0.9),
+                Col("entity", N_("Kind of record"), "enum", ENTITY_LABELS, 0.9),
                 Col("changes", N_("Details"), "changes", width=2.4),
                 Col("reason", N_("Reason"), "enum", dict(AUDIT_REASON_LABELS), 0.8),
             ),

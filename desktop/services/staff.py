@@ -130,6 +130,10 @@ class StaffService(Service):
         """Whether staff members have their own database logins here (desktop.db.access)."""
         return access.is_provisioned(self.db.engine)
 
+    def server_logins(self) -> bool:
+        """For the Staff accounts dialog: passwords and existing roles mean something here."""
+        return self._server_logins()
+
     def list(self) -> list[StaffRecord]:
         with self.db.read() as session:
             users = session.scalars(select(StaffUser).order_by(StaffUser.login))

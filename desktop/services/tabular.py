@@ -10,11 +10,10 @@ from pathlib import Path
 
 from desktop.domain.encodings import LEGACY_ENCODINGS, decode_text
 from desktop.domain.errors import ValidationError
+from desktop.domain.spreadsheet import guard_cell
 from desktop.i18n import N_  # reasons are shown translated by the UI
 
 __all__ = ["LEGACY_ENCODINGS", "read_table", "spreadsheet_safe", "write_csv"]
-
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 # A school's roster is well under a megabyte; anything this big is the wrong file.
@@ -153,12 +152,9 @@ def _names(titles: list[str]) -> str:
 
 
 def spreadsheet_safe(value: object) -> str:
-    """Guard a cell against formula injection: a leading = + - @ makes Excel run it.
-
-    Our own import strips the guard again, so an export survives a round trip.
-    """
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+    """Guard a cell against formula injection, whatever the reader's list separator
+    (desktop.domain.spreadsheet); our own import strips the guard again."""
+    return guard_cell("" if value is None else str(value))
 
 
 def write_csv(path: Path, header: list[str], rows: Iterable[Iterable[object]]) -> int:

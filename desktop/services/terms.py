@@ -28,6 +28,7 @@ from desktop.db.models import Guardian, Student, StudentGuardian, TermsDocument,
 from desktop.db.models.terms import PublishedTermsImmutable
 from desktop.documents.model import ProviderIdentity
 from desktop.documents.terms_print import (
+    CopyRecipient,
     PrintableTerms,
     TermsCopy,
     render_printable_terms,
@@ -40,6 +41,7 @@ from desktop.domain.errors import NotFound, SchoolOfficeError, ValidationError, 
 from desktop.domain.inputs import coerce_fields
 from desktop.domain.roles import Permission
 from desktop.domain.roster import Country, StudentStatus
+from desktop.domain.salutation import Gender
 from desktop.domain.terms import AmendmentRule, VersionStatus
 from desktop.i18n import N_
 from desktop.services.base import Service, ensure_version
@@ -633,8 +635,14 @@ class TermsService(Service):
 
         def build(requests, infos, progress=None, cancel=None) -> bytes:
             names = self._recipient_names(requests)
+            recipients = self._copy_recipients(requests, school.country.value)
             copies = [
-                TermsCopy(printable, r.language, names.get((r.student_id, r.guardian_id), ""))
+                TermsCopy(
+                    printable,
+                    r.language,
+                    names.get((r.student_id, r.guardian_id), ""),
+                    recipients.get((r.student_id, r.guardian_id)),
+                )
                 for r in requests
             ]
             title = self._title(document, version, fallback)
@@ -759,6 +767,47 @@ class TermsService(Service):
     @staticmethod
     def _title(document: TermsDocumentRecord, version: TermsVersionRecord, language: str) -> str:
         return f"{document.title(language)} {version.label}"
+
+    def _copy_recipients(
+        self, requests: Sequence[DocumentRequest], country: str
+    ) -> dict[tuple[int | None, int | None], CopyRecipient]:
+        """Who each copy of a class batch is for: printed on its first page (D1)."""
+        from desktop.domain.salutation import gender_from_code
+
+        student_ids = {r.student_id for r in requests if r.student_id is not None}
+        guardian_ids = {r.guardian_id for r in requests if r.guardian_id is not None}
+        with self.db.read() as session:
+            students = {
+                i: (f"{first} {last}", cls or "", gender_from_code(code, country))
+                for i, first, last, cls, code in session.execute(
+                    select(
+                        Student.id,
+                        Student.first_name,
+                        Student.last_name,
+                        Student.class_name,
+                        Student.personal_code,
+                    ).where(Student.id.in_(student_ids))
+                )
+            }
+            guardians = {
+                i: f"{first} {last}"
+                for i, first, last in session.execute(
+                    select(Guardian.id, Guardian.first_name, Guardian.last_name).where(
+                        Guardian.id.in_(guardian_ids)
+                    )
+                )
+            }
+        out = {}
+        for r in requests:
+            name, cls, gender = students.get(r.student_id, ("", "", None))
+            guardian = guardians.get(r.guardian_id, "")
+            if guardian:
+                out[(r.student_id, r.guardian_id)] = CopyRecipient(
+                    guardian, name, cls, gender or Gender.UNKNOWN
+                )
+            elif name:
+                out[(r.student_id, r.guardian_id)] = CopyRecipient(name, "", cls)
+        return out
 
     def _recipient_names(
         self, requests: Sequence[DocumentRequest]

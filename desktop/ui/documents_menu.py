@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QComboBox, QMainWindow, QMenu
@@ -14,9 +15,11 @@ from PySide6.QtWidgets import QComboBox, QMainWindow, QMenu
 from desktop.domain.errors import SchoolOfficeError
 from desktop.domain.roles import Permission
 from desktop.ui import messages
-from desktop.ui.dialogs.batch_print import BatchPrint, start_batch_print
 from desktop.ui.forms import DateField, FormDialog, read_fields
 from desktop.ui.text import _
+
+if TYPE_CHECKING:  # the batch (and the document engine) is imported when a batch starts
+    from desktop.ui.dialogs.batch_print import BatchPrint
 
 
 def install_documents_menu(window: QMainWindow) -> QMenu:
@@ -40,6 +43,10 @@ def install_documents_menu(window: QMainWindow) -> QMenu:
     menu.addSeparator()
     menu.addAction(student)
     menu.addAction(klass)
+    menu.addSeparator()
+    from desktop.ui.dialogs.letters import install_letters_menu  # D6, D9, D11, D16–D20
+
+    install_letters_menu(window, menu)
     return menu
 
 
@@ -116,6 +123,8 @@ def _choose(window, on_chosen, classes=None) -> None:
 
 
 def _start(window, choice: BatchChoice, pairs, title: str) -> BatchPrint | None:
+    from desktop.ui.dialogs.batch_print import start_batch_print
+
     services = window.services
     if not pairs:
         messages.inform(window, _("Print terms"), _("Nobody to print for."))

@@ -1,16 +1,19 @@
 """The main window: one tab per area, the File and Help menus, and a status bar.
 
-A tab is any QWidget built by `factory(services, school)`. It may offer `loaded` (a signal),
-`refresh()`, `can_close()`, `save_state(QSettings)`, `restore_state(QSettings)` and
-`data_changed(Change)`; the window uses whichever it has. A new area plugs in with one line in
-TABS. Every committed change, ours or (polled every few seconds) another PC's, reaches each
-tab's `data_changed` on the GUI thread (desktop.ui.changes).
+A tab is any QWidget built by `factory(services, school)` when it is first shown (or asked for
+through `pages`): the start builds, imports and loads only the tab on screen. It may offer
+`loaded` (a signal), `refresh()`, `can_close()`, `save_state(QSettings)`,
+`restore_state(QSettings)` and `data_changed(Change)`; the window uses whichever it has. A new
+area plugs in with one line in TABS. Every committed change, ours or (polled every few
+seconds) another PC's, reaches each built tab's `data_changed` on the GUI thread
+(desktop.ui.changes).
 """
 
 from __future__ import annotations
 
+import importlib
 import platform
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 from PySide6 import __version__ as pyside_version
@@ -26,10 +29,6 @@ from desktop.settings import log_dir
 from desktop.ui.changes import ChangeBridge
 from desktop.ui.documents_menu import install_documents_menu
 from desktop.ui.state import ui_state
-from desktop.ui.tabs.billing import BillingTab
-from desktop.ui.tabs.cards import CardsTab
-from desktop.ui.tabs.consent import ConsentTab
-from desktop.ui.tabs.roster import RosterTab
 from desktop.ui.text import N_, _, role_label
 
 
@@ -47,6 +46,16 @@ def database_place(url) -> tuple[str, str]:
     return host, f"{host}/{url.database}" if url.database else host
 
 
+def _tab(module: str, name: str) -> Callable[[Services, SchoolProfile], QWidget]:
+    """A tab's factory that imports the tab's module (and so its area) when first called."""
+
+    def build(services: Services, school: SchoolProfile) -> QWidget:
+        return getattr(importlib.import_module(module), name)(services, school)
+
+    build.__qualname__ = name
+    return build
+
+
 @dataclass(frozen=True)
 class TabSpec:
     key: str
@@ -57,12 +66,50 @@ class TabSpec:
 
 
 TABS: list[TabSpec] = [
-    TabSpec("roster", N_("Roster"), RosterTab),
-    TabSpec("cards", N_("Cards"), CardsTab),
-    TabSpec("consent", N_("Consent"), ConsentTab),
+    # Every deadline and waiting decision; the app opens on it (issue 19).
+    TabSpec("today", N_("Today"), _tab("desktop.ui.tabs.today", "TodayTab")),
+    TabSpec("roster", N_("Roster"), _tab("desktop.ui.tabs.roster", "RosterTab")),
+    TabSpec("cards", N_("Cards"), _tab("desktop.ui.tabs.cards", "CardsTab")),
+    TabSpec("consent", N_("Consent"), _tab("desktop.ui.tabs.consent", "ConsentTab")),
     # The paid tier exists only for Slovenian schools (R72): an Estonian one never sees it.
-    TabSpec("billing", N_("Billing"), BillingTab, Permission.VIEW_BILLING, frozenset({"SI"})),
+    TabSpec(
+        "billing",
+        N_("Billing"),
+        _tab("desktop.ui.tabs.billing", "BillingTab"),
+        Permission.VIEW_BILLING,
+        frozenset({"SI"}),
+    ),
 ]
+
+
+class Pages(Mapping[str, QWidget]):
+    """The window's tab pages by key, in tab order; a page is built when first asked for.
+
+    `built()` gives the pages that exist so far without building the others."""
+
+    def __init__(self, build: Callable[[str], QWidget], keys: list[str]):
+        self._build = build
+        self._keys = keys
+        self._built: dict[str, QWidget] = {}
+
+    def __getitem__(self, key: str) -> QWidget:
+        if key not in self._built:
+            if key not in self._keys:
+                raise KeyError(key)
+            self._built[key] = self._build(key)
+        return self._built[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._keys
+
+    def built(self) -> dict[str, QWidget]:
+        return {key: self._built[key] for key in self._keys if key in self._built}
 
 
 class MainWindow(QMainWindow):
@@ -75,16 +122,19 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{school.name} — {APP_NAME}")
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
-        self.pages: dict[str, QWidget] = {}
+        self._specs: dict[str, TabSpec] = {}
+        self._placeholders: dict[str, QWidget] = {}  # a tab not built yet
         for spec in TABS:
             if school.country.value not in spec.countries:
                 continue
             if spec.permission is not None and not services.actor.can(spec.permission):
                 continue
-            page = spec.factory(services, school)
-            page.setObjectName(f"tab_{spec.key}")
-            self.pages[spec.key] = page
-            self.tabs.addTab(page, _(spec.title))
+            self._specs[spec.key] = spec
+            placeholder = QWidget()
+            placeholder.setObjectName(f"placeholder_{spec.key}")
+            self._placeholders[spec.key] = placeholder
+            self.tabs.addTab(placeholder, _(spec.title))
+        self.pages = Pages(self._build_page, list(self._specs))
         self.setCentralWidget(self.tabs)
         self.changes = ChangeBridge(services.db, self)
         self.changes.changed.connect(self._data_changed)
@@ -93,6 +143,8 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._default_size()
         self._restore_state()
+        self.tabs.currentChanged.connect(self._tab_shown)
+        self._tab_shown(self.tabs.currentIndex())
         self._announce_ready()
 
     def _default_size(self) -> None:
@@ -101,8 +153,48 @@ class MainWindow(QMainWindow):
         self.resize(min(1280, int(screen.width() * 0.92)), min(800, int(screen.height() * 0.9)))
 
     @property
-    def roster(self) -> RosterTab:
+    def roster(self):  # desktop.ui.tabs.roster.RosterTab
         return self.pages["roster"]
+
+    def _key_at(self, index: int) -> str:
+        return list(self._specs)[index]
+
+    def _tab_shown(self, index: int) -> None:
+        if index >= 0:
+            self.pages.get(self._key_at(index))  # builds the page in place
+
+    def _build_page(self, key: str) -> QWidget:
+        """Build a tab's page and put it where its placeholder was."""
+        page = self._specs[key].factory(self.services, self.school)
+        page.setObjectName(f"tab_{key}")
+        placeholder = self._placeholders.pop(key)
+        index = self.tabs.indexOf(placeholder)
+        shown = self.tabs.currentIndex() == index
+        title = self.tabs.tabText(index)
+        blocked = self.tabs.blockSignals(True)  # the same tab stays current: no new signal
+        try:
+            self.tabs.removeTab(index)
+            self.tabs.insertTab(index, page, title)
+            if shown:
+                self.tabs.setCurrentIndex(index)
+        finally:
+            self.tabs.blockSignals(blocked)
+        placeholder.deleteLater()
+        if hasattr(page, "restore_state"):
+            page.restore_state(ui_state())
+        if hasattr(page, "counts_changed"):  # "Today (3)", and the overdue in the window title
+            page.counts_changed.connect(lambda due, overdue: self._show_counts(key, due, overdue))
+        return page
+
+    def _show_counts(self, key: str, due: int, overdue: int) -> None:
+        title = _(self._specs[key].title)
+        page = self.pages.built().get(key)
+        if page is not None:
+            self.tabs.setTabText(self.tabs.indexOf(page), f"{title} ({due})" if due else title)
+        title = f"{self.school.name} — {APP_NAME}"
+        if overdue:
+            title = _("Overdue: {n}").format(n=overdue) + f" · {title}"
+        self.setWindowTitle(title)
 
     # ---- building ----------------------------------------------------------------------
 
@@ -152,7 +244,7 @@ class MainWindow(QMainWindow):
             bar.addPermanentWidget(label)
 
     def _data_changed(self, change) -> None:
-        for page in self.pages.values():
+        for page in self.pages.built().values():  # a tab built later loads fresh data
             if hasattr(page, "data_changed"):
                 page.data_changed(change)
 
@@ -177,25 +269,24 @@ class MainWindow(QMainWindow):
         if state := settings.value("window/state"):
             self.restoreState(state)
         last = settings.value("window/tab")
-        if last in self.pages:
-            self.tabs.setCurrentWidget(self.pages[last])
-        for page in self.pages.values():
-            if hasattr(page, "restore_state"):
-                page.restore_state(settings)
+        # The app opens on Today (issue 19); without it, on the tab used last.
+        if "today" in self.pages:
+            last = "today"
+        if last in self.pages:  # pages restore their own state when built
+            self.tabs.setCurrentIndex(list(self._specs).index(last))
 
     def save_layout(self) -> None:
         settings = ui_state()
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/state", self.saveState())
-        current = self.tabs.currentWidget()
-        settings.setValue("window/tab", next(k for k, p in self.pages.items() if p is current))
-        for page in self.pages.values():
+        settings.setValue("window/tab", self._key_at(self.tabs.currentIndex()))
+        for page in self.pages.built().values():  # the others keep what they saved before
             if hasattr(page, "save_state"):
                 page.save_state(settings)
         settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        for page in self.pages.values():
+        for page in self.pages.built().values():
             if hasattr(page, "can_close") and not page.can_close():
                 self.tabs.setCurrentWidget(page)
                 event.ignore()

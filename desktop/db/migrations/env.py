@@ -3,8 +3,10 @@
 from alembic import context
 from sqlalchemy import TypeDecorator
 
-from desktop.db import models  # noqa: F401 - registers every table on Base.metadata
+from desktop.db import models
 from desktop.db.base import Base
+
+models.load_all()  # every table on Base.metadata, for autogenerate
 
 
 def render_item(type_, obj, autogen_context):

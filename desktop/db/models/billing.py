@@ -176,6 +176,12 @@ class Subscription(Versioned, Audited, Base):
         return self.student_id
 
 
+# The payer's contact data on a profile (R121): the office role may not read them. The roster's
+# cascades (a student leaving, a restriction, an adult's prohibition) end profiles without
+# loading them, and desktop.db.access grants the office every other column of the table.
+PROFILE_CONTACT_COLUMNS = ("first_name", "last_name", "mobile", "email")
+
+
 class SubscriptionProfile(Versioned, Audited, Base):
     """A guardian profile on a subscription (R14: at most two), as given with the order (R75).
 

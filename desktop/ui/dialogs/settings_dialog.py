@@ -31,7 +31,13 @@ from desktop.db.session import Database
 from desktop.domain.errors import SchoolOfficeError, ValidationError, ValidationErrors
 from desktop.i18n import LANGUAGE_NATIVE_NAMES
 from desktop.integrations import secrets
-from desktop.settings import Settings, default_database_url, load_settings, save_settings
+from desktop.settings import (
+    Settings,
+    default_database_url,
+    load_settings,
+    save_settings,
+    with_ca_file,
+)
 from desktop.ui.forms import ERROR_COLOUR, FieldErrors
 from desktop.ui.messages import describe
 from desktop.ui.text import N_, _
@@ -127,6 +133,14 @@ class SettingsDialog(QDialog):
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         if server and secrets.get_secret(server.secret_key):
             self.password.setPlaceholderText(_("saved in the password store; type to change"))
+        # R120: the CA certificate the server's certificate is checked against (verify-full)
+        self.ca_file = QLineEdit(self.settings.database_ca_file)
+        self.ca_file.setPlaceholderText(_("the server's CA certificate (.crt or .pem)"))
+        ca_browse = QPushButton(_("Choose…"))
+        ca_browse.clicked.connect(self._choose_ca_file)
+        ca_row = QHBoxLayout()
+        ca_row.addWidget(self.ca_file, 1)
+        ca_row.addWidget(ca_browse)
         self.test_button = QPushButton(_("Test connection"))
         self.test_result = QLabel()
         self.test_result.setWordWrap(True)
@@ -138,6 +152,7 @@ class SettingsDialog(QDialog):
         form.addRow(_("Database"), e.wrap("database", self.database))
         form.addRow(_("User name"), e.wrap("user", self.user))
         form.addRow(_("Password"), e.wrap("password", self.password))
+        form.addRow(_("CA certificate"), ca_row)
         test_row = QHBoxLayout()
         test_row.addWidget(self.test_button)
         test_row.addWidget(self.test_result, 1)
@@ -187,6 +202,18 @@ class SettingsDialog(QDialog):
         self.test_button.clicked.connect(self.test)
         self._update()
 
+    def _choose_ca_file(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        path, _filter = QFileDialog.getOpenFileName(
+            self,
+            _("The server's CA certificate"),
+            self.ca_file.text(),
+            _("Certificates (*.crt *.pem *.cer);;All files (*)"),
+        )
+        if path:
+            self.ca_file.setText(path)
+
     def _update(self) -> None:
         self.server_box.setEnabled(self.shared.isChecked())
         self.embedded_hint.setEnabled(self.embedded.isChecked())
@@ -209,7 +236,8 @@ class SettingsDialog(QDialog):
         except ValidationErrors as exc:
             self.errors.show(exc)
             return
-        url = server.url(self.password.text())  # empty: the keyring's password is used
+        # empty password: the keyring's password is used
+        url = with_ca_file(server.url(self.password.text()), self.ca_file.text().strip())
         self.test_result.setStyleSheet("")
         self.test_result.setText(_("Connecting…"))
         run_with_progress(
@@ -246,8 +274,13 @@ class SettingsDialog(QDialog):
         except secrets.KeyringUnavailable as exc:
             self.errors.show(ValidationError("password", "", str(exc)))
             return
-        self.database_changed = url != self.settings.database_url
+        ca_file = self.ca_file.text().strip() if self.shared.isChecked() else ""
+        self.database_changed = (url, ca_file) != (
+            self.settings.database_url,
+            self.settings.database_ca_file,
+        )
         self.settings.database_url = url
+        self.settings.database_ca_file = ca_file
         self.language_changed = self.language.currentData() != self.settings.ui_language
         self.settings.ui_language = self.language.currentData()
         save_settings(self.settings)

@@ -36,6 +36,7 @@ class StaffValues:
     full_name: str
     roles: set[Role]
     active: bool
+    existing_role: bool = False
 
 
 class StaffEditDialog(FormDialog):
@@ -47,6 +48,7 @@ class StaffEditDialog(FormDialog):
         country: str,
         submit: Callable[[StaffValues], object],
         record: StaffRecord | None = None,
+        server_logins: bool = False,
     ):
         title = (
             _("Add a staff member")
@@ -70,10 +72,17 @@ class StaffEditDialog(FormDialog):
         self.active = QCheckBox(_("Account active (can open School Office)"))
         self.active.setChecked(record is None or record.active)
         self.active.setVisible(record is not None)
+        # A shared database: a new login with a one-time password, or a role the school's IT
+        # already made (Kerberos, SSPI, a certificate; see the README).
+        self.existing_role = QCheckBox(
+            _("Use the existing database role of this name (no password from School Office)")
+        )
+        self.existing_role.setVisible(record is None and server_logins)
         self.form.addRow(_("Login"), self.errors.wrap("login", self.login))
         self.form.addRow(_("Name"), self.full_name)
         self.form.addRow(_("Roles"), self.errors.wrap("roles", roles))
         self.form.addRow("", self.active)
+        self.form.addRow("", self.existing_role)
 
     def values(self) -> StaffValues:
         return StaffValues(
@@ -81,6 +90,7 @@ class StaffEditDialog(FormDialog):
             self.full_name.text(),
             {r for r, box in self.role_boxes.items() if box.isChecked()},
             self.active.isChecked(),
+            not self.existing_role.isHidden() and self.existing_role.isChecked(),
         )
 
 
@@ -125,11 +135,17 @@ class StaffDialog(QDialog):
         add.clicked.connect(self.add)
         self.edit_button = QPushButton(_("Change roles…"))
         self.edit_button.clicked.connect(self.edit)
+        # Only a shared database has passwords of its own (the embedded one uses Windows).
+        self.server_logins = self._ask_server_logins()
+        self.reset_button = QPushButton(_("Reset password…"))
+        self.reset_button.clicked.connect(self.reset_password)
+        self.reset_button.setVisible(self.server_logins)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
         row = QHBoxLayout()
         row.addWidget(add)
         row.addWidget(self.edit_button)
+        row.addWidget(self.reset_button)
         row.addStretch(1)
         row.addWidget(close)
         note = QLabel(
@@ -167,16 +183,57 @@ class StaffDialog(QDialog):
         )
         self.table.resizeColumnsToContents()
 
+    def _ask_server_logins(self) -> bool:
+        try:
+            return self.staff.server_logins()
+        except SchoolOfficeError:
+            return False
+
+    def selected(self) -> StaffRecord | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.records[rows[0].row()] if rows else None
+
     def add(self) -> None:
         staff = self.staff
-        dialog = StaffEditDialog(
-            self, self.country, lambda v: staff.add(v.login, v.full_name, v.roles)
+        dialog = self.add_dialog(
+            lambda v: staff.add(v.login, v.full_name, v.roles, existing_role=v.existing_role)
         )
         if dialog.exec() == QDialog.DialogCode.Accepted:
             self.refresh()
             record = dialog.result_value
             if isinstance(record, StaffRecord) and record.initial_password:
                 show_one_time_password(self, record.login, record.initial_password)
+
+    def add_dialog(self, submit: Callable[[StaffValues], object]) -> StaffEditDialog:
+        return StaffEditDialog(self, self.country, submit, server_logins=self.server_logins)
+
+    def reset_password(self) -> None:
+        """A new one-time password for the selected person's database login (R119): shown
+        once; they choose their own at their next start."""
+        record = self.selected()
+        if record is None:
+            return
+        title = _("Reset password")
+        answer = messages.ask(
+            self,
+            title,
+            _(
+                "Give {login} a new one-time password? Their current password stops working "
+                "at once; they choose a new one at their next start."
+            ).format(login=record.login),
+            [("reset", _("Reset password")), ("cancel", _("Cancel"))],
+            default="cancel",
+            escape="cancel",
+        )
+        if answer != "reset":
+            return
+        try:
+            password = self.staff.reset_password(record.login)
+        except SchoolOfficeError as exc:
+            messages.show_error(self, exc, title, self.country)
+            return
+        self.refresh()
+        show_one_time_password(self, record.login, password)
 
     def edit(self) -> None:
         rows = self.table.selectionModel().selectedRows()

@@ -164,6 +164,9 @@ class RosterModel(FilteredTableModel):
         self._country = country
         self._data = RosterData([], country)
         self._order: list[int] = []  # every row, in the current sort order
+        # word → the rows of _order that contain it: deleting back to a word typed before
+        # (or typing it again) costs nothing; emptied whenever the order or a row changes
+        self._scans: dict[str, list[int]] = {}
         self._sort = (COLUMN_LAST, Qt.SortOrder.AscendingOrder)
         self._class: str | None = None
         self._status: StudentStatus | None = None
@@ -194,6 +197,7 @@ class RosterModel(FilteredTableModel):
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         self._sort = (column, order)
         self._order = self._sorted()
+        self._scans.clear()
         self._relayout(self._filter(self._order))
 
     # ---- loading and editing (instead of set_rows) --------------------------------------
@@ -203,6 +207,7 @@ class RosterModel(FilteredTableModel):
         self._data = data
         self.rows, self._haystack = data.rows, data.haystack  # put() adds to them
         self._order = self._sorted()
+        self._scans.clear()
         self._visible = self._filter(self._order)
         self.endResetModel()
 
@@ -212,6 +217,7 @@ class RosterModel(FilteredTableModel):
         A new student takes its place in the current order (in the school's alphabet when the
         table is sorted by name); a renamed one moves to its new place, keeping the selection.
         """
+        self._scans.clear()
         old_position = self._data.position_of(row[ID])
         old_keys = self._current_keys(old_position)
         position = self._data.put(row)
@@ -254,7 +260,15 @@ class RosterModel(FilteredTableModel):
             rows = [i for i in rows if all_rows[i][CLASS] == self._class]
         if self._status is not None:
             rows = [i for i in rows if all_rows[i][STATUS] is self._status]
-        for token in self._tokens:
+        tokens = self._tokens
+        if tokens and rows is self._order:  # a scan of every row: remembered
+            scan = self._scans.get(tokens[0])
+            if scan is None:
+                if len(self._scans) >= 16:
+                    self._scans.clear()
+                scan = self._scans[tokens[0]] = [i for i in rows if tokens[0] in haystack[i]]
+            rows, tokens = list(scan), tokens[1:]
+        for token in tokens:
             rows = [i for i in rows if token in haystack[i]]
         # Never hand out the order list itself: put() appends to both.
         return list(rows) if rows is self._order else rows
@@ -289,12 +303,16 @@ class RosterModel(FilteredTableModel):
         self.layoutAboutToBeChanged.emit()
         old = self.persistentIndexList()
         new = []
+        moved: dict[int, int | None] = {}  # a selected row has an index per column: look once
         for index in old:
             position = self._visible[index.row()]
-            try:
-                new.append(self.index(visible.index(position), index.column()))
-            except ValueError:
-                new.append(QModelIndex())
+            if position not in moved:
+                try:
+                    moved[position] = visible.index(position)
+                except ValueError:
+                    moved[position] = None
+            row = moved[position]
+            new.append(QModelIndex() if row is None else self.index(row, index.column()))
         self._visible = visible
         self.changePersistentIndexList(old, new)
         self.layoutChanged.emit()

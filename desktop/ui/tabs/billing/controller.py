@@ -47,6 +47,14 @@ def ask_save_path(parent: QWidget, title: str, suggested: str) -> str:
     return path
 
 
+def ask_statement_path(parent: QWidget, title: str, folder) -> str:
+    """The open dialog for a bank statement (tests replace this function)."""
+    path, _filter = QFileDialog.getOpenFileName(
+        parent, title, str(folder), _("Bank statements (*.xml);;All files (*)")
+    )
+    return path
+
+
 class BillingController(QObject):
     loaded = Signal()  # fresh rows, proposals and letters are shown
 
@@ -176,6 +184,7 @@ class BillingController(QObject):
                 "order": self.can_edit and self.popolni_enabled,  # R74
                 "trial": self.can_edit and self.popolni_enabled,
                 "pay": self.can_edit and row is not None,
+                "bank": self.can_edit,
                 "letter": self.can_edit and live,
                 "refund": self.can_edit and row is not None and not live,
                 "fee": self.can_edit and state is SubscriptionState.TERMINATED_NONPAYMENT,
@@ -305,6 +314,47 @@ class BillingController(QObject):
             return result
 
         self._open(PaymentDialog(self.view, self.country, invoices, self.today(), submit))
+
+    def import_statement(self) -> None:
+        """Billing → Import bank statement…: read and preview off the GUI thread, then the
+        preview dialog; Confirm books it in one transaction (desktop.services.bank_statements)."""
+        from desktop.ui.tabs.billing.bank_import import BankImportDialog
+
+        path = ask_statement_path(self.view, _("Import bank statement"), documents_folder())
+        if not path:
+            return
+        bank = self.services.bank_statements
+        name = Path(path).name
+
+        def show(preview) -> None:
+            def confirm(shown):
+                result = bank.confirm(shown)
+                self._done(
+                    n_(
+                        "Bank statement {name}: {n} payment booked",
+                        "Bank statement {name}: {n} payments booked",
+                        result.payments,
+                    ).format(name=result.statement_label, n=result.payments)
+                )
+                return result
+
+            self._open(
+                BankImportDialog(
+                    self.view,
+                    self.country,
+                    preview,
+                    lambda assignments: bank.reassign(preview, assignments),
+                    confirm,
+                )
+            )
+
+        run_task(
+            lambda _p, _c: bank.preview(bank.read_file(path), name),
+            show,
+            lambda exc: messages.show_error(
+                self.view, exc, _("The bank statement cannot be imported"), self.country
+            ),
+        )
 
     def register_letter(self) -> None:
         row = self.selected_row()

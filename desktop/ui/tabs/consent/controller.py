@@ -77,6 +77,7 @@ class ConsentController(QObject):
         actor = services.actor
         self.can_manage = actor.can(Permission.MANAGE_CONSENT)
         self.can_issue = actor.can(Permission.ISSUE_ACCESS_CODES)
+        self.can_export = actor.can(Permission.EXPORT_PERSONAL_DATA)
         self.data = ConsentData()
         self.dialog = None  # the dialog open right now (tests drive it)
         self.task = None
@@ -111,6 +112,8 @@ class ConsentController(QObject):
             (v.restrictions, "print_d8"): self.print_restriction_notice,
             (v.prohibitions, "prohibit"): self.register_prohibition,
             (v.prohibitions, "print_d7"): self.print_prohibition_notices,
+            (v.prohibitions, "print_d6"): self.print_prohibition_form,
+            (v.prohibitions, "withdraw"): self.withdraw_prohibition,
             (v.proposals, "confirm"): lambda: self.decide_retention(True),
             (v.proposals, "keep"): lambda: self.decide_retention(False),
             (v.holds, "hold"): self.place_hold,
@@ -125,10 +128,18 @@ class ConsentController(QObject):
             page.buttons[key].setEnabled(self.can_manage)
         v.codes.buttons["issue"].setEnabled(self.can_issue)
         v.codes.buttons["revoke"].setEnabled(self.can_issue)
+        # R60/R121: the copy holds payer data and payments, and the code table is the
+        # authorised person's; the office neither sees the codes nor produces copies.
+        v.codes.buttons["export"].setEnabled(self.can_export)
         if not self.can_issue:
             v.codes.buttons["issue"].setToolTip(
                 _("Only the school's authorised person issues codes.")
             )
+        if not self.can_export:
+            v.codes.buttons["export"].setToolTip(
+                _("Only the school's authorised person gives copies of a child's data.")
+            )
+        v.pages.setTabVisible(v.pages.indexOf(v.codes), self.can_issue or self.can_export)
         v.breaches.table.selectionModel().currentRowChanged.connect(lambda *_: self.tick())
 
     # ---- loading ----------------------------------------------------------------------------
@@ -166,7 +177,7 @@ class ConsentController(QObject):
         if self.can_manage:
             data.requests = s.requests.list_requests()
             data.deletions = s.requests.deletions()
-            data.codes = s.access_export.codes()
+            data.codes = s.access_export.codes() if self.can_issue else []
             data.proposals = s.retention.proposals()
             data.holds = s.retention.holds()
             data.incidents = s.breaches.incidents()
@@ -778,6 +789,48 @@ class ConsentController(QObject):
             produced.pdf, _("Notices of the adult student's prohibition"), record.student_name
         )
         self.load()
+
+    def print_prohibition_form(self) -> None:
+        """D6: the form an adult student signs by hand, pre-filled from the roster."""
+
+        def chosen(student_id: int, name: str) -> None:
+            try:
+                produced = self.services.letters.print_prohibition_form(student_id)
+            except SchoolOfficeError as exc:
+                self._failed(exc)
+                return
+            self._show_pdf(produced.pdf, _("Prohibition letter for an adult student"), name)
+
+        self.pick_student(chosen)
+
+    def withdraw_prohibition(self) -> None:
+        """The adult student allows data to the parents again: recorded, then the
+        confirmation to the student is printed."""
+        from desktop.ui.dialogs.letters import Field, LetterDialog
+
+        record = self.view.prohibitions.selected()
+        if record is None:
+            return
+        consent, letters = self.services.consent, self.services.letters
+
+        def submit(values):
+            withdrawn = consent.withdraw_prohibition(record.id, record.version, values["on"])
+            return letters.print_prohibition_withdrawal(withdrawn.id)
+
+        dialog = LetterDialog(
+            self.view,
+            _("Record the withdrawal of the prohibition"),
+            self.country,
+            [Field("on", _("Withdrawn from"), "date", default=self.school.today())],
+            submit,
+            _("From that day data about the student may again go to the parents."),
+        )
+        dialog.accepted.connect(
+            lambda: self._show_pdf(
+                dialog.result_value.pdf, _("Prohibition withdrawn"), record.student_name
+            )
+        )
+        self._open(dialog)
 
     # ---- retention --------------------------------------------------------------------------
 

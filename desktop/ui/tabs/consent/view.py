@@ -377,6 +377,8 @@ class ConsentTab(QWidget):
             [
                 ("prohibit", _("Register a prohibition…")),
                 ("print_d7", _("Print the notices to the guardians")),
+                ("print_d6", _("Print the form to sign…")),
+                ("withdraw", _("Record the withdrawal…")),
             ],
         )
         split = QSplitter(Qt.Orientation.Vertical)

@@ -1,0 +1,65 @@
+"""today: the Today list headless, for an IT person's monitoring (issue 19)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from desktop.cli import school_day
+
+
+def register(commands) -> None:
+    today = commands.add_parser(
+        "today",
+        help="what is due or waiting: overdue, today, this week, later (as the Today tab)",
+    )
+    today.add_argument(
+        "--today",
+        type=school_day,
+        metavar="YYYY-MM-DD",
+        help="the school day to list for (default: today in the school's time zone)",
+    )
+    today.add_argument("--json", action="store_true", help="one JSON document on stdout")
+    today.set_defaults(handler=run_today)
+
+
+def run_today(args: argparse.Namespace) -> int:
+    from desktop.cli import services_for
+    from desktop.domain.today import KIND_LABELS, URGENCY_LABELS, URGENCY_ORDER, counts, grouped
+
+    with services_for(args) as services:
+        listing = services.today.gather(args.today)
+    if args.json:
+        tally = counts(listing.items)
+        document = {
+            "today": listing.today.isoformat(),
+            "counts": {str(u): tally[u] for u in URGENCY_ORDER},
+            "not_shown": list(listing.skipped),  # areas the staff member's roles do not allow
+            "items": [
+                {
+                    "kind": str(i.kind),
+                    "urgency": str(i.urgency),
+                    "due": i.due.isoformat(),
+                    "due_at": i.due_at.isoformat() if i.due_at else None,
+                    "person": i.person,
+                    "text": i.describe(),
+                    "action": str(i.action),
+                    "record_id": i.record_id,
+                    "student_id": i.student_id,
+                }
+                for i in listing.items
+            ],
+        }
+        print(json.dumps(document, ensure_ascii=False, indent=2))
+        return 0
+    if not listing.items:
+        print(f"{listing.today}: nothing is due")
+    for urgency, items in grouped(listing.items):
+        print(f"{URGENCY_LABELS[urgency]} ({len(items)})")
+        for i in items:
+            when = i.due_at.isoformat(timespec="minutes") if i.due_at else i.due.isoformat()
+            person = f"{i.person}: " if i.person else ""
+            print(f"  {when}  {KIND_LABELS[i.kind]}  {person}{i.describe()}")
+    if listing.skipped:
+        print(f"not shown (roles): {', '.join(listing.skipped)}")
+    return 0

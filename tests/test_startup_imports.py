@@ -1,0 +1,140 @@
+"""Start-up does only what the first screen needs (DESIGN.md): the GUI start and a CLI command
+import neither Alembic (when the schema is current), nor reportlab, openpyxl, nor the areas
+they do not use. Each runs in a fresh interpreter, as the secretary's start does."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from desktop.db import schema
+
+pytestmark = pytest.mark.db
+
+ROOT = Path(__file__).resolve().parents[1]
+HEAVY = ("alembic", "reportlab", "openpyxl")
+OTHER_AREAS = (
+    "desktop.services.billing",
+    "desktop.services.billing_letters",
+    "desktop.services.consent",
+    "desktop.services.cards",
+    "desktop.services.terms",
+    "desktop.services.access_export",
+    "desktop.db.models.billing",
+    "desktop.db.models.consent",
+    "desktop.db.models.cards",
+    "desktop.documents.builders",
+)
+OTHER_TABS = ("desktop.ui.tabs.cards", "desktop.ui.tabs.consent", "desktop.ui.tabs.billing")
+
+GUI_START = """
+import json, sys
+from desktop.app import start_gui
+app, window = start_gui(None, demo=False)
+from PySide6.QtCore import QEventLoop, QTimer
+ready = []
+window.ready.connect(lambda: ready.append(1))
+QTimer.singleShot(20_000, lambda: ready.append(0))
+while not ready:
+    app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
+today = window.pages["today"]
+print(json.dumps({"ready": ready[0], "rows": len(today.rows()),
+                  "current": window.tabs.currentWidget().objectName(),
+                  "modules": sorted(sys.modules)}))
+"""
+
+CLI = """
+import json, sys
+from desktop.cli import main
+code = main(sys.argv[1:])
+print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
+"""
+
+
+def _run(code: str, home: Path, *args: str) -> dict:
+    env = dict(os.environ)
+    env.update(
+        SCHOOL_OFFICE_HOME=str(home),
+        SCHOOL_OFFICE_NO_DIALOGS="1",
+        QT_QPA_PLATFORM="offscreen",
+        PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory) -> Path:
+    """A home whose default database holds the demo school (migrated in another process)."""
+    home = tmp_path_factory.mktemp("start-home")
+    assert _run(CLI, home, "demo")["code"] == 0
+    return home
+
+
+def _loaded(modules: list[str], names: tuple[str, ...]) -> list[str]:
+    return [n for n in names if n in modules or any(m.startswith(n + ".") for m in modules)]
+
+
+def test_gui_start_imports_only_the_first_tab(home):
+    result = _run(GUI_START, home)
+    assert result["ready"] == 1 and result["current"] == "tab_today"
+    # The app opens on Today (issue 19), which reads every area's deadlines: the areas' services
+    # load (OTHER_AREAS), but no other tab, and nothing heavy (reportlab, openpyxl, Alembic).
+    assert _loaded(result["modules"], HEAVY + OTHER_TABS + ("desktop.ui.tabs.roster",)) == []
+    assert "desktop.ui.tabs.today" in result["modules"]
+
+
+@pytest.mark.parametrize(
+    ("args", "allowed"),
+    [
+        (("roster", "export", "{out}"), ()),
+        (("staff", "list"), ()),
+        (("db", "upgrade"), ()),  # already current: one query, no Alembic
+    ],
+)
+def test_a_cli_command_imports_only_its_own_area(home, tmp_path, args, allowed):
+    args = tuple(a.format(out=tmp_path / "roster.csv") for a in args)
+    result = _run(CLI, home, *args)
+    assert result["code"] == 0
+    unexpected = HEAVY + OTHER_AREAS + ("desktop.cli.billing", "desktop.cli.consent", "PySide6")
+    assert _loaded(result["modules"], tuple(n for n in unexpected if n not in allowed)) == []
+
+
+def test_the_heads_read_from_the_files_are_alembics():
+    """The one-query check reads the migration files itself; it must agree with Alembic."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(schema.alembic_config())
+    assert schema.head_revisions() == set(script.get_heads())
+    known = schema.known_revisions()
+    assert set(known) == {rev.revision for rev in script.walk_revisions()}
+    for rev in script.walk_revisions():
+        assert set(known[rev.revision].down) == set(rev._versioned_down_revisions)
+        assert set(known[rev.revision].depends_on) == set(rev._resolved_dependencies)
+    every = set(script.get_heads())
+    assert schema.applied_revisions(every) == set(known)
+
+
+def test_the_lazy_model_table_matches_the_modules():
+    from desktop.db import models
+    from desktop.db.base import Base
+
+    models.load_all()
+    mapped = {m.class_.__name__: m.class_.__module__ for m in Base.registry.mappers}
+    listed = {name: f"desktop.db.models.{area}" for name, area in models._MODULE_OF.items()}
+    assert listed == mapped
+    assert sorted(models.__all__) == sorted(listed)

@@ -1,0 +1,83 @@
+"""The Today tab (issue 19): first in the window, lines grouped by urgency, counts in the
+titles, one click to the place where the next step is done, only what the roles allow."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from desktop.domain.consent import DataCategory
+from desktop.domain.roles import Role
+from desktop.domain.today import ItemKind
+from desktop.ui.main_window import MainWindow
+from tests.consent_helpers import noon
+from tests.test_today import seed, with_roles
+
+pytestmark = [pytest.mark.gui, pytest.mark.db]
+
+
+@pytest.fixture(autouse=True)
+def _no_dialogs(monkeypatch):
+    monkeypatch.setenv("SCHOOL_OFFICE_NO_DIALOGS", "1")
+
+
+def open_window(qtbot, services):
+    window = MainWindow(services, services.school.require_school())
+    qtbot.addWidget(window)
+    window.show()
+    today = window.pages["today"]
+    qtbot.waitUntil(lambda: today.controller.listing is not None, timeout=10_000)
+    return window, today
+
+
+def test_the_app_opens_on_today_with_the_lines_grouped(qtbot, services_si, inline_workers):
+    ids = seed(services_si)
+    window, today = open_window(qtbot, with_roles(services_si, *Role))
+    assert next(iter(window.pages)) == "today"
+    assert window.tabs.currentWidget() is today
+    assert today.group_titles() == ["Overdue (1)", "Today (1)", "This week (1)", "Later (1)"]
+    assert [(i.kind, i.record_id) for i in today.rows()] == [
+        (ItemKind.BREACH, ids["late"]),
+        (ItemKind.BREACH, ids["soon"]),
+        (ItemKind.REQUEST, ids["request"]),
+        (ItemKind.AGE_THRESHOLD, ids["adult"]),
+    ]
+    # counted: what is due by today; the window title says what is overdue
+    assert window.tabs.tabText(0) == "Today (2)"
+    assert window.windowTitle() == "Overdue: 1 · Testna šola — School Office"
+
+
+def test_acting_opens_the_place_and_the_record(qtbot, services_si, inline_workers):
+    ids = seed(services_si)
+    window, today = open_window(qtbot, with_roles(services_si, *Role))
+    tree = today.tree
+    request_row = tree.topLevelItem(2).child(0)
+    tree.setCurrentItem(request_row)
+    assert today.open_button.text() == "Open the request"
+    today.open_button.click()
+    consent = window.pages["consent"]
+    assert window.tabs.currentWidget() is consent
+    assert consent.pages.currentWidget().isAncestorOf(consent.requests)
+    assert consent.requests.selected().id == ids["request"]
+    window.tabs.setCurrentWidget(today)
+    today.open_item(tree.topLevelItem(3).child(0))  # a double-click does the same
+    assert window.tabs.currentWidget() is window.pages["roster"]
+
+
+def test_a_change_elsewhere_updates_the_list(qtbot, services_si, inline_workers):
+    seed(services_si)
+    services = with_roles(services_si, *Role)
+    window, today = open_window(qtbot, services)
+    services.breaches.record(noon(date(2026, 11, 20)), "a third one", [DataCategory.SCHOOL])
+    qtbot.waitUntil(lambda: window.tabs.tabText(0) == "Today (3)", timeout=10_000)
+    assert today.group_titles()[0] == "Overdue (2)"
+    assert window.windowTitle().startswith("Overdue: 2 ·")
+
+
+def test_only_what_the_roles_allow(qtbot, services_si, inline_workers):  # R121
+    seed(services_si)
+    window, today = open_window(qtbot, with_roles(services_si, Role.BILLING))
+    assert [i.kind for i in today.rows()] == [ItemKind.AGE_THRESHOLD]
+    assert window.tabs.tabText(0) == "Today"
+    assert window.windowTitle() == "Testna šola — School Office"
