@@ -312,6 +312,7 @@ def start_gui(database_url: str | None, demo: bool):
 
     window = MainWindow(services, school)
     window.show()
+    window.run_daily_jobs()  # off the GUI thread; today's jobs, if no PC has run them yet
     return app, window
 
 

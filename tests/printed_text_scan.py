@@ -80,6 +80,8 @@ CAPITALS_ALLOWED = {
     "SMS",
     "PDF",
     "JSON",
+    "RIA",  # Riigi Infosüsteemi Amet, named so on the breach report (D17)
+    "AKI",  # Andmekaitse Inspektsioon, likewise
 }
 # The app's own name, printed on the sample letter
 NAMES = re.compile(r"School Office")

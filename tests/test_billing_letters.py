@@ -23,12 +23,12 @@ from desktop.domain.roster import Country, RestrictionKind
 from desktop.services.billing import PaymentInput
 from desktop.services.billing_letters import ReceivedLetter
 from desktop.services.roster import ContactRestricted, GuardianInput
-from tests.billing_fixtures import record_terms_notice
 from tests.billing_fixtures import (
     add_family,
     ee_iban,
     order_input,
     prepare_billing,
+    record_terms_notice,
     si_iban,
 )
 from tests.conftest import make_services
@@ -193,11 +193,11 @@ def test_withdrawal_confirmation_states_the_r88_refund_d10(si, tmp_path):
         ),
     )
     body = pdf_text(services.billing_letters.print_confirmation(result.letter_id).pdf, tmp_path)
-    assert "Potrdilo o odstopu od storitve mojAsistent POPOLNI" in body
+    assert "Potrdilo o odstopu od naročila mojAsistent POPOLNI" in body
     assert (
         "Odstop je prispel v 8-dnevnem roku (do 28. 2. 2025) in začne veljati 1. 3. 2025." in body
     )
-    assert "Plačano obdobje (P) 1. 9. 2024 – 31. 8. 2025" in body
+    assert "Plačano obdobje 1. 9. 2024 – 31. 8. 2025" in body
     assert "Izračun 20,00 € × 184 / 365 Vračilo 10,08 €" in body
 
 

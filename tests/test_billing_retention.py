@@ -11,6 +11,7 @@ from sqlalchemy import select
 from desktop.db.models import Payment, Subscription, SubscriptionProfile
 from desktop.domain.billing import PaymentMethod
 from desktop.domain.consent import DataCategory
+from desktop.domain.errors import ValidationError, ValidationErrors
 from desktop.services.billing import PaymentInput
 from desktop.services.retention import ANONYMISED
 from tests.billing_fixtures import add_family, order_input, prepare_billing
@@ -82,3 +83,26 @@ def test_a_legal_hold_keeps_the_payer_data(ended):
         student_id = session.get(Subscription, sub_id).student_id
     services.retention.place_hold(student_id, DataCategory.BILLING, "enforced recovery")
     assert _propose(services, date(2032, 1, 1)).startswith("0 new")
+
+
+def test_every_retention_setting_has_a_job_behind_it(services):
+    """Issue: each category with a period has a retention source, or is not in the settings."""
+    from desktop.domain.consent import APP_RETENTION_CATEGORIES
+    from desktop.services.retention import DEFAULT_SOURCES
+
+    settings = services.consent.settings()
+    sources = {source.category for source in DEFAULT_SOURCES}
+    assert {rule.category for rule in settings.retention_rules} <= sources
+    assert sources == APP_RETENTION_CATEGORIES
+    moodle = {
+        "category": "COURSE_MEMBERSHIP",
+        "action": "DELETE",
+        "amount": 6,
+        "unit": "MONTHS",
+        "act_next_day": False,
+        "rule_ref": "",
+        "description": "",
+    }
+    rules = [r.to_dict() for r in settings.retention_rules] + [moodle]
+    with pytest.raises((ValidationError, ValidationErrors)):
+        services.consent.update_settings(settings.version, retention_rules=rules)

@@ -36,8 +36,13 @@ from desktop.services.base import Actor
 from desktop.services.billing import PaymentInput
 from desktop.services.billing_letters import ReceivedLetter
 from desktop.services.container import Services
-from tests.billing_fixtures import record_terms_notice
-from tests.billing_fixtures import PRICE, add_family, order_input, prepare_billing
+from tests.billing_fixtures import (
+    PRICE,
+    add_family,
+    order_input,
+    prepare_billing,
+    record_terms_notice,
+)
 
 pytestmark = pytest.mark.db
 S = SubscriptionState

@@ -78,7 +78,8 @@ def test_print_for_a_student_uses_the_guardians_language(si_url, tmp_path, capsy
         (["--document", "SI-NOPE-TERMS"], "unknown terms document 'SI-NOPE-TERMS'"),
         (
             ["--document", "SI-POPOLNI-TERMS", "--on", "2020-01-01"],
-            "no version of SI-POPOLNI-TERMS was in force on 2020-01-01",
+            "no version of Splošni pogoji za uporabo storitve mojAsistent POPOLNI was in force on "
+            "2020-01-01",
         ),
         (["--student", "0202009500003"], "unknown student '0202009500003'"),
         ([], "say which terms"),

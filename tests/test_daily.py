@@ -42,3 +42,30 @@ def test_daily_command_with_a_given_day(services, capsys):
     url = services.db.engine.url.render_as_string(hide_password=False)
     assert main(["--database", url, "daily", "--today", "2026-09-01"]) == 0
     assert capsys.readouterr().out.strip()
+
+
+def test_status_says_what_is_due_without_running_and_cancel_leaves_the_rest_due(services):
+    calls = []
+
+    def job(name):
+        def run(session, today):
+            calls.append(name)
+            return f"{name} done"
+
+        return DailyJob(name, run)
+
+    services.daily.jobs = [job("first"), job("second")]
+    day = date(2026, 9, 1)
+    status = services.daily.status(day)
+    assert (status.due, status.done, calls) == (("first", "second"), (), [])
+    seen = []
+    results = services.daily.run(
+        day, only=status.due, progress=lambda d, t: seen.append((d, t)), cancel=lambda: bool(calls)
+    )
+    assert [r.job for r in results] == ["first"] and calls == ["first"]
+    assert seen[0] == (0, 2) and seen[-1] == (1, 2)
+    status = services.daily.status(day)
+    assert status.due == ("second",)
+    assert [(d.job, d.summary, d.actor) for d in status.done] == [
+        ("first", "first done", services.actor.login)
+    ]

@@ -212,7 +212,13 @@ def test_estonian_letter_with_logo(school_ee, info):
     )
     pdf = build_letter(spec)
     (text,) = _texts(pdf)
-    for expected in (EE_GUARDIAN, EE_CHILD, "Tartu, 22.11.2026", "Lk 1/1", "Registrikood: 75006546"):
+    for expected in (
+        EE_GUARDIAN,
+        EE_CHILD,
+        "Tartu, 22.11.2026",
+        "Lk 1/1",
+        "Registrikood: 75006546",
+    ):
         assert expected in text, expected
     assert "Koostatud 22.11.2026 15:05, Maja Kovačič" in text  # Tallinn is UTC+2 in November
     assert b"/Subtype /Image" in pdf

@@ -48,6 +48,22 @@ SAMPLED = {
     "billing-trial-invitation",
     "billing-trial-end",
     "sample-letter",
+    "adult-prohibition-form",
+    "adult-prohibition-withdrawal",
+    "breach-home-page",
+    "breach-letter",
+    "breach-report",
+    "contact-report",
+    "moodle-account-deletion",
+    "moodle-code-exception",
+    "moodle-institution-application",
+    "moodle-longer-retention",
+    "offer-notice",
+    "request-acknowledgement",
+    "request-forwarded",
+    "request-response",
+    "terms-change-notice",
+    "usage-instructions",
 }
 
 _RENDERED: dict[tuple[str, str, str], dict[str, list[bytes]]] = {}

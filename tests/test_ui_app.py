@@ -78,6 +78,20 @@ def test_reopening_keeps_the_data_and_the_layout(qtbot):
     assert (again.width(), again.height()) == (790, 480)
 
 
+def test_the_first_start_of_a_day_runs_the_daily_jobs_and_a_second_runs_none(qtbot):
+    window = start(qtbot)
+    line = window.pages["today"].daily_line
+    qtbot.waitUntil(lambda: bool(line.text()), timeout=10_000)  # off the GUI thread
+    assert window.daily.ran and " date-driven jobs ran at " in line.text()
+    assert "Request deadlines (" in line.toolTip()
+    window.close()
+    again = start(qtbot, demo=False)
+    line = again.pages["today"].daily_line
+    qtbot.waitUntil(lambda: bool(line.text()), timeout=10_000)
+    assert not again.daily.ran
+    assert line.text().startswith("Today's date-driven jobs already ran at ")
+
+
 def test_a_database_that_cannot_be_opened_ends_start_up_with_code_3(qtbot, capsys):
     with pytest.raises(app.StartupAborted) as stop:
         app.start_gui("postgresql://sekretar:topsecret@127.0.0.1:1/school", demo=False)

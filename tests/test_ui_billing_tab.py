@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 
 from desktop.domain import clock
-from desktop.domain.billing import OrderedBy, PaymentMethod, ProposalKind, SubscriptionState
+from desktop.domain.billing import (
+    LetterKind,
+    OrderedBy,
+    PaymentMethod,
+    ProposalKind,
+    SubscriptionState,
+)
 from desktop.domain.roles import Role
 from desktop.services.base import Actor
 from desktop.services.billing import PaymentInput
@@ -20,8 +26,8 @@ from desktop.ui.student_picker import StudentPickerDialog
 from desktop.ui.tabs.billing import BillingTab
 from desktop.ui.tabs.billing import controller as billing_controller
 from desktop.ui.tabs.billing.dialogs import LetterDialog, PaymentDialog, RejectDialog
-from desktop.ui.tabs.billing.model import DUE, ID, LAST, STATE
-from tests.billing_fixtures import add_family, order_input, prepare_billing
+from desktop.ui.tabs.billing.model import DUE, ID, LAST, STATE, STUDENT
+from tests.billing_fixtures import add_family, order_input, prepare_billing, record_terms_notice
 
 pytestmark = [pytest.mark.gui, pytest.mark.db]
 S = SubscriptionState
@@ -182,6 +188,37 @@ def test_cancellation_letter_registered_and_confirmation_saved(tab, school, monk
     assert "takes effect on 27. 2. 2027" in tab.controller.last_status
     assert select(tab, "Horvat")[STATE] is S.CANCELLED
     assert (tmp_path / "d5.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_withdrawal_letter_takes_the_notice_date_from_the_record(tab, school, monkeypatch):
+    """R51/D10: "Terms notice sent on" is pre-filled from the recorded sending of the notice;
+    the secretary types nothing, and without a recorded notice the withdrawal is refused."""
+    from sqlalchemy import select as sql_select
+
+    from desktop.db.models import TermsVersion
+
+    monkeypatch.setattr(messages, "ask", lambda *a, **k: "later")
+    select(tab, "Kranjc")
+    tab.controller.register_letter()
+    dialog = tab.controller.dialog
+    assert dialog.notice_sent.text() == "" and "no notice" in dialog.notice_sent.placeholderText()
+    dialog.kind.setCurrentIndex(dialog.kind.findData(LetterKind.TERMS_WITHDRAWAL))
+    dialog.accept()
+    assert dialog.isVisible()
+    assert "No notice of a change of terms" in dialog.errors.message("notice_sent_on")
+    dialog.reject()
+
+    with school.db.read() as session:
+        version_id = session.scalar(sql_select(TermsVersion.id).limit(1))
+    record_terms_notice(school, select(tab, "Horvat")[STUDENT], version_id, date(2026, 11, 18))
+    tab.controller.register_letter()
+    dialog = tab.controller.dialog
+    assert dialog.notice_sent.text() == "18. 11. 2026"  # from the record, not typed
+    dialog.kind.setCurrentIndex(dialog.kind.findData(LetterKind.TERMS_WITHDRAWAL))
+    assert dialog.values().notice_sent_on is None  # left as it is: the service reads the record
+    dialog.accept()
+    assert not dialog.isVisible(), dialog.errors.message("notice_sent_on")
+    assert "takes effect on 21. 11. 2026" in tab.controller.last_status
 
 
 def test_new_order_through_the_student_picker(tab, school):

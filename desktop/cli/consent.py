@@ -132,11 +132,14 @@ def print_restriction_notice(args: argparse.Namespace) -> int:
     if problem := _out_folder_ok(args.out):
         return _fail(problem)
     with services_for(args) as services:
-        _student, guardian = _student_and_guardian(services, args.student, args.guardian)
-        if not guardian.restrictions:
-            return _fail(f"no contact restriction is recorded for {guardian.full_name}")
-        latest = max(guardian.restrictions, key=lambda r: r.valid_from)
-        produced = services.consent.print_restriction_notice(latest.id, out=args.out)
+        student, guardian = _student_and_guardian(services, args.student, args.guardian)
+        if guardian.restrictions:
+            latest = max(guardian.restrictions, key=lambda r: r.valid_from)
+            produced = services.consent.print_restriction_notice(latest.id, out=args.out)
+        else:  # R101: the subscriber, when another guardian of the child is restricted
+            produced = services.consent.print_subscriber_restriction_notice(
+                student.id, guardian.guardian_id, out=args.out
+            )
     print(f"{args.out}: notice D8 to {guardian.full_name}, recorded as {produced.document_ids[0]}")
     return 0
 

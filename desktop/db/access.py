@@ -31,8 +31,7 @@ from sqlalchemy import Connection, Engine, insert, text
 from sqlalchemy.engine import URL
 
 from desktop import __version__
-from desktop.db.models import DbAccess, LoginEvent, SubscriptionProfile
-from desktop.db.models.billing import PROFILE_CONTACT_COLUMNS
+from desktop.db.models import DbAccess, LoginEvent
 from desktop.domain import clock
 from desktop.domain.errors import DatabaseError, SchoolOfficeError, ValidationError
 from desktop.domain.roles import Role
@@ -99,11 +98,18 @@ TERMS = ("terms_document", "terms_version")
 PROFILE_ENDING = ("active", "unsubscribed_on", "end_reason", "version", "updated_at", "updated_by")
 
 
+# Resolved when the grants are applied (the billing models are not imported at start-up).
+OFFICE_PROFILE = "(office's columns of subscription_profile)"
+
+
 def _office_profile_privileges() -> str:
     """The office's column privileges on subscription_profile (R121): who subscribes (the
     guardian, payer or not, active or not) is school data; the payer's name, phone and e-mail
     as given with the order (PROFILE_CONTACT_COLUMNS) are not, so a `SELECT *` or any query
     naming them is refused. The office may end a profile, and change nothing else on it."""
+    from desktop.db.models import SubscriptionProfile
+    from desktop.db.models.billing import PROFILE_CONTACT_COLUMNS
+
     table = SubscriptionProfile.__table__
     readable = [c.name for c in table.columns if c.name not in PROFILE_CONTACT_COLUMNS]
     return f"SELECT ({', '.join(readable)}), UPDATE ({', '.join(PROFILE_ENDING)})"
@@ -147,7 +153,7 @@ def _grants() -> dict[Role, dict[str, str]]:
         **dict.fromkeys(SUBSCRIPTION_STATUS, "SELECT, UPDATE"),
         # Not the payer's contact columns; invoices, proposals and payments not at all: the
         # money side of an ending the office causes is billing's daily "settle-endings".
-        "subscription_profile": _office_profile_privileges(),
+        "subscription_profile": OFFICE_PROFILE,
         "terms_acceptance": _RI,
         "audit_entry": _RI,  # the card history (R122 read, never changed)
     }
@@ -605,6 +611,8 @@ def apply_grants(connection: Connection, prefix: str) -> list[str]:
                     _ddl(connection, f"GRANT UPDATE ON SEQUENCE {sequence} TO {group_q}")
         for table, privileges in GRANTS[role].items():
             if table in known:
+                if privileges == OFFICE_PROFILE:
+                    privileges = _office_profile_privileges()
                 _ddl(connection, f"GRANT {privileges} ON {_q(connection, table)} TO {group_q}")
         unknown = known - set(GRANTS[role]) - set(_ALL_CLASSIFIED)
         if unknown:  # a table added by a newer migration and not yet classified here

@@ -60,12 +60,20 @@ class StrEnumType(TypeDecorator[enum.StrEnum]):
     def __init__(self, enum_class: type[enum.StrEnum], length: int = 32):
         super().__init__(length)
         self.enum_class = enum_class
+        self._members = {member.value: member for member in enum_class}  # a lookup per row
 
     def process_bind_param(self, value, dialect):
-        return None if value is None else self.enum_class(value).value
+        if value is None:
+            return None
+        if type(value) is self.enum_class:
+            return value.value
+        return self.enum_class(value).value
 
     def process_result_value(self, value, dialect):
-        return None if value is None else self.enum_class(value)
+        if value is None:
+            return None
+        member = self._members.get(value)
+        return self.enum_class(value) if member is None else member  # unknown: fails loudly
 
 
 def str_enum(enum_class: type[enum.StrEnum], length: int = 32) -> StrEnumType:

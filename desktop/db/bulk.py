@@ -11,15 +11,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy import Table, func, select, text
 from sqlalchemy.orm import Session
 
 from desktop.db.base import Audited, Base, Versioned
+from desktop.db.insert_many import insert_many
 from desktop.db.limits import check_rows
-from desktop.db.session import actor_of, audit_entry, jsonable, write_audit_entries
+from desktop.db.session import actor_of, jsonable, write_insert_audit
 from desktop.domain import clock
-
-CHUNK = 2000
 
 
 def allocate_ids(session: Session, table: Table, count: int) -> list[int]:
@@ -64,29 +63,16 @@ def bulk_insert(
             "updated_at": now,
             "updated_by": actor,
         }
-    for start in range(0, len(rows), CHUNK):
-        chunk = [
-            {**stamp, **row, "id": new_id}  # a row may bring its own (historical) stamps
-            for row, new_id in zip(
-                rows[start : start + CHUNK], ids[start : start + CHUNK], strict=True
-            )
-        ]
-        session.execute(insert(table), chunk)
+    # A row may bring its own (historical) stamps; the ids are always the new ones.
+    insert_many(session, table, rows, constants=stamp, extra={"id": ids})
     if audit and model is not None and issubclass(model, Audited):
         excluded = Audited.__audit_exclude__
-        write_audit_entries(
+        write_insert_audit(
             session,
-            [
-                audit_entry(
-                    session,
-                    "insert",
-                    table.name,
-                    new_id,
-                    # A student row is about itself; other rows name their student.
-                    student_id=new_id if table.name == "student" else row.get("student_id"),
-                    after={k: jsonable(v) for k, v in row.items() if k not in excluded},
-                )
-                for row, new_id in zip(rows, ids, strict=True)
-            ],
+            table.name,
+            ids,
+            # A student row is about itself; other rows name their student.
+            ids if table.name == "student" else [row.get("student_id") for row in rows],
+            [{k: jsonable(v) for k, v in row.items() if k not in excluded} for row in rows],
         )
     return ids

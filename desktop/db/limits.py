@@ -5,13 +5,13 @@ PostgreSQL would, with a ValidationError naming the field, instead of a driver e
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import String, Table, inspect
 
 from desktop.domain.errors import ValidationError, ValidationErrors
-from desktop.domain.text_limits import check_text
+from desktop.domain.text_limits import all_acceptable, check_text
 
 
 def _text_columns(table: Table) -> dict[str, int | None]:
@@ -44,6 +44,14 @@ def check_values(table: Table, values: Mapping[str, Any]) -> list[ValidationErro
 
 
 def check_rows(table: Table, rows: Iterable[Mapping[str, Any]]) -> None:
+    rows = rows if isinstance(rows, Sequence) else list(rows)
+    # One scan per column first; only a table with a refused text is checked row by row, so the
+    # error names the first row at fault, as before.
+    if all(
+        all_acceptable([v for row in rows if isinstance(v := row.get(key), str)], limit)
+        for key, limit in text_columns(table).items()
+    ):
+        return
     for row in rows:
         if errors := check_values(table, row):
             raise errors[0] if len(errors) == 1 else ValidationErrors(errors)

@@ -10,6 +10,7 @@ from datetime import date
 from desktop.documents.letter_parts import Letter, contact_block
 from desktop.documents.model import Block, Boxed, KeyValueTable, Paragraph, SignatureLines
 from desktop.documents.template import PLACE_AND_DATE, SIGNATURE
+from desktop.domain.salutation import Gender, child_label
 from desktop.i18n import N_, Translator
 
 FORM_TITLE = N_("Prohibition of passing my personal data to my parents")
@@ -55,11 +56,12 @@ class ProhibitionForm:
     school_name: str
     guardians: tuple[str, ...]
     addresses: tuple[tuple[str, tuple[str, ...]], ...]  # (title, lines): school, provider
+    gender: Gender = Gender.UNKNOWN  # from the personal code: "Dijakinja" / "Dijak"
 
 
 def prohibition_form_body(tr: Translator, form: ProhibitionForm) -> list[Block]:
     rows = (
-        (tr.gettext("Student"), form.student_name),
+        (child_label(tr, form.gender, adult=True), form.student_name),
         (tr.gettext("Date of birth"), tr.format_date(form.birth_date)),
         (tr.gettext("Class"), form.class_name or "—"),
         (tr.gettext("School"), form.school_name),
@@ -83,6 +85,7 @@ class ProhibitionWithdrawal:
     student_name: str
     received_on: date
     withdrawn_on: date
+    gender: Gender = Gender.UNKNOWN
 
 
 def withdrawal_letter(tr: Translator, data: ProhibitionWithdrawal) -> Letter:
@@ -94,7 +97,7 @@ def withdrawal_letter(tr: Translator, data: ProhibitionWithdrawal) -> Letter:
         data.recipient,
         tr.gettext(WITHDRAWAL_SUBJECT),
         (
-            (tr.gettext("Student"), data.student_name),
+            (child_label(tr, data.gender, adult=True), data.student_name),
             (tr.gettext("Prohibition received"), values["received"]),
             (tr.gettext("Withdrawn from"), values["withdrawn"]),
         ),

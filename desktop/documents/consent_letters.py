@@ -61,6 +61,18 @@ D8_BODY = (
         "measure. Please contact the authority that took it, or the school office."
     ),
 )
+# R101: the subscriber, when another person than the restricted guardian, is told too, with
+# no more of the measure than that guardian's profile left the subscription.
+D8_SUBSCRIBER_SUBJECT = N_("Change to your subscription for the child named above")
+D8_SUBSCRIBER_BODY = (
+    N_(
+        "Because of a measure taken by a competent authority, the school must restrict its "
+        "communication with %(guardian)s about the child named above from %(start)s. Their "
+        "profile on your subscription to the paid notification service has therefore ended."
+    ),
+    N_("Your own subscription and your notifications continue unchanged."),
+    D8_BODY[4],
+)
 CLOSING = N_("Kind regards,\n%(school)s")
 
 
@@ -80,7 +92,7 @@ class ProhibitionNotice:
 
 @dataclass(frozen=True)
 class RestrictionNotice:
-    """D8 for the restricted guardian."""
+    """D8 for the restricted guardian, or (subscriber=True, R101) for the subscriber."""
 
     language: str
     recipient: tuple[str, ...]
@@ -90,6 +102,7 @@ class RestrictionNotice:
     valid_to: date | None  # None: permanent
     guardian_gender: Gender = Gender.UNKNOWN
     child_gender: Gender = Gender.UNKNOWN
+    subscriber_name: str = ""  # set: the notice goes to the subscriber (R101)
 
 
 def _opening(
@@ -181,10 +194,13 @@ def build_restriction_notice(
     )
     period = D8_BODY[1] if notice.valid_to else D8_BODY[2]
     texts = (D8_BODY[0], period, D8_BODY[3], D8_BODY[4])
+    subject = D8_SUBJECT
+    if notice.subscriber_name:
+        texts, subject = D8_SUBSCRIBER_BODY, D8_SUBSCRIBER_SUBJECT
     body = _opening(
         tr,
-        notice.guardian_name,
-        notice.guardian_gender,
+        notice.subscriber_name or notice.guardian_name,
+        Gender.UNKNOWN if notice.subscriber_name else notice.guardian_gender,
         ((child_label(tr, notice.child_gender), notice.child_name),),
         [tr.gettext(text) % values for text in texts],
     )
@@ -195,7 +211,7 @@ def build_restriction_notice(
             info=info,
             language=notice.language,
             recipient=notice.recipient,
-            subject=tr.gettext(D8_SUBJECT) % values,
+            subject=tr.gettext(subject) % values,
             body=tuple(body),
         )
     )

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
 from desktop.documents.model import Block, Boxed, KeyValueTable, Paragraph, SignatureLines
-from desktop.documents.template import PLACE_AND_DATE, SIGNATURE
+from desktop.documents.template import PLACE_AND_DATE, SCHOOL_OFFICE, SIGNATURE
+from desktop.domain.salutation import Gender, child_label
 from desktop.i18n import N_, Translator
 
 TITLE = N_("Report of a lost phone or of changed contact data")
@@ -44,7 +45,8 @@ class ContactReportData:
     received_at: datetime | None = None  # None: a blank form
     channel: str = ""
     note: str = ""
-    recorded_by: str = ""
+    recorded_by: str = ""  # the staff member's full name; "": printed as the office
+    child_gender: Gender = Gender.UNKNOWN  # from the personal code: "Učenka" / "Učenec"
 
 
 def contact_report_body(tr: Translator, data: ContactReportData, zone: tzinfo) -> list[Block]:
@@ -54,7 +56,7 @@ def contact_report_body(tr: Translator, data: ContactReportData, zone: tzinfo) -
         what = " / ".join("☐ " + tr.gettext(label) for label in KIND_LABELS.values())
     rows = (
         (tr.gettext("Parent or guardian"), data.guardian_name),
-        (tr.gettext("Student"), data.student_name or "—"),
+        (child_label(tr, data.child_gender), data.student_name or "—"),
         (tr.gettext("Report"), what),
         (tr.gettext("Mobile number until now"), data.old_phone or "—"),
         (tr.gettext("E-mail until now"), data.old_email or "—"),
@@ -74,7 +76,7 @@ def contact_report_body(tr: Translator, data: ContactReportData, zone: tzinfo) -
         office = (
             (tr.gettext("Received (day and hour)"), tr.format_datetime(data.received_at, zone)),
             (tr.gettext("Received by"), data.channel),
-            (tr.gettext("Recorded by"), data.recorded_by),
+            (tr.gettext("Recorded by"), data.recorded_by or tr.gettext(SCHOOL_OFFICE)),
         )
     else:
         office = (

@@ -85,8 +85,11 @@ NUMBER_INDENT = (7 * MM, 10 * MM, 13 * MM)
 _DIGIT_GROUPS = re.compile(r"(?<![\w.,])(?:\+\d{1,3} )?\d{1,4}(?: \d{2,4})+(?![\w])")
 
 
+_DIGIT_SPACE_DIGIT = re.compile(r"\d \d")
+
+
 def _glue_numbers(text: str) -> str:
-    if " " not in text or not any(ch.isdigit() for ch in text):
+    if _DIGIT_SPACE_DIGIT.search(text) is None:  # most text: one quick scan in C
         return text
     return _DIGIT_GROUPS.sub(lambda m: m.group(0).replace(" ", "\u00a0"), text)
 
@@ -313,13 +316,11 @@ class Flow:
         if style.space_before:
             self.skip(style.space_before)
         lines = wrap_text(text, self.width - indent, style)
-        split = self._split_at(len(lines), style.leading, keep_with_next)
-        if split is None:
-            self.lines(lines, style, indent, label, label_indent)
-        else:
+        while (split := self._split_at(len(lines), style.leading, keep_with_next)) is not None:
             self.lines(lines[:split], style, indent, label, label_indent)
             self.new_page()
-            self.lines(lines[split:], style, indent)
+            lines, label = lines[split:], ""
+        self.lines(lines, style, indent, label, label_indent)
         self.y -= style.space_after
 
     def _split_at(self, n: int, leading: float, keep_with_next: float) -> int | None:
@@ -328,9 +329,12 @@ class Flow:
         keep together; a longer one leaves at least two lines on each page (no orphan or
         widow line), and ``keep_with_next`` room below its last line on the same page."""
         room = self.y - self.frame.bottom + 0.01
-        if n * leading + keep_with_next <= room or self.at_top:
+        if n * leading + keep_with_next <= room:
             return None
         fit = int(room // leading)
+        if self.at_top:  # a new page would not help: break where the rules allow
+            k = min(fit, n - 2)
+            return k if k >= 2 else None
         if n <= KEEP_LINES or fit < 2:
             self.new_page()
             return None
@@ -363,7 +367,8 @@ def _markdown(flow: Flow, block: Markdown) -> None:
     # The last paragraph never stands alone on a page: the one before keeps it company.
     tail = 0.0
     if len(items) > 1 and items[-1].kind not in ("heading", "section"):
-        n = len(wrap_text(items[-1].text, flow.width - BULLET_STEP, BODY))
+        # an estimate is enough here (and costs no wrapping): its width over the line's
+        n = int(em_width(items[-1].text, REGULAR) * BODY.size / (flow.width - 3 * BULLET_STEP)) + 1
         if n <= KEEP_LINES:
             tail = n * BODY.leading + BODY.space_after
     for i, item in enumerate(items):

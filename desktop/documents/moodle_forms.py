@@ -19,7 +19,7 @@ APPLICATION_SUBJECT = N_("Application to join Harno Moodle as an institution")
 APPLICATION_TEXTS = (
     N_(
         "We apply for our institution to be added to Harno Moodle with its own subcategory, "
-        "and for the person named below to be appointed its administrator."
+        "and for the person named above to be appointed its administrator."
     ),
     N_(
         "The institution keeps the roles and rights of its users appropriate and keeps "

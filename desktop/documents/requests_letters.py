@@ -105,8 +105,12 @@ def request_letter(tr: Translator, data: RequestLetterData, zone: tzinfo) -> Let
         texts = [tr.gettext(FORWARD_TEXT) % values]
     else:
         texts = [tr.gettext(RESPONSE_TEXT) % values]
+        # the answer right after "we inform you:", then where to ask more
         after.append(Boxed(data.answer.strip() or "—"))
-    texts.append(tr.gettext(DPO_TEXT))
+    if after:
+        after.append(Paragraph(tr.gettext(DPO_TEXT)))
+    else:
+        texts.append(tr.gettext(DPO_TEXT))
     after += _contacts(tr, data)
     return Letter(
         data.recipient,

@@ -19,6 +19,7 @@ the builder draws once per document into a PDF form XObject and reuses on every 
 from __future__ import annotations
 
 from datetime import date, tzinfo
+from functools import lru_cache
 
 from desktop.documents.fonts import BOLD, REGULAR, em_width
 from desktop.documents.layout import (
@@ -187,7 +188,8 @@ def continuation_title_ops(title: str) -> list[Op]:
     return [_right(title, y, Style(size, HEAD_SMALL.leading, color=GREY))]
 
 
-def return_lines(school: SchoolProfile) -> tuple[list[str], float]:
+@lru_cache(maxsize=16)  # once per school and batch, not per letter
+def return_lines(school: SchoolProfile) -> tuple[tuple[str, ...], float]:
     """DIN 5008 return address: one small line ("name, street, town"); middle address lines
     are dropped first, then the size shrinks to 6 pt. A name too long for that goes on lines
     of its own above "street, town", so the street and the town are never cut."""
@@ -196,7 +198,7 @@ def return_lines(school: SchoolProfile) -> tuple[list[str], float]:
     for parts in ([*lines], [*lines[:1], *lines[-1:]]):
         text = ", ".join([school.name, *dict.fromkeys(parts)])
         if em_width(text, REGULAR) * smallest <= ADDRESS_TEXT_WIDTH:
-            return [text], _fit_size([text], REGULAR, RETURN_LINE.size, ADDRESS_TEXT_WIDTH, 6)
+            return (text,), _fit_size([text], REGULAR, RETURN_LINE.size, ADDRESS_TEXT_WIDTH, 6)
     address = ", ".join(dict.fromkeys([*lines[:1], *lines[-1:]]))
     size = RETURN_LINE.size
     style = Style(size, size * 1.15, color=RETURN_LINE.color)
@@ -211,8 +213,8 @@ def return_lines(school: SchoolProfile) -> tuple[list[str], float]:
             "".join(text for _x, _f, text in line)
             for line in wrap_text(school.name, ADDRESS_TEXT_WIDTH, style)
         ]
-    out = [*name, address] if address else name
-    return out, _fit_size(out, REGULAR, size, ADDRESS_TEXT_WIDTH, 5)
+    out = (*name, address) if address else tuple(name)
+    return out, _fit_size(list(out), REGULAR, size, ADDRESS_TEXT_WIDTH, 5)
 
 
 def return_line_ops(school: SchoolProfile) -> list[Op]:

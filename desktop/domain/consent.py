@@ -1312,6 +1312,18 @@ DEFAULT_RETENTION_RULES: tuple[RetentionRule, ...] = (
     # SCHOOL and CALENDAR have no fixed period (R64: limitation periods; deleted by the user).
 )
 
+# The categories whose records this app keeps, so that a retention job can act on them
+# (desktop/services/retention.py has a source for each; a test holds the two together). The
+# other rules above are kept for the documents that cite them: login records are append-only
+# (R122) and purged by the database owner; course memberships and unconfirmed accounts live in
+# Moodle (R17, R35), not here. A school's settings offer only these.
+APP_RETENTION_CATEGORIES = frozenset(
+    {DataCategory.BILLING, DataCategory.CARDS, DataCategory.SCHOOL}
+)
+APP_RETENTION_RULES: tuple[RetentionRule, ...] = tuple(
+    r for r in DEFAULT_RETENTION_RULES if r.category in APP_RETENTION_CATEGORIES
+)
+
 BACKUP_EXPIRY_DAYS = 35  # R64 proposal: purged data leave the backups within 35 days
 
 

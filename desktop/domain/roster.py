@@ -99,12 +99,19 @@ def check_name(field: str, value: object) -> str:
         raise ValidationError(field, value, N_("is required"))
     if len(text) > NAME_MAX:
         raise ValidationError(field, value, N_("is longer than {limit} characters", limit=NAME_MAX))
+    if _NAME_CHARS.issuperset(text):
+        return text  # every character already passed the checks below
     for ch in text:
         if ch.isdigit():
             raise ValidationError(field, value, N_("a name has no digits"))
         if not (unicodedata.category(ch)[0] in "LM" or ch in NAME_PUNCTUATION):
             raise ValidationError(field, value, N_("a name cannot contain '{char}'", char=ch))
+    _NAME_CHARS.update(text)
     return text
+
+
+# Characters a name may hold, learnt as names pass the checks: most names are checked in one step.
+_NAME_CHARS: set[str] = set()
 
 
 def check_class_name(value: object, *, required: bool) -> str | None:

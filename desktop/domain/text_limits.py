@@ -36,6 +36,14 @@ def check_text(field: str, value: str, max_length: int | None) -> None:
             value.encode("unicode_escape").decode("ascii")[:60],
             N_(
                 "contains a hidden or control character (U+{code}); type the text again without it",
-                code=f"{ord(found.group()):04X}",
+                code=format(ord(found.group()), "04X"),
             ),
         )
+
+
+def all_acceptable(values: list[str], max_length: int | None) -> bool:
+    """True when check_text would pass every one of these texts: one scan for a whole column.
+    (A line break is allowed, so joining with one cannot make or hide a refused character.)"""
+    if max_length is not None and max(map(len, values), default=0) > max_length:
+        return False
+    return _HIDDEN.search("\n".join(values)) is None

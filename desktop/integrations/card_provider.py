@@ -173,9 +173,7 @@ def check_token(token: str) -> None:
         raise ProviderSettingsError(N_("the card provider token is empty"))
     if not (token.isascii() and token.isprintable()) or " " in token:
         # Checked here because requests would quote a bad header value in its error text.
-        raise ProviderSettingsError(
-            N_("the card provider token has characters no token has")
-        )
+        raise ProviderSettingsError(N_("the card provider token has characters no token has"))
 
 
 class CardProviderClient:

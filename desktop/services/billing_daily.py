@@ -29,10 +29,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from desktop.db.bulk import allocate_ids, bulk_insert
+from desktop.db.insert_many import insert_many
 from desktop.db.models import (
     AuditEntry,
     BillingNotice,
@@ -489,7 +490,7 @@ class _Writer:
                         "reference": reference,
                     }
                 )
-            s.execute(insert(Invoice.__table__), rows)
+            insert_many(s, Invoice.__table__, rows)
             audit += [self._audit("invoice", r["id"], r) for r in rows]
             for notice in self.notices:
                 if notice["invoice_id"] is not None and notice["invoice_id"] < 0:
@@ -525,7 +526,7 @@ class _Writer:
                 for r in self.renewals
             ]
         if audit:
-            s.execute(insert(AuditEntry.__table__), audit)
+            insert_many(s, AuditEntry.__table__, audit)
 
     def _audit(
         self, entity: str, entity_id: int, values: dict[str, Any], student_id: int | None = None

@@ -201,6 +201,16 @@ class BillingLetterService(Service):
         with self.read(Permission.VIEW_BILLING) as session:
             return _order_data(load_subscription(session, subscription_id))
 
+    def terms_notice_sent_on(self, subscription_id: int, received_on: date) -> date | None:
+        """R51/D10: the day the latest notice of a change of terms was sent to this subscriber,
+        on or before `received_on`, as recorded (None: no notice recorded). A withdrawal's
+        deadline runs from it; the letter dialog shows it pre-filled."""
+        from desktop.services.letters import latest_notice_for
+
+        with self.read(Permission.VIEW_BILLING) as session:
+            row = latest_notice_for(session, subscription_id, received_on)
+            return row.sent_on if row is not None else None
+
     def register_letter(self, student_id: int, letter: ReceivedLetter) -> LetterResult:
         """Check a received letter against the order (R96) and, if it is complete, process it:
         a cancellation ends the subscription on received + 1 (R98); an unsubscription ends one

@@ -18,10 +18,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from io import BytesIO
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
+from desktop.db.limits import check_rows
 from desktop.db.models import (
     AuditEntry,
     Card,
@@ -31,7 +33,13 @@ from desktop.db.models import (
     Student,
     StudentPhoto,
 )
-from desktop.db.session import record_audit
+from desktop.db.session import (
+    actor_of,
+    audit_entry,
+    jsonable,
+    record_audit,
+    write_audit_entries,
+)
 from desktop.domain import clock
 from desktop.domain.cards import (
     CardChange,
@@ -646,21 +654,39 @@ class CardService(Service):
         """Daily job "card-expiry" (R21): ACTIVE cards whose 31 Aug has passed become EXPIRED,
         and the provider hears that the student's entitlement expired."""
         # The query narrows on the (status, valid_until) index; the rule decides.
-        candidates = session.scalars(
-            select(Card).where(Card.status == "ACTIVE", Card.valid_until < today)
-        )
-        due = [c for c in candidates if is_due_to_expire(c.state, c.valid_until, today)]
+        candidates = session.execute(
+            select(
+                Card.id,
+                Card.student_id,
+                Card.kind,
+                Card.status,
+                Card.valid_until,
+                Card.version,
+                Card.status_changed_at,
+                Card.status_reason,
+            ).where(Card.status == "ACTIVE", Card.valid_until < today)
+        ).all()
+        due = [c for c in candidates if is_due_to_expire(_card_state(c), c.valid_until, today)]
         expired_until: dict[int, date] = {}
+        moves = []
         for card in due:
             if card.kind is CardKind.PHYSICAL:
-                new = physical_transition(card.state, PhysicalAction.EXPIRE)
+                new = physical_transition(_card_state(card), PhysicalAction.EXPIRE)
             else:
-                new = virtual_transition(card.state, VirtualAction.EXPIRE)
-            self._move(card, new, str(N_("valid until {day}", day=card.valid_until.isoformat())))
+                new = virtual_transition(_card_state(card), VirtualAction.EXPIRE)
+            reason = str(N_("valid until {day}", day=card.valid_until.isoformat()))
+            moves.append((card, new.value, reason))
             expired_until[card.student_id] = max(
                 card.valid_until, expired_until.get(card.student_id, date.min)
             )
-        students = session.scalars(select(Student).where(Student.id.in_(list(expired_until)))).all()
+        self._move_many(session, moves)
+        # Only an Estonian school's students can hold a virtual card (R34): elsewhere nobody
+        # is told, and the students need not be read.
+        students = (
+            session.scalars(select(Student).where(Student.id.in_(list(expired_until)))).all()
+            if expired_until and _school_country(session) is Country.EE
+            else []
+        )
         # On 1 Sep this is most of the school: what was last sent is read in one go.
         published = _last_payloads(session, [student_ref(s.id) for s in students])
         events = sum(
@@ -869,6 +895,71 @@ class CardService(Service):
         card.status_changed_at = clock.now()
         card.status_reason = reason
 
+    def _move_many(self, session: Session, moves: list[tuple]) -> None:
+        """`_move` for a whole school on 1 Sep, as one UPDATE of many rows: what the ORM would
+        do card by card (version checked and bumped, stamps, one audit entry per card with the
+        fields that changed, the change notification), without an object per card.
+        `moves`: (a row with id, student_id, status, version, status_changed_at,
+        status_reason; the new status; the reason)."""
+        if not moves:
+            return
+        now, actor = clock.now(), actor_of(session)
+        values = [
+            {"status": status, "status_changed_at": now, "status_reason": reason}
+            for _card, status, reason in moves
+        ]
+        check_rows(Card.__table__, values)
+        table = Card.__table__
+        result = session.execute(
+            update(table)
+            .where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_version"))
+            .values(
+                status=bindparam("status"),
+                status_changed_at=bindparam("status_changed_at"),
+                status_reason=bindparam("status_reason"),
+                version=bindparam("new_version"),
+                updated_at=bindparam("updated_at"),
+                updated_by=bindparam("updated_by"),
+            ),
+            [
+                {
+                    **value,
+                    "b_id": card.id,
+                    "b_version": card.version,
+                    "new_version": card.version + 1,
+                    "updated_at": now,
+                    "updated_by": actor,
+                }
+                for (card, _status, _reason), value in zip(moves, values, strict=True)
+            ],
+        )
+        if session.get_bind().dialect.supports_sane_multi_rowcount and result.rowcount != len(
+            moves
+        ):
+            raise StaleDataError(
+                f"card: {len(moves) - result.rowcount} row(s) changed by someone else meanwhile"
+            )
+        entries = []
+        for (card, _status, _reason), value in zip(moves, values, strict=True):
+            before, after = {}, {}
+            for key, new_value in value.items():
+                old_value = getattr(card, key)
+                if old_value != new_value:
+                    before[key], after[key] = jsonable(old_value), jsonable(new_value)
+            if after:
+                entries.append(
+                    audit_entry(
+                        session,
+                        "update",
+                        table.name,
+                        card.id,
+                        student_id=card.student_id,
+                        before=before,
+                        after=after,
+                    )
+                )
+        write_audit_entries(session, entries)
+
     def _validity(self, session: Session, student: Student, today: date) -> date:
         """The student's entitlement runs to the latest of: this school year's 31 Aug, any
         live card's valid_until, and what the provider was last told (R21). A new card
@@ -1017,6 +1108,13 @@ class CardService(Service):
 # ---- module helpers ---------------------------------------------------------------------
 
 
+def _card_state(row) -> PhysicalCardStatus | VirtualCardStatus:
+    """Card.state for a row read with Core."""
+    if row.kind is CardKind.PHYSICAL:
+        return PhysicalCardStatus(row.status)
+    return VirtualCardStatus(row.status)
+
+
 def _settings_record(row: CardSettings) -> CardSettingsRecord:
     contacts = tuple((str(a), str(b)) for a, b in (row.support_contacts or []))
     return CardSettingsRecord(row.school_code, contacts, row.version)
@@ -1113,11 +1211,15 @@ def _provider_knows(session: Session, student: Student) -> bool:
     """Only an Estonian school's students with an isikukood can hold a virtual card (R34)."""
     if student.no_local_code or normalise_isikukood(student.personal_code) is None:
         return False
+    return _school_country(session) is Country.EE
+
+
+def _school_country(session: Session) -> Country | None:
     if "school_country" not in session.info:  # asked once per transaction, not per student
         session.info["school_country"] = session.scalar(
             select(School.country).order_by(School.id).limit(1)
         )
-    return session.info["school_country"] is Country.EE
+    return session.info["school_country"]
 
 
 def _required_reason(reason: str) -> str:

@@ -28,6 +28,8 @@ from desktop.db.models import (
     Guardian,
     Student,
     StudentGuardian,
+    Subscription,
+    SubscriptionProfile,
     TermsAcceptance,
     TermsDocument,
     TermsVersion,
@@ -323,7 +325,13 @@ class ConsentService(Service):
                 errors.append(exc)
         if retention_rules is not None:
             try:
-                rules.retention_rules_from_dicts(retention_rules)
+                for rule in rules.retention_rules_from_dicts(retention_rules):
+                    if rule.category not in rules.APP_RETENTION_CATEGORIES:
+                        raise ValidationError(
+                            "retention_rules",
+                            str(rule.category),
+                            N_("this app keeps no such records, so no period can be set"),
+                        )
                 checked["retention_rules"] = [dict(r) for r in retention_rules]
             except ValidationError as exc:
                 errors.append(exc)
@@ -1112,6 +1120,83 @@ class ConsentService(Service):
             request, lambda info: build_restriction_notice(letterhead, info, notice), out=out
         )
 
+    def print_subscriber_restriction_notice(
+        self,
+        student_id: int,
+        subscriber_id: int,
+        *,
+        out: str | os.PathLike[str] | None = None,
+    ) -> Produced:
+        """D8 to the subscriber (R101): another guardian of the child, whose profile was on
+        the subscriber's subscription, is under a contact restriction. Only status columns of
+        the billing tables are read (the office may not see payer contacts, R121)."""
+        with self.read(Permission.MANAGE_CONSENT) as session:
+            subscriptions = set(
+                session.scalars(
+                    select(SubscriptionProfile.subscription_id)
+                    .join(Subscription, Subscription.id == SubscriptionProfile.subscription_id)
+                    .where(
+                        Subscription.student_id == student_id,
+                        SubscriptionProfile.guardian_id == subscriber_id,
+                        SubscriptionProfile.is_payer.is_(True),
+                    )
+                )
+            )
+            others = set(
+                session.scalars(
+                    select(SubscriptionProfile.guardian_id).where(
+                        SubscriptionProfile.subscription_id.in_(subscriptions),
+                        SubscriptionProfile.guardian_id != subscriber_id,
+                    )
+                )
+            )
+            restriction = session.scalar(
+                select(ContactRestriction)
+                .join(StudentGuardian, StudentGuardian.id == ContactRestriction.link_id)
+                .where(
+                    StudentGuardian.student_id == student_id,
+                    StudentGuardian.guardian_id.in_(others),
+                )
+                .order_by(ContactRestriction.valid_from.desc(), ContactRestriction.id.desc())
+                .limit(1)
+            )
+            if restriction is None:
+                raise ValidationError(
+                    "guardian",
+                    subscriber_id,
+                    N_(
+                        "is not the subscriber of a subscription on which another guardian "
+                        "of this child is under a contact restriction"
+                    ),
+                )
+            restricted_id, valid_from = restriction.link.guardian_id, restriction.valid_from
+            permanent, valid_to = restriction.permanent, restriction.valid_to
+        student = self.roster.get(student_id)
+        links = {g.guardian_id: g for g in student.guardians}
+        subscriber, restricted = links[subscriber_id], links[restricted_id]
+        language = self.documents.language_for(guardian_id=subscriber_id)
+        notice = RestrictionNotice(
+            language,
+            self._address(subscriber, language),
+            restricted.full_name,
+            student.full_name,
+            valid_from,
+            None if permanent else valid_to,
+            child_gender=self._gender(student),
+            subscriber_name=subscriber.full_name,
+        )
+        request = DocumentRequest(
+            "restriction-notice",
+            f"{student.full_name} → {subscriber.full_name}",
+            language,
+            student_id,
+            subscriber_id,
+        )
+        letterhead = self.documents.letterhead()
+        return self.documents.produce(
+            request, lambda info: build_restriction_notice(letterhead, info, notice), out=out
+        )
+
     def _gender(self, student) -> Gender:
         """The child's grammatical gender for a letter, from the personal code (issue 12)."""
         country = SchoolService(self.db, self.actor).require_school().country.value
@@ -1190,12 +1275,16 @@ def load_settings(session: Session) -> ConsentSettingsRecord:
     row = session.scalar(select(ConsentSettings).limit(1))
     defaults = {r.key: r for r in rules.DEFAULT_AGE_RULES}
     if row is None:
-        return ConsentSettingsRecord(defaults, rules.DEFAULT_RETENTION_RULES, {}, True, 7, 0)
+        return ConsentSettingsRecord(defaults, rules.APP_RETENTION_RULES, {}, True, 7, 0)
     age_rules = defaults | rules.age_rules_from_dicts(row.age_rules or [])
-    retention = (
-        rules.retention_rules_from_dicts(row.retention_rules)
-        if row.retention_rules
-        else rules.DEFAULT_RETENTION_RULES
+    retention = tuple(
+        rule
+        for rule in (
+            rules.retention_rules_from_dicts(row.retention_rules)
+            if row.retention_rules
+            else rules.APP_RETENTION_RULES
+        )
+        if rule.category in rules.APP_RETENTION_CATEGORIES  # no job, no setting
     )
     return ConsentSettingsRecord(
         age_rules,

@@ -8,9 +8,9 @@ Areas add their jobs in desktop.services.container (card expiry, trial ends, rem
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
@@ -45,6 +45,7 @@ class DailyResult:
     day: date
     summary: str
     already_ran: bool = False
+    left: bool = False  # refused for this login's roles: still due, for a colleague
 
     def __str__(self) -> str:
         if self.already_ran:
@@ -52,15 +53,71 @@ class DailyResult:
         return f"{self.job}: {self.summary}"
 
 
+@dataclass(frozen=True)
+class DailyDone:
+    """A job recorded as run for the day (by this PC or another)."""
+
+    job: str
+    ran_at: datetime
+    actor: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class DailyStatus:
+    """Where a day's jobs stand: which are still due, and what the recorded ones did."""
+
+    day: date
+    due: tuple[str, ...]
+    done: tuple[DailyDone, ...]
+
+
 class DailyService(Service):
     def __init__(self, db, actor, jobs: list[DailyJob] | None = None):
         super().__init__(db, actor)
         self.jobs: list[DailyJob] = list(jobs or [])
 
-    def run(self, today: date | None = None) -> list[DailyResult]:
+    def _today(self) -> date:
+        return SchoolService(self.db, self.actor).require_school().today()
+
+    def status(self, today: date | None = None) -> DailyStatus:
+        """Which jobs have not run for the day yet, without running any: one read of
+        `daily_run` (the app asks at every start; every role may read it)."""
+        today = today or self._today()
+        with self.db.read() as session:
+            rows = session.execute(
+                select(DailyRun.job, DailyRun.ran_at, DailyRun.actor, DailyRun.summary)
+                .where(DailyRun.day == today)
+                .order_by(DailyRun.ran_at, DailyRun.id)
+            ).all()
+        done = tuple(DailyDone(*row) for row in rows)
+        recorded = {d.job for d in done}
+        due = tuple(job.name for job in self.jobs if job.name not in recorded)
+        return DailyStatus(today, due, done)
+
+    def run(
+        self,
+        today: date | None = None,
+        *,
+        only: Collection[str] | None = None,
+        progress: Callable[[int, int], None] | None = None,
+        cancel: Callable[[], bool] | None = None,
+    ) -> list[DailyResult]:
+        """Run the day's jobs (or `only` those named), each in its own transaction.
+        `cancel` is asked between jobs: the ones not reached stay due."""
         self.require(Permission.RUN_DAILY_JOBS)
-        today = today or SchoolService(self.db, self.actor).require_school().today()
-        return [self._run_one(job, today) for job in self.jobs]
+        today = today or self._today()
+        jobs = [job for job in self.jobs if only is None or job.name in only]
+        results = []
+        for done, job in enumerate(jobs):
+            if cancel is not None and cancel():
+                break
+            if progress is not None:
+                progress(done, len(jobs))
+            results.append(self._run_one(job, today))
+        if progress is not None:
+            progress(len(results), len(jobs))
+        return results
 
     def _run_one(self, job: DailyJob, today: date) -> DailyResult:
         try:
@@ -83,7 +140,7 @@ class DailyService(Service):
             # job's tables. Nothing is recorded, so the job stays due for a colleague whose
             # role does (billing jobs for billing, roster jobs for the office).
             return DailyResult(
-                job.name, today, str(N_("left for a colleague whose role covers it"))
+                job.name, today, str(N_("left for a colleague whose role covers it")), left=True
             )
         except IntegrityError:  # another PC recorded the same job and day first
             with self.db.read() as session:

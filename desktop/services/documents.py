@@ -63,9 +63,7 @@ class NotForThisCountry(SchoolOfficeError):
     def __init__(self, kind: str, country: str):
         self.kind = kind
         self.country = country
-        super().__init__(
-            N_("this document is not used by schools in {country}", country=country)
-        )
+        super().__init__(N_("this document is not used by schools in {country}", country=country))
 
 
 class OutputNotWritten(SchoolOfficeError):

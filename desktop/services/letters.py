@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
@@ -203,6 +203,14 @@ class LetterService(Service):
             raise ValidationError("recipients", "", N_("nobody to send this to"))
         requests = [r for r, _ in items]
         letters = [letter for _, letter in items]
+        for request, letter in items:
+            # Never a letter with only a name in the window: a batch leaves such a guardian
+            # out (DocumentService.preflight); a single letter is refused, saying why.
+            if request.guardian_id is not None and len(letter.recipient) < 2:
+                from desktop.domain.addresses import NO_POSTAL_ADDRESS
+
+                name = letter.recipient[0] if letter.recipient else ""
+                raise ValidationError("recipient", name, N_(NO_POSTAL_ADDRESS, name=name))
 
         def build(infos, progress=None, cancel=None) -> bytes:
             return letter_parts.build_one_or_many(
@@ -342,9 +350,7 @@ class LetterService(Service):
             raise ValidationError(
                 "version", version_id, N_("every subscriber has already been sent this notice")
             )
-        allowed, refused = self.documents.split_contactable(
-            [r for r, _ in items], postal=True
-        )
+        allowed, refused = self.documents.split_contactable([r for r, _ in items], postal=True)
         keep = [i for i, (r, _) in enumerate(items) if r in allowed]
         items = [items[i] for i in keep]
         keys = [keys[i] for i in keep]
@@ -467,6 +473,7 @@ class LetterService(Service):
                 school.name,
                 guardians,
                 addresses,
+                gender_from_code(student.personal_code, school.country.value),
             )
             language = self._language(student_id=student_id)
         request = DocumentRequest(
@@ -507,6 +514,7 @@ class LetterService(Service):
                 student.full_name,
                 row.received_on,
                 row.withdrawn_on,
+                gender_from_code(student.personal_code, self._school().country.value),
             )
         language = self._language(student_id=student.id)
         request = DocumentRequest(
@@ -858,7 +866,7 @@ class LetterService(Service):
                     report.received_at,
                     report.channel,
                     report.note,
-                    report.created_by,
+                    _staff_name(session, report.created_by),
                 )
             else:
                 data = ContactReportData(
@@ -867,6 +875,9 @@ class LetterService(Service):
                     guardian.phone or "",
                     guardian.email or "",
                 )
+        if student is not None:
+            gender = gender_from_code(student.personal_code, school.country.value)
+            data = replace(data, child_gender=gender)
         language = self._language(guardian_id=guardian_id)
         request = DocumentRequest(
             "contact-report", f"D20 {guardian.full_name}", language, student_id, guardian_id
@@ -1137,6 +1148,16 @@ class LetterService(Service):
                 )
                 items.append((request, retention_letter(translator(language), data)))
         return self._letters("moodle-longer-retention", items, out)
+
+
+def _staff_name(session: Session, login: str | None) -> str:
+    """The name printed for the staff member who recorded something: their full name, or ""
+    when only the login is known (printed as the office; a login never goes on paper)."""
+    from desktop.db.models import StaffUser
+
+    name = session.scalar(select(StaffUser.full_name).where(StaffUser.login == login)) or ""
+    name = name.strip()
+    return "" if name == login else name
 
 
 def _notice(row: TermsChangeNotice, label: str) -> NoticeSent:

@@ -492,7 +492,7 @@ class RosterService(Service):
                         code,
                         N_(
                             "already belongs to {name}",
-                            name=f"{other.first_name} {other.last_name}",
+                            name=" ".join((other.first_name, other.last_name)),
                         ),
                     )
                 ]

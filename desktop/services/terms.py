@@ -74,18 +74,19 @@ class UnknownTermsDocument(NotFound):
 
 
 class NoVersionInForce(SchoolOfficeError):
-    def __init__(self, key: str, on: date, first: date | None):
+    def __init__(self, key: str, on: date, first: date | None, title: str = ""):
         self.key = key
         self.on = on
+        title = title or key  # the message names the document by its title, never its key
         if first is None:
-            message = N_("no version of {key} was in force on {date}", key=key, date=on.isoformat())
+            message = N_("no version of {title} was in force on {date}", title=title, date=on)
         else:
             message = N_(
-                "no version of {key} was in force on {date}; the first version took effect on "
+                "no version of {title} was in force on {date}; the first version took effect on "
                 "{first}",
-                key=key,
-                date=on.isoformat(),
-                first=first.isoformat(),
+                title=title,
+                date=on,
+                first=first,
             )
         super().__init__(message)
 
@@ -361,7 +362,9 @@ class TermsService(Service):
         found = self.version_in_force(key, on)
         if found is None:
             starts = [v.effective_from for v in self.versions(key) if v.effective_from]
-            raise NoVersionInForce(key, on, min(starts, default=None))
+            school = SchoolService(self.db, self.actor).require_school()
+            title = self.document(key).title(str(school.default_language))
+            raise NoVersionInForce(key, on, min(starts, default=None), title)
         return found
 
     def next_label(self, key: str, *, major: bool = False) -> str:

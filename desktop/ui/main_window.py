@@ -119,6 +119,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.services = services
         self.school = school
+        self._ready_sent = False
         self.setWindowTitle(f"{school.name} — {APP_NAME}")
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
@@ -182,6 +183,8 @@ class MainWindow(QMainWindow):
         placeholder.deleteLater()
         if hasattr(page, "restore_state"):
             page.restore_state(ui_state())
+        if hasattr(page, "loaded") and not self._ready_sent:
+            page.loaded.connect(self._first_load_done)
         if hasattr(page, "counts_changed"):  # "Today (3)", and the overdue in the window title
             page.counts_changed.connect(lambda due, overdue: self._show_counts(key, due, overdue))
         return page
@@ -249,16 +252,26 @@ class MainWindow(QMainWindow):
                 page.data_changed(change)
 
     def _announce_ready(self) -> None:
-        """Tabs load when first shown; the window is ready when the visible one has loaded."""
-        loaded = getattr(self.tabs.currentWidget(), "loaded", None)
-        if loaded is None:
-            QTimer.singleShot(0, self.ready.emit)
-        else:
-            loaded.connect(self._first_load_done)
+        """Tabs load when first shown; the window is ready when the first tab shown has loaded
+        (Today, or the tab chosen before the window was shown)."""
+        if not hasattr(self.tabs.currentWidget(), "loaded"):
+            QTimer.singleShot(0, self._first_load_done)
 
     def _first_load_done(self) -> None:
-        self.tabs.currentWidget().loaded.disconnect(self._first_load_done)
-        self.ready.emit()
+        if not self._ready_sent:
+            self._ready_sent = True
+            self.ready.emit()
+
+    # ---- the daily jobs ----------------------------------------------------------------
+
+    def run_daily_jobs(self):
+        """The first start of a day runs the day's date-driven jobs (issue 19); a later start,
+        here or on another PC, finds them done and only says when they ran."""
+        from desktop.ui.daily_run import DailyRunner
+
+        self.daily = DailyRunner(self)
+        self.daily.start()
+        return self.daily
 
     # ---- layout memory -----------------------------------------------------------------
 

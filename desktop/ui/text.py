@@ -8,10 +8,8 @@ and translated when they are shown, so they follow the language in force at that
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from decimal import Decimal
-from functools import cache
 
 from desktop import i18n
 from desktop.domain.personal_codes import CODE_NAMES
@@ -190,57 +188,12 @@ def format_date(value: date | None, country: str) -> str:
     return f"{value.day:02d}.{value.month:02d}.{value.year}"
 
 
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_PLACEHOLDER = re.compile(r"\{(\w+)\}")
-
-
-@cache
-def _stored_patterns(language: str) -> list[tuple[re.Pattern[str], str]]:
-    """Every catalogue template with values, as a pattern that reads its English text back."""
-    patterns = []
-    for msgid in i18n.translator(language).catalog._catalog:  # gettext's own table
-        if not isinstance(msgid, str) or "{" not in msgid or not msgid:
-            continue
-        parts, last = [], 0
-        for m in _PLACEHOLDER.finditer(msgid):
-            parts.append(re.escape(msgid[last : m.start()]))
-            parts.append(f"(?P<{m.group(1)}>.+?)")
-            last = m.end()
-        parts.append(re.escape(msgid[last:]))
-        try:
-            patterns.append((re.compile("^" + "".join(parts) + "$", re.DOTALL), msgid))
-        except re.error:  # a placeholder used twice
-            continue
-    return patterns
-
-
 def stored_text(text: str) -> str:
-    """A reason the services stored in English (a proposal's, an ending's), in the UI language.
+    """A reason the services stored in English (a proposal's, an ending's), in the UI language
+    (the same reading back as the printed documents use: desktop.i18n.stored)."""
+    from desktop.i18n.stored import stored_text as in_language
 
-    Made with N_ it is found in the catalogue, with its values read back from the English text
-    (ISO dates shown as the language writes them); what a person typed stays as typed.
-    """
-    if not text:
-        return text
-    translated = _(text)
-    if translated != text or i18n.ui_language() == "en":
-        return translated
-    translator = i18n.ui_translator()
-    for pattern, msgid in _stored_patterns(i18n.ui_language()):
-        m = pattern.match(text)
-        if m is None:
-            continue
-        values = {
-            key: translator.format_date(date.fromisoformat(value))
-            if _ISO_DATE.match(value)
-            else value
-            for key, value in m.groupdict().items()
-        }
-        try:
-            return translator.catalog.gettext(msgid).format(**values)
-        except (KeyError, IndexError, ValueError):
-            return text
-    return text
+    return in_language(i18n.ui_translator(), text)
 
 
 def format_number(value: int | float | Decimal, decimals: int | None = None) -> str:

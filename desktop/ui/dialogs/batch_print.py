@@ -3,9 +3,11 @@
     job = start_batch_print(parent, services.documents, requests, build, title="Terms 5.b")
 
 `requests` are DocumentRequests (one per recipient); `build(requests, infos, progress, cancel)`
-makes the PDF for the requests that may be printed (e.g. TermsService.batch_builder). Recipients
-who may not be contacted (R15, R48: DocumentService.split_contactable) are left out and listed
-with the reason. The PDF is built and recorded by DocumentService.produce_batch in a worker,
+makes the PDF for the requests that may be printed (e.g. TermsService.batch_builder). Before
+anything is built, a pre-flight list (DocumentService.preflight) names the recipients who cannot
+be sent the document (may not be contacted, R15, R48; no name; for letters that go by post, no
+postal address), each with its reason, and the secretary goes on without them or stops.
+The PDF is built and recorded by DocumentService.produce_batch in a worker,
 with a progress bar and Cancel; a cancelled batch records nothing and writes no file, and a
 finished one is written atomically (temporary file, then rename) or shown in the preview, from
 where it can be printed as one job.
@@ -34,7 +36,8 @@ from desktop.documents import save_atomic
 from desktop.domain.errors import Cancelled
 from desktop.services.documents import BatchBuild, DocumentRequest, DocumentService, Produced
 from desktop.ui import messages
-from desktop.ui.text import _
+from desktop.ui.messages import sentence
+from desktop.ui.text import _, n_
 from desktop.ui.workers import CancelCheck, Progress, Task, run_task
 
 log = logging.getLogger(__name__)
@@ -58,6 +61,7 @@ class BatchPrint(QObject):
     progressed = Signal(int, int)
     finished = Signal(object)  # BatchOutcome, after a successful batch (or nobody to print)
     cancelled = Signal()
+    stopped = Signal()  # the secretary stopped at the pre-flight list: nothing was printed
     failed = Signal(object)  # the exception, already shown to the user
 
     def __init__(
@@ -71,6 +75,7 @@ class BatchPrint(QObject):
         target: Path | None = None,
         preview: bool = True,
         country: str = "EE",
+        postal: bool = False,
     ):
         super().__init__(parent)
         self.parent_widget = parent
@@ -81,14 +86,32 @@ class BatchPrint(QObject):
         self.target = target
         self.preview = preview
         self.country = country
+        self.postal = postal  # letters that go by post: a postal address is needed
         self.task: Task | None = None
+        self.preflight_dialog: PreflightDialog | None = None
         self.progress_dialog: QProgressDialog | None = None
         self.preview_dialog: QDialog | None = None
         self.outcome = BatchOutcome(len(self.requests))
         self._cancel = threading.Event()  # also settable while an inline (test) task runs
 
     def start(self) -> None:
-        allowed, self.outcome.skipped = self.documents.split_contactable(self.requests)
+        allowed, self.outcome.skipped = self.documents.split_contactable(
+            self.requests, postal=self.postal
+        )
+        if self.outcome.skipped and messages.dialogs_enabled():
+            dialog = PreflightDialog(self.parent_widget, self.outcome, len(allowed))
+            dialog.accepted.connect(lambda: self._go(allowed))
+            dialog.rejected.connect(self._stop)
+            self.preflight_dialog = dialog
+            dialog.open()
+            return
+        self._go(allowed)
+
+    def _stop(self) -> None:
+        self.preflight_dialog = None
+        self.stopped.emit()
+
+    def _go(self, allowed: list[DocumentRequest]) -> None:
         if not allowed:
             self._report()
             self.finished.emit(self.outcome)
@@ -187,8 +210,9 @@ class BatchPrint(QObject):
         self.failed.emit(exc)
 
     def _report(self) -> None:
-        """Who was left out and why (only when someone was)."""
-        if not self.outcome.skipped:
+        """Who was left out and why (only when someone was, and the pre-flight list did not
+        show it already)."""
+        if not self.outcome.skipped or self.preflight_dialog is not None:
             return
         if not messages.dialogs_enabled():
             for request, reason in self.outcome.skipped:
@@ -214,7 +238,7 @@ class SkippedDialog(QDialog):
         reasons.setObjectName("skipped_list")
         reasons.setWordWrap(True)
         reasons.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        reasons.addItems([reason for _request, reason in outcome.skipped])
+        reasons.addItems([_(reason) for _request, reason in outcome.skipped])
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -222,6 +246,47 @@ class SkippedDialog(QDialog):
         layout.addWidget(reasons, 1)
         layout.addWidget(buttons)
         self.resize(560, 320)
+
+
+class PreflightDialog(QDialog):
+    """Before a batch: who cannot be sent it and why; go on without them, or stop."""
+
+    def __init__(self, parent: QWidget, outcome: BatchOutcome, can_print: int):
+        super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.setObjectName("preflight")
+        self.setWindowTitle(_("Before printing"))
+        n = len(outcome.skipped)
+        text = n_(
+            "{n} of {total} cannot be sent this document:",
+            "{n} of {total} cannot be sent this document:",
+            n,
+        ).format(n=n, total=outcome.requested)
+        label = QLabel(text)
+        label.setObjectName("preflight_text")
+        label.setWordWrap(True)
+        reasons = QListWidget()
+        reasons.setObjectName("preflight_list")
+        reasons.setWordWrap(True)
+        reasons.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        reasons.addItems([sentence(_(reason)) for _request, reason in outcome.skipped])
+        buttons = QDialogButtonBox()
+        go_on = buttons.addButton(
+            n_("Print the other {n}", "Print the other {n}", can_print).format(n=can_print),
+            QDialogButtonBox.ButtonRole.AcceptRole,
+        )
+        go_on.setObjectName("preflight_go_on")
+        go_on.setEnabled(can_print > 0)
+        stop = buttons.addButton(_("Stop"), QDialogButtonBox.ButtonRole.RejectRole)
+        stop.setObjectName("preflight_stop")
+        (go_on if can_print else stop).setDefault(True)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(label)
+        layout.addWidget(reasons, 1)
+        layout.addWidget(buttons)
+        self.resize(600, 340)
 
 
 def start_batch_print(
@@ -234,6 +299,7 @@ def start_batch_print(
     target: Path | None = None,
     preview: bool = True,
     country: str = "EE",
+    postal: bool = False,
 ) -> BatchPrint:
     """Start a batch (see the module text); connect to the job's signals for the outcome."""
     job = BatchPrint(
@@ -245,6 +311,7 @@ def start_batch_print(
         target=target,
         preview=preview,
         country=country,
+        postal=postal,
     )
     job.start()
     return job

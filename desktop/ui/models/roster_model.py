@@ -249,6 +249,10 @@ class RosterModel(FilteredTableModel):
         same_lists = (class_name, status) == (self._class, self._status)
         # Typing more letters only narrows the match: scan what is visible, not everything.
         narrowing = same_lists and all(any(old in new for new in tokens) for old in self._tokens)
+        if not self._tokens and self._class is None and self._status is None:
+            # Everything is visible: scan the order instead, whose first-word scans are kept,
+            # so typing the same first letter again after clearing the box costs nothing.
+            narrowing = False
         if same_lists and tokens == self._tokens:
             return
         self._tokens, self._class, self._status = tokens, class_name, status
@@ -264,14 +268,28 @@ class RosterModel(FilteredTableModel):
         if tokens and rows is self._order:  # a scan of every row: remembered
             scan = self._scans.get(tokens[0])
             if scan is None:
-                if len(self._scans) >= 16:
-                    self._scans.clear()
-                scan = self._scans[tokens[0]] = [i for i in rows if tokens[0] in haystack[i]]
+                # A remembered word inside this one already holds every row that can match
+                # (deleting "marku" back to "mark" scans what "m" found, not every row).
+                for word, hits in self._scans.items():
+                    if word in tokens[0] and len(hits) < len(rows):
+                        rows = hits
+                scan = self._remember(tokens[0], [i for i in rows if tokens[0] in haystack[i]])
             rows, tokens = list(scan), tokens[1:]
+        elif len(tokens) == 1 and self._class is None and self._status is None:
+            # Narrowing by one word over every row's earlier match: the same rows, in the same
+            # order, as a scan of every row, so remembered too (deleting back is then free).
+            scan = self._remember(tokens[0], [i for i in rows if tokens[0] in haystack[i]])
+            return list(scan)
         for token in tokens:
             rows = [i for i in rows if token in haystack[i]]
         # Never hand out the order list itself: put() appends to both.
         return list(rows) if rows is self._order else rows
+
+    def _remember(self, word: str, rows: list[int]) -> list[int]:
+        if len(self._scans) >= 16:
+            self._scans.clear()
+        self._scans[word] = rows
+        return rows
 
     def _shows(self, position: int) -> bool:
         row = self.rows[position]

@@ -360,9 +360,16 @@ class BillingController(QObject):
         row = self.selected_row()
         if row is None:
             return
-        order = self._fetch(lambda: self.letters.order_data(row[ID]))
-        if order is None:
+        today = self.today()
+        fetched = self._fetch(
+            lambda: (
+                self.letters.order_data(row[ID]),
+                self.letters.terms_notice_sent_on(row[ID], today),  # R51: as recorded
+            )
+        )
+        if fetched is None:
             return
+        order, notice_sent_on = fetched
         student_id = row[STUDENT]
 
         def submit(letter):
@@ -400,7 +407,7 @@ class BillingController(QObject):
                 )
             return result
 
-        self._open(LetterDialog(self.view, self.country, order, self.today(), submit))
+        self._open(LetterDialog(self.view, self.country, order, today, submit, notice_sent_on))
 
     def refund(self) -> None:
         row = self.selected_row()

@@ -345,6 +345,7 @@ class LetterDialog(FormDialog):
         order: SubscriberData,
         today: date,
         submit: Callable[[ReceivedLetter], object],
+        notice_sent_on: date | None = None,
     ):
         super().__init__(
             parent, _("Register a received letter"), country, submit, ok_text=_("Register")
@@ -393,7 +394,20 @@ class LetterDialog(FormDialog):
             self.form.addRow(_("Guardian {n}").format(n=n), line)
             self.guardian_rows.append(fields)
         self.only = _combo([(f"{g.first_name} {g.last_name}", g) for g in order.guardians])
+        # R51/D10: the deadline runs from the recorded sending of the notice (D9), not from a
+        # typed date: pre-filled from the record; left as it is, the service reads the record.
         self.notice_sent = DateField(country)
+        self.notice_sent.set_date(notice_sent_on)
+        self._recorded_notice = self.notice_sent.text()
+        if notice_sent_on is None:
+            self.notice_sent.setPlaceholderText(_("no notice recorded"))
+            self.notice_sent.setMaximumWidth(240)
+        self.notice_sent.setToolTip(
+            _(
+                "Filled in from the recorded sending of the notice of a change of terms. "
+                "Change it only if the letter cites an earlier recorded notice."
+            )
+        )
         self.evidence = QLineEdit()
         self.evidence.setPlaceholderText(_("where the scan or e-mail is kept"))
         self.form.addRow(_("Unsubscribe only"), e.wrap("only", self.only))
@@ -413,8 +427,11 @@ class LetterDialog(FormDialog):
         read = read_fields(
             {
                 "received_on": lambda: self.received.date_value("received_on", required=True),
-                "notice_sent_on": lambda: self.notice_sent.date_value(
-                    "notice_sent_on", required=kind is LetterKind.TERMS_WITHDRAWAL
+                # optional: unchanged or empty, the service takes the recorded notice
+                "notice_sent_on": lambda: (
+                    None
+                    if self.notice_sent.text().strip() == self._recorded_notice
+                    else self.notice_sent.date_value("notice_sent_on")
                 ),
             }
         )

@@ -60,10 +60,7 @@ class ExportWizard(QDialog):
         form.addRow(_("Child"), self.student)
         form.addRow(_("Requesting guardian"), self.guardian)
         note = QLabel(
-            _(
-                "Only a guardian whose link to the child is active and unrestricted "
-                "receives a copy."
-            )
+            _("Only a guardian whose link to the child is active and unrestricted receives a copy.")
         )
         note.setWordWrap(True)
         form.addRow(note)

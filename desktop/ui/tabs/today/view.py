@@ -62,6 +62,11 @@ class TodayTab(QWidget):
         self.title = heading(_("Today"))
         self.summary = QLabel()
         self.summary.setObjectName("today_summary")
+        # What today's date-driven jobs did (desktop.ui.daily_run); the details in its tooltip.
+        self.daily_line = QLabel()
+        self.daily_line.setObjectName("today_daily_run")
+        self.daily_line.setWordWrap(True)
+        self.daily_line.hide()
         self.tree = QTreeWidget()
         self.tree.setObjectName("today_list")
         self.tree.setColumnCount(4)
@@ -73,7 +78,7 @@ class TodayTab(QWidget):
         self.tree.setColumnWidth(DEADLINE, 150)
         self.tree.setColumnWidth(PERSON, 220)
         self.tree.setColumnWidth(WHAT, 520)
-        self.open_button = QPushButton(_("Open"))
+        self.open_button = QPushButton(_("Open the record"))
         self.open_button.setObjectName("today_open")
         self.open_button.setEnabled(False)
         self.refresh_button = QPushButton(_("Refresh"))
@@ -89,6 +94,7 @@ class TodayTab(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addLayout(top)
+        layout.addWidget(self.daily_line)
         layout.addWidget(self.tree, 1)
         layout.addLayout(bottom)
 
@@ -121,6 +127,12 @@ class TodayTab(QWidget):
 
     def data_changed(self, change) -> None:
         self.follower.changed(change)
+
+    def show_daily_run(self, text: str, details: str) -> None:
+        """The line saying when today's date-driven jobs ran; what each did as its tooltip."""
+        self.daily_line.setText(text)
+        self.daily_line.setToolTip(details)
+        self.daily_line.setVisible(bool(text))
 
     def save_state(self, settings: QSettings) -> None:
         settings.setValue("today/columns", self.tree.header().saveState())
@@ -202,7 +214,7 @@ class TodayTab(QWidget):
     def _current_changed(self, row, _previous) -> None:
         item = row.data(0, ITEM_ROLE) if row is not None else None
         self.open_button.setEnabled(item is not None)
-        self.open_button.setText(_(ACTION_LABELS[item.action]) if item else _("Open"))
+        self.open_button.setText(_(ACTION_LABELS[item.action]) if item else _("Open the record"))
 
     def open_item(self, row: QTreeWidgetItem | None) -> None:
         item = row.data(0, ITEM_ROLE) if row is not None else None
