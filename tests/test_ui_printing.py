@@ -212,7 +212,9 @@ def test_terms_dialog_lists_versions_and_prints_as_of_a_date(qtbot, si):
     form = dialog.findChild(LanguageForm)
     form.on.setText("1. 1. 2020")
     form.accept()  # nothing in force then: the form says so and stays open
-    assert "version of SI-POPOLNI-TERMS was in force" in form.banner.text()
+    assert "version of Splošni pogoji za uporabo storitve mojAsistent POPOLNI was in force" in (
+        form.banner.text()
+    )  # the title, never the key
     form.on.setText("1. 9. 2025")
     form.language.setCurrentIndex(form.language.findData("en"))
     form.accept()

@@ -79,7 +79,6 @@ from desktop.services.documents import (
     Produced,
     check_output,
 )
-from desktop.services.roster import ContactRestricted
 from desktop.services.school import SchoolProfile, SchoolService
 
 _S = SubscriptionState
@@ -626,16 +625,14 @@ class BillingLetterService(Service):
         if out is not None:
             check_output(out)  # one line naming the folder, before anything is built
         items, requests, notice_of, skipped = self._prepare_notices(notice_ids, today)
-        produced, allowed, refused = None, list(requests), []
-        if requests:
-            try:  # the common case: everyone may be written to, and each is checked once
-                produced = self._produce(items, requests, progress, cancel, notice_of, out)
-            except ContactRestricted:  # R15/R48: print for the others, report the refused
-                allowed, refused = self.documents.split_contactable(requests, today)
-                position = {id(r): n for n, r in enumerate(requests)}
-                chosen = [items[position[id(r)]] for r in allowed]
-                if allowed:
-                    produced = self._produce(chosen, allowed, progress, cancel, notice_of, out)
+        # The pre-flight list: restricted (R15), the adult child's prohibition (R48) and, as
+        # these go by post, no postal address; the batch goes on without them and says why.
+        allowed, refused = self.documents.split_contactable(requests, today, postal=True)
+        produced = None
+        if allowed:
+            position = {id(r): n for n, r in enumerate(requests)}
+            chosen = [items[position[id(r)]] for r in allowed]
+            produced = self._produce(chosen, allowed, progress, cancel, notice_of, out)
         names = {id(r): r.title for r in requests}
         return PrintedBatch(
             produced,
