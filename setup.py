@@ -11,6 +11,7 @@ build_py also
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 from pathlib import Path
 
@@ -20,26 +21,20 @@ from setuptools.command.build_py import build_py
 ROOT = Path(__file__).resolve().parent
 LOCALE = ROOT / "desktop" / "i18n" / "locale"
 RESOURCES = ROOT / "resources"
-DOMAIN = "school_office"
 
 
-def compile_catalogs(dest: Path) -> list[Path]:
-    from babel.messages.mofile import write_mo
-    from babel.messages.pofile import read_po
+def _load_by_path(name: str, path: Path):
+    """A module from its file: the build environment has Babel but not the app's dependencies,
+    and the project folder need not be on sys.path."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
-    written = []
-    for po in sorted(LOCALE.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
-        lang = po.parent.parent.name
-        with po.open("rb") as f:
-            catalog = read_po(f, locale=lang, domain=DOMAIN)
-        mo = dest / lang / "LC_MESSAGES" / f"{DOMAIN}.mo"
-        mo.parent.mkdir(parents=True, exist_ok=True)
-        with mo.open("wb") as f:
-            write_mo(f, catalog, use_fuzzy=False)
-        written.append(mo)
-    if not written:
-        raise SystemExit(f"no .po catalogues found under {LOCALE}")
-    return written
+
+compile_catalogs = _load_by_path(
+    "school_office_i18n_compile", ROOT / "desktop" / "i18n" / "compile.py"
+).compile_catalogs
 
 
 class BuildPyWithCatalogs(build_py):
@@ -49,7 +44,7 @@ class BuildPyWithCatalogs(build_py):
             compile_catalogs(LOCALE)  # the source tree is what an editable install runs
             return
         package = Path(self.build_lib) / "desktop"
-        compile_catalogs(package / "i18n" / "locale")
+        compile_catalogs(LOCALE, package / "i18n" / "locale")
         if not (RESOURCES / "fonts").is_dir():
             # An sdist without resources/ would give a wheel that cannot print: refuse it.
             raise SystemExit("resources/fonts is missing: the sdist must include resources/")

@@ -24,164 +24,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.billing_school import subscribe_children  # noqa: E402
 from bench.common import report, scratch  # noqa: E402
-
-
-def populate(services, count: int) -> None:
-    from sqlalchemy import insert, select
-
-    from desktop.db.bulk import allocate_ids, bulk_insert
-    from desktop.db.models import (
-        Guardian,
-        Invoice,
-        Payment,
-        Student,
-        StudentGuardian,
-        Subscription,
-        SubscriptionProfile,
-    )
-    from desktop.domain import clock
-    from desktop.domain.billing import (
-        CommunicationMode,
-        InvoiceKind,
-        OrderChannel,
-        OrderedBy,
-        PaymentMethod,
-        ReferenceScheme,
-        SubscriptionState,
-        Tier,
-        make_payment_reference,
-    )
-    from desktop.domain.dates import SchoolYear
-    from desktop.services.billing import invoice_number
-    from tests.billing_fixtures import prepare_billing
-
-    prepare_billing(services)
-    now, actor = clock.now(), services.actor.login
-    stamp = {
-        "version": 1,
-        "created_at": now,
-        "created_by": actor,
-        "updated_at": now,
-        "updated_by": actor,
-    }
-    year = SchoolYear(2025)
-    with services.db.write(actor) as session:
-        students = session.execute(
-            select(Student.id, Student.first_name, Student.last_name, Student.class_name)
-            .order_by(Student.id)
-            .limit(count)
-        ).all()
-        payer = {}
-        for sid, gid, first, last, phone in session.execute(
-            select(
-                StudentGuardian.student_id,
-                Guardian.id,
-                Guardian.first_name,
-                Guardian.last_name,
-                Guardian.phone,
-            )
-            .join(Guardian, Guardian.id == StudentGuardian.guardian_id)
-            .where(StudentGuardian.primary_contact.is_(True))
-        ):
-            payer[sid] = (gid, first, last, phone or "041 000 000")
-        sub_ids = bulk_insert(
-            session,
-            Subscription.__table__,
-            [
-                {
-                    "student_id": s.id,
-                    "state": SubscriptionState.ACTIVE,
-                    "tier": Tier.POPOLNI,
-                    "ordered_by": OrderedBy.GUARDIAN,
-                    "channel": OrderChannel.ELECTRONIC,
-                    "communication_mode": CommunicationMode.SMS_AND_EMAIL,
-                    "student_statement_15": False,
-                    "warranties_given": True,
-                    "free_alternative_disclosed": True,
-                    "terms_version_id": None,
-                    "submitted_at": now,
-                    "ordered_on": date(2025, 10, 1),
-                    "child_first_name": s.first_name,
-                    "child_last_name": s.last_name,
-                    "class_name": s.class_name or "",
-                    "school_name": "Bench",
-                    "activated_on": date(2025, 10, 2),
-                    "paid_school_year": 2025,
-                    "ends_on": None,
-                    "end_reason": "",
-                    **stamp,
-                }
-                for s in students
-            ],
-        )
-        bulk_insert(
-            session,
-            SubscriptionProfile.__table__,
-            [
-                {
-                    "subscription_id": sub_id,
-                    "position": 1,
-                    "guardian_id": payer[s.id][0],
-                    "first_name": payer[s.id][1],
-                    "last_name": payer[s.id][2],
-                    "mobile": payer[s.id][3],
-                    "email": "",
-                    "is_payer": True,
-                    "active": True,
-                    "unsubscribed_on": None,
-                    "end_reason": "",
-                    **stamp,
-                }
-                for sub_id, s in zip(sub_ids, students, strict=True)
-            ],
-        )
-        invoice_ids = allocate_ids(session, Invoice.__table__, len(sub_ids))
-        invoice_rows = [
-            {
-                "id": invoice_id,
-                "subscription_id": sub_id,
-                "student_id": s.id,
-                "school_year": 2025,
-                "kind": InvoiceKind.ANNUAL,
-                "issued_on": date(2025, 10, 1),
-                "due_on": date(2025, 10, 15),
-                "amount_cents": 2000,
-                "net_cents": 1639,
-                "vat_cents": 361,
-                "vat_rate_bp": 2200,
-                "cancelled_on": None,
-                "number": invoice_number(year, invoice_id),
-                "reference": make_payment_reference(ReferenceScheme.SI12, year, invoice_id).replace(
-                    " ", ""
-                ),
-            }
-            for invoice_id, sub_id, s in zip(invoice_ids, sub_ids, students, strict=True)
-        ]
-        session.execute(insert(Invoice.__table__), invoice_rows)
-        bulk_insert(
-            session,
-            Payment.__table__,
-            [
-                {
-                    "subscription_id": sub_id,
-                    "invoice_id": inv_id,
-                    "student_id": s.id,
-                    "method": PaymentMethod.TRANSFER,
-                    "amount_cents": 2000,
-                    "value_date": date(2025, 10, 2),
-                    "reference": "",
-                    "processor_txn_id": None,
-                    "card_last_four": None,
-                    "payer_name": "",
-                    "payer_address": "",
-                    "note": "",
-                    "recorded_at": now,
-                    "recorded_by": actor,
-                }
-                for sub_id, inv_id, s in zip(sub_ids, invoice_ids, students, strict=True)
-            ],
-        )
 
 
 def main() -> None:
@@ -208,7 +52,10 @@ def main() -> None:
         Country.SI, args.subscriptions, today=date(2025, 9, 10), billing=False
     )
     services = Services(db, actor)
-    populate(services, args.subscriptions)
+    # Each paid for 2025/26 (as an import would write them).
+    subscribe_children(
+        services, args.subscriptions, ordered_on=date(2025, 10, 1), paid=True, audit=True
+    )
     print(
         f"school of {args.subscriptions} subscriptions ready in "
         f"{time.perf_counter() - started:.1f} s ({db.dialect})"

@@ -24,11 +24,11 @@ sys.path.insert(0, str(REPO))
 from desktop.documents import (  # noqa: E402
     DocumentInfo,
     KeyValueTable,
+    Letterhead,
     LetterSpec,
     Markdown,
     Paragraph,
     ProviderIdentity,
-    SchoolProfile,
     SignatureLines,
     TermsSpec,
     build_letters,
@@ -43,7 +43,7 @@ FIRST = ["Žiga", "Đurđa", "Ana", "Luka", "Špela", "Matic", "Nika", "Čedomir
 LAST = ["Čučković", "Šiškić", "Novak", "Horvat", "Kovačič", "Žagar", "Đokić", "Krajnc", "Ćirić"]
 STREETS = ["Ulica heroja Šaranoviča", "Cankarjeva cesta", "Prešernova ulica", "Žabji trg"]
 
-SCHOOL = SchoolProfile(
+SCHOOL = Letterhead(
     name="Osnovna šola Franceta Prešerna Kranj",
     address_lines=("Kidričeva cesta 49", "4000 Kranj"),
     country="SI",

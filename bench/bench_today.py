@@ -44,7 +44,7 @@ def main() -> int:
     url = args.database or f"sqlite:///{home / 'bench.sqlite3'}"
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-    from desktop.cli import set_clock_day
+    from desktop.cli.common import set_clock_day
     from desktop.domain.roles import Role
     from desktop.domain.roster import Country
     from desktop.services.container import Services, open_services

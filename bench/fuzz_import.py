@@ -10,6 +10,9 @@ files also goes through `school-office roster import --dry-run` end to end.
 Part 2 runs `school-office …` in-process with bad arguments (amounts, dates, prices, files,
 database addresses) and counts tracebacks, zero exits and messages longer than one line.
 The result that matters is the last line: tracebacks must be 0.
+
+The cell texts and the damaged CSV files come from tests/bad_input_generators.py, which the
+fuzz tests use too, so this needs the test extra installed (`pip install -e .[test]`).
 """
 
 from __future__ import annotations
@@ -17,7 +20,6 @@ from __future__ import annotations
 import argparse
 import codecs
 import contextlib
-import csv
 import io
 import random
 import sys
@@ -30,43 +32,13 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.common import scratch  # noqa: E402
-
-SAMPLES = [
-    "",
-    " ",
-    "Nataša",
-    "Čeh",
-    "Jõgi",
-    "Õun",
-    "NataĹˇa",
-    "ÄŚeh",
-    "0101006500006",
-    "38001085718",
-    "50101010006",
-    "2012-05-17",
-    "17.05.2012",
-    "17. 5. 2012",
-    "31.02.2012",
-    "1.a",
-    "left",
-    "enrolled",
-    "graduated",
-    "et",
-    "sl",
-    "x@example.ee",
-    "+372 5555 5555",
-    "=cmd|'/c calc'!A1",
-    "'=1",
-    "\x00",
-    "a\x00b",
-    "\r\n",
-    "\u202e",
-    "\ufeff",
-    "9" * 30,
-    "ǅ",
-    "𝔄𝔫𝔞",
-]
-ENCODINGS = ["utf-8", "utf-8-sig", "utf-16", "cp1250", "cp1257"]
+from tests.bad_input_generators import (  # noqa: E402
+    DELIMITERS,
+    ENCODINGS,
+    OTHER_HEADERS,
+    SAMPLES,
+    damaged_csv,
+)
 
 
 def random_text(rng: random.Random) -> str:
@@ -108,18 +80,13 @@ def random_cell(rng: random.Random) -> object:
 def random_csv(rng: random.Random, rows: list[list[str]]) -> bytes:
     from desktop.domain.roster_import import COLUMNS
 
-    header = list(COLUMNS) if rng.random() < 0.7 else rng.sample([*COLUMNS, "Eesnimi", "EMŠO"], 6)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=rng.choice([";", ",", "\t"]))
-    writer.writerow(header)
-    writer.writerows(rows)
-    data = bytearray(buffer.getvalue().encode(rng.choice(ENCODINGS), errors="replace"))
-    for _ in range(rng.choice([0, 0, 1, 3])):  # stray bytes
-        at = rng.randint(0, len(data))
-        data[at:at] = bytes(rng.randint(0x80, 0xFF) for _ in range(rng.randint(1, 2)))
-    if rng.random() < 0.15 and data:  # cut off
-        del data[rng.randint(0, len(data) - 1) :]
-    return bytes(data)
+    header = list(COLUMNS) if rng.random() < 0.7 else rng.sample([*COLUMNS, *OTHER_HEADERS], 6)
+    junk = [
+        (rng.randint(0, 10**6), bytes(rng.randint(0x80, 0xFF) for _ in range(rng.randint(1, 2))))
+        for _ in range(rng.choice([0, 0, 1, 3]))
+    ]
+    cut_at = rng.randint(0, 10**6) if rng.random() < 0.15 else None
+    return damaged_csv(header, rows, rng.choice(DELIMITERS), rng.choice(ENCODINGS), junk, cut_at)
 
 
 class Tally:

@@ -14,7 +14,7 @@ import traceback
 from pathlib import Path
 from types import TracebackType
 
-from desktop import APP_NAME, ORG_NAME, __version__
+from desktop import APP_NAME, ORG_NAME, __version__, crash_report
 from desktop.domain.errors import AccessRevoked, DatabaseError, SchoolOfficeError
 from desktop.domain.roster import Country
 from desktop.services.container import Services, open_database
@@ -85,26 +85,28 @@ def install_crash_handler(log_file: Path) -> None:
             except (OSError, ValueError):
                 pass
         if dialogs_enabled():
-            _show_crash(exc, log_file)
+            _show_crash(text, log_file)
 
     sys.excepthook = handle
 
 
-def _show_crash(exc: BaseException, log_file: Path) -> None:
-    from PySide6.QtWidgets import QApplication, QMessageBox
+_crash_shown = False  # an error repeated while the dialog is open (a paint event) is only logged
 
-    if QApplication.instance() is None:
+
+def _show_crash(error: str, log_file: Path) -> None:
+    """The error report to save or copy for IT support (desktop/ui/dialogs/crash.py)."""
+    global _crash_shown
+    from PySide6.QtWidgets import QApplication
+
+    if QApplication.instance() is None or _crash_shown:
         return
-    box = QMessageBox(
-        QMessageBox.Icon.Critical,
-        APP_NAME,
-        _(
-            "Something went wrong inside School Office. What you saved before is safe.\n\n"
-            "Please send the log file to your IT support:\n{log}"
-        ).format(log=log_file),
-    )
-    box.setDetailedText("".join(traceback.format_exception_only(type(exc), exc)))
-    box.exec()
+    from desktop.ui.dialogs.crash import CrashDialog
+
+    _crash_shown = True
+    try:
+        CrashDialog(error, log_file, QApplication.activeWindow()).exec()
+    finally:
+        _crash_shown = False
 
 
 # ---- start-up steps -------------------------------------------------------------------------
@@ -286,6 +288,7 @@ def start_gui(database_url: str | None, demo: bool):
     db = _open_database(
         database_url or settings.effective_database_url, fixed_url=database_url is not None
     )
+    crash_report.remember_database(db.engine.dialect.name, db.engine.dialect.server_version_info)
     from desktop.services.login_audit import record_start, remember_failed_login
 
     try:
@@ -312,7 +315,7 @@ def start_gui(database_url: str | None, demo: bool):
 
     window = MainWindow(services, school)
     window.show()
-    window.run_daily_jobs()  # off the GUI thread; today's jobs, if no PC has run them yet
+    window.run_daily_jobs_when_ready()  # today's jobs, if no PC has run them yet
     return app, window
 
 
@@ -325,9 +328,7 @@ def run_smoke_test(report: str | None) -> int:
 
 def run_gui(database_url: str | None, demo: bool) -> int:
     try:
-        app, window = start_gui(database_url, demo)
+        app, _window = start_gui(database_url, demo)  # held while the app runs
     except StartupAborted as stop:
         return stop.code
-    code = app.exec()
-    window.services.db.dispose()
-    return code
+    return app.exec()  # the window closes the database once its running tasks have finished

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from desktop.documents.model import ProviderIdentity
-from desktop.domain.consent import AcceptanceDecision, Channel, noon_on
+from desktop.domain.consent.common import noon_on
+from desktop.domain.consent.terms import AcceptanceDecision, Channel
 from desktop.domain.roles import Role
 from desktop.domain.roster import Relation
 from desktop.domain.terms import AmendmentRule

@@ -16,7 +16,7 @@ from datetime import date
 
 from sqlalchemy import select, update
 
-from desktop.db.models import Guardian, Refund
+from desktop.db.models import Guardian, Refund, Student
 from desktop.documents.kinds import DOCUMENT_KINDS, applies_in
 from desktop.documents.sample_letter import KIND as SAMPLE_KIND
 from desktop.documents.sample_letter import TITLE as SAMPLE_TITLE
@@ -24,6 +24,7 @@ from desktop.documents.sample_letter import build_sample_letter
 from desktop.domain.billing import LetterChannel, LetterKind, OrderedBy, PaymentMethod
 from desktop.domain.errors import SchoolOfficeError
 from desktop.domain.roster import Country, Language, RestrictionKind
+from desktop.domain.today import threshold_ages
 from desktop.services.billing import PaymentInput
 from desktop.services.billing_letters import ReceivedLetter
 from desktop.services.demo import DemoService
@@ -150,6 +151,14 @@ def render_every_kind(services, country: Country, language: str) -> dict[str, by
 
     _letter_samples(services, country, language, a, keep)
 
+    # the re-consent letters to a student reaching 13 [EE], 15 [SI] and 18 (issue 19)
+    with services.db.write(services.actor.login) as session:
+        session.execute(
+            update(Student).where(Student.id == a.student_id).values(language=Language(language))
+        )
+    for years in threshold_ages(country.value):
+        keep("re-consent-letter", services.today.print_reconsent_letter(a.student_id, years).pdf)
+
     # the print check of the installer
     school = services.documents.letterhead()
     request = DocumentRequest(SAMPLE_KIND, SAMPLE_TITLE, language)
@@ -170,13 +179,13 @@ def render_every_kind(services, country: Country, language: str) -> dict[str, by
 
 
 def _print_notices(services, day: date, keep) -> None:
-    from desktop.services.billing_letters import _NOTICE_KINDS
+    from desktop.services.billing_letters.notices import NOTICE_KINDS
 
     pending = services.billing_letters.pending_notices(day)
     for notice in pending:
         batch = services.billing_letters.print_notices([notice.id], today=day)
         if batch.produced is not None:
-            keep(_NOTICE_KINDS[notice.kind], batch.produced.pdf)
+            keep(NOTICE_KINDS[notice.kind], batch.produced.pdf)
 
 
 def _confirm_all(services, day: date) -> None:
@@ -225,7 +234,9 @@ def _letter_samples(services, country: Country, language: str, a, keep) -> None:
     from datetime import UTC, datetime, timedelta
 
     from desktop.db.models import Student
-    from desktop.domain.consent import BreachNotice, DataCategory, RequestKind
+    from desktop.domain.consent.breaches import BreachNotice
+    from desktop.domain.consent.requests import RequestKind
+    from desktop.domain.consent.retention import DataCategory
     from desktop.domain.dates import SchoolYear
     from desktop.domain.roster import StudentStatus
     from desktop.services.letters import Dpo

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from desktop.cli import main
 from desktop.db.models import AccessCode, AuditEntry, GeneratedDocument, Student
 from desktop.domain import clock
-from desktop.domain.consent import AttemptResult, CodeKind, CodeState
+from desktop.domain.consent.codes import AttemptResult, CodeKind, CodeState
 from desktop.domain.errors import PermissionDenied
 from desktop.domain.roles import Role
 from desktop.domain.roster import RestrictionKind

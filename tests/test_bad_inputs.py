@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import codecs
 import contextlib
-import csv
 import errno
 import io
 import json
@@ -33,10 +32,11 @@ from desktop.db.models import Student
 from desktop.domain.encodings import decode_text, garbled
 from desktop.domain.errors import DatabaseError, SchoolOfficeError, ValidationError
 from desktop.domain.money import MAX_CENTS, parse_cents
-from desktop.domain.roster_import import COLUMNS, parse_rows
+from desktop.domain.roster_import import parse_rows
 from desktop.services.daily import DailyJob, DailyService
 from desktop.services.tabular import _read_csv
 from desktop.settings import Settings, SettingsError, load_settings, settings_path
+from tests.bad_input_generators import csv_bytes, header_row, text_cell
 
 HEADER = "first_name;last_name;personal_code;class\n"
 
@@ -386,73 +386,9 @@ def test_two_daily_runs_at_once_do_each_job_once(db_url, services):
 
 # ---- fuzzing the import's read and check path --------------------------------------------------
 
-_SAMPLES = [
-    "",
-    " ",
-    "Nataša",
-    "Čeh",
-    "Jõgi",
-    "NataĹˇa",
-    "0101006500006",
-    "38001085718",
-    "2012-05-17",
-    "17.05.2012",
-    "17. 5. 2012",
-    "31.02.2012",
-    "1.a",
-    "left",
-    "enrolled",
-    "et",
-    "sl",
-    "x@example.ee",
-    "+372 5555 5555",
-    "=cmd|'/c calc'!A1",
-    "'=1",
-    "\x00",
-    "a\x00b",
-    "\r\n",
-    "\u202e",
-    "\ufeff",
-    "9" * 30,
-    "ǅ",
-    "𝔄𝔫𝔞",
-]
-_cell_text = st.one_of(
-    st.sampled_from(_SAMPLES),
-    st.text(max_size=30),
-    st.text(st.characters(max_codepoint=0x1F), max_size=4),
-    st.sampled_from([300, 5_000]).map(lambda n: "Ž" * n),
-)
-_row = st.lists(_cell_text, max_size=13)
-_header = st.one_of(
-    st.just(list(COLUMNS)),
-    st.lists(
-        st.sampled_from([*COLUMNS, "Eesnimi", "EMŠO", "Priimek", "Razred", "x", ""]), max_size=12
-    ),
-)
-
-
-@st.composite
-def _csv_bytes(draw) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=draw(st.sampled_from([";", ",", "\t"])))
-    writer.writerow(draw(_header))
-    writer.writerows(draw(st.lists(_row, max_size=6)))
-    text = buffer.getvalue()
-    encoding = draw(st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "cp1250", "cp1257"]))
-    data = bytearray(text.encode(encoding, errors="replace"))
-    for position, junk in draw(
-        st.lists(st.tuples(st.integers(0, 10**6), st.binary(min_size=1, max_size=3)), max_size=3)
-    ):
-        at = position % (len(data) + 1)
-        data[at:at] = junk
-    if draw(st.booleans()) and data:
-        del data[draw(st.integers(0, len(data) - 1)) :]
-    return bytes(data)
-
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=_csv_bytes(), country=st.sampled_from(["EE", "SI"]))
+@given(data=csv_bytes(), country=st.sampled_from(["EE", "SI"]))
 def test_fuzzed_csv_raises_only_the_apps_own_errors(data, country):
     with contextlib.suppress(SchoolOfficeError):
         header, rows = _read_csv(data, country, "fuzz.csv")
@@ -460,13 +396,13 @@ def test_fuzzed_csv_raises_only_the_apps_own_errors(data, country):
 
 
 _xlsx_cell = st.one_of(
-    st.none(), st.booleans(), st.integers(), st.floats(), st.datetimes(), st.dates(), _cell_text
+    st.none(), st.booleans(), st.integers(), st.floats(), st.datetimes(), st.dates(), text_cell
 )
 
 
 @settings(max_examples=200, deadline=None)
 @given(
-    header=st.one_of(_header, st.lists(_xlsx_cell, max_size=12)),
+    header=st.one_of(header_row, st.lists(_xlsx_cell, max_size=12)),
     rows=st.lists(st.lists(_xlsx_cell, max_size=13), max_size=5),
     country=st.sampled_from(["EE", "SI"]),
 )

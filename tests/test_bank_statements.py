@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import func, select
 
-from desktop.db.models import AuditEntry, BankEntry, BillingProposal, Payment
+from desktop.db.models import AuditEntry, BankEntry, BillingProposal, Invoice, Payment
 from desktop.domain import clock
 from desktop.domain.bank_matching import Outcome
 from desktop.domain.billing import ProposalKind, ProposalStatus, SubscriptionState
@@ -60,6 +60,14 @@ def _counts(s: Services) -> tuple[int, ...]:
         )
 
 
+def _refused_as_stale(s: Services, preview) -> None:
+    """Confirming `preview` is refused, and nothing is stored."""
+    before = _counts(s)
+    with pytest.raises(ValidationError, match="changed since the preview"):
+        s.bank_statements.confirm(preview)
+    assert _counts(s) == before
+
+
 @pytest.mark.parametrize("version", VERSIONS)
 def test_generated_statement_books_right_and_twice_changes_nothing(services_si, version):
     s = services_si
@@ -102,7 +110,7 @@ def test_generated_statement_books_right_and_twice_changes_nothing(services_si, 
     # subscriptions paid in full are active (R79)
     activated = {i for i, left in owed.items() if left == 0}
     with s.db.read() as session:
-        from desktop.db.models import Invoice, Subscription
+        from desktop.db.models import Subscription
 
         states = dict(
             session.execute(
@@ -219,10 +227,81 @@ def test_confirm_refuses_when_the_invoices_changed_since_the_preview(services_si
     s.billing.record_payment(
         PaymentInput(500, PaymentMethod.TRANSFER, date(2026, 9, 21), reference=inv.reference)
     )
-    before = _counts(s)
-    with pytest.raises(ValidationError, match="changed since the preview"):
-        s.bank_statements.confirm(preview)
-    assert _counts(s) == before
+    _refused_as_stale(s, preview)
+
+
+def test_a_preview_confirmed_twice_books_once(services_si):
+    """Two PCs preview the same statement; the second confirm books nothing (R122)."""
+    s = services_si
+    invoices = _families(s, 3)
+    data = scenario(invoices, account_iban=si_iban(), seed=5, tricky=False).data
+    first, second = s.bank_statements.preview(data), s.bank_statements.preview(data)
+    s.bank_statements.confirm(first)
+    owed = _open(s, invoices)
+    _refused_as_stale(s, second)
+    assert _open(s, invoices) == owed
+
+
+def test_confirm_refuses_a_bank_reference_typed_in_meanwhile(services_si):
+    from desktop.domain.billing import PaymentMethod
+    from desktop.services.billing import PaymentInput
+
+    s = services_si
+    [inv, other] = _families(s, 2)
+    data = build(
+        [Entry("T1", [Tx(inv.open_cents, references=[inv.reference])], date(2026, 9, 20))],
+        account_iban=si_iban(),
+    )
+    preview = s.bank_statements.preview(data)
+    # the same transfer typed in by hand, on another invoice, with the bank's reference
+    s.billing.record_payment(
+        PaymentInput(
+            inv.open_cents,
+            PaymentMethod.TRANSFER,
+            date(2026, 9, 21),
+            reference=other.reference,
+            processor_txn_id=preview.rows[0].entry.entry_ref,
+        )
+    )
+    _refused_as_stale(s, preview)
+
+
+def test_paid_in_full_overtakes_an_open_proposal_to_end_the_subscription(services_si):
+    """R79: the payment activates the order; the open proposal to let it lapse is obsolete."""
+    s = services_si
+    [inv, other] = _families(s, 2)
+    with s.db.write("tester") as session:
+        for paid in (inv, other):
+            sub_id = session.get(Invoice, paid.id).subscription_id
+            session.add(
+                BillingProposal(
+                    subscription_id=sub_id,
+                    student_id=session.get(Invoice, paid.id).student_id,
+                    kind=ProposalKind.LAPSE_UNPAID,
+                    cycle="2026",
+                    proposed_on=date(2026, 9, 25),
+                )
+            )
+    data = build(
+        [Entry("L1", [Tx(inv.open_cents, references=[inv.reference])], date(2026, 9, 26))],
+        account_iban=si_iban(),
+    )
+    assert s.bank_statements.confirm(s.bank_statements.preview(data)).activated == 1
+    with s.db.read() as session:
+        statuses = dict(
+            session.execute(
+                select(Invoice.id, BillingProposal.status).join(
+                    BillingProposal, BillingProposal.subscription_id == Invoice.subscription_id
+                )
+            ).all()
+        )
+        reasons = session.scalars(
+            select(AuditEntry.reason).where(
+                AuditEntry.entity == "billing_proposal", AuditEntry.action == "update"
+            )
+        ).all()
+    assert statuses == {inv.id: ProposalStatus.OBSOLETE, other.id: ProposalStatus.OPEN}
+    assert len(reasons) == 1 and reasons[0].endswith(", entry L1")
 
 
 @pytest.mark.parametrize(
@@ -308,3 +387,72 @@ def test_cli_dry_run_then_import_then_again(services_si, tmp_path, capsys):
     assert "0 entries booked" in capsys.readouterr().out
     assert main(["--database", url, "billing", "import-statement", str(tmp_path / "no.xml")]) == 1
     assert "cannot be read" in capsys.readouterr().err
+
+
+# ---- personal data in the bank entries: the data-access copy and the retention path -----------
+
+
+def _paid_by_the_mother(s: Services):
+    """A family whose order the mother (Mojca Novak) pays by transfer from her account."""
+    terms = prepare_billing(s)
+    family = add_family(s)
+    sub = s.billing.order(order_input(family, terms, date(2024, 10, 2)))
+    [(_id, _n, reference, _a, owed)] = s.billing.open_invoices(sub.id)
+    data = build(
+        [
+            Entry(
+                "M1",
+                [
+                    Tx(
+                        owed,
+                        references=[reference],
+                        debtor_name="NOVAK MOJCA",
+                        debtor_iban="SI56 0310 0100 0000 123",
+                        text="naročnina Žiga",
+                    )
+                ],
+                date(2024, 10, 3),
+            )
+        ],
+        account_iban=si_iban(),
+    )
+    assert s.bank_statements.confirm(s.bank_statements.preview(data)).entries_booked == 1
+    return family, sub.id, data
+
+
+def test_the_data_access_copy_lists_the_transfers_and_the_payer_sees_their_own(services_si):
+    s = services_si
+    family, _sub_id, _data = _paid_by_the_mother(s)
+    by_mother = {
+        x.key: x for x in s.access_export.collect(family.student_id, family.mother_id).sections
+    }
+    [row] = by_mother["bank_transfers"].rows
+    assert row["debtor_name"] == "NOVAK MOJCA" and row["debtor_iban"] == "SI56031001000000123"
+    assert row["text"] == "naročnina Žiga" and row["booked_on"] == date(2024, 10, 3)
+    assert row["amount_cents"] > 0 and row["reference"]
+    # GDPR Art. 15(4): the father's copy shows the transfer, not who paid from which account
+    by_father = {
+        x.key: x for x in s.access_export.collect(family.student_id, family.father_id).sections
+    }
+    [row] = by_father["bank_transfers"].rows
+    assert row["debtor_name"] is None and row["debtor_iban"] is None and row["text"] is None
+    assert row["amount_cents"] > 0
+
+
+def test_removing_the_payer_data_leaves_no_name_or_account_in_the_bank_entries(services_si):
+    s = services_si
+    family, sub_id, data = _paid_by_the_mother(s)
+    student = s.roster.get(family.student_id)
+    s.roster.mark_left(student.id, student.version, date(2025, 2, 10))
+    with s.db.write("tester") as session:
+        s.retention.propose_due(session, date(2032, 1, 1))
+    [proposal] = s.retention.proposals()
+    assert proposal.record_id == str(sub_id)
+    s.retention.decide(proposal.id, proposal.version, confirm=True)
+    with s.db.read() as session:
+        [entry] = session.scalars(select(BankEntry)).all()
+    assert (entry.debtor_name, entry.debtor_iban, entry.text) == ("", "", "")
+    assert entry.amount_cents > 0 and entry.entry_key  # the amounts and the key stay (R122)
+    # the same statement again still books nothing
+    again = s.bank_statements.preview(data)
+    assert again.count(Outcome.ALREADY) == 1 and again.to_book == 0

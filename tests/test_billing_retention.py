@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from desktop.db.models import Payment, Subscription, SubscriptionProfile
 from desktop.domain.billing import PaymentMethod
-from desktop.domain.consent import DataCategory
+from desktop.domain.consent.retention import APP_RETENTION_CATEGORIES, DataCategory
 from desktop.domain.errors import ValidationError, ValidationErrors
 from desktop.services.billing import PaymentInput
 from desktop.services.retention import ANONYMISED
@@ -87,7 +87,6 @@ def test_a_legal_hold_keeps_the_payer_data(ended):
 
 def test_every_retention_setting_has_a_job_behind_it(services):
     """Issue: each category with a period has a retention source, or is not in the settings."""
-    from desktop.domain.consent import APP_RETENTION_CATEGORIES
     from desktop.services.retention import DEFAULT_SOURCES
 
     settings = services.consent.settings()

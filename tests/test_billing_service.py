@@ -391,7 +391,7 @@ def test_office_role_sees_no_payer_data_and_cannot_record_payments_r121(si, fami
             call()
         assert err.value.needed == "Billing"
     billing_only = Services(db, Actor("eola", "Billing clerk", frozenset({Role.BILLING})))
-    assert billing_only.billing.table_rows()[0][7] == "Mojca Novak"
+    assert billing_only.billing.table_rows()[0].payer == "Mojca Novak"
 
 
 # ---- proposals and the fee (R67, R81) -----------------------------------------------------------

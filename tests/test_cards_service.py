@@ -29,7 +29,13 @@ from desktop.domain.errors import (
 from desktop.domain.roles import Role
 from desktop.domain.roster import StudentStatus
 from desktop.services.base import Actor
-from desktop.services.cards import ActivationRefused, CardFilter, CardService
+from desktop.services.cards import (
+    CARD_COLUMNS,
+    ActivationRefused,
+    CardFilter,
+    CardRow,
+    CardService,
+)
 from desktop.services.container import Services
 from desktop.services.roster import StudentInput
 
@@ -216,7 +222,7 @@ def test_extend_all_preview_then_apply(services, db):
 
     services.cards.apply_extension(plan)
     rows = services.cards.rows(CardFilter(kind=CardKind.PHYSICAL))
-    assert {r[10] for r in rows} == {date(2027, 8, 31)}
+    assert {r.valid_until for r in rows} == {date(2027, 8, 31)}
     assert len(outbox(db)) == len(before) + 1
     assert services.cards.preview_extend_all(today=date(2026, 6, 20)).items == ()
 
@@ -385,10 +391,25 @@ def test_rows_filter_by_status_class_and_expiry(services, db):
     services.cards.issue_physical(jaan.id, today=OCT)
     services.cards.extend(jaan.id, today=date(2026, 6, 1))
     assert len(services.cards.rows()) == 2
-    assert [r[3] for r in services.cards.rows(CardFilter(class_name="6.a"))] == ["Tamm"]
+    assert [r.last_name for r in services.cards.rows(CardFilter(class_name="6.a"))] == ["Tamm"]
     soon = services.cards.rows(CardFilter(expiring_before=date(2026, 9, 1)))
-    assert [r[4] for r in soon] == ["Mari-Liis"]
+    assert [r.first_name for r in soon] == ["Mari-Liis"]
     assert services.cards.rows(CardFilter(status="LOST")) == []
+
+
+def test_rows_are_card_rows_named_like_their_columns(services):
+    # CardRow's fields and CARD_COLUMNS are two lists in one order: a drift would swap values.
+    assert tuple(c.key for c in CARD_COLUMNS) == CardRow._fields
+    mari = services.roster.create_student(MARI)
+    card = services.cards.issue_physical(mari.id, today=OCT)
+    [row] = services.cards.rows()
+    assert type(row) is CardRow
+    assert (row.id, row.version, row.student_id) == (card.id, card.version, mari.id)
+    assert (row.card_number, row.kind, row.valid_until) == (
+        card.card_number,
+        CardKind.PHYSICAL,
+        card.valid_until,
+    )
 
 
 def test_history_lists_every_change_with_who(services, mari):

@@ -142,7 +142,7 @@ def test_print_the_version_the_guardian_accepted_as_recorded_by_consent(db, si_u
     """End to end with the consent records: Špela accepted 1.0 in May 2025; 1.1 is in force now."""
     from datetime import UTC, datetime
 
-    from desktop.domain.consent import AcceptanceDecision, Channel
+    from desktop.domain.consent.terms import AcceptanceDecision, Channel
     from desktop.services.consent import WARRANTIES, AcceptanceInput
 
     services = make_services(db, Country.SI)

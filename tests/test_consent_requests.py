@@ -9,15 +9,10 @@ import pytest
 from sqlalchemy import select
 
 from desktop.db.models import AuditEntry, Card, Guardian, RetentionProposalRow, Student
-from desktop.domain.consent import (
-    BreachNotice,
-    DataCategory,
-    DeadlineState,
-    DeletionState,
-    NoticeState,
-    RequestKind,
-    forwarding_deadline,
-)
+from desktop.domain.consent.breaches import BreachNotice, NoticeState
+from desktop.domain.consent.deletion import DeletionState
+from desktop.domain.consent.requests import DeadlineState, RequestKind, forwarding_deadline
+from desktop.domain.consent.retention import DataCategory
 from desktop.domain.consent_workflow import ProposalState, RequestStatus
 from desktop.domain.dates import school_zone
 from desktop.domain.errors import InvalidTransition, ValidationError, ValidationErrors

@@ -9,14 +9,8 @@ import pytest
 from sqlalchemy import select, text, update
 
 from desktop.db.models import TermsAcceptance
-from desktop.domain.consent import (
-    AcceptanceDecision as D,
-)
-from desktop.domain.consent import (
-    Channel,
-    ConsentStatus,
-    OnBehalfBasis,
-)
+from desktop.domain.consent.terms import AcceptanceDecision as D
+from desktop.domain.consent.terms import Channel, ConsentStatus, OnBehalfBasis
 from desktop.domain.consent_workflow import PersonKind
 from desktop.domain.errors import (
     ConflictError,

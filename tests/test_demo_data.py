@@ -59,7 +59,7 @@ def demo(db, country: Country, today: date | None = None):
 
 
 def enrolled(services) -> list[tuple]:
-    return [r for r in services.roster.table_rows() if r[5] == StudentStatus.ENROLLED]
+    return [r for r in services.roster.table_rows() if r.status == StudentStatus.ENROLLED]
 
 
 # ---- cards (R20–R31) -------------------------------------------------------------------------
@@ -71,10 +71,10 @@ def test_cards_hold_what_the_card_service_enforces(db, country, today):
     services = demo(db, country, today)
     year = SchoolYear.of(today)
     rows = services.cards.rows()  # the Cards tab's rows
-    cards = {r[0]: services.cards.get(r[0]) for r in rows}
+    cards = {r.id: services.cards.get(r.id) for r in rows}
     physical = [c for c in cards.values() if c.kind is CardKind.PHYSICAL]
     virtual = [c for c in cards.values() if c.kind is CardKind.VIRTUAL]
-    students = {r[0]: r for r in enrolled(services)}
+    students = {r.id: r for r in enrolled(services)}
 
     # ~95 % of the enrolled students hold a physical card; one held card each (R20, R23).
     holders = {c.student_id for c in physical}
@@ -147,12 +147,12 @@ def test_the_provider_has_nothing_waiting_and_new_cards_continue_the_sequence(db
     plan = services.cards.preview_extend_all(today)
     changed = [ch for item in plan.items for ch in item.changes]
     assert changed and all(str(ch.old_status) == "EXPIRED" for ch in changed)
-    holders = {r[2] for r in services.cards.rows()}
+    holders = {r.student_id for r in services.cards.rows()}
     for item in plan.items:
         assert item.changes or (country is Country.EE and item.student_id not in holders)
 
     # A new card continues the school's serial; R23 links a replacement to it.
-    student = next(r[0] for r in enrolled(services) if r[0] not in holders)
+    student = next(r.id for r in enrolled(services) if r.id not in holders)
     card = services.cards.issue_physical(student, today)
     assert CardNumber.parse(card.card_number).serial == last_serial + 1
     new = services.cards.report_lost_and_replace(card.id, card.version, today=today)
@@ -164,8 +164,8 @@ def test_the_provider_has_nothing_waiting_and_new_cards_continue_the_sequence(db
 
 def test_a_replaced_card_links_to_its_successor_and_keeps_working(db):
     services = demo(db, Country.EE, date(2026, 11, 23))
-    old = next(r for r in services.cards.rows() if r[8] == "REPLACED")
-    record = services.cards.get(old[0])
+    old = next(r for r in services.cards.rows() if r.status == "REPLACED")
+    record = services.cards.get(old.id)
     successor = services.cards.get(record.replaced_by_card_id)
     assert successor.student_id == record.student_id and str(successor.status) == "ACTIVE"
     assert successor.status_reason == f"replaces {record.card_number}"
@@ -182,11 +182,13 @@ def test_a_demo_student_leaving_takes_the_cards_and_the_subscription_along(db, c
     services = demo(db, country, today)
     if country is Country.EE:  # one with a virtual card: the provider must hear of it (R24)
         rows = services.cards.rows(CardFilter(kind=CardKind.VIRTUAL, status="ACTIVE"))
-        student_id = rows[0][2]
+        student_id = rows[0].student_id
     else:  # one who pays for POPOLNI and holds a card
-        holders = {r[2] for r in services.cards.rows()}
+        holders = {r.student_id for r in services.cards.rows()}
         rows = services.billing.table_rows(today)
-        student_id = next(r[1] for r in rows if r[5] is S.ACTIVE and r[1] in holders)
+        student_id = next(
+            r.student_id for r in rows if r.state is S.ACTIVE and r.student_id in holders
+        )
     record = services.roster.get(student_id)
     services.roster.mark_left(student_id, record.version, today, "moved away")
     # R7, R24, R31: every physical card revoked, the virtual card closed, in one transaction.
@@ -213,7 +215,7 @@ def test_billing_holds_what_the_billing_services_enforce(db, today):
 
     rows = billing.table_rows(today)
     assert 0.2 < len(rows) / len(enrolled(services)) < 0.3
-    states = Counter(r[5] for r in rows)
+    states = Counter(r.state for r in rows)
     assert states[S.ACTIVE] + states[S.RENEWAL_DUE] > 0.7 * len(rows)
     assert states[S.ORDERED] >= 4 and 1 <= states[S.CANCELLED] <= 2
     assert states[S.TRIAL] + states[S.MINIMALNI] >= 3
@@ -302,19 +304,20 @@ def test_the_services_take_over_where_the_demo_left_off(db):
     assert billing.money_history(refund.subscription_id)[-1].kind == "refund"
 
     # The rest of an order is paid by its reference: activated (R79).
-    ordered = next(r for r in rows if r[5] is S.ORDERED)
-    [(_, _, reference, _, owed)] = billing.open_invoices(ordered[0])
+    ordered = next(r for r in rows if r.state is S.ORDERED)
+    [invoice] = billing.open_invoices(ordered.id)
     result = billing.record_payment(
-        PaymentInput(owed, PaymentMethod.TRANSFER, today, reference=reference)
+        PaymentInput(invoice.owed_cents, PaymentMethod.TRANSFER, today, reference=invoice.reference)
     )
     assert result.activated and result.state is S.ACTIVE
 
     # A subscriber cancels by the signed pre-filled form: processed at once (R96, R98).
-    active = next(r for r in rows if r[5] is S.ACTIVE and r[0] != refund.subscription_id)
+    active = next(r for r in rows if r.state is S.ACTIVE and r.id != refund.subscription_id)
     letter = services.billing_letters.register_letter(
-        active[1], ReceivedLetter(LetterKind.CANCEL_ALL, today, LetterChannel.LETTER_TO_SCHOOL)
+        active.student_id,
+        ReceivedLetter(LetterKind.CANCEL_ALL, today, LetterChannel.LETTER_TO_SCHOOL),
     )
-    assert letter.processed and billing.subscription(active[0]).state is S.CANCELLED
+    assert letter.processed and billing.subscription(active.id).state is S.CANCELLED
 
 
 def test_daily_for_sixty_days_brings_reminders_and_proposals(db):
@@ -346,9 +349,9 @@ def test_daily_for_sixty_days_in_an_estonian_demo(db):
 def test_a_subscribers_data_access_export_lists_the_payments(db):
     services = demo(db, Country.SI, date(2026, 11, 23))
     sub = next(
-        services.billing.subscription(r[0])
+        services.billing.subscription(r.id)
         for r in services.billing.table_rows()
-        if r[5] is S.ACTIVE
+        if r.state is S.ACTIVE
     )
     history = services.billing.money_history(sub.id)
     payments = [m for m in history if m.kind == "payment"]

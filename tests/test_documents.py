@@ -28,13 +28,13 @@ from desktop.documents import (
     Heading,
     Image,
     KeyValueTable,
+    Letterhead,
     LetterSpec,
     Markdown,
     PageBreak,
     Paragraph,
     ProviderIdentity,
     ReportSpec,
-    SchoolProfile,
     SignatureLines,
     Spacer,
     TermsSpec,
@@ -87,7 +87,7 @@ def _png(width: int = 60, height: int = 30) -> bytes:
 
 @pytest.fixture
 def school_si():
-    return SchoolProfile(
+    return Letterhead(
         name="Osnovna šola Franceta Prešerna Kranj",
         address_lines=("Kidričeva cesta 49", "4000 Kranj"),
         country="SI",
@@ -99,7 +99,7 @@ def school_si():
 
 @pytest.fixture
 def school_ee():
-    return SchoolProfile(
+    return Letterhead(
         name="Tartu Kivilinna Kool",
         address_lines=["Kivi 23", "50105 Tartu"],  # a list is fine: stored as a tuple
         country="EE",

@@ -120,3 +120,18 @@ def test_the_description_is_translated_then_filled():
         labels={"what": "Refund"},
     )
     assert labelled.describe(lambda text: {"Refund": "Vračilo"}.get(text, text)) == "Do: Vračilo"
+
+
+@pytest.mark.parametrize("country", ["EE", "SI"])
+@pytest.mark.parametrize("today", [MON, date(2028, 2, 29), date(2027, 12, 31), date(2026, 1, 1)])
+def test_the_birth_ranges_hold_everyone_who_reaches_a_threshold(country, today):
+    from datetime import timedelta
+
+    from desktop.domain.today import birth_ranges
+
+    ranges = birth_ranges(country, today)
+    birth = date(today.year - 19, 1, 1)
+    while birth <= date(today.year - 12, 12, 31):
+        if thresholds_reached(birth, country, today):
+            assert any(a <= birth <= b for a, b in ranges), birth
+        birth += timedelta(days=1)

@@ -212,11 +212,11 @@ def test_missing_mo_is_compiled_in_memory_and_logged_once(
 
 
 def test_compiled_mo_is_used_without_fallback(tmp_path, monkeypatch, caplog, fresh_catalogues):
-    from desktop.i18n.__main__ import compile_all
+    from desktop.i18n.compile import compile_catalogs
 
     root = _copy_po_only(tmp_path)
     monkeypatch.setattr(i18n, "LOCALE_DIR", root)
-    compile_all(root)
+    compile_catalogs(root)
     # The test copies are fresh: make the .mo files clearly newer than the .po files.
     for mo in root.glob("*/LC_MESSAGES/*.mo"):
         po = mo.with_suffix(".po")

@@ -15,10 +15,10 @@ from desktop.documents.fonts import REGULAR, em_width
 from desktop.documents.layout import BODY, Flow, Frame, layout_blocks, wrap_text
 from desktop.documents.model import (
     DocumentInfo,
+    Letterhead,
     LetterSpec,
     Markdown,
     Paragraph,
-    SchoolProfile,
 )
 from desktop.documents.template import ADDRESS_TEXT_WIDTH, return_lines
 from desktop.domain.addresses import (
@@ -41,8 +41,8 @@ LONG_NAME = (
 )
 
 
-def _school(name: str = "Osnovna šola Kranj") -> SchoolProfile:
-    return SchoolProfile(name, ("Šolska ulica 3", "1310 Ribnica"), "SI")
+def _school(name: str = "Osnovna šola Kranj") -> Letterhead:
+    return Letterhead(name, ("Šolska ulica 3", "1310 Ribnica"), "SI")
 
 
 def _text(pdf: bytes) -> list[str]:

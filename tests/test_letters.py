@@ -16,7 +16,9 @@ from sqlalchemy import update
 
 from desktop.db.models import Guardian, Student
 from desktop.domain.billing import LetterChannel, LetterKind, PaymentMethod
-from desktop.domain.consent import BreachNotice, DataCategory, RequestKind
+from desktop.domain.consent.breaches import BreachNotice
+from desktop.domain.consent.requests import RequestKind
+from desktop.domain.consent.retention import DataCategory
 from desktop.domain.dates import SchoolYear
 from desktop.domain.errors import ValidationError
 from desktop.domain.roster import StudentStatus

@@ -15,14 +15,11 @@ from desktop.domain.collation import sort_key
 from desktop.domain.roster import Country, StudentStatus
 from desktop.services.container import Services
 from desktop.services.demo import DemoService
-from desktop.services.roster import StudentInput
+from desktop.services.roster import RosterRow, StudentInput
 from desktop.ui.changes import POLL_MS
 from desktop.ui.collation import name_key, qt_collates
 from desktop.ui.main_window import MainWindow
 from desktop.ui.models.roster_model import COLUMN_FIRST, RosterData, RosterModel
-from desktop.ui.tabs.cards.model import ID as CARD_ID
-from desktop.ui.tabs.cards.model import STATUS as CARD_STATUS
-from desktop.ui.tabs.cards.model import STUDENT as CARD_STUDENT
 from tests.conftest import TEST_START, make_services
 
 STUDENTS = 24
@@ -129,9 +126,9 @@ def test_change_feed_merges_and_unsubscribes():
 def demo(db) -> Services:
     services = make_services(db, Country.EE)
     DemoService(db, services.actor).fill(Country.EE, STUDENTS, cards=False)
-    enrolled = [r for r in services.roster.table_rows() if r[3]]  # with an isikukood
+    enrolled = [r for r in services.roster.table_rows() if r.personal_code]  # with an isikukood
     for row in enrolled[:4]:
-        services.cards.issue_physical(row[0], today=TODAY)
+        services.cards.issue_physical(row.id, today=TODAY)
     return services
 
 
@@ -158,15 +155,15 @@ def show_tab(qtbot, window: MainWindow, key: str):
 
 def card_status(tab, card_id: int) -> str:
     model = tab.controller.model
-    return next(r[CARD_STATUS] for r in model.rows if r[CARD_ID] == card_id)
+    return next(r.status for r in model.rows if r.id == card_id)
 
 
 @pytest.mark.gui
 @pytest.mark.db
 def test_leaving_in_the_roster_shows_the_card_revoked_in_the_cards_tab(qtbot, window, demo):
     cards = show_tab(qtbot, window, "cards")
-    active = next(r for r in cards.controller.model.rows if r[CARD_STATUS] == "ACTIVE")
-    card_id, student_id = active[CARD_ID], active[CARD_STUDENT]
+    active = next(r for r in cards.controller.model.rows if r.status == "ACTIVE")
+    card_id, student_id = active.id, active.student_id
     cards.controller.select_card(card_id)
 
     roster = show_tab(qtbot, window, "roster")
@@ -180,17 +177,17 @@ def test_leaving_in_the_roster_shows_the_card_revoked_in_the_cards_tab(qtbot, wi
 
     window.tabs.setCurrentWidget(cards)  # no F5
     qtbot.waitUntil(lambda: card_status(cards, card_id) == "REVOKED")
-    assert cards.controller.selected_row()[CARD_ID] == card_id  # the selection stayed
+    assert cards.controller.selected_row().id == card_id  # the selection stayed
 
 
 @pytest.mark.gui
 @pytest.mark.db
 def test_a_change_reaches_the_tab_on_screen_without_switching(qtbot, window, demo):
     cards = show_tab(qtbot, window, "cards")
-    active = next(r for r in cards.controller.model.rows if r[CARD_STATUS] == "ACTIVE")
-    record = demo.roster.get(active[CARD_STUDENT])
+    active = next(r for r in cards.controller.model.rows if r.status == "ACTIVE")
+    record = demo.roster.get(active.student_id)
     demo.roster.mark_left(record.id, record.version, TODAY, "moved")  # e.g. from a worker
-    qtbot.waitUntil(lambda: card_status(cards, active[CARD_ID]) == "REVOKED")
+    qtbot.waitUntil(lambda: card_status(cards, active.id) == "REVOKED")
 
 
 HEADER = ["first_name", "last_name", "personal_code", "class", "status", "birth_date"]
@@ -210,8 +207,8 @@ def _import(services: Services, path: Path, rows: list[list[str]]) -> None:
 @pytest.mark.db
 def test_an_import_shows_the_new_name_in_the_open_form(qtbot, window, demo, tmp_path):
     roster = window.roster
-    row = next(r for r in demo.roster.table_rows() if r[3] and r[6] is not None)
-    student_id, code = row[0], row[3]
+    row = next(r for r in demo.roster.table_rows() if r.personal_code and r.birth_date is not None)
+    student_id, code = row.id, row.personal_code
     roster.controller.select_student(student_id)
     record = roster.editor.record
     assert record.id == student_id and not roster.editor.dirty
@@ -238,12 +235,12 @@ def test_an_import_shows_the_new_name_in_the_open_form(qtbot, window, demo, tmp_
 @pytest.mark.db
 def test_a_change_on_another_pc_shows_within_the_poll_interval(qtbot, window, demo, db_url):
     roster = window.roster
-    row = next(r for r in demo.roster.table_rows() if r[6] is not None)
-    roster.controller.select_student(row[0])
+    row = next(r for r in demo.roster.table_rows() if r.birth_date is not None)
+    roster.controller.select_student(row.id)
     other_db = Database(db_url)  # another office PC on the same database
     try:
         other = Services(other_db, demo.actor)
-        theirs = other.roster.get(row[0])
+        theirs = other.roster.get(row.id)
         other.roster.update_student(
             theirs.id,
             theirs.version,
@@ -262,7 +259,7 @@ def test_a_change_on_another_pc_shows_within_the_poll_interval(qtbot, window, de
         )
         model = roster.controller.model
         qtbot.waitUntil(
-            lambda: model.data(model.index(model.row_of(row[0]), COLUMN_FIRST)) == "Kristel",
+            lambda: model.data(model.index(model.row_of(row.id), COLUMN_FIRST)) == "Kristel",
             timeout=POLL_MS + 2000,
         )
         assert roster.editor.first_name.text() == "Kristel"
@@ -284,7 +281,7 @@ def test_a_new_student_appears_in_alphabetical_order(qtbot, window, demo):
     editor.class_name.setCurrentText("1.a")
     assert roster.controller.save(), editor.banner.text()
     row = model.row_of(editor.record.id)
-    names = [model.row(r)[1] for r in range(model.rowCount())]
+    names = [model.row(r).last_name for r in range(model.rowCount())]
     assert row == names.index("Aaviksoo") and sorted(names, key=name_key("EE")) == names
 
 
@@ -327,9 +324,9 @@ def test_the_fallback_key_alone(country, expected):
 @pytest.mark.parametrize(("country", "expected"), ORDERS[:2])
 def test_the_roster_table_sorts_in_the_school_alphabet(qapp, country, expected):
     rows = [
-        (i, last, "Ann", None, "1.a", StudentStatus.ENROLLED, None)
+        RosterRow(i, last, "Ann", None, "1.a", StudentStatus.ENROLLED, None)
         for i, last in enumerate(reversed(expected))
     ]
     model = RosterModel(country)
     model.set_data(RosterData(rows, country))
-    assert [model.row(r)[1] for r in range(model.rowCount())] == expected
+    assert [model.row(r).last_name for r in range(model.rowCount())] == expected

@@ -59,6 +59,7 @@ SAMPLED = {
     "moodle-institution-application",
     "moodle-longer-retention",
     "offer-notice",
+    "re-consent-letter",
     "request-acknowledgement",
     "request-forwarded",
     "request-response",

@@ -15,7 +15,13 @@ from desktop.domain.roles import Role
 from desktop.domain.roster import Relation, RestrictionKind, StudentStatus
 from desktop.services.base import Actor
 from desktop.services.container import Services
-from desktop.services.roster import ContactRestricted, GuardianInput, StudentInput
+from desktop.services.roster import (
+    ROSTER_COLUMNS,
+    ContactRestricted,
+    GuardianInput,
+    RosterRow,
+    StudentInput,
+)
 
 pytestmark = pytest.mark.db
 
@@ -28,7 +34,24 @@ def test_create_student_derives_birth_date_from_code(services):
     assert record.status is StudentStatus.ENROLLED
     assert record.version == 1
     assert record.updated_by == services.actor.login
-    assert services.roster.table_rows()[0][1:5] == ("Õunapuu", "Mari-Liis", "61205171232", "5.b")
+    [row] = services.roster.table_rows()
+    assert type(row) is RosterRow
+    assert row == (
+        record.id,
+        "Õunapuu",
+        "Mari-Liis",
+        "61205171232",
+        "5.b",
+        StudentStatus.ENROLLED,
+        date(2012, 5, 17),
+    )
+    assert (row.last_name, row.personal_code, row.birth_date) == (
+        "Õunapuu",
+        "61205171232",
+        record.birth_date,
+    )
+    # RosterRow's fields and ROSTER_COLUMNS are two lists in one order: a drift would swap values.
+    assert tuple(c.key for c in ROSTER_COLUMNS) == RosterRow._fields
 
 
 def test_every_bad_field_is_reported_together(services):

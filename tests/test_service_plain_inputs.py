@@ -29,14 +29,10 @@ from desktop.domain.billing import (
     SubscriptionState,
 )
 from desktop.domain.cards import CardKind, ProviderEventKind, SuspendReason
-from desktop.domain.consent import (
-    AcceptanceDecision,
-    BreachNotice,
-    Channel,
-    DataCategory,
-    OnBehalfBasis,
-    RequestKind,
-)
+from desktop.domain.consent.breaches import BreachNotice
+from desktop.domain.consent.requests import RequestKind
+from desktop.domain.consent.retention import DataCategory
+from desktop.domain.consent.terms import AcceptanceDecision, Channel, OnBehalfBasis
 from desktop.domain.errors import ValidationError, ValidationErrors
 from desktop.domain.inputs import coerce_enum, coerce_enums
 from desktop.domain.roles import Role

@@ -10,7 +10,8 @@ from datetime import date
 import pytest
 
 from desktop.cli import main
-from desktop.domain.consent import DataCategory, RequestKind
+from desktop.domain.consent.requests import RequestKind
+from desktop.domain.consent.retention import DataCategory
 from desktop.domain.roles import Role
 from desktop.domain.today import ItemKind, Urgency
 from desktop.services.container import Services

@@ -106,7 +106,7 @@ def test_import_preview_assign_and_confirm(tab, school, tmp_path, qtbot, monkeyp
 def _all_open(s):
     out = []
     for row in s.billing.table_rows():
-        out += s.billing.open_invoices(row[0])
+        out += s.billing.open_invoices(row.id)
     return out
 
 

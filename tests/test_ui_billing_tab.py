@@ -26,7 +26,6 @@ from desktop.ui.student_picker import StudentPickerDialog
 from desktop.ui.tabs.billing import BillingTab
 from desktop.ui.tabs.billing import controller as billing_controller
 from desktop.ui.tabs.billing.dialogs import LetterDialog, PaymentDialog, RejectDialog
-from desktop.ui.tabs.billing.model import DUE, ID, LAST, STATE, STUDENT
 from tests.billing_fixtures import add_family, order_input, prepare_billing, record_terms_notice
 
 pytestmark = [pytest.mark.gui, pytest.mark.db]
@@ -80,26 +79,26 @@ def rows(tab):
 
 
 def select(tab, last_name: str) -> tuple:
-    sub_id = next(r[ID] for r in tab.controller.model.rows if r[LAST] == last_name)
+    sub_id = next(r.id for r in tab.controller.model.rows if r.last_name == last_name)
     tab.controller.select_subscription(sub_id)
     return tab.controller.selected_row()
 
 
 def test_list_filters_and_due(tab):
-    assert {r[LAST] for r in rows(tab)} == {"Novak", "Kranjc", "Zupan", "Horvat"}
+    assert {r.last_name for r in rows(tab)} == {"Novak", "Kranjc", "Zupan", "Horvat"}
     assert "4 of 4" in tab.count.text()
     tab.state_combo.setCurrentIndex(tab.state_combo.findData(S.RENEWAL_DUE))
-    assert [r[LAST] for r in rows(tab)] == ["Novak"]
+    assert [r.last_name for r in rows(tab)] == ["Novak"]
     tab.state_combo.setCurrentIndex(0)
     tab.class_combo.setCurrentIndex(tab.class_combo.findData("6.b"))
-    assert [r[LAST] for r in rows(tab)] == ["Kranjc"]
+    assert [r.last_name for r in rows(tab)] == ["Kranjc"]
     tab.class_combo.setCurrentIndex(0)
     tab.due_only.setChecked(True)
-    assert [r[LAST] for r in rows(tab)] == ["Novak"]  # proposal and letters waiting
-    assert all(r[DUE] for r in rows(tab))
+    assert [r.last_name for r in rows(tab)] == ["Novak"]  # proposal and letters waiting
+    assert all(r.due for r in rows(tab))
     tab.due_only.setChecked(False)
     tab.search.setText("mojca kranjc")  # the payer
-    assert [r[LAST] for r in rows(tab)] == ["Kranjc"]
+    assert [r.last_name for r in rows(tab)] == ["Kranjc"]
 
 
 def test_selecting_shows_the_childs_money_history(tab):
@@ -128,8 +127,8 @@ def test_confirming_a_proposal_records_the_person(tab, school, monkeypatch):
     [done] = school.billing.proposals(None)
     assert done.kind is ProposalKind.TERMINATE_NONPAYMENT
     assert done.decided_by == school.actor.login
-    novak = next(r for r in tab.controller.model.rows if r[LAST] == "Novak")
-    assert novak[STATE] is S.TERMINATED_NONPAYMENT
+    novak = next(r for r in tab.controller.model.rows if r.last_name == "Novak")
+    assert novak.state is S.TERMINATED_NONPAYMENT
     assert "4 letters to print" in tab.letters_label.text()  # + the termination notice
 
 
@@ -158,7 +157,7 @@ def test_payment_through_the_dialog_activates_and_refuses_a_card_number(tab, sch
     dialog.txn.setText("BANKART-5521")
     dialog.accept()
     assert not dialog.isVisible()
-    assert select(tab, "Kranjc")[STATE] is S.ACTIVE
+    assert select(tab, "Kranjc").state is S.ACTIVE
     assert "paid in full" in tab.controller.last_status
 
 
@@ -172,7 +171,7 @@ def test_letter_dialog_with_data_missing_changes_nothing(tab, school, monkeypatc
     dialog.guardian_rows[1][2].clear()  # the letter gives no contact for Marko
     dialog.accept()
     assert "cannot be processed" in tab.controller.last_status
-    assert select(tab, "Horvat")[STATE] is S.ACTIVE
+    assert select(tab, "Horvat").state is S.ACTIVE
 
 
 def test_cancellation_letter_registered_and_confirmation_saved(tab, school, monkeypatch, tmp_path):
@@ -186,7 +185,7 @@ def test_cancellation_letter_registered_and_confirmation_saved(tab, school, monk
     dialog.accept()
     assert not dialog.isVisible()
     assert "takes effect on 27. 2. 2027" in tab.controller.last_status
-    assert select(tab, "Horvat")[STATE] is S.CANCELLED
+    assert select(tab, "Horvat").state is S.CANCELLED
     assert (tmp_path / "d5.pdf").read_bytes().startswith(b"%PDF")
 
 
@@ -210,7 +209,7 @@ def test_withdrawal_letter_takes_the_notice_date_from_the_record(tab, school, mo
 
     with school.db.read() as session:
         version_id = session.scalar(sql_select(TermsVersion.id).limit(1))
-    record_terms_notice(school, select(tab, "Horvat")[STUDENT], version_id, date(2026, 11, 18))
+    record_terms_notice(school, select(tab, "Horvat").student_id, version_id, date(2026, 11, 18))
     tab.controller.register_letter()
     dialog = tab.controller.dialog
     assert dialog.notice_sent.text() == "18. 11. 2026"  # from the record, not typed
@@ -235,7 +234,7 @@ def test_new_order_through_the_student_picker(tab, school):
     order.free_alternative.setChecked(True)
     order.accept()
     assert not order.isVisible()
-    assert select(tab, "Kos")[STATE] is S.ORDERED
+    assert select(tab, "Kos").state is S.ORDERED
     assert school.billing.current_for_student(fresh.student_id).profiles[0].is_payer
 
 

@@ -26,7 +26,6 @@ from desktop.ui.tabs.cards.dialogs import (
     ReasonDialog,
     ReferDialog,
 )
-from desktop.ui.tabs.cards.model import ID, KIND, NUMBER, STATUS, STUDENT, VERSION
 from tests.conftest import make_services
 from tests.fake_card_provider import Failure, card_provider  # noqa: F401
 
@@ -39,9 +38,9 @@ LAST_YEAR = date(2025, 10, 1)  # cards issued then ran out on 31 Aug 2026
 def demo(db) -> Services:
     services = make_services(db, Country.EE)
     DemoService(db, services.actor).fill(Country.EE, 24, cards=False)
-    enrolled = [r for r in services.roster.table_rows() if r[3]]  # with an isikukood
+    enrolled = [r for r in services.roster.table_rows() if r.personal_code]  # with an isikukood
     for row in enrolled[:6]:
-        services.cards.issue_physical(row[0], today=LAST_YEAR)
+        services.cards.issue_physical(row.id, today=LAST_YEAR)
     return services
 
 
@@ -79,7 +78,7 @@ def pick(tab, text: str) -> None:
 
 def test_table_and_filters(tab, demo):
     assert tab.controller.model.total_count == 6 and "6 of 6" in tab.count.text()
-    assert {r[STATUS] for r in rows(tab)} == {"ACTIVE"}
+    assert {r.status for r in rows(tab)} == {"ACTIVE"}
     tab.expiry.setText("01.09.2026")
     assert tab.controller.model.visible_count == 6  # valid until 31.08.2026
     tab.expiry.setText("31.08.2026")
@@ -92,12 +91,12 @@ def test_table_and_filters(tab, demo):
     tab.status_combo.setCurrentIndex(0)
     first_class = tab.class_combo.itemData(1)
     tab.class_combo.setCurrentIndex(1)
-    assert {r[5] for r in rows(tab)} == {first_class}
+    assert {r.class_name for r in rows(tab)} == {first_class}
 
 
 def test_selecting_a_card_shows_the_students_history(tab):
-    row = select(tab, rows(tab)[0][ID])
-    assert tab.student_title.text().startswith(f"{row[4]} {row[3]}")
+    row = select(tab, rows(tab)[0].id)
+    assert tab.student_title.text().startswith(f"{row.first_name} {row.last_name}")
     assert tab.history_model.rowCount() == 1
     assert "Issued" in tab.history_model.row(0)[3]
     assert tab.actions_by_key["lost"].isEnabled()
@@ -105,18 +104,18 @@ def test_selecting_a_card_shows_the_students_history(tab):
 
 
 def test_issue_through_the_student_picker(tab, demo):
-    without = [r for r in demo.roster.table_rows() if r[3]][10]
+    without = [r for r in demo.roster.table_rows() if r.personal_code][10]
     tab.controller.issue()
-    pick(tab, without[3])  # by isikukood
-    new = [r for r in rows(tab) if r[STUDENT] == without[0]]
-    assert len(new) == 1 and new[0][STATUS] == "ACTIVE"
-    assert tab.controller.selected_row()[ID] == new[0][ID]
+    pick(tab, without.personal_code)  # by isikukood
+    new = [r for r in rows(tab) if r.student_id == without.id]
+    assert len(new) == 1 and new[0].status == "ACTIVE"
+    assert tab.controller.selected_row().id == new[0].id
     assert "issued" in tab.last_status
 
 
 def test_issuing_twice_shows_the_reason_in_the_picker(tab, demo):
     held = rows(tab)[0]
-    select(tab, held[ID])
+    select(tab, held.id)
     tab.controller.issue()
     picker = tab.controller.dialog
     picker.accept()  # preselected: the student of the selected card
@@ -130,29 +129,29 @@ def test_issuing_twice_shows_the_reason_in_the_picker(tab, demo):
 
 def test_lost_then_replace_leaves_the_virtual_card_alone(tab, demo, monkeypatch):
     held = rows(tab)[0]
-    code = next(r[3] for r in demo.roster.table_rows() if r[0] == held[STUDENT])
-    virtual = demo.cards.record_activation(held[STUDENT], code)
+    code = next(r.personal_code for r in demo.roster.table_rows() if r.id == held.student_id)
+    virtual = demo.cards.record_activation(held.student_id, code)
     tab.refresh()
     answer(monkeypatch, "replace")
-    select(tab, held[ID])
+    select(tab, held.id)
     tab.actions_by_key["lost"].trigger()
-    cards = {r[ID]: r for r in rows(tab) if r[STUDENT] == held[STUDENT]}
-    assert cards[held[ID]][STATUS] == "REPLACED"
-    assert cards[virtual.id][STATUS] == "ACTIVE" and cards[virtual.id][1] == virtual.version
+    cards = {r.id: r for r in rows(tab) if r.student_id == held.student_id}
+    assert cards[held.id].status == "REPLACED"
+    assert cards[virtual.id].status == "ACTIVE" and cards[virtual.id].version == virtual.version
     new = tab.controller.selected_row()
-    assert new[STATUS] == "ACTIVE" and new[NUMBER] != held[NUMBER]
-    assert f"Card {held[NUMBER]} blocked" in tab.last_status
+    assert new.status == "ACTIVE" and new.card_number != held.card_number
+    assert f"Card {held.card_number} blocked" in tab.last_status
 
 
 def test_lost_is_not_reported_without_confirmation(tab, monkeypatch):
     answer(monkeypatch, "cancel")
-    held = select(tab, rows(tab)[0][ID])
+    held = select(tab, rows(tab)[0].id)
     tab.controller.report_lost()
-    assert tab.controller.selected_row()[STATUS] == "ACTIVE" == held[STATUS]
+    assert tab.controller.selected_row().status == "ACTIVE" == held.status
 
 
 def test_revoke_needs_a_reason(tab):
-    held = select(tab, rows(tab)[0][ID])
+    held = select(tab, rows(tab)[0].id)
     tab.controller.revoke()
     dialog = tab.controller.dialog
     assert isinstance(dialog, ReasonDialog)
@@ -160,36 +159,36 @@ def test_revoke_needs_a_reason(tab):
     assert dialog.isVisible() and dialog.errors.message("reason")
     dialog.reason.setText("card withdrawn")
     dialog.accept()
-    assert next(r for r in rows(tab) if r[ID] == held[ID])[STATUS] == "REVOKED"
+    assert next(r for r in rows(tab) if r.id == held.id).status == "REVOKED"
 
 
 def test_activation_refuses_a_wrong_code_and_records_the_right_one(tab, demo):
-    student = [r for r in demo.roster.table_rows() if r[3]][12]
+    student = [r for r in demo.roster.table_rows() if r.personal_code][12]
     tab.controller.record_activation()
-    pick(tab, student[3])
+    pick(tab, student.personal_code)
     dialog = tab.controller.dialog
     assert isinstance(dialog, ActivationDialog)
-    dialog.code.setText("61205171232" if student[3] != "61205171232" else "51205171231")
+    dialog.code.setText("61205171232" if student.personal_code != "61205171232" else "51205171231")
     dialog.accept()
     assert dialog.isVisible() and "not the one in the roster" in dialog.banner.text()
-    dialog.code.setText(f"PNOEE-{student[3]}")
+    dialog.code.setText(f"PNOEE-{student.personal_code}")
     dialog.accept()
     assert not dialog.isVisible()
-    virtual = [r for r in rows(tab) if r[STUDENT] == student[0]]
-    assert [(str(r[KIND]), r[STATUS]) for r in virtual] == [("VIRTUAL", "ACTIVE")]
+    virtual = [r for r in rows(tab) if r.student_id == student.id]
+    assert [(str(r.kind), r.status) for r in virtual] == [("VIRTUAL", "ACTIVE")]
 
 
 def test_close_virtual_card(tab, demo):
     held = rows(tab)[0]
-    code = next(r[3] for r in demo.roster.table_rows() if r[0] == held[STUDENT])
-    virtual = demo.cards.record_activation(held[STUDENT], code)
+    code = next(r.personal_code for r in demo.roster.table_rows() if r.id == held.student_id)
+    virtual = demo.cards.record_activation(held.student_id, code)
     tab.refresh()
     select(tab, virtual.id)
     assert tab.actions_by_key["close"].isEnabled() and not tab.actions_by_key["lost"].isEnabled()
     tab.controller.close_virtual()
     tab.controller.dialog.reason.setText("entitlement removed")
     tab.controller.dialog.accept()
-    assert next(r for r in rows(tab) if r[ID] == virtual.id)[STATUS] == "CLOSED"
+    assert next(r for r in rows(tab) if r.id == virtual.id).status == "CLOSED"
 
 
 def test_extend_all_shows_the_preview_then_applies(tab, demo):
@@ -198,10 +197,10 @@ def test_extend_all_shows_the_preview_then_applies(tab, demo):
     assert isinstance(dialog, ExtendPreviewDialog)
     preview = dialog.table.model()
     assert preview.rowCount() >= 6  # 6 cards to extend, plus entitlements to publish
-    assert all(r[STATUS] == "ACTIVE" for r in rows(tab))
-    before = {r[ID]: r[10] for r in rows(tab)}
+    assert all(r.status == "ACTIVE" for r in rows(tab))
+    before = {r.id: r.valid_until for r in rows(tab)}
     dialog.accept()
-    after = {r[ID]: r[10] for r in rows(tab)}
+    after = {r.id: r.valid_until for r in rows(tab)}
     assert all(after[i] > before[i] for i in before)
     assert "extended" in tab.last_status
 
@@ -223,7 +222,7 @@ def test_import_photo_shows_it(tab, tmp_path, monkeypatch):
     path = tmp_path / "face.png"
     Image.new("RGB", (600, 800), (200, 150, 120)).save(path)
     monkeypatch.setattr(cards_controller, "ask_open_path", lambda *a: str(path))
-    select(tab, rows(tab)[0][ID])
+    select(tab, rows(tab)[0].id)
     tab.photo_button.click()
     assert not tab.photo.pixmap().isNull()
     small = tmp_path / "small.jpg"
@@ -237,8 +236,8 @@ def test_import_photo_shows_it(tab, tmp_path, monkeypatch):
 
 def test_refer_to_the_provider_lists_the_configured_contacts(tab, demo):
     held = rows(tab)[0]
-    code = next(r[3] for r in demo.roster.table_rows() if r[0] == held[STUDENT])
-    virtual = demo.cards.record_activation(held[STUDENT], code)
+    code = next(r.personal_code for r in demo.roster.table_rows() if r.id == held.student_id)
+    virtual = demo.cards.record_activation(held.student_id, code)
     demo.cards.update_settings(0, "TK", [("Support line", "+372 5555 0000")])
     tab.refresh()
     select(tab, virtual.id)
@@ -272,7 +271,7 @@ def test_sync_now_pause_on_401_and_needs_attention(tab, demo, monkeypatch, card_
     sync.policy = RetryPolicy(gives_up_after=1)
     card_provider.fail_next(Failure.ERROR_500)
     held = rows(tab)[0]
-    demo.cards.extend(held[STUDENT])
+    demo.cards.extend(held.student_id)
     tab.sync_button.click()
     assert tab.attention_button.isEnabled() and "(1)" in tab.attention_button.text()
     tab.attention_button.click()
@@ -318,9 +317,9 @@ def test_photo_on_print_data(tab, demo, tmp_path):
     held = rows(tab)[0]
     buf = BytesIO()
     Image.new("RGB", (300, 400), (1, 2, 3)).save(buf, "JPEG")
-    demo.cards.import_photo(held[STUDENT], buf.getvalue())
-    [printable] = demo.cards.printable([held[ID]])
-    assert printable.photo and printable.card_number == held[NUMBER]
+    demo.cards.import_photo(held.student_id, buf.getvalue())
+    [printable] = demo.cards.printable([held.id])
+    assert printable.photo and printable.card_number == held.card_number
 
 
 def test_card_settings_dialog(tab, demo, monkeypatch):
@@ -356,11 +355,11 @@ def test_card_settings_dialog(tab, demo, monkeypatch):
 
 
 def test_extend_is_offered_only_for_a_card_that_can_be_extended(qtbot, tab, demo):
-    card = select(tab, rows(tab)[0][ID])
+    card = select(tab, rows(tab)[0].id)
     assert tab.actions_by_key["extend"].isEnabled()
-    demo.cards.revoke(card[ID], card[VERSION], "Withdrawn")
+    demo.cards.revoke(card.id, card.version, "Withdrawn")
     with qtbot.waitSignal(tab.loaded):
         tab.controller.load()
-    select(tab, card[ID])
-    assert tab.controller.selected_row()[STATUS] == "REVOKED"
+    select(tab, card.id)
+    assert tab.controller.selected_row().status == "REVOKED"
     assert not tab.actions_by_key["extend"].isEnabled()

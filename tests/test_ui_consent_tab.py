@@ -14,13 +14,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from desktop.domain import clock
-from desktop.domain.consent import (
-    BreachNotice,
-    CodeState,
-    ConsentStatus,
-    DataCategory,
-    RequestKind,
-)
+from desktop.domain.consent.breaches import BreachNotice
+from desktop.domain.consent.codes import CodeState
+from desktop.domain.consent.requests import RequestKind
+from desktop.domain.consent.retention import DataCategory
+from desktop.domain.consent.terms import ConsentStatus
 from desktop.domain.roles import Role
 from desktop.domain.roster import Country, RestrictionKind, fold_search
 from desktop.services.container import Services

@@ -14,7 +14,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
-from desktop.domain.consent import AcceptanceDecision, OnBehalfBasis
+from desktop.domain.consent.terms import AcceptanceDecision, OnBehalfBasis
 from desktop.domain.roster import Country, Relation
 from desktop.i18n import set_ui_language
 from desktop.services.roster import GuardianInput

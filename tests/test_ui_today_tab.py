@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from desktop.domain.consent import DataCategory
+from desktop.domain.consent.retention import DataCategory
 from desktop.domain.roles import Role
 from desktop.domain.today import ItemKind
 from desktop.ui.main_window import MainWindow
@@ -60,9 +60,22 @@ def test_acting_opens_the_place_and_the_record(qtbot, services_si, inline_worker
     assert window.tabs.currentWidget() is consent
     assert consent.pages.currentWidget().isAncestorOf(consent.requests)
     assert consent.requests.selected().id == ids["request"]
-    window.tabs.setCurrentWidget(today)
-    today.open_item(tree.topLevelItem(3).child(0))  # a double-click does the same
-    assert window.tabs.currentWidget() is window.pages["roster"]
+
+
+def test_an_age_row_prints_the_re_consent_letter(qtbot, services_si, inline_workers):
+    ids = seed(services_si)
+    services = with_roles(services_si, *Role)
+    window, today = open_window(qtbot, services)
+    tree = today.tree
+    tree.setCurrentItem(tree.topLevelItem(3).child(0))
+    assert today.open_button.text() == "Print the letter"
+    today.open_item(tree.currentItem())  # a double-click does the same as the button
+    assert window.tabs.currentWidget() is today
+    assert today.controller.preview is not None  # the preview, with Print and Save
+    [record] = services.documents.history(ids["adult"])
+    assert record.kind == "re-consent-letter"
+    qtbot.waitUntil(lambda: ItemKind.AGE_THRESHOLD not in {i.kind for i in today.rows()})
+    today.controller.preview.close()
 
 
 def test_a_change_elsewhere_updates_the_list(qtbot, services_si, inline_workers):
@@ -81,3 +94,12 @@ def test_only_what_the_roles_allow(qtbot, services_si, inline_workers):  # R121
     assert [i.kind for i in today.rows()] == [ItemKind.AGE_THRESHOLD]
     assert window.tabs.tabText(0) == "Today"
     assert window.windowTitle() == "Testna šola — School Office"
+
+
+def test_no_letter_without_the_role_to_print(qtbot, services_si, inline_workers):  # R121
+    seed(services_si)
+    _window, today = open_window(qtbot, with_roles(services_si, Role.ADMIN))
+    today.tree.setCurrentItem(today.tree.topLevelItem(0).child(0))
+    assert today.current_item().kind is ItemKind.AGE_THRESHOLD
+    assert not today.open_button.isEnabled()
+    assert today.controller.open_item(today.current_item()) is False

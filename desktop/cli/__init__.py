@@ -8,26 +8,26 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import logging
 import os
-import re
 import sys
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime, time
 
 from desktop import APP_ID, __version__
+from desktop.cli.common import (
+    EXIT_BROKEN_PIPE,
+    EXIT_DATABASE,
+    EXIT_PERMISSION,
+    EXIT_PROBLEMS,
+    EXIT_USAGE,
+    Parser,
+    database_url,
+    os_problem,
+    school_day,
+    set_clock_day,
+)
 from desktop.domain.errors import DatabaseError, PermissionDenied, SchoolOfficeError
-
-EXIT_OK, EXIT_PROBLEMS, EXIT_DATABASE, EXIT_PERMISSION = 0, 1, 3, 4
-EXIT_USAGE, EXIT_BROKEN_PIPE = 2, 141  # 141: as a shell reports a reader that went away
-
-
-class Parser(argparse.ArgumentParser):
-    """argparse, with a wrong argument reported in one line (and where to read more)."""
-
-    def error(self, message: str):
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
-
 
 # Each command's module, imported only when that command runs (or for its own --help): a command
 # loads its own area and nothing else; `school-office --help` lists them all from this table.
@@ -65,8 +65,6 @@ def command_in(argv: Sequence[str]) -> str | None:
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The parser, with the command in `argv` registered in full; every other command is only
     listed (by `COMMANDS`), so its module and its area are not imported. argv None: all."""
-    import importlib
-
     parser = Parser(
         prog=APP_ID,
         description="School Office: roster, cards, consent and billing. "
@@ -116,59 +114,6 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def database_url(args: argparse.Namespace) -> str:
-    if args.database:
-        return args.database
-    from desktop.settings import load_settings
-
-    return load_settings().effective_database_url
-
-
-def services_for(args: argparse.Namespace):
-    """The services for this command's staff member; the start is in the login audit (R116).
-
-    A one-time initial password must be changed first (`school-office staff password`)."""
-    from desktop.domain.errors import AccessRevoked
-    from desktop.services.container import open_services
-    from desktop.services.login_audit import record_start, remember_failed_login
-    from desktop.services.staff import NotStaff, must_change_password_first
-
-    url = database_url(args)
-    try:
-        services = open_services(url)
-    except (AccessRevoked, NotStaff) as exc:
-        remember_failed_login(url, str(exc), "cli")
-        raise
-    record_start(services.db, services.actor.login, "cli")
-    if services.actor.must_change_password:
-        services.close()
-        raise must_change_password_first(services.actor.login)
-    return services
-
-
-def school_day(text: str) -> date:
-    """An argparse type: a YYYY-MM-DD day in a range the calendar arithmetic can carry.
-
-    Only that form (Python also reads 20260901 and 2026-W36-2, which nobody means here)."""
-    try:
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text, re.ASCII):
-            raise ValueError(text)
-        day = date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-09-01") from None
-    if not 1900 <= day.year <= 2199:
-        raise argparse.ArgumentTypeError(f"{text}: the year must be between 1900 and 2199")
-    return day
-
-
-def set_clock_day(day: date) -> None:
-    """The app's one clock runs on `day` from 10:00 UTC: midday in Tallinn and Ljubljana alike,
-    so the school's date is `day` whichever the country, and time still moves on."""
-    from desktop.domain import clock
-
-    clock.install(clock.ShiftedClock.starting_at(datetime.combine(day, time(10), UTC)))
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _main(argv)
@@ -197,7 +142,7 @@ def _main(argv: Sequence[str] | None) -> int:
     if args.smoke_test:
         if args.command is not None or args.database:
             parser.error("--smoke-test always runs the app alone, on a temporary database")
-        from desktop.app import run_smoke_test
+        from desktop.app import run_smoke_test  # lazy: Qt is imported only for the GUI
 
         return run_smoke_test(args.smoke_report)
     if args.command is None:
@@ -224,10 +169,10 @@ def _main(argv: Sequence[str] | None) -> int:
     except BrokenPipeError:
         raise
     except OSError as exc:  # a file the command reads or writes (--out in a missing folder...)
-        print(f"error: {_os_problem(exc)}", file=sys.stderr)
+        print(f"error: {os_problem(exc)}", file=sys.stderr)
         return EXIT_PROBLEMS
     except Exception as exc:
-        from sqlalchemy.orm.exc import StaleDataError
+        from sqlalchemy.orm.exc import StaleDataError  # lazy: --help loads no SQLAlchemy
 
         if not isinstance(exc, StaleDataError):
             raise
@@ -237,9 +182,3 @@ def _main(argv: Sequence[str] | None) -> int:
             file=sys.stderr,
         )
         return EXIT_PROBLEMS
-
-
-def _os_problem(exc: OSError) -> str:
-    """'FILE: reason' in one line, for an OSError from reading or writing a file."""
-    reason = exc.strerror or str(exc) or type(exc).__name__
-    return f"{exc.filename}: {reason}" if exc.filename else reason

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
+from dataclasses import replace
 from pathlib import Path
 
+from desktop.cli.common import database_url, services_for
 from desktop.domain.errors import ValidationError
 from desktop.domain.roles import Role
 from desktop.domain.roster import Country
+
+# Handlers import the database, services and documents inside the function: each command
+# loads only what it uses, and --help or a wrong argument loads none of it.
 
 
 def register(commands) -> None:
@@ -125,14 +131,7 @@ def register(commands) -> None:
     demo.set_defaults(handler=demo_fill)
 
 
-def _services(args: argparse.Namespace):
-    from desktop.cli import services_for  # the package imports this module: import late
-
-    return services_for(args)
-
-
 def db_upgrade(args: argparse.Namespace) -> int:
-    from desktop.cli import database_url
     from desktop.db.engine import safe_url
     from desktop.services.container import open_database
 
@@ -143,7 +142,6 @@ def db_upgrade(args: argparse.Namespace) -> int:
 
 
 def db_backup(args: argparse.Namespace) -> int:
-    from desktop.cli import database_url
     from desktop.db.backup import backup
     from desktop.single_instance import hold_app_mutex
 
@@ -157,7 +155,6 @@ def db_backup(args: argparse.Namespace) -> int:
 
 
 def db_restore(args: argparse.Namespace) -> int:
-    from desktop.cli import database_url
     from desktop.db.backup import restore
     from desktop.services.container import open_database
 
@@ -173,7 +170,7 @@ def db_restore(args: argparse.Namespace) -> int:
 def school_init(args: argparse.Namespace) -> int:
     from desktop.services.school import SchoolProfile
 
-    with _services(args) as services:
+    with services_for(args) as services:
         profile = services.school.create(
             SchoolProfile(
                 args.name,
@@ -189,8 +186,6 @@ def school_init(args: argparse.Namespace) -> int:
 
 
 def school_update(args: argparse.Namespace) -> int:
-    from dataclasses import replace
-
     from desktop.services.school import check_logo
 
     logo = None
@@ -206,7 +201,7 @@ def school_update(args: argparse.Namespace) -> int:
         for field in ("name", "street", "postal_code", "city", "registry_code", "phone", "email")
         if (value := getattr(args, field)) is not None
     }
-    with _services(args) as services:
+    with services_for(args) as services:
         profile = services.school.update(
             replace(services.school.require_school(), **changes), logo=logo
         )
@@ -215,7 +210,7 @@ def school_update(args: argparse.Namespace) -> int:
 
 
 def staff_add(args: argparse.Namespace) -> int:
-    with _services(args) as services:
+    with services_for(args) as services:
         record = services.staff.add(
             args.login, args.name, {Role(r) for r in args.role}, existing_role=args.existing_role
         )
@@ -234,23 +229,20 @@ def _print_one_time_password(login: str, password: str) -> None:
 
 
 def staff_deactivate(args: argparse.Namespace) -> int:
-    with _services(args) as services:
+    with services_for(args) as services:
         services.staff.deactivate(args.login)
     print(f"deactivated {args.login}")
     return 0
 
 
 def staff_reset_password(args: argparse.Namespace) -> int:
-    with _services(args) as services:
+    with services_for(args) as services:
         password = services.staff.reset_password(args.login)
     _print_one_time_password(args.login, password)
     return 0
 
 
 def staff_password(args: argparse.Namespace) -> int:
-    import getpass
-
-    from desktop.cli import database_url
     from desktop.db.engine import normalise_url
     from desktop.integrations.secrets import database_secret_key, set_secret
     from desktop.services.container import open_database
@@ -279,7 +271,6 @@ def staff_password(args: argparse.Namespace) -> int:
 
 
 def db_provision(args: argparse.Namespace) -> int:
-    from desktop.cli import database_url
     from desktop.db import access
     from desktop.services.container import open_database
 
@@ -324,7 +315,7 @@ def db_provision(args: argparse.Namespace) -> int:
 
 
 def db_allow_unencrypted(args: argparse.Namespace) -> int:
-    with _services(args) as services:
+    with services_for(args) as services:
         services.staff.allow_unencrypted(args.allowed == "yes")
     print(
         "connections without TLS are now "
@@ -335,7 +326,7 @@ def db_allow_unencrypted(args: argparse.Namespace) -> int:
 
 
 def staff_list(args: argparse.Namespace) -> int:
-    with _services(args) as services:
+    with services_for(args) as services:
         records = services.staff.list()
     for record in records:
         state = "" if record.active else " (inactive)"
@@ -346,7 +337,7 @@ def staff_list(args: argparse.Namespace) -> int:
 def demo_fill(args: argparse.Namespace) -> int:
     from desktop.services.demo import DemoService
 
-    with _services(args) as services:
+    with services_for(args) as services:
         count = DemoService(services.db, services.actor).fill(
             Country(args.country), args.students, args.seed
         )

@@ -19,23 +19,30 @@ from __future__ import annotations
 
 import argparse
 import re
-import sys
+from dataclasses import replace
 from pathlib import Path
 
-from desktop.cli import school_day
+from desktop.cli.bank_statement import import_statement
+from desktop.cli.common import fail, school_day, services_for
 from desktop.domain.billing import (
     CommunicationMode,
+    GuardianContact,
     LetterChannel,
     LetterKind,
     OrderChannel,
     OrderedBy,
     PaymentMethod,
     ProposalStatus,
+    ReferenceScheme,
     SubscriptionState,
     parse_cents,
 )
-from desktop.domain.errors import ValidationError
+from desktop.domain.dates import SchoolYear
+from desktop.domain.errors import NotFound, ValidationError
 from desktop.domain.roster import fold
+
+# Handlers import the database, services and documents inside the function: each command
+# loads only what it uses, and --help or a wrong argument loads none of it.
 
 _DAY = {"type": school_day, "metavar": "YYYY-MM-DD"}
 
@@ -50,7 +57,6 @@ def euros(text: str) -> int:
 
 def price_item(text: str):
     """'2026/27=20.00' → (SchoolYear(2026), 2000); checked before anything is stored."""
-    from desktop.domain.dates import SchoolYear
 
     label, _, amount = text.partition("=")
     match = re.fullmatch(r"\s*(\d{4})/(\d{2})\s*", label, re.ASCII)
@@ -222,19 +228,6 @@ def register_print(printing) -> None:
 # ---- handlers ------------------------------------------------------------------------------
 
 
-def _fail(message: str) -> int:
-    from desktop.cli import EXIT_PROBLEMS
-
-    print(f"error: {message}", file=sys.stderr)
-    return EXIT_PROBLEMS
-
-
-def _services(args):
-    from desktop.cli import services_for
-
-    return services_for(args)
-
-
 def _student(services, code: str):
     return services.roster.find_by_code(code)
 
@@ -262,11 +255,7 @@ def _money(cents: int) -> str:
 
 
 def billing_setup(args: argparse.Namespace) -> int:
-    from dataclasses import replace
-
-    from desktop.domain.billing import ReferenceScheme
-
-    with _services(args) as services:
+    with services_for(args) as services:
         settings = services.billing.settings()
         changes = {}
         if args.popolni:
@@ -301,7 +290,7 @@ def billing_setup(args: argparse.Namespace) -> int:
 def billing_order(args: argparse.Namespace) -> int:
     from desktop.services.billing import OrderInput
 
-    with _services(args) as services:
+    with services_for(args) as services:
         student = _student(services, args.student)
         on = args.on or services.school.require_school().today()
         if args.terms:
@@ -327,14 +316,14 @@ def billing_order(args: argparse.Namespace) -> int:
         )
         [invoice] = services.billing.open_invoices(sub.id)
     print(
-        f"order for {sub.child_name} recorded ({sub.state.value}); invoice {invoice[1]}, "
-        f"{_money(invoice[3])}, reference {invoice[2]}"
+        f"order for {sub.child_name} recorded ({sub.state.value}); invoice {invoice.number}, "
+        f"{_money(invoice.amount_cents)}, reference {invoice.reference}"
     )
     return 0
 
 
 def billing_trial(args: argparse.Namespace) -> int:
-    with _services(args) as services:
+    with services_for(args) as services:
         student = _student(services, args.student)
         sub = services.billing.start_trial(
             student.id,
@@ -352,13 +341,13 @@ def billing_trial(args: argparse.Namespace) -> int:
 def billing_pay(args: argparse.Namespace) -> int:
     from desktop.services.billing import PaymentInput
 
-    with _services(args) as services:
+    with services_for(args) as services:
         value_date = args.value_date or services.school.require_school().today()
         subscription_id = None
         if args.student:
             current = services.billing.current_for_student(_student(services, args.student).id)
             if current is None:
-                return _fail(f"{args.student}: no subscription")
+                return fail(f"{args.student}: no subscription")
             subscription_id = current.id
         result = services.billing.record_payment(
             PaymentInput(
@@ -389,25 +378,22 @@ def billing_pay(args: argparse.Namespace) -> int:
 
 
 def billing_import_statement(args: argparse.Namespace) -> int:
-    from desktop.cli.bank_statement import import_statement
-
-    return import_statement(args, _services(args))
+    return import_statement(args, services_for(args))
 
 
 def _register(args, kind: LetterKind, **extra) -> int:
-    from desktop.domain.billing import GuardianContact
     from desktop.services.billing_letters import ReceivedLetter
     from desktop.services.documents import check_output
 
     if args.confirmation:
         check_output(args.confirmation)  # before the letter is registered
-    with _services(args) as services:
+    with services_for(args) as services:
         student = _student(services, args.student)
         only = None
         if getattr(args, "only", None):
             p = _active_user(services, student, args.only)
             if p is None:
-                return _fail(f"--only {args.only!r}: no active user of that name")
+                return fail(f"--only {args.only!r}: no active user of that name")
             only = GuardianContact(p.first_name, p.last_name, p.mobile, p.email)
             kind = LetterKind.UNSUBSCRIBE_ONE
         result = services.billing_letters.register_letter(
@@ -442,28 +428,29 @@ def billing_withdraw(args: argparse.Namespace) -> int:
 
 
 def billing_list(args: argparse.Namespace) -> int:
-    with _services(args) as services:
+    with services_for(args) as services:
         rows = services.billing.table_rows(args.on)
     shown = 0
-    for sub_id, _sid, last, first, klass, state, tier, payer, owed, when, due in rows:
-        if args.state and state is not args.state:
+    for row in rows:
+        if args.state and row.state is not args.state:
             continue
-        if args.klass and klass != args.klass:
+        if args.klass and row.class_name != args.klass:
             continue
-        if args.due and not due:
+        if args.due and not row.due:
             continue
         shown += 1
+        when = row.next_date.isoformat() if row.next_date else ""
         print(
-            f"{sub_id:>6}  {last} {first:<20} {klass:<6} {state.value:<26} {tier.value:<9} "
-            f"{payer:<24} owed {_money(owed):>9}  {when.isoformat() if when else '':<10}"
-            f"{'  DUE' if due else ''}"
+            f"{row.id:>6}  {row.last_name} {row.first_name:<20} {row.class_name:<6} "
+            f"{row.state.value:<26} {row.tier.value:<9} {row.payer:<24} "
+            f"owed {_money(row.owed_cents):>9}  {when:<10}{'  DUE' if row.due else ''}"
         )
     print(f"{shown} subscription(s)")
     return 0
 
 
 def billing_proposals(args: argparse.Namespace) -> int:
-    with _services(args) as services:
+    with services_for(args) as services:
         proposals = services.billing.proposals(None if args.all else ProposalStatus.OPEN)
     for p in proposals:
         amount = f" {_money(p.amount_cents)}" if p.amount_cents else ""
@@ -478,8 +465,6 @@ def billing_proposals(args: argparse.Namespace) -> int:
 
 
 def _proposal_version(services, proposal_id: int) -> int:
-    from desktop.domain.errors import NotFound
-
     for p in services.billing.proposals(None):
         if p.id == proposal_id:
             return p.version
@@ -487,7 +472,7 @@ def _proposal_version(services, proposal_id: int) -> int:
 
 
 def billing_confirm(args: argparse.Namespace) -> int:
-    with _services(args) as services:
+    with services_for(args) as services:
         version = _proposal_version(services, args.id)
         p = services.billing.confirm(args.id, version, args.note, on=args.on)
     print(f"#{p.id} {p.kind.value} for {p.child_name} confirmed by {p.decided_by}")
@@ -495,7 +480,7 @@ def billing_confirm(args: argparse.Namespace) -> int:
 
 
 def billing_reject(args: argparse.Namespace) -> int:
-    with _services(args) as services:
+    with services_for(args) as services:
         version = _proposal_version(services, args.id)
         p = services.billing.reject(args.id, version, args.note)
     print(f"#{p.id} {p.kind.value} for {p.child_name} rejected by {p.decided_by}")
@@ -503,7 +488,7 @@ def billing_reject(args: argparse.Namespace) -> int:
 
 
 def billing_notices(args: argparse.Namespace) -> int:
-    with _services(args) as services:
+    with services_for(args) as services:
         # Written before recorded: a missing folder or a full disk marks nothing printed.
         batch = services.billing_letters.print_notices(today=args.on, out=args.out)
     for child, reason in batch.refused:
@@ -516,13 +501,13 @@ def billing_notices(args: argparse.Namespace) -> int:
 
 
 def print_cancellation_letter(args: argparse.Namespace) -> int:
-    with _services(args) as services:
+    with services_for(args) as services:
         student = _student(services, args.student)
         only_id = None
         if args.only:
             p = _active_user(services, student, args.only)
             if p is None:
-                return _fail(f"--only {args.only!r}: no active user of that name")
+                return fail(f"--only {args.only!r}: no active user of that name")
             only_id = p.id
         produced = services.billing_letters.print_cancellation_form(
             student.id, only_id, out=args.out
@@ -535,7 +520,7 @@ def print_cancellation_letter(args: argparse.Namespace) -> int:
 
 
 def print_invoice(args: argparse.Namespace) -> int:
-    with _services(args) as services:
+    with services_for(args) as services:
         student = _student(services, args.student)
         invoice_id = services.billing_letters.latest_invoice_id(student.id)
         produced = services.billing_letters.print_invoice(invoice_id, out=args.out)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from desktop.cli.common import EXIT_PROBLEMS, services_for
+
 
 def register(commands) -> None:
     cards = commands.add_parser("cards", help="student cards and the card provider").add_subparsers(
@@ -40,8 +42,6 @@ def _student_id(services, code: str) -> int:
 
 
 def cards_issue(args: argparse.Namespace) -> int:
-    from desktop.cli import services_for
-
     with services_for(args) as services:
         card = services.cards.issue_physical(_student_id(services, args.student))
     print(f"issued {card.card_number}, valid until {card.valid_until.isoformat()}")
@@ -49,8 +49,6 @@ def cards_issue(args: argparse.Namespace) -> int:
 
 
 def cards_lost(args: argparse.Namespace) -> int:
-    from desktop.cli import services_for
-
     with services_for(args) as services:
         old = services.cards.find_by_number(args.card)
         new = services.cards.report_lost_and_replace(old.id, old.version)
@@ -59,8 +57,6 @@ def cards_lost(args: argparse.Namespace) -> int:
 
 
 def cards_extend(args: argparse.Namespace) -> int:
-    from desktop.cli import services_for
-
     with services_for(args) as services:
         if args.student:
             item = services.cards.extend(_student_id(services, args.student))
@@ -88,8 +84,6 @@ def cards_extend(args: argparse.Namespace) -> int:
 
 
 def cards_sync(args: argparse.Namespace) -> int:
-    from desktop.cli import EXIT_PROBLEMS, services_for
-
     with services_for(args) as services:
         report = services.card_sync.run()
         status = services.card_sync.status()
@@ -101,15 +95,17 @@ def cards_sync(args: argparse.Namespace) -> int:
 
 
 def cards_list(args: argparse.Namespace) -> int:
-    from desktop.cli import services_for
-    from desktop.services.cards import CardFilter
+    from desktop.services.cards import CardFilter  # lazy: only this command needs it
 
     with services_for(args) as services:
         where = CardFilter(student_id=_student_id(services, args.student) if args.student else None)
         rows = services.cards.rows(where)
-    for _id, _v, _sid, last, first, _cls, kind, number, status, _iss, until, _at in rows:
-        name = "" if args.student else f"\t{first} {last}"
-        print(f"{number or '-'}\t{kind}\t{status}\t{until.isoformat()}{name}")
+    for row in rows:
+        name = "" if args.student else f"\t{row.first_name} {row.last_name}"
+        print(
+            f"{row.card_number or '-'}\t{row.kind}\t{row.status}\t"
+            f"{row.valid_until.isoformat()}{name}"
+        )
     if not rows:
         print("no cards", file=sys.stderr)
     return 0

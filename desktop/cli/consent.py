@@ -18,22 +18,20 @@ a non-zero exit. The code itself is printed only on the slip, never on the termi
 from __future__ import annotations
 
 import argparse
-import sys
 from datetime import timedelta
 from pathlib import Path
 
-from desktop.cli import school_day
-from desktop.domain.consent import AcceptanceDecision, Channel, CodeKind, OnBehalfBasis, noon_on
+from desktop.cli.common import fail, school_day, services_for
+from desktop.domain.consent.codes import CodeKind
+from desktop.domain.consent.common import noon_on
+from desktop.domain.consent.terms import AcceptanceDecision, Channel, OnBehalfBasis
+from desktop.domain.dates import school_zone
 from desktop.i18n import LANGUAGES
 
+# Handlers import the database, services and documents inside the function: each command
+# loads only what it uses, and --help or a wrong argument loads none of it.
+
 _DAY = {"type": school_day, "metavar": "YYYY-MM-DD"}
-
-
-def _fail(message: str) -> int:
-    from desktop.cli import EXIT_PROBLEMS
-
-    print(f"error: {message}", file=sys.stderr)
-    return EXIT_PROBLEMS
 
 
 def _out_folder_ok(path: Path) -> str | None:
@@ -99,11 +97,10 @@ def register_print(printing) -> None:
 
 
 def print_access_export(args: argparse.Namespace) -> int:
-    from desktop.cli import services_for
     from desktop.services.access_export import CodeRefused, require_code_text
 
     if problem := _out_folder_ok(args.out):
-        return _fail(problem)
+        return fail(problem)
     code = require_code_text(args.code)
     with services_for(args) as services:
         student, guardian = _student_and_guardian(services, args.student, args.guardian)
@@ -112,12 +109,12 @@ def print_access_export(args: argparse.Namespace) -> int:
                 student.id, guardian.guardian_id, code, out=args.out
             )
         except CodeRefused as exc:
-            return _fail(f"code refused: {exc}")
+            return fail(f"code refused: {exc}")
     if args.json:
         from desktop.documents.access_export import export_json_bytes
 
         if problem := _save(export_json_bytes(result.export), args.json):
-            return _fail(problem)
+            return fail(problem)
     print(
         f"{args.out}: copy of the data about {student.full_name} for {guardian.full_name} "
         f"({result.export.language}), {len(result.export.sections)} sections, recorded as "
@@ -127,10 +124,8 @@ def print_access_export(args: argparse.Namespace) -> int:
 
 
 def print_restriction_notice(args: argparse.Namespace) -> int:
-    from desktop.cli import services_for
-
     if problem := _out_folder_ok(args.out):
-        return _fail(problem)
+        return fail(problem)
     with services_for(args) as services:
         student, guardian = _student_and_guardian(services, args.student, args.guardian)
         if guardian.restrictions:
@@ -145,15 +140,13 @@ def print_restriction_notice(args: argparse.Namespace) -> int:
 
 
 def print_prohibition_notice(args: argparse.Namespace) -> int:
-    from desktop.cli import services_for
-
     if problem := _out_folder_ok(args.out):
-        return _fail(problem)
+        return fail(problem)
     with services_for(args) as services:
         student = services.roster.find_by_code(args.student)
         prohibitions = services.consent.prohibitions(student.id)
         if not prohibitions:
-            return _fail(f"no prohibition by {student.full_name} is registered")
+            return fail(f"no prohibition by {student.full_name} is registered")
         produced = services.consent.print_prohibition_notices(prohibitions[0].id, out=args.out)
     print(
         f"{args.out}: {len(produced.document_ids)} notice(s) D7 about {student.full_name}, "
@@ -237,11 +230,8 @@ def register(commands) -> None:
 
 
 def issue_code(args: argparse.Namespace) -> int:
-    from desktop.cli import services_for
-    from desktop.domain.dates import school_zone
-
     if problem := _out_folder_ok(args.out):
-        return _fail(problem)
+        return fail(problem)
     with services_for(args) as services:
         student, guardian = _student_and_guardian(services, args.student, args.guardian)
         issued = services.access_export.issue_code(
@@ -259,7 +249,6 @@ def issue_code(args: argparse.Namespace) -> int:
 
 
 def record_decision(args: argparse.Namespace) -> int:
-    from desktop.cli import services_for
     from desktop.services.consent import WARRANTIES, AcceptanceInput
 
     with services_for(args) as services:
@@ -274,11 +263,11 @@ def record_decision(args: argparse.Namespace) -> int:
         if args.version:
             version = next((v for v in document.versions if v.label == args.version), None)
             if version is None:
-                return _fail(f"{document.key} has no published version {args.version!r}")
+                return fail(f"{document.key} has no published version {args.version!r}")
         else:
             version = document.in_force(args.on or school.today())
             if version is None:
-                return _fail(f"no version of {document.key} is in force")
+                return fail(f"no version of {document.key} is in force")
         entry = services.consent.record(
             AcceptanceInput(
                 version.id,
@@ -303,8 +292,6 @@ def record_decision(args: argparse.Namespace) -> int:
 
 
 def show_status(args: argparse.Namespace) -> int:
-    from desktop.cli import services_for
-
     with services_for(args) as services:
         overview = services.consent.overview(args.document, args.on, args.class_name)
     print(
@@ -325,8 +312,6 @@ def show_status(args: argparse.Namespace) -> int:
 
 
 def register_prohibition(args: argparse.Namespace) -> int:
-    from desktop.cli import services_for
-
     with services_for(args) as services:
         student = services.roster.find_by_code(args.student)
         record = services.consent.register_prohibition(
@@ -344,8 +329,6 @@ def register_prohibition(args: argparse.Namespace) -> int:
 
 
 def list_requests(args: argparse.Namespace) -> int:
-    from desktop.cli import services_for
-
     with services_for(args) as services:
         records = services.requests.list_requests(open_only=args.open)
     if not records:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from desktop.cli import school_day
+from desktop.cli.common import school_day, services_for
 
 
 def register(commands) -> None:
@@ -21,8 +21,6 @@ def register(commands) -> None:
 
 
 def run_daily(args: argparse.Namespace) -> int:
-    from desktop.cli import services_for
-
     with services_for(args) as services:
         results = services.daily.run(args.today)
     if not results:

@@ -30,17 +30,14 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from desktop.cli import school_day
+from desktop.cli.common import fail, school_day, services_for
+from desktop.domain.dates import SchoolYear, school_zone
+
+# Handlers import the database, services and documents inside the function: each command
+# loads only what it uses, and --help or a wrong argument loads none of it.
 
 _DAY = {"type": school_day, "metavar": "YYYY-MM-DD"}
 _OUT = {"type": Path, "required": True, "metavar": "FILE.pdf"}
-
-
-def _fail(message: str) -> int:
-    from desktop.cli import EXIT_PROBLEMS
-
-    print(f"error: {message}", file=sys.stderr)
-    return EXIT_PROBLEMS
 
 
 def _done(out, produced, what: str) -> int:
@@ -172,13 +169,11 @@ def register_print(printing) -> None:
 
 
 def withdraw_prohibition(args: argparse.Namespace) -> int:
-    from desktop.cli import services_for
-
     with services_for(args) as services:
         student = services.roster.find_by_code(args.student)
         active = [p for p in services.consent.prohibitions(student.id) if p.withdrawn_on is None]
         if not active:
-            return _fail(f"{student.full_name} has no prohibition in force")
+            return fail(f"{student.full_name} has no prohibition in force")
         record = services.consent.withdraw_prohibition(active[0].id, active[0].version, args.on)
         print(f"{student.full_name}: prohibition withdrawn from {record.withdrawn_on}")
         if args.out:
@@ -188,13 +183,10 @@ def withdraw_prohibition(args: argparse.Namespace) -> int:
 
 
 def contact_report(args: argparse.Namespace) -> int:
-    from desktop.cli import services_for
-    from desktop.domain.dates import school_zone
-
     try:
         local = datetime.strptime(args.received, "%Y-%m-%d %H:%M")
     except ValueError:
-        return _fail('--received: give "YYYY-MM-DD HH:MM"')
+        return fail('--received: give "YYYY-MM-DD HH:MM"')
     with services_for(args) as services:
         country = services.school.require_school().country.value
         student = services.roster.find_by_code(args.student)
@@ -219,14 +211,12 @@ def contact_report(args: argparse.Namespace) -> int:
 
 
 def terms_notice_sent(args: argparse.Namespace) -> int:
-    from desktop.cli import services_for
-
     with services_for(args) as services:
         student = services.roster.find_by_code(args.student)
         version = services.terms.version_by_label(args.document, args.version)
         sub = services.billing.current_for_student(student.id)
         if sub is None:
-            return _fail(f"{student.full_name} has no subscription")
+            return fail(f"{student.full_name} has no subscription")
         notice = services.letters.record_terms_notice_sent(
             version.id, sub.id, args.sent, channel=args.channel
         )
@@ -235,7 +225,6 @@ def terms_notice_sent(args: argparse.Namespace) -> int:
 
 
 def set_dpo(args: argparse.Namespace) -> int:
-    from desktop.cli import services_for
     from desktop.services.letters import Dpo
 
     with services_for(args) as services:
@@ -248,8 +237,6 @@ def set_dpo(args: argparse.Namespace) -> int:
 
 
 def print_terms_change(args: argparse.Namespace) -> int:
-    from desktop.cli import services_for
-
     with services_for(args) as services:
         version = services.terms.version_by_label(args.document, args.version)
         produced, refused = services.letters.print_terms_change_notices(
@@ -261,8 +248,6 @@ def print_terms_change(args: argparse.Namespace) -> int:
 
 
 def print_prohibition_form(args: argparse.Namespace) -> int:
-    from desktop.cli import services_for
-
     with services_for(args) as services:
         student = services.roster.find_by_code(args.student)
         produced = services.letters.print_prohibition_form(student.id, out=args.out)
@@ -270,8 +255,6 @@ def print_prohibition_form(args: argparse.Namespace) -> int:
 
 
 def print_request_letter(args: argparse.Namespace) -> int:
-    from desktop.cli import services_for
-
     with services_for(args) as services:
         produced = services.letters.print_request_letter(
             args.request, args.which, answer=args.answer, out=args.out
@@ -280,16 +263,12 @@ def print_request_letter(args: argparse.Namespace) -> int:
 
 
 def print_breach_notice(args: argparse.Namespace) -> int:
-    from desktop.cli import services_for
-
     with services_for(args) as services:
         produced = services.letters.print_breach_notice(args.incident, args.which, out=args.out)
     return _done(args.out, produced, f"breach {args.which} D17")
 
 
 def print_contact_report(args: argparse.Namespace) -> int:
-    from desktop.cli import services_for
-
     with services_for(args) as services:
         student = services.roster.find_by_code(args.student)
         guardian = services.access_export.find_guardian(student, args.guardian)
@@ -300,9 +279,6 @@ def print_contact_report(args: argparse.Namespace) -> int:
 
 
 def print_offer(args: argparse.Namespace) -> int:
-    from desktop.cli import services_for
-    from desktop.domain.dates import SchoolYear
-
     with services_for(args) as services:
         produced, refused = services.letters.print_offer_notices(
             SchoolYear.parse(args.year), class_name=args.class_name, out=args.out
@@ -313,20 +289,16 @@ def print_offer(args: argparse.Namespace) -> int:
 
 
 def print_usage(args: argparse.Namespace) -> int:
-    from desktop.cli import services_for
-
     with services_for(args) as services:
         student = services.roster.find_by_code(args.student)
         sub = services.billing.current_for_student(student.id)
         if sub is None:
-            return _fail(f"{student.full_name} has no subscription")
+            return fail(f"{student.full_name} has no subscription")
         produced = services.letters.print_usage_instructions(sub.id, out=args.out)
     return _done(args.out, produced, "usage instructions D19")
 
 
 def print_moodle_application(args: argparse.Namespace) -> int:
-    from desktop.cli import services_for
-
     with services_for(args) as services:
         produced = services.letters.print_moodle_application(
             args.admin_name,
@@ -339,8 +311,6 @@ def print_moodle_application(args: argparse.Namespace) -> int:
 
 
 def print_moodle_deletion(args: argparse.Namespace) -> int:
-    from desktop.cli import services_for
-
     with services_for(args) as services:
         student = services.roster.find_by_code(args.student)
         produced = services.letters.print_moodle_deletion(
@@ -350,8 +320,6 @@ def print_moodle_deletion(args: argparse.Namespace) -> int:
 
 
 def print_moodle_exception(args: argparse.Namespace) -> int:
-    from desktop.cli import services_for
-
     with services_for(args) as services:
         student = services.roster.find_by_code(args.student)
         produced = services.letters.print_moodle_code_exception(
@@ -361,8 +329,6 @@ def print_moodle_exception(args: argparse.Namespace) -> int:
 
 
 def print_moodle_retention(args: argparse.Namespace) -> int:
-    from desktop.cli import services_for
-
     with services_for(args) as services:
         ids = [services.roster.find_by_code(code).id for code in args.student]
         produced = services.letters.print_moodle_longer_retention(

@@ -10,10 +10,11 @@ in the document history like a print from the app.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from desktop.cli import school_day
+from desktop.cli import billing, consent, letters
+from desktop.cli.common import fail, school_day, services_for
+from desktop.domain.errors import NotFound
 from desktop.i18n import LANGUAGES
 
 
@@ -44,41 +45,25 @@ def register(commands) -> None:
     )
     terms.add_argument("--out", type=Path, required=True, metavar="FILE.pdf")
     terms.set_defaults(handler=print_terms)
-    from desktop.cli import billing  # cancellation-letter, invoice
-
-    billing.register_print(printing)
-    from desktop.cli import consent  # access-export, restriction-notice, prohibition-notice
-
-    consent.register_print(printing)
-    from desktop.cli import letters  # D6, D9, D11, D16–D20 (issue 15)
-
-    letters.register_print(printing)
-
-
-def _fail(message: str) -> int:
-    from desktop.cli import EXIT_PROBLEMS
-
-    print(f"error: {message}", file=sys.stderr)
-    return EXIT_PROBLEMS
+    billing.register_print(printing)  # cancellation-letter, invoice
+    consent.register_print(printing)  # access-export, restriction-notice, prohibition-notice
+    letters.register_print(printing)  # D6, D9, D11, D16–D20 (issue 15)
 
 
 def print_terms(args: argparse.Namespace) -> int:
-    from desktop.cli import services_for
-    from desktop.domain.errors import NotFound
-
     if not args.document and not args.student:
-        return _fail("say which terms: --document KEY, or --student CODE")
+        return fail("say which terms: --document KEY, or --student CODE")
     if args.student and args.on:
-        return _fail("--on goes with --document; --student prints the version accepted")
+        return fail("--on goes with --document; --student prints the version accepted")
     folder = args.out.resolve().parent
     if not folder.is_dir():
-        return _fail(f"--out: the folder {folder} does not exist")
+        return fail(f"--out: the folder {folder} does not exist")
     with services_for(args) as services:
         if args.student:
             try:
                 student = services.roster.find_by_code(args.student)
             except NotFound:
-                return _fail(f"unknown student {args.student!r}: no student has this personal code")
+                return fail(f"unknown student {args.student!r}: no student has this personal code")
             printed = services.terms.print_for_student(
                 student.id, args.document, args.language, out=args.out
             )

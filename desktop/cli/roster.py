@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from desktop.cli.common import EXIT_PROBLEMS, services_for
+
 
 def register(commands) -> None:
     roster = commands.add_parser("roster", help="import or export the roster").add_subparsers(
@@ -24,8 +26,6 @@ def register(commands) -> None:
 
 
 def roster_import(args: argparse.Namespace) -> int:
-    from desktop.cli import EXIT_PROBLEMS, services_for
-
     if not args.file.exists():
         print(f"error: file: {args.file}: does not exist", file=sys.stderr)
         return EXIT_PROBLEMS
@@ -37,8 +37,6 @@ def roster_import(args: argparse.Namespace) -> int:
 
 
 def _import(services, args: argparse.Namespace) -> int:
-    from desktop.cli import EXIT_PROBLEMS
-
     plan = services.roster_io.plan(args.file, sheet=args.sheet)
     if not plan.ok:
         for problem in plan.problems:
@@ -56,8 +54,6 @@ def _import(services, args: argparse.Namespace) -> int:
 
 
 def roster_export(args: argparse.Namespace) -> int:
-    from desktop.cli import services_for
-
     with services_for(args) as services:
         count = services.roster_io.export(args.file)
     print(f"exported {count} students to {args.file}")

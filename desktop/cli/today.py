@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from desktop.cli import school_day
+from desktop.cli.common import school_day, services_for
+from desktop.domain.today import URGENCY_ORDER, counts, grouped
 
 
 def register(commands) -> None:
@@ -24,9 +25,6 @@ def register(commands) -> None:
 
 
 def run_today(args: argparse.Namespace) -> int:
-    from desktop.cli import services_for
-    from desktop.domain.today import KIND_LABELS, URGENCY_LABELS, URGENCY_ORDER, counts, grouped
-
     with services_for(args) as services:
         listing = services.today.gather(args.today)
     if args.json:
@@ -44,6 +42,7 @@ def run_today(args: argparse.Namespace) -> int:
                     "person": i.person,
                     "text": i.describe(),
                     "action": str(i.action),
+                    "next_step": i.action.label,  # the row's button, e.g. print the letter
                     "record_id": i.record_id,
                     "student_id": i.student_id,
                 }
@@ -55,11 +54,11 @@ def run_today(args: argparse.Namespace) -> int:
     if not listing.items:
         print(f"{listing.today}: nothing is due")
     for urgency, items in grouped(listing.items):
-        print(f"{URGENCY_LABELS[urgency]} ({len(items)})")
+        print(f"{urgency.label} ({len(items)})")
         for i in items:
             when = i.due_at.isoformat(timespec="minutes") if i.due_at else i.due.isoformat()
             person = f"{i.person}: " if i.person else ""
-            print(f"  {when}  {KIND_LABELS[i.kind]}  {person}{i.describe()}")
+            print(f"  {when}  {i.kind.label}  {person}{i.describe()}  ({i.action.label})")
     if listing.skipped:
         print(f"not shown (roles): {', '.join(listing.skipped)}")
     return 0

@@ -2,12 +2,13 @@
 
 `session.execute(insert(table), rows)` costs SQLAlchemy some microseconds per row (the rows'
 keys compared, every value looked up and processed one at a time). On SQLite the rows go
-straight to the driver's executemany instead: the INSERT is compiled once per table and column
-set, each column's values go through the column type's bind processor in one pass, and scalar
-Python defaults are filled in, as SQLAlchemy would. Errors are still SQLAlchemy's (the call is
-`Connection.exec_driver_sql`), and the write is still reported to the transaction's change
-collector. Anything unusual (a callable default, a row without one of the first row's keys,
-another database) takes SQLAlchemy's own path. As with SQLAlchemy's executemany, the first
+straight to the driver's executemany instead, and on PostgreSQL in INSERTs of many rows each
+(psycopg's executemany sends one statement per row): the INSERT is built once per table and
+column set, each column's values go through the column type's bind processor in one pass, and
+scalar Python defaults are filled in, as SQLAlchemy would. Errors are still SQLAlchemy's (the
+call is `Connection.exec_driver_sql`), and the write is still reported to the transaction's
+change collector. Anything unusual (a callable default, a row without one of the first row's
+keys, another database) takes SQLAlchemy's own path. As with SQLAlchemy's executemany, the first
 row's keys decide the columns.
 """
 
@@ -18,6 +19,7 @@ from itertools import repeat
 from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, insert
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from desktop.db.changes import current_collector
@@ -38,12 +40,22 @@ def _plan(table: Table, dialect, keys: tuple[str, ...]) -> tuple[str, list[tuple
         if not column.default.is_scalar:
             return None  # a callable or SQL default: SQLAlchemy runs it per row
         columns.append((None, column, column.default.arg))
-    stmt = insert(table).values({c.key: bindparam(c.key, type_=c.type) for _, c, _ in columns})
-    compiled = stmt.compile(dialect=dialect)
     by_name = {c.key: (key, c, default) for key, c, default in columns}
-    order = list(compiled.positiontup or ())
-    if not compiled.positional or sorted(order) != sorted(by_name) or compiled.escaped_bind_names:
-        return None
+    if dialect.name == "postgresql":
+        quote = dialect.identifier_preparer
+        names = ", ".join(quote.quote(c.name) for _, c, _ in columns)
+        sql = f"COPY {quote.format_table(table)} ({names}) FROM STDIN"
+        order = list(by_name)
+    else:
+        stmt = insert(table).values({c.key: bindparam(c.key, type_=c.type) for _, c, _ in columns})
+        compiled = stmt.compile(dialect=dialect)
+        sql, order = compiled.string, list(compiled.positiontup or ())
+        if (
+            not compiled.positional
+            or sorted(order) != sorted(by_name)
+            or compiled.escaped_bind_names
+        ):
+            return None
     steps = []
     for key, column, default in (by_name[name] for name in order):
         processor: Callable[[Any], Any] | None = column.type.dialect_impl(dialect).bind_processor(
@@ -52,7 +64,7 @@ def _plan(table: Table, dialect, keys: tuple[str, ...]) -> tuple[str, list[tuple
         if key is None and processor is not None:
             default, processor = processor(default), None
         steps.append((key, processor, default))
-    return compiled.string, steps
+    return sql, steps
 
 
 def insert_many(
@@ -77,7 +89,7 @@ def insert_many(
     extra = extra or {}
     keys = (*first, *constants, *extra)
     plan = None
-    if dialect.name == "sqlite" and first.isdisjoint(extra):
+    if dialect.name in ("sqlite", "postgresql") and first.isdisjoint(extra):
         cache_key = (table, dialect.name, keys)
         if cache_key not in _PLANS:
             _PLANS[cache_key] = _plan(table, dialect, keys)
@@ -96,10 +108,26 @@ def insert_many(
             ],
         )
         return
-    connection.exec_driver_sql(plan[0], params)
+    if dialect.name == "postgresql":
+        _copy(connection, plan[0], params)
+    else:
+        connection.exec_driver_sql(plan[0], params)
     # A driver-level statement is not seen by the after_execute hook (desktop.db.session).
     if (collector := current_collector.get()) is not None:
         collector.statement(table.name)
+
+
+def _copy(connection: Connection, sql: str, rows: list[tuple]) -> None:
+    """PostgreSQL's COPY, through psycopg (its executemany sends one statement per row); a
+    refusal is raised as SQLAlchemy's (IntegrityError, …), as from any other statement."""
+    dbapi = connection.dialect.loaded_dbapi
+    try:
+        cursor = connection.connection.driver_connection.cursor()
+        with cursor, cursor.copy(sql) as copy:
+            for row in rows:
+                copy.write_row(row)
+    except dbapi.Error as exc:
+        raise DBAPIError.instance(sql, None, exc, dbapi.Error) from exc
 
 
 def _params(steps: list[tuple], rows, constants, extra) -> list[tuple]:

@@ -205,21 +205,46 @@ def _stamp_versioned(session: Session, _context, _instances) -> None:
             obj.updated_at = now
 
 
-_PLAIN_JSON = frozenset({str, int, float, bool, type(None)})
+def _as_is(value: Any) -> Any:
+    return value
+
+
+def _enum_value(value: enum.Enum) -> Any:
+    return value._value_  # the stored attribute: `.value` is a slow descriptor
+
+
+def _iso(value: date | datetime) -> str:
+    return value.isoformat()
+
+
+def _bytes_summary(value: bytes) -> dict[str, Any]:
+    return {"bytes": len(value), "b64_head": base64.b64encode(value[:12]).decode()}
+
+
+_JSON_CONVERTERS: dict[type, Any] = {
+    kind: _as_is for kind in (str, int, float, bool, type(None))
+}  # the types seen so far, so that a batch of 15,000 audit rows asks once per type
+
+
+def _converter(kind: type) -> Any:
+    if issubclass(kind, enum.Enum):
+        return _enum_value
+    if issubclass(kind, date):  # datetime too
+        return _iso
+    if issubclass(kind, decimal.Decimal):
+        return str
+    if issubclass(kind, bytes):
+        return _bytes_summary
+    return _as_is
 
 
 def jsonable(value: Any) -> Any:
-    if type(value) in _PLAIN_JSON:
-        return value
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, decimal.Decimal):
-        return str(value)
-    if isinstance(value, bytes):
-        return {"bytes": len(value), "b64_head": base64.b64encode(value[:12]).decode()}
-    return value
+    """An audit value as JSON can hold it: enums by value, dates ISO, money as text."""
+    kind = type(value)
+    convert = _JSON_CONVERTERS.get(kind)
+    if convert is None:
+        convert = _JSON_CONVERTERS[kind] = _converter(kind)
+    return convert(value)
 
 
 def _columns(obj: Audited) -> list[str]:

@@ -28,9 +28,9 @@ from desktop.documents.model import (
     Heading,
     Image,
     KeyValueTable,
+    Letterhead,
     Paragraph,
     ReportSpec,
-    SchoolProfile,
 )
 from desktop.documents.template import SCHOOL_OFFICE
 from desktop.domain.consent_workflow import WITHHELD_MARK
@@ -146,12 +146,12 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-def _display(tr: Translator, column: ExportColumn, value: Any, school: SchoolProfile) -> str:
+def _display(tr: Translator, column: ExportColumn, value: Any, school: Letterhead) -> str:
     return _format(tr, column.kind, column.labels, value, school)
 
 
 def _format(
-    tr: Translator, kind: str, labels: Mapping[str, str], value: Any, school: SchoolProfile
+    tr: Translator, kind: str, labels: Mapping[str, str], value: Any, school: Letterhead
 ) -> str:
     if kind == "staff":
         return str(value) if value else tr.gettext(SCHOOL_OFFICE)
@@ -181,7 +181,7 @@ def _format(
     return str(value).replace(WITHHELD_MARK, tr.gettext(WITHHELD_MARK))
 
 
-def _change(tr: Translator, change: FieldChange, school: SchoolProfile) -> str:
+def _change(tr: Translator, change: FieldChange, school: Letterhead) -> str:
     after = _format(tr, change.kind, change.labels, change.after, school)
     if change.changed:
         before = _format(tr, change.kind, change.labels, change.before, school)
@@ -221,7 +221,7 @@ AUTHORITY = {
 }
 
 
-def export_report(school: SchoolProfile, info: DocumentInfo, export: AccessExport) -> ReportSpec:
+def export_report(school: Letterhead, info: DocumentInfo, export: AccessExport) -> ReportSpec:
     tr = translator(export.language)
     values = {"child": export.child_name, "school": export.school_name}
     tz = _school_zone(school)
@@ -290,7 +290,7 @@ def export_json_bytes(export: AccessExport) -> bytes:
     return json.dumps(export.as_json(), ensure_ascii=False, indent=2).encode("utf-8")
 
 
-def build_access_export(school: SchoolProfile, info: DocumentInfo, export: AccessExport) -> bytes:
+def build_access_export(school: Letterhead, info: DocumentInfo, export: AccessExport) -> bytes:
     """D2: the report with the JSON copy embedded (the header and sections, same data)."""
     tr = translator(export.language)
     attachment = Attachment(
@@ -342,7 +342,7 @@ class CodeSlip:
     max_attempts: int
 
 
-def slip_report(school: SchoolProfile, info: DocumentInfo, slip: CodeSlip) -> ReportSpec:
+def slip_report(school: Letterhead, info: DocumentInfo, slip: CodeSlip) -> ReportSpec:
     tr = translator(slip.language)
     tz = _school_zone(school)
     # expires_at is the first instant after the last valid day: show that last day's end.
@@ -385,5 +385,5 @@ def _code_drawing(code: str):
     return drawing
 
 
-def build_code_slip(school: SchoolProfile, info: DocumentInfo, slip: CodeSlip) -> bytes:
+def build_code_slip(school: Letterhead, info: DocumentInfo, slip: CodeSlip) -> bytes:
     return build_report(slip_report(school, info, slip))

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from desktop.documents.letter_parts import Letter, contact_block
+from desktop.documents.letter_parts import Letter, LetterHeader, contact_block
 from desktop.documents.model import Block, Boxed, KeyValueTable, Paragraph, SignatureLines
 from desktop.documents.template import PLACE_AND_DATE, SIGNATURE
 from desktop.domain.salutation import Gender, child_label
@@ -80,9 +80,7 @@ def prohibition_form_body(tr: Translator, form: ProhibitionForm) -> list[Block]:
 
 
 @dataclass(frozen=True)
-class ProhibitionWithdrawal:
-    recipient: tuple[str, ...]
-    student_name: str
+class ProhibitionWithdrawal(LetterHeader):  # to the student: `reader` is the student's name
     received_on: date
     withdrawn_on: date
     gender: Gender = Gender.UNKNOWN
@@ -97,10 +95,10 @@ def withdrawal_letter(tr: Translator, data: ProhibitionWithdrawal) -> Letter:
         data.recipient,
         tr.gettext(WITHDRAWAL_SUBJECT),
         (
-            (child_label(tr, data.gender, adult=True), data.student_name),
+            (child_label(tr, data.gender, adult=True), data.reader),
             (tr.gettext("Prohibition received"), values["received"]),
             (tr.gettext("Withdrawn from"), values["withdrawn"]),
         ),
         [tr.gettext(t) % values for t in WITHDRAWAL_TEXTS],
-        reader=data.student_name,
+        reader=data.reader,
     )

@@ -39,10 +39,10 @@ from desktop.documents.model import (
     Cancelled,
     DocumentInfo,
     KeyValueTable,
+    Letterhead,
     LetterSpec,
     Markdown,
     ReportSpec,
-    SchoolProfile,
     TermsSpec,
 )
 from desktop.i18n import Translator, translator
@@ -72,7 +72,7 @@ def save_atomic(data: bytes, path: str | os.PathLike[str]) -> Path:
     return target
 
 
-def _school_zone(school: SchoolProfile) -> tzinfo:
+def _school_zone(school: Letterhead) -> tzinfo:
     from desktop.domain.dates import SCHOOL_ZONES, school_zone
 
     return school_zone(school.country) if school.country in SCHOOL_ZONES else UTC
@@ -86,7 +86,7 @@ class _Laid:
     """A document after layout: everything the renderer needs, pages known."""
 
     kind: str  # "letter" or "report": picks the first-page template
-    school: SchoolProfile
+    school: Letterhead
     tr: Translator
     info: DocumentInfo
     title: str

@@ -1,9 +1,9 @@
 """Notices that contact stops: D7 after an adult student's prohibition (R48, R100) and D8 after
 an authority's restriction (R15, R101). Data in, PDF bytes out, in the recipient's language.
 
-Both are checked against desktop.domain.consent.NOTICE_REQUIREMENTS before anything is drawn:
-they must name the guardian, the child, the date and the reason, and must NOT carry the child's
-contact details or (D8) the details of the authority's measure.
+Both are checked against desktop.domain.consent.notices.NOTICE_REQUIREMENTS before anything is
+drawn: they must name the guardian, the child, the date and the reason, and must NOT carry the
+child's contact details or (D8) the details of the authority's measure.
 """
 
 from __future__ import annotations
@@ -13,16 +13,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from desktop.documents.builders import Cancel, Progress, build_letter, build_letters
-from desktop.documents.model import (
-    DocumentInfo,
-    KeyValueTable,
-    LetterSpec,
-    Paragraph,
-    SchoolProfile,
-)
-from desktop.domain.consent import NOTICE_REQUIREMENTS
-from desktop.domain.salutation import Gender, after_salutation, child_label, salutation
-from desktop.i18n import N_, translator
+from desktop.documents.letter_parts import Letter, LetterHeader, letter_spec
+from desktop.documents.model import DocumentInfo, Letterhead, LetterSpec
+from desktop.domain.consent.notices import NOTICE_REQUIREMENTS
+from desktop.domain.salutation import Gender, child_label
+from desktop.i18n import N_, Translator, translator
 
 D7_SUBJECT = N_("Personal data of your adult child are no longer passed to you")
 D7_BODY = (
@@ -73,95 +68,87 @@ D8_SUBSCRIBER_BODY = (
     N_("Your own subscription and your notifications continue unchanged."),
     D8_BODY[4],
 )
-CLOSING = N_("Kind regards,\n%(school)s")
 
 
 @dataclass(frozen=True)
-class ProhibitionNotice:
-    """D7 for one guardian."""
+class ProhibitionNotice(LetterHeader):
+    """D7 for one guardian (`reader`, greeted by the gender of their personal code, if held)."""
 
     language: str
-    recipient: tuple[str, ...]  # address lines
-    guardian_name: str
     child_name: str
     received_on: date
     ends_on: date  # R48 (b): the subscription ends the day after the letter was received
-    guardian_gender: Gender = Gender.UNKNOWN  # from the guardian's personal code, if held
     child_gender: Gender = Gender.UNKNOWN
 
 
 @dataclass(frozen=True)
-class RestrictionNotice:
-    """D8 for the restricted guardian, or (subscriber=True, R101) for the subscriber."""
+class RestrictionNotice(LetterHeader):
+    """D8 for the restricted guardian (`reader`), or (R101) for the subscriber (`reader`) about
+    the restricted guardian named in `restricted_guardian`."""
 
     language: str
-    recipient: tuple[str, ...]
-    guardian_name: str
     child_name: str
     valid_from: date
     valid_to: date | None  # None: permanent
-    guardian_gender: Gender = Gender.UNKNOWN
     child_gender: Gender = Gender.UNKNOWN
-    subscriber_name: str = ""  # set: the notice goes to the subscriber (R101)
+    restricted_guardian: str = ""  # set: the notice goes to the subscriber (R101)
+
+    @property
+    def guardian_name(self) -> str:
+        """The guardian under the restriction."""
+        return self.restricted_guardian or self.reader
 
 
-def _opening(
-    tr, name: str, gender: Gender, rows: tuple[tuple[str, str], ...], paragraphs: list[str]
-) -> list:
+def _notice_spec(
+    school: Letterhead,
+    info: DocumentInfo,
+    tr: Translator,
+    to: LetterHeader,
+    subject: str,
+    rows: tuple[tuple[str, str], ...],
+    paragraphs: list[str],
+) -> LetterSpec:
     """Who the letter is about (a label before the name: no name is declined), the greeting,
-    then the paragraphs; Slovenian goes on in small letters after the greeting's comma."""
-    first, *rest = paragraphs
-    return [
-        KeyValueTable(rows),
-        Paragraph(salutation(tr, name, gender)),
-        Paragraph(after_salutation(tr.language, first)),
-        *(Paragraph(text) for text in rest),
-    ]
+    the paragraphs and the school's closing."""
+    letter = Letter(
+        to.recipient, subject, rows, paragraphs, reader=to.reader, reader_gender=to.reader_gender
+    )
+    return letter_spec(school, info, tr, letter)
+
+
+def _values(tr: Translator, guardian: str, child: str, **dates: date | None) -> dict[str, str]:
+    """What the notices' texts fill in: the guardian, the child and the dates ("" for none)."""
+    formatted = {key: tr.format_date(day) if day else "" for key, day in dates.items()}
+    return {"guardian": guardian, "child": child, **formatted}
 
 
 def _prohibition_spec(
-    school: SchoolProfile, info: DocumentInfo, notice: ProhibitionNotice
+    school: Letterhead, info: DocumentInfo, notice: ProhibitionNotice
 ) -> LetterSpec:
     tr = translator(notice.language)
-    values = {
-        "guardian": notice.guardian_name,
-        "child": notice.child_name,
-        "received": tr.format_date(notice.received_on),
-        "ends": tr.format_date(notice.ends_on),
-    }
+    values = _values(
+        tr, notice.reader, notice.child_name, received=notice.received_on, ends=notice.ends_on
+    )
     reasons = tr.gettext(D7_BODY[0]) % values
     NOTICE_REQUIREMENTS["D7"].check(
         {
-            "guardian_name": notice.guardian_name,
+            "guardian_name": notice.reader,
             "child_name": notice.child_name,
             "termination_date": notice.ends_on,
             "reasons": reasons,
         }
     )
-    body = _opening(
-        tr,
-        notice.guardian_name,
-        notice.guardian_gender,
-        (
-            (child_label(tr, notice.child_gender, adult=True), notice.child_name),
-            (tr.gettext("Letter received"), values["received"]),
-            (tr.gettext("Subscription ends"), values["ends"]),
-        ),
-        [tr.gettext(text) % values for text in D7_BODY],
+    rows = (
+        (child_label(tr, notice.child_gender, adult=True), notice.child_name),
+        (tr.gettext("Letter received"), values["received"]),
+        (tr.gettext("Subscription ends"), values["ends"]),
     )
-    body.append(Paragraph(tr.gettext(CLOSING) % {"school": school.name}))
-    return LetterSpec(
-        school=school,
-        info=info,
-        language=notice.language,
-        recipient=notice.recipient,
-        subject=tr.gettext(D7_SUBJECT) % values,
-        body=tuple(body),
-    )
+    texts = [tr.gettext(text) % values for text in D7_BODY]
+    return _notice_spec(school, info, tr, notice, tr.gettext(D7_SUBJECT) % values, rows, texts)
 
 
 def build_prohibition_notices(
-    school: SchoolProfile,
+    school: Letterhead,
     items: Sequence[tuple[DocumentInfo, ProhibitionNotice]],
     progress: Progress | None = None,
     cancel: Cancel | None = None,
@@ -174,15 +161,12 @@ def build_prohibition_notices(
 
 
 def build_restriction_notice(
-    school: SchoolProfile, info: DocumentInfo, notice: RestrictionNotice
+    school: Letterhead, info: DocumentInfo, notice: RestrictionNotice
 ) -> bytes:
     tr = translator(notice.language)
-    values = {
-        "guardian": notice.guardian_name,
-        "child": notice.child_name,
-        "start": tr.format_date(notice.valid_from),
-        "end": tr.format_date(notice.valid_to) if notice.valid_to else "",
-    }
+    values = _values(
+        tr, notice.guardian_name, notice.child_name, start=notice.valid_from, end=notice.valid_to
+    )
     change = tr.gettext(D8_BODY[3])
     NOTICE_REQUIREMENTS["D8"].check(
         {
@@ -195,23 +179,13 @@ def build_restriction_notice(
     period = D8_BODY[1] if notice.valid_to else D8_BODY[2]
     texts = (D8_BODY[0], period, D8_BODY[3], D8_BODY[4])
     subject = D8_SUBJECT
-    if notice.subscriber_name:
+    to: LetterHeader = notice
+    if notice.restricted_guardian:
         texts, subject = D8_SUBSCRIBER_BODY, D8_SUBSCRIBER_SUBJECT
-    body = _opening(
-        tr,
-        notice.subscriber_name or notice.guardian_name,
-        Gender.UNKNOWN if notice.subscriber_name else notice.guardian_gender,
-        ((child_label(tr, notice.child_gender), notice.child_name),),
-        [tr.gettext(text) % values for text in texts],
-    )
-    body.append(Paragraph(tr.gettext(CLOSING) % {"school": school.name}))
+        # the subscriber's gender is not known: the neutral form of the greeting
+        to = LetterHeader(notice.recipient, notice.reader)
+    rows = ((child_label(tr, notice.child_gender), notice.child_name),)
+    paragraphs = [tr.gettext(text) % values for text in texts]
     return build_letter(
-        LetterSpec(
-            school=school,
-            info=info,
-            language=notice.language,
-            recipient=notice.recipient,
-            subject=tr.gettext(subject) % values,
-            body=tuple(body),
-        )
+        _notice_spec(school, info, tr, to, tr.gettext(subject) % values, rows, paragraphs)
     )

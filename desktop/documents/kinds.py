@@ -118,6 +118,8 @@ DOCUMENT_KINDS: tuple[DocumentKind, ...] = (
         False,
         EE,
     ),
+    # today (issue 19): to a student reaching 13, 15 or 18 (R46–R48), handed over at school
+    DocumentKind("re-consent-letter", "", N_("Re-consent letter"), False),
     # installer (issue 7): the print check of `school-office --smoke-test`
     DocumentKind("sample-letter", "", N_("Sample letter (print check)"), True),
 )

@@ -15,15 +15,27 @@ from desktop.documents.model import (
     Block,
     DocumentInfo,
     KeyValueTable,
+    Letterhead,
     LetterSpec,
     Paragraph,
     ReportSpec,
-    SchoolProfile,
 )
 from desktop.domain.salutation import Gender, after_salutation, salutation
 from desktop.i18n import N_, Translator
 
 CLOSING = N_("Kind regards,\n%(school)s")
+
+
+@dataclass(frozen=True)
+class LetterHeader:
+    """Whom a letter goes to, the same for every letter: the address lines in the envelope
+    window and the name in "Dear …", with the gender the Slovenian greeting agrees with.
+    A letter's data extends it (or holds one), so these fields come first in every letter."""
+
+    recipient: tuple[str, ...]
+    reader: str  # "" → the neutral greeting
+    # keyword-only: a letter's own fields follow the address and the name
+    reader_gender: Gender = field(default=Gender.UNKNOWN, kw_only=True)
 
 
 @dataclass(frozen=True)
@@ -42,7 +54,7 @@ class Letter:
 
 
 def letter_spec(
-    school: SchoolProfile, info: DocumentInfo, tr: Translator, letter: Letter
+    school: Letterhead, info: DocumentInfo, tr: Translator, letter: Letter
 ) -> LetterSpec:
     body: list[Block] = []
     if letter.rows:
@@ -66,14 +78,14 @@ def letter_spec(
 
 
 def build_one_or_many(
-    school: SchoolProfile, items: Sequence[tuple[DocumentInfo, Translator, Letter]]
+    school: Letterhead, items: Sequence[tuple[DocumentInfo, Translator, Letter]]
 ) -> bytes:
     specs = [letter_spec(school, info, tr, letter) for info, tr, letter in items]
     return build_letter(specs[0]) if len(specs) == 1 else build_letters(specs)
 
 
 def build_form(
-    school: SchoolProfile,
+    school: Letterhead,
     info: DocumentInfo,
     tr: Translator,
     title: str,

@@ -1,6 +1,6 @@
 """What a document is made of: plain frozen dataclasses, no reportlab.
 
-A document = who prints it (SchoolProfile), its identity (DocumentInfo: id, generated at/by),
+A document = who prints it (Letterhead), its identity (DocumentInfo: id, generated at/by),
 its language, and a tuple of blocks (Heading, Paragraph, Markdown, KeyValueTable, ...).
 Sequences given as lists are stored as tuples so specs stay hashable and immutable.
 """
@@ -46,7 +46,7 @@ def _lines(obj: Any, name: str) -> None:
 
 
 @dataclass(frozen=True)
-class SchoolProfile:
+class Letterhead:
     """The letterhead: the school printing the document."""
 
     name: str
@@ -236,7 +236,7 @@ Block = (
 class LetterSpec:
     """A letter: letterhead, recipient in the DL/C5 window, subject, body."""
 
-    school: SchoolProfile
+    school: Letterhead
     info: DocumentInfo
     language: str  # the recipient's: et, sl or en
     recipient: tuple[str, ...]  # address lines as they must appear in the window
@@ -262,7 +262,7 @@ class LetterSpec:
 class ReportSpec:
     """A multi-page document without an envelope window (exports, lists, terms)."""
 
-    school: SchoolProfile
+    school: Letterhead
     info: DocumentInfo
     language: str
     title: str
@@ -279,7 +279,7 @@ class ReportSpec:
 class TermsSpec:
     """One version of a provider's terms, as printed for D1 (R49, R55, R94)."""
 
-    school: SchoolProfile
+    school: Letterhead
     info: DocumentInfo
     language: str
     title: str

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from desktop.documents.letter_parts import Letter
+from desktop.documents.letter_parts import Letter, LetterHeader
 from desktop.documents.model import Paragraph
 from desktop.i18n import N_, Translator
 
@@ -144,9 +144,7 @@ def exception_letter(tr: Translator, data: CodeException) -> Letter:
 
 
 @dataclass(frozen=True)
-class LongerRetention:
-    recipient: tuple[str, ...]
-    name: str
+class LongerRetention(LetterHeader):  # to the former student
     course: str
     course_end: date
     removal_due: date  # R17: course end + 6 months
@@ -170,5 +168,5 @@ def retention_letter(tr: Translator, data: LongerRetention) -> Letter:
             (tr.gettext("Kept until"), values["until"]),
         ),
         [tr.gettext(t) % values for t in RETENTION_TEXTS],
-        reader=data.name,
+        reader=data.reader,
     )

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from enum import StrEnum
 
-from desktop.documents.letter_parts import Letter, contact_block
+from desktop.documents.letter_parts import Letter, LetterHeader, contact_block
 from desktop.documents.model import Block, Boxed, Paragraph
 from desktop.i18n import N_, Translator
 
@@ -65,11 +65,9 @@ NO_DPO = N_("the school office")
 
 
 @dataclass(frozen=True)
-class RequestLetterData:
+class RequestLetterData(LetterHeader):  # to the requester (or the adult student, R48)
     which: RequestLetter
     country: str
-    recipient: tuple[str, ...]
-    requester_name: str
     subject_name: str
     received_at: datetime
     due_on: date
@@ -117,7 +115,8 @@ def request_letter(tr: Translator, data: RequestLetterData, zone: tzinfo) -> Let
         tr.gettext(SUBJECTS[data.which]),
         tuple(rows),
         texts,
-        reader=data.requester_name,
+        reader=data.reader,
+        reader_gender=data.reader_gender,
         after=tuple(after),
     )
 

@@ -8,7 +8,7 @@ reads the text back from the PDF. Data in, PDF bytes out.
 from __future__ import annotations
 
 from desktop.documents.builders import build_letter
-from desktop.documents.model import DocumentInfo, LetterSpec, Paragraph, SchoolProfile
+from desktop.documents.model import DocumentInfo, Letterhead, LetterSpec, Paragraph
 from desktop.domain.salutation import after_salutation, salutation
 from desktop.i18n import N_, translator
 
@@ -28,7 +28,7 @@ LETTERS = "Õõ Ää Öö Üü Šš Žž Čč Ćć Đđ"
 
 
 def sample_letter_spec(
-    school: SchoolProfile,
+    school: Letterhead,
     info: DocumentInfo,
     language: str,
     recipient: tuple[str, ...],
@@ -51,7 +51,7 @@ def sample_letter_spec(
 
 
 def build_sample_letter(
-    school: SchoolProfile,
+    school: Letterhead,
     info: DocumentInfo,
     language: str,
     recipient: tuple[str, ...],

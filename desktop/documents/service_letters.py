@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from desktop.documents.letter_parts import Letter
+from desktop.documents.letter_parts import Letter, LetterHeader
 from desktop.documents.model import Boxed
 from desktop.domain.salutation import Gender, child_label
 from desktop.i18n import N_, Translator
@@ -62,9 +62,7 @@ USAGE_TEXTS = (
 
 
 @dataclass(frozen=True)
-class OfferNotice:
-    recipient: tuple[str, ...]
-    guardian_name: str
+class OfferNotice(LetterHeader):  # to a guardian
     child_name: str
     school_year: str
     price: str  # formatted, gross
@@ -83,15 +81,14 @@ def offer_letter(tr: Translator, notice: OfferNotice) -> Letter:
             (tr.gettext("Annual amount"), notice.price),
         ),
         [tr.gettext(t) % values for t in OFFER_TEXTS],
-        reader=notice.guardian_name,
+        reader=notice.reader,
+        reader_gender=notice.reader_gender,
         after=(Boxed(tr.gettext(FREE_ALTERNATIVE), tr.gettext(FREE_TITLE)),),
     )
 
 
 @dataclass(frozen=True)
-class UsageInstructions:
-    recipient: tuple[str, ...]
-    guardian_name: str
+class UsageInstructions(LetterHeader):  # to a user on the order
     child_name: str
     username: str
     school_name: str
@@ -108,5 +105,6 @@ def usage_letter(tr: Translator, data: UsageInstructions) -> Letter:
             (tr.gettext("User name"), data.username),
         ),
         [tr.gettext(t) for t in USAGE_TEXTS],
-        reader=data.guardian_name,
+        reader=data.reader,
+        reader_gender=data.reader_gender,
     )

@@ -35,7 +35,7 @@ from desktop.documents.layout import (
     text_ops,
     wrap_text,
 )
-from desktop.documents.model import DocumentInfo, SchoolProfile
+from desktop.documents.model import DocumentInfo, Letterhead
 from desktop.i18n import N_, Translator
 
 PAGE_W, PAGE_H = 210 * MM, 297 * MM
@@ -107,7 +107,7 @@ def _right(text: str, y: float, style: Style, right: float = RIGHT) -> Op:
     )
 
 
-def letterhead_ops(school: SchoolProfile, tr: Translator, fold_marks: bool) -> list[Op]:
+def letterhead_ops(school: Letterhead, tr: Translator, fold_marks: bool) -> list[Op]:
     """First page: logo, school name and address (left), contacts (right), a rule."""
     ops: list[Op] = []
     x = LEFT
@@ -169,7 +169,7 @@ def letterhead_ops(school: SchoolProfile, tr: Translator, fold_marks: bool) -> l
     return ops
 
 
-def continuation_ops(school: SchoolProfile) -> list[Op]:
+def continuation_ops(school: Letterhead) -> list[Op]:
     """Pages 2…n: the school's name small at the top and a rule."""
     style = Style(8, 10, BOLD, GREY)
     y = baseline(top(9), style)
@@ -189,7 +189,7 @@ def continuation_title_ops(title: str) -> list[Op]:
 
 
 @lru_cache(maxsize=16)  # once per school and batch, not per letter
-def return_lines(school: SchoolProfile) -> tuple[tuple[str, ...], float]:
+def return_lines(school: Letterhead) -> tuple[tuple[str, ...], float]:
     """DIN 5008 return address: one small line ("name, street, town"); middle address lines
     are dropped first, then the size shrinks to 6 pt. A name too long for that goes on lines
     of its own above "street, town", so the street and the town are never cut."""
@@ -217,7 +217,7 @@ def return_lines(school: SchoolProfile) -> tuple[tuple[str, ...], float]:
     return out, _fit_size(list(out), REGULAR, size, ADDRESS_TEXT_WIDTH, 5)
 
 
-def return_line_ops(school: SchoolProfile) -> list[Op]:
+def return_line_ops(school: Letterhead) -> list[Op]:
     texts, size = return_lines(school)
     leading = size * 1.15
     y = top(ADDRESS_ZONE_TOP_MM) + 3 + leading * (len(texts) - 1)
@@ -231,7 +231,7 @@ def return_line_ops(school: SchoolProfile) -> list[Op]:
     return ops
 
 
-def window_ops(school: SchoolProfile, recipient: tuple[str, ...], return_address: bool) -> list[Op]:
+def window_ops(school: Letterhead, recipient: tuple[str, ...], return_address: bool) -> list[Op]:
     """The recipient in the envelope window, with the small return address above it."""
     ops: list[Op] = []
     if return_address:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from desktop.documents.letter_parts import Letter
+from desktop.documents.letter_parts import Letter, LetterHeader
 from desktop.documents.model import Boxed
 from desktop.domain.salutation import Gender, child_label
 from desktop.i18n import N_, Translator
@@ -44,9 +44,7 @@ NO_SUMMARY = N_("The provider has not given a summary of the changes; see the fu
 
 
 @dataclass(frozen=True)
-class TermsChangeNotice:
-    recipient: tuple[str, ...]
-    guardian_name: str
+class TermsChangeNotice(LetterHeader):  # to the subscriber
     child_name: str
     terms_title: str
     version_label: str
@@ -80,7 +78,8 @@ def terms_change_letter(tr: Translator, notice: TermsChangeNotice) -> Letter:
         tr.gettext(SUBJECT),
         rows,
         [first],
-        reader=notice.guardian_name,
+        reader=notice.reader,
+        reader_gender=notice.reader_gender,
         after=(Boxed(summary, tr.gettext(WHAT_CHANGES)), *_paragraphs(rest)),
     )
 

@@ -19,9 +19,9 @@ from desktop.documents.model import (
     AddressBlocks,
     Boxed,
     DocumentInfo,
+    Letterhead,
     ProviderIdentity,
     ReportSpec,
-    SchoolProfile,
     TermsSpec,
 )
 from desktop.domain.salutation import Gender, child_label
@@ -91,7 +91,7 @@ def recipient_block(tr: Translator, recipient: CopyRecipient) -> AddressBlocks:
 
 def terms_spec(
     terms: PrintableTerms,
-    school: SchoolProfile,
+    school: Letterhead,
     info: DocumentInfo,
     language: str,
     fallback_language: str,
@@ -145,7 +145,7 @@ def terms_spec(
 
 def render_printable_terms(
     terms: PrintableTerms,
-    school: SchoolProfile,
+    school: Letterhead,
     info: DocumentInfo,
     language: str,
     fallback_language: str,
@@ -165,7 +165,7 @@ class TermsCopy:
 
 def render_terms_batch(
     copies: Sequence[TermsCopy],
-    school: SchoolProfile,
+    school: Letterhead,
     infos: Sequence[DocumentInfo],
     fallback_language: str,
     progress: Progress | None = None,

@@ -17,21 +17,14 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from desktop.domain.billing import (
-    END_STATES,
-    InvoiceKind,
-    SubscriptionEvent,
-    SubscriptionState,
-    apply_event,
-)
+from desktop.domain.billing import InvoiceKind, SubscriptionState
 from desktop.domain.roster import fold_search
+from desktop.domain.settlement import Standing, activation, may_settle, split_payment
 from desktop.i18n import N_  # reasons are shown translated by the UI
-
-_S = SubscriptionState
 
 
 class Outcome(StrEnum):
@@ -79,9 +72,7 @@ class InvoiceFacts:
 
     @property
     def settleable(self) -> bool:
-        """Money for a cancelled invoice, or an ended subscription, is all surplus (as a
-        payment typed by hand: BillingService._settle)."""
-        return not self.cancelled and self.state not in END_STATES
+        return may_settle(self.cancelled, self.state)
 
 
 @dataclass(frozen=True)
@@ -217,10 +208,10 @@ class _Ledger:
                 self.by_reference[key] = inv.id
         self.paid = {inv.id: inv.paid_cents for inv in self.invoices.values()}
         self._names: tuple[dict, dict] | None = None
-        self.subs: dict[int, tuple[SubscriptionState, int | None, date | None]] = {}
+        self.subs: dict[int, Standing] = {}
         for inv in self.invoices.values():
             self.subs.setdefault(
-                inv.subscription_id, (inv.state, inv.paid_school_year, inv.activated_on)
+                inv.subscription_id, Standing(inv.state, inv.paid_school_year, inv.activated_on)
             )
 
     def name_index(self) -> tuple[dict, dict]:
@@ -242,7 +233,7 @@ class _Ledger:
 
     def settleable(self, invoice_id: int) -> bool:
         inv = self.invoices[invoice_id]
-        return not inv.cancelled and self.subs[inv.subscription_id][0] not in END_STATES
+        return may_settle(inv.cancelled, self.subs[inv.subscription_id].state)
 
 
 def plan_entries(
@@ -349,13 +340,8 @@ def _allocate(entry: EntryFacts, ledger: _Ledger, targets: list[int], amounts: l
             continue
         inv = ledger.invoices[invoice_id]
         settleable = ledger.settleable(invoice_id)
-        owed = ledger.open_cents(invoice_id)
+        left, surplus = split_payment(inv.amount_cents, ledger.paid[invoice_id], share, settleable)
         ledger.paid[invoice_id] += share
-        if settleable:
-            surplus = max(0, share - owed)
-            left = max(0, owed - share)
-        else:
-            surplus, left = share, 0
         allocations.append(Allocation(invoice_id, inv.number, share, left, surplus))
         if activation := _activation(ledger, inv, settleable, left, entry.day):
             activations.append(activation)
@@ -369,23 +355,24 @@ def _allocate(entry: EntryFacts, ledger: _Ledger, targets: list[int], amounts: l
 
 
 def _activation(ledger: _Ledger, inv: InvoiceFacts, settleable: bool, left: int, day):
-    """R79 (as BillingService._settle): an annual invoice paid in full finally activates an
-    ORDERED subscription, or renews a RENEWAL_DUE one, for a year not paid before."""
-    state, paid_year, activated_on = ledger.subs[inv.subscription_id]
-    if not (
-        settleable
-        and inv.kind is InvoiceKind.ANNUAL
-        and left == 0
-        and state in (_S.ORDERED, _S.RENEWAL_DUE)
-        and (paid_year is None or inv.school_year > paid_year)
-    ):
+    """R79: the subscription's activation by this share, if any (domain.settlement)."""
+    before = ledger.subs[inv.subscription_id]
+    after = activation(
+        before,
+        kind=inv.kind,
+        school_year=inv.school_year,
+        left_cents=left,
+        settleable=settleable,
+        ordered_on=inv.ordered_on,
+        paid_on=day,
+    )
+    if after is None:
         return None
-    new_state = apply_event(state, SubscriptionEvent.PAID_IN_FULL)
-    first = None
-    if activated_on is None:
-        first = max(day, inv.ordered_on or day) if day else inv.ordered_on
-    ledger.subs[inv.subscription_id] = (new_state, inv.school_year, activated_on or first)
-    return Activation(inv.subscription_id, inv.id, state, new_state, inv.school_year, first)
+    ledger.subs[inv.subscription_id] = after
+    first = after.activated_on if before.activated_on is None else None
+    return Activation(
+        inv.subscription_id, inv.id, before.state, after.state, inv.school_year, first
+    )
 
 
 def _subsets(words: Iterable[str], largest: int = 3):
@@ -418,8 +405,3 @@ def _suggest(entry: EntryFacts, ledger: _Ledger) -> int | None:
 def with_suggestions_accepted(plans: Iterable[EntryPlan]) -> dict[str, int]:
     """Assignments that accept every suggestion (a person's choice in the preview)."""
     return {p.key: p.suggestion for p in plans if p.suggestion is not None}
-
-
-def same_effect(a: EntryPlan, b: EntryPlan) -> bool:
-    """Would confirming `b` do what the person saw in `a`? (Reasons and suggestions aside.)"""
-    return replace(a, reason="", suggestion=None) == replace(b, reason="", suggestion=None)

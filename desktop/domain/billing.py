@@ -151,46 +151,47 @@ class SubscriptionEvent(StrEnum):
     BREACH = "BREACH"  # R92
 
 
-_E = SubscriptionEvent
-
 _ENDABLE = (_S.TRIAL, _S.ORDERED, _S.ACTIVE, _S.RENEWAL_DUE)
 _PAYING = (_S.ORDERED, _S.ACTIVE, _S.RENEWAL_DUE)
 
 # R76 transition table: (state, event) → next state. Anything absent is an illegal move.
 TRANSITIONS: Mapping[tuple[SubscriptionState, SubscriptionEvent], SubscriptionState] = {
-    (_S.TRIAL, _E.ORDER_SUBMITTED): _S.ORDERED,
-    (_S.MINIMALNI, _E.ORDER_SUBMITTED): _S.ORDERED,
-    (_S.TRIAL, _E.TRIAL_EXPIRED): _S.MINIMALNI,
-    (_S.ORDERED, _E.PAID_IN_FULL): _S.ACTIVE,
-    (_S.ORDERED, _E.FIRST_ORDER_UNPAID): _S.LAPSED_UNPAID,
-    (_S.ACTIVE, _E.RENEWAL_INVITED): _S.RENEWAL_DUE,
-    (_S.RENEWAL_DUE, _E.PAID_IN_FULL): _S.ACTIVE,
-    (_S.RENEWAL_DUE, _E.RENEWAL_UNPAID): _S.TERMINATED_NONPAYMENT,
+    (_S.TRIAL, SubscriptionEvent.ORDER_SUBMITTED): _S.ORDERED,
+    (_S.MINIMALNI, SubscriptionEvent.ORDER_SUBMITTED): _S.ORDERED,
+    (_S.TRIAL, SubscriptionEvent.TRIAL_EXPIRED): _S.MINIMALNI,
+    (_S.ORDERED, SubscriptionEvent.PAID_IN_FULL): _S.ACTIVE,
+    (_S.ORDERED, SubscriptionEvent.FIRST_ORDER_UNPAID): _S.LAPSED_UNPAID,
+    (_S.ACTIVE, SubscriptionEvent.RENEWAL_INVITED): _S.RENEWAL_DUE,
+    (_S.RENEWAL_DUE, SubscriptionEvent.PAID_IN_FULL): _S.ACTIVE,
+    (_S.RENEWAL_DUE, SubscriptionEvent.RENEWAL_UNPAID): _S.TERMINATED_NONPAYMENT,
     # Endings that can hit any live subscription, trials included.
-    **{(s, _E.SUBSCRIBER_CANCELLED): _S.CANCELLED for s in _ENDABLE},
-    **{(s, _E.LEFT_SCHOOL): _S.ENDED_LEFT_SCHOOL for s in _ENDABLE},
-    **{(s, _E.ADULT_PROHIBITION): _S.ENDED_ADULT_PROHIBITION for s in _ENDABLE},
-    **{(s, _E.AUTHORITY_RESTRICTION): _S.ENDED_AUTHORITY_RESTRICTION for s in _ENDABLE},
-    **{(s, _E.SCHOOL_WITHDREW): _S.ENDED_SCHOOL_WITHDREW for s in _ENDABLE},
-    **{(s, _E.BREACH): _S.DISABLED_BREACH for s in _ENDABLE},
+    **{(s, SubscriptionEvent.SUBSCRIBER_CANCELLED): _S.CANCELLED for s in _ENDABLE},
+    **{(s, SubscriptionEvent.LEFT_SCHOOL): _S.ENDED_LEFT_SCHOOL for s in _ENDABLE},
+    **{(s, SubscriptionEvent.ADULT_PROHIBITION): _S.ENDED_ADULT_PROHIBITION for s in _ENDABLE},
+    **{
+        (s, SubscriptionEvent.AUTHORITY_RESTRICTION): _S.ENDED_AUTHORITY_RESTRICTION
+        for s in _ENDABLE
+    },
+    **{(s, SubscriptionEvent.SCHOOL_WITHDREW): _S.ENDED_SCHOOL_WITHDREW for s in _ENDABLE},
+    **{(s, SubscriptionEvent.BREACH): _S.DISABLED_BREACH for s in _ENDABLE},
     # R51: only a subscriber (an order, paid or not) can withdraw over a terms change.
-    **{(s, _E.TERMS_WITHDRAWAL): _S.WITHDRAWN_TERMS_CHANGE for s in _PAYING},
+    **{(s, SubscriptionEvent.TERMS_WITHDRAWAL): _S.WITHDRAWN_TERMS_CHANGE for s in _PAYING},
 }
 
 _EVENT_ACTIONS = {
-    _E.ORDER_SUBMITTED: "submit an order for",
-    _E.PAID_IN_FULL: "record full payment for",
-    _E.TRIAL_EXPIRED: "expire the trial of",
-    _E.RENEWAL_INVITED: "send a renewal invitation for",
-    _E.RENEWAL_UNPAID: "terminate for non-payment",
-    _E.FIRST_ORDER_UNPAID: "lapse as unpaid",
-    _E.SUBSCRIBER_CANCELLED: "cancel",
-    _E.LEFT_SCHOOL: "end (child left school)",
-    _E.ADULT_PROHIBITION: "end (adult student's prohibition)",
-    _E.AUTHORITY_RESTRICTION: "end (authority restriction)",
-    _E.SCHOOL_WITHDREW: "end (school withdrew from POPOLNI)",
-    _E.TERMS_WITHDRAWAL: "withdraw (change of terms)",
-    _E.BREACH: "disable (breach of terms)",
+    SubscriptionEvent.ORDER_SUBMITTED: "submit an order for",
+    SubscriptionEvent.PAID_IN_FULL: "record full payment for",
+    SubscriptionEvent.TRIAL_EXPIRED: "expire the trial of",
+    SubscriptionEvent.RENEWAL_INVITED: "send a renewal invitation for",
+    SubscriptionEvent.RENEWAL_UNPAID: "terminate for non-payment",
+    SubscriptionEvent.FIRST_ORDER_UNPAID: "lapse as unpaid",
+    SubscriptionEvent.SUBSCRIBER_CANCELLED: "cancel",
+    SubscriptionEvent.LEFT_SCHOOL: "end (child left school)",
+    SubscriptionEvent.ADULT_PROHIBITION: "end (adult student's prohibition)",
+    SubscriptionEvent.AUTHORITY_RESTRICTION: "end (authority restriction)",
+    SubscriptionEvent.SCHOOL_WITHDREW: "end (school withdrew from POPOLNI)",
+    SubscriptionEvent.TERMS_WITHDRAWAL: "withdraw (change of terms)",
+    SubscriptionEvent.BREACH: "disable (breach of terms)",
 }
 
 

@@ -58,6 +58,40 @@ class CardMachine(Generic[S, A]):
     exists_reason: str  # why `create` is refused on a card that exists
     reasons: Mapping[S | None, str]  # why a state (None: not created) refuses what it refuses
 
+    @classmethod
+    def of(
+        cls,
+        kind: CardKind,
+        entity: str,
+        statuses: type[S],
+        actions: type[A],
+        *,
+        create: A,
+        moves: Mapping[tuple[S, A], S],
+        end: tuple[A, S],
+        not_created: str,
+        exists_reason: str,
+        reasons: Mapping[S | None, str],
+    ) -> CardMachine[S, A]:
+        """R31's shape, which both cards share: `create` makes an ACTIVE card, `moves` are the
+        card's own steps, and `end` (action, status) leads from every other state to the one
+        terminal status (removal from the roster, R7/R24)."""
+        end_action, end_status = end
+        transitions = {(None, create): statuses("ACTIVE"), **moves}
+        transitions |= {(s, end_action): end_status for s in statuses if s is not end_status}
+        return cls(
+            kind=kind,
+            entity=entity,
+            statuses=statuses,
+            actions=actions,
+            transitions=MappingProxyType(transitions),
+            terminal=frozenset({end_status}),
+            create=create,
+            not_created=not_created,
+            exists_reason=exists_reason,
+            reasons=MappingProxyType(dict(reasons)),
+        )
+
     def after(self, status: S | None, action: A) -> S | None:
         """The status after `action`, or None if the machine refuses it."""
         if not isinstance(action, self.actions) or not (
@@ -102,39 +136,30 @@ class PhysicalAction(enum.StrEnum):
 _P = PhysicalCardStatus
 _PA = PhysicalAction
 
-PHYSICAL: CardMachine[PhysicalCardStatus, PhysicalAction] = CardMachine(
-    kind=CardKind.PHYSICAL,
-    entity="physical card",
-    statuses=PhysicalCardStatus,
-    actions=PhysicalAction,
-    transitions=MappingProxyType(
-        {
-            (None, _PA.ISSUE): _P.ACTIVE,
-            (_P.ACTIVE, _PA.REPORT_LOST): _P.LOST,  # R23: blocked; no need to tell the provider
-            (_P.ACTIVE, _PA.REPLACE): _P.REPLACED,
-            (_P.LOST, _PA.REPLACE): _P.REPLACED,  # R23: the new card links back to this one
-            (_P.ACTIVE, _PA.EXPIRE): _P.EXPIRED,
-            (_P.EXPIRED, _PA.EXTEND): _P.ACTIVE,
-            # Extending before expiry (June) only moves valid_until; the card stays ACTIVE (R21).
-            (_P.ACTIVE, _PA.EXTEND): _P.ACTIVE,
-            # "any state → REVOKED" on removal; REVOKED itself is terminal.
-            **{(s, _PA.REVOKE): _P.REVOKED for s in _P if s is not _P.REVOKED},
-        }
-    ),
-    terminal=frozenset({_P.REVOKED}),
+PHYSICAL: CardMachine[PhysicalCardStatus, PhysicalAction] = CardMachine.of(
+    CardKind.PHYSICAL,
+    "physical card",
+    PhysicalCardStatus,
+    PhysicalAction,
     create=_PA.ISSUE,
+    moves={
+        (_P.ACTIVE, _PA.REPORT_LOST): _P.LOST,  # R23: blocked; no need to tell the provider
+        (_P.ACTIVE, _PA.REPLACE): _P.REPLACED,
+        (_P.LOST, _PA.REPLACE): _P.REPLACED,  # R23: the new card links back to this one
+        (_P.ACTIVE, _PA.EXPIRE): _P.EXPIRED,
+        (_P.EXPIRED, _PA.EXTEND): _P.ACTIVE,
+        # Extending before expiry (June) only moves valid_until; the card stays ACTIVE (R21).
+        (_P.ACTIVE, _PA.EXTEND): _P.ACTIVE,
+    },
+    end=(_PA.REVOKE, _P.REVOKED),  # any state → REVOKED on removal
     not_created="not issued",
     exists_reason=N_("this card already exists; issue a new card instead"),
-    reasons=MappingProxyType(
-        {
-            None: N_("issue the card first"),
-            _P.REVOKED: N_(
-                "a revoked card is void for good; issue a new card if the student returns"
-            ),
-            _P.LOST: N_("a lost card stays blocked; issue a replacement card"),
-            _P.REPLACED: N_("this card was replaced; work on the card that replaced it"),
-        }
-    ),
+    reasons={
+        None: N_("issue the card first"),
+        _P.REVOKED: N_("a revoked card is void for good; issue a new card if the student returns"),
+        _P.LOST: N_("a lost card stays blocked; issue a replacement card"),
+        _P.REPLACED: N_("this card was replaced; work on the card that replaced it"),
+    },
 )
 physical_transition = PHYSICAL.transition
 
@@ -172,43 +197,36 @@ class VirtualAction(enum.StrEnum):
 _V = VirtualCardStatus
 _VA = VirtualAction
 
-VIRTUAL: CardMachine[VirtualCardStatus, VirtualAction] = CardMachine(
-    kind=CardKind.VIRTUAL,
-    entity="virtual card",
-    statuses=VirtualCardStatus,
-    actions=VirtualAction,
-    transitions=MappingProxyType(
-        {
-            (None, _VA.ACTIVATE): _V.ACTIVE,  # only after `check_activation` says ok (R26)
-            (_V.ACTIVE, _VA.CHANGE_DEVICE): _V.ACTIVE,  # R27: same card, same validity
-            (_V.ACTIVE, _VA.EXPIRE): _V.EXPIRED,
-            (_V.EXPIRED, _VA.EXTEND): _V.ACTIVE,  # R21: mirrors the student's extension
-            (_V.ACTIVE, _VA.EXTEND): _V.ACTIVE,
-            # R21 copies validity to the virtual card; a suspension stays the provider's call (R25).
-            (_V.SUSPENDED, _VA.EXTEND): _V.SUSPENDED,
-            # R25: only once the provider confirms.
-            (_V.ACTIVE, _VA.SUSPEND_CONFIRMED): _V.SUSPENDED,
-            (_V.SUSPENDED, _VA.REACTIVATE): _V.ACTIVE,  # new Smart-ID login; check R26 again
-            # R24: any state → CLOSED on roster/entitlement removal; CLOSED is terminal.
-            **{(s, _VA.CLOSE): _V.CLOSED for s in _V if s is not _V.CLOSED},
-        }
-    ),
-    terminal=frozenset({_V.CLOSED}),
-    create=_VA.ACTIVATE,
+VIRTUAL: CardMachine[VirtualCardStatus, VirtualAction] = CardMachine.of(
+    CardKind.VIRTUAL,
+    "virtual card",
+    VirtualCardStatus,
+    VirtualAction,
+    create=_VA.ACTIVATE,  # only after `check_activation` says ok (R26)
+    moves={
+        (_V.ACTIVE, _VA.CHANGE_DEVICE): _V.ACTIVE,  # R27: same card, same validity
+        (_V.ACTIVE, _VA.EXPIRE): _V.EXPIRED,
+        (_V.EXPIRED, _VA.EXTEND): _V.ACTIVE,  # R21: mirrors the student's extension
+        (_V.ACTIVE, _VA.EXTEND): _V.ACTIVE,
+        # R21 copies validity to the virtual card; a suspension stays the provider's call (R25).
+        (_V.SUSPENDED, _VA.EXTEND): _V.SUSPENDED,
+        # R25: only once the provider confirms.
+        (_V.ACTIVE, _VA.SUSPEND_CONFIRMED): _V.SUSPENDED,
+        (_V.SUSPENDED, _VA.REACTIVATE): _V.ACTIVE,  # new Smart-ID login; check R26 again
+    },
+    end=(_VA.CLOSE, _V.CLOSED),  # R24: any state → CLOSED on roster/entitlement removal
     not_created="not activated",
     # R20: at most one open virtual card per student
     exists_reason=N_("the student already has a virtual card"),
-    reasons=MappingProxyType(
-        {
-            None: N_("the virtual card has not been activated"),
-            # R24
-            _V.CLOSED: N_("a closed virtual card stays closed; the student activates a new one"),
-            _V.SUSPENDED: N_(
-                "the provider suspended this card; the student logs in again with Smart-ID"
-            ),
-            _V.EXPIRED: N_("extend the student's card first"),  # R21
-        }
-    ),
+    reasons={
+        None: N_("the virtual card has not been activated"),
+        # R24
+        _V.CLOSED: N_("a closed virtual card stays closed; the student activates a new one"),
+        _V.SUSPENDED: N_(
+            "the provider suspended this card; the student logs in again with Smart-ID"
+        ),
+        _V.EXPIRED: N_("extend the student's card first"),  # R21
+    },
 )
 virtual_transition = VIRTUAL.transition
 

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from desktop.domain.consent import ConsentStatus, DeadlineState, TermsDoc, deadline_state
+from desktop.domain.consent.requests import DeadlineState, deadline_state
+from desktop.domain.consent.terms import ConsentStatus, TermsDoc
 from desktop.domain.errors import InvalidTransition, ValidationError
 from desktop.i18n import N_
 

@@ -1,4 +1,5 @@
-"""Calendar arithmetic shared by every rule: periods, ages, school years, local days.
+"""Calendar arithmetic shared by every rule: periods, ages, school years, local days, and the
+reading of a date typed in a form or found in a spreadsheet cell.
 
 R1: instants are stored in UTC; every date rule is evaluated in the school's zone.
 R2: calendar months are added with clamping to the month's last day.
@@ -9,11 +10,14 @@ R6: a person born on 29 Feb reaches an age on 1 Mar in non-leap years.
 from __future__ import annotations
 
 import calendar
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from desktop.domain import clock
+from desktop.domain.errors import ValidationError
+from desktop.i18n import N_  # reasons are shown translated by the UI
 
 SCHOOL_ZONES = {"EE": "Europe/Tallinn", "SI": "Europe/Ljubljana"}  # R1
 
@@ -123,3 +127,32 @@ class SchoolYear:
 def inclusive_days(first: date, last: date) -> int:
     """Number of calendar days in [first, last], both counted (R83, R88)."""
     return (last - first).days + 1
+
+
+_DATE_PATTERNS = (
+    re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})$"),
+    re.compile(r"^(?P<d>\d{1,2})\.\s*(?P<m>\d{1,2})\.\s*(?P<y>\d{4})\.?$"),
+    re.compile(r"^(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>\d{4})$"),
+)
+
+
+def parse_date_cell(value: object, column: str) -> date | None:
+    """ISO, Estonian (17.05.2012) and Slovenian (17. 5. 2012) dates, or a spreadsheet date cell."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = " ".join(str(value).split())  # " 17. 5.  2012" reads as "17. 5. 2012"
+    if not text:
+        return None
+    if " " in text and text[:10].count("-") == 2:
+        text = text[:10]  # '2012-05-17 00:00:00' from a spreadsheet
+    for pattern in _DATE_PATTERNS:
+        if m := pattern.match(text):
+            try:
+                return date(int(m["y"]), int(m["m"]), int(m["d"]))
+            except ValueError:
+                raise ValidationError(column, value, N_("is not a real date")) from None
+    raise ValidationError(column, value, N_("is not a date (use 2012-05-17 or 17.05.2012)"))

@@ -17,10 +17,10 @@ from typing import Any, TypeVar
 from desktop.domain.errors import ValidationError
 from desktop.i18n import N_
 
-_E = TypeVar("_E", bound=Enum)
+EnumT = TypeVar("EnumT", bound=Enum)
 
 
-def coerce_enum(enum_type: type[_E], field: str, value: object) -> _E:
+def coerce_enum(enum_type: type[EnumT], field: str, value: object) -> EnumT:
     """``value`` as a member of ``enum_type``: the member itself, its value, or its name (any
     case, surrounding spaces ignored). Anything else is a ValidationError on ``field``."""
     if isinstance(value, enum_type):
@@ -40,7 +40,7 @@ def coerce_enum(enum_type: type[_E], field: str, value: object) -> _E:
     raise ValidationError(field, value, N_("is not one of {allowed}", allowed=allowed))
 
 
-def coerce_optional_enum(enum_type: type[_E], field: str, value: object) -> _E | None:
+def coerce_optional_enum(enum_type: type[EnumT], field: str, value: object) -> EnumT | None:
     """As coerce_enum; None (or an empty string, an empty combo box) stays None."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
@@ -48,8 +48,8 @@ def coerce_optional_enum(enum_type: type[_E], field: str, value: object) -> _E |
 
 
 def coerce_enums(
-    enum_type: type[_E], field: str, values: Iterable[object] | None
-) -> tuple[_E, ...]:
+    enum_type: type[EnumT], field: str, values: Iterable[object] | None
+) -> tuple[EnumT, ...]:
     """Each value as a member of ``enum_type``, in order, without repeats. A single string is
     one value, not its characters."""
     if values is None:

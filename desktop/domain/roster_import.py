@@ -7,11 +7,11 @@ a spreadsheet shows (the header is row 1).
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from desktop.domain.dates import parse_date_cell
 from desktop.domain.encodings import check_not_garbled
 from desktop.domain.errors import ValidationError
 from desktop.domain.roster import (
@@ -245,35 +245,6 @@ class ParsedFile:
             for row in self.rows
             for warning in row.warnings
         ]
-
-
-_DATE_PATTERNS = (
-    re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})$"),
-    re.compile(r"^(?P<d>\d{1,2})\.\s*(?P<m>\d{1,2})\.\s*(?P<y>\d{4})\.?$"),
-    re.compile(r"^(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>\d{4})$"),
-)
-
-
-def parse_date_cell(value: object, column: str) -> date | None:
-    """ISO, Estonian (17.05.2012) and Slovenian (17. 5. 2012) dates, or a spreadsheet date cell."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = clean_text(value)
-    if not text:
-        return None
-    if " " in text and text[:10].count("-") == 2:
-        text = text[:10]  # '2012-05-17 00:00:00' from a spreadsheet
-    for pattern in _DATE_PATTERNS:
-        if m := pattern.match(text):
-            try:
-                return date(int(m["y"]), int(m["m"]), int(m["d"]))
-            except ValueError:
-                raise ValidationError(column, value, N_("is not a real date")) from None
-    raise ValidationError(column, value, N_("is not a date (use 2012-05-17 or 17.05.2012)"))
 
 
 def cell_text(value: object) -> str:

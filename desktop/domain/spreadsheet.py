@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# The one list of formula triggers: = + - @ where a cell or a part of it starts, a tab or CR at
+# the very start.
 _RISKY = re.compile(r"(?:^|[;,\t|])\s*[=+\-@]|^[\t\r]")
 
 

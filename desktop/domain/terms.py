@@ -3,7 +3,7 @@
 Rules implemented here: R49 (versions, content hash), R50 (SI amendments: published + 15 days),
 R51 (SI amendments are deemed accepted unless the subscriber withdraws), R52 (EE: the provider
 states the date). Which version is in force on a day, and whether a set of versions is
-consistent, are desktop.domain.consent.version_in_force and check_versions; this module adds
+consistent, are desktop.domain.consent.terms.version_in_force and check_versions; this module adds
 what drafting and publishing need. Pure functions over plain values: no Qt, no SQL, no I/O.
 """
 
@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from enum import StrEnum
 
-from desktop.domain.consent import amended_terms_effective_from
+from desktop.domain.consent.terms import amended_terms_effective_from
 from desktop.domain.errors import ValidationError
 from desktop.domain.roster import Language
 from desktop.i18n import N_

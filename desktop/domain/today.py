@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import NamedTuple
 
 from desktop.i18n import N_  # descriptions are shown translated by the UI and the CLI
 
@@ -27,79 +28,56 @@ AGE_WINDOW_DAYS = 60  # students reaching 13, 15 or 18 in the next 60 days
 WEEK_DAYS = 7  # "this week": tomorrow up to a week ahead
 
 
-class Urgency(StrEnum):
-    OVERDUE = "overdue"
-    TODAY = "today"
-    THIS_WEEK = "this_week"
-    LATER = "later"
+class Labelled(StrEnum):
+    """A value defined together with the label a reader sees (marked, translated where shown)."""
+
+    label: str
+
+    def __new__(cls, value: str, label: str):
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        return member
 
 
-URGENCY_ORDER = (Urgency.OVERDUE, Urgency.TODAY, Urgency.THIS_WEEK, Urgency.LATER)
-
-URGENCY_LABELS = {
-    Urgency.OVERDUE: N_("Overdue"),
-    Urgency.TODAY: N_("Today"),
-    Urgency.THIS_WEEK: N_("This week"),
-    Urgency.LATER: N_("Later"),
-}
+class Urgency(Labelled):
+    OVERDUE = "overdue", N_("Overdue")
+    TODAY = "today", N_("Today")
+    THIS_WEEK = "this_week", N_("This week")
+    LATER = "later", N_("Later")
 
 
-class ItemKind(StrEnum):
-    REQUEST = "request"
-    DELETION = "deletion"
-    BREACH = "breach"
-    BILLING_LETTER = "billing_letter"
-    BILLING_PROPOSAL = "billing_proposal"
-    RETENTION_PROPOSAL = "retention_proposal"
-    CARD_EXPIRING = "card_expiring"
-    CARD_PROVIDER = "card_provider"
-    ACCESS_CODE = "access_code"
-    AGE_THRESHOLD = "age_threshold"
-    TERMS_VERSION = "terms_version"
+URGENCY_ORDER = tuple(Urgency)
 
 
-KIND_LABELS = {
-    ItemKind.REQUEST: N_("Request"),
-    ItemKind.DELETION: N_("Deletion request"),
-    ItemKind.BREACH: N_("Data breach"),
-    ItemKind.BILLING_LETTER: N_("Letter to print"),
-    ItemKind.BILLING_PROPOSAL: N_("Billing proposal"),
-    ItemKind.RETENTION_PROPOSAL: N_("Retention proposal"),
-    ItemKind.CARD_EXPIRING: N_("Card expiring"),
-    ItemKind.CARD_PROVIDER: N_("Card provider"),
-    ItemKind.ACCESS_CODE: N_("Verification code"),
-    ItemKind.AGE_THRESHOLD: N_("Birthday"),
-    ItemKind.TERMS_VERSION: N_("Terms"),
-}
+class ItemKind(Labelled):
+    REQUEST = "request", N_("Request")
+    DELETION = "deletion", N_("Deletion request")
+    BREACH = "breach", N_("Data breach")
+    BILLING_LETTER = "billing_letter", N_("Letter to print")
+    BILLING_PROPOSAL = "billing_proposal", N_("Billing proposal")
+    RETENTION_PROPOSAL = "retention_proposal", N_("Retention proposal")
+    CARD_EXPIRING = "card_expiring", N_("Card expiring")
+    CARD_PROVIDER = "card_provider", N_("Card provider")
+    ACCESS_CODE = "access_code", N_("Verification code")
+    AGE_THRESHOLD = "age_threshold", N_("Birthday")
+    TERMS_VERSION = "terms_version", N_("Terms")
 
 
-class Action(StrEnum):
-    """Where the next step is done: the UI maps each to a tab (and a record where it can)."""
+class Action(Labelled):
+    """The next step (the label is the row's button): the UI maps each to a tab (and a record
+    where it can); printing the re-consent letter is done from the Today list itself."""
 
-    CONSENT_REQUESTS = "consent.requests"
-    CONSENT_BREACHES = "consent.breaches"
-    CONSENT_RETENTION = "consent.retention"
-    CONSENT_CODES = "consent.codes"
-    CONSENT_TERMS = "consent.terms"
-    BILLING_DUE = "billing.due"
-    BILLING_SUBSCRIPTION = "billing.subscription"
-    CARDS_CARD = "cards.card"
-    CARDS_ATTENTION = "cards.attention"
-    ROSTER_STUDENT = "roster.student"
-
-
-ACTION_LABELS = {
-    Action.CONSENT_REQUESTS: N_("Open the request"),
-    Action.CONSENT_BREACHES: N_("Open the breach"),
-    Action.CONSENT_RETENTION: N_("Decide"),
-    Action.CONSENT_CODES: N_("Open the codes"),
-    Action.CONSENT_TERMS: N_("Open the terms"),
-    Action.BILLING_DUE: N_("Print or decide"),
-    Action.BILLING_SUBSCRIPTION: N_("Open the subscription"),
-    Action.CARDS_CARD: N_("Open the card"),
-    Action.CARDS_ATTENTION: N_("Look at the events"),
-    Action.ROSTER_STUDENT: N_("Open the student"),
-}
+    CONSENT_REQUESTS = "consent.requests", N_("Open the request")
+    CONSENT_BREACHES = "consent.breaches", N_("Open the breach")
+    CONSENT_RETENTION = "consent.retention", N_("Decide")
+    CONSENT_CODES = "consent.codes", N_("Open the codes")
+    CONSENT_TERMS = "consent.terms", N_("Open the terms")
+    BILLING_DUE = "billing.due", N_("Print or decide")
+    BILLING_SUBSCRIPTION = "billing.subscription", N_("Open the subscription")
+    CARDS_CARD = "cards.card", N_("Open the card")
+    CARDS_ATTENTION = "cards.attention", N_("Look at the events")
+    PRINT_RECONSENT = "today.reconsent_letter", N_("Print the letter")
 
 
 def horizon_days(kind: ItemKind) -> int:
@@ -196,16 +174,29 @@ def counts(items: Iterable[DueItem]) -> dict[Urgency, int]:
 
 # ---- the age thresholds (R46–R48) ----------------------------------------------------------
 
-# (years, countries, what changes): who may then decide, and who becomes the addressee.
-AGE_THRESHOLDS: tuple[tuple[int, frozenset[str], str], ...] = (
-    (13, frozenset({"EE"}), N_("Turns 13: may open the e-learning account alone")),
-    (15, frozenset({"SI"}), N_("Turns 15: may order or try the paid tier alone")),
-    (
+
+class AgeThreshold(NamedTuple):
+    """An age from which a student decides something alone, where, and what changes: who may
+    then decide, and who becomes the addressee."""
+
+    years: int
+    countries: frozenset[str]
+    text: str
+
+
+AGE_THRESHOLDS = (
+    AgeThreshold(13, frozenset({"EE"}), N_("Turns 13: may open the e-learning account alone")),
+    AgeThreshold(15, frozenset({"SI"}), N_("Turns 15: may order or try the paid tier alone")),
+    AgeThreshold(
         18,
         frozenset({"EE", "SI"}),
         N_("Turns 18: decides alone and becomes the addressee of letters"),
     ),
 )
+
+
+def threshold_ages(country: str) -> tuple[int, ...]:
+    return tuple(t.years for t in AGE_THRESHOLDS if country in t.countries)
 
 
 def thresholds_reached(
@@ -227,3 +218,30 @@ def thresholds_reached(
         if today <= day <= last:
             found.append((years, day, text))
     return found
+
+
+def birth_ranges(country: str, today: date, days: int = AGE_WINDOW_DAYS) -> list[tuple[date, date]]:
+    """The birth dates that can reach a threshold in the window, one range per age: a day's
+    margin each side (29 February); `thresholds_reached` then decides exactly. Lets the
+    service read a few students instead of the whole roster."""
+    margin = timedelta(days=1)
+    return [
+        (
+            _years_before(today, years) - margin,
+            _years_before(today + timedelta(days=days), years) + margin,
+        )
+        for years in threshold_ages(country)
+    ]
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February in a year without it
+        return day.replace(year=day.year - years, day=28)
+
+
+def letter_covers(printed_on: date, reached_on: date) -> bool:
+    """A re-consent letter printed within the age window before the day (or later) is the one
+    for that threshold: two thresholds of one country are years apart."""
+    return printed_on >= reached_on - timedelta(days=AGE_WINDOW_DAYS)

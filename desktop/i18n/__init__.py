@@ -27,9 +27,10 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
+from desktop.i18n.compile import DOMAIN, compile_po
+
 log = logging.getLogger(__name__)
 
-DOMAIN = "school_office"
 LANGUAGES = ("et", "sl", "en")
 DEFAULT_LANGUAGE = "en"
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
@@ -86,18 +87,6 @@ _fallback_lock = threading.Lock()
 def _in_source_tree() -> bool:
     # A checkout or editable install: the .po may have been edited after the .mo was built.
     return (Path(__file__).resolve().parents[2] / "pyproject.toml").is_file()
-
-
-def compile_po(po_path: Path, lang: str) -> bytes:
-    """The .mo bytes of a .po file (fuzzy entries left out, as msgfmt does)."""
-    from babel.messages.mofile import write_mo
-    from babel.messages.pofile import read_po
-
-    with po_path.open("rb") as f:
-        catalog = read_po(f, locale=lang, domain=DOMAIN)
-    buf = io.BytesIO()
-    write_mo(buf, catalog, use_fuzzy=False)
-    return buf.getvalue()
 
 
 def _load_catalog(lang: str) -> _gettext.GNUTranslations:

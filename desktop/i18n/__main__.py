@@ -18,7 +18,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from desktop import __version__
-from desktop.i18n import DOMAIN, LANGUAGES, LOCALE_DIR, compile_po
+from desktop.i18n import DOMAIN, LANGUAGES, LOCALE_DIR
+from desktop.i18n.compile import compile_catalogs
 
 REPO = LOCALE_DIR.parents[2]
 POT = LOCALE_DIR / f"{DOMAIN}.pot"
@@ -67,17 +68,6 @@ def update() -> None:
         "--ignore-obsolete",
         "--no-fuzzy-matching",
     )
-
-
-def compile_all(root: Path = LOCALE_DIR) -> list[Path]:
-    written = []
-    for lang in LANGUAGES:
-        po = LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
-        mo = root / lang / "LC_MESSAGES" / f"{DOMAIN}.mo"
-        mo.parent.mkdir(parents=True, exist_ok=True)
-        mo.write_bytes(compile_po(po, lang))
-        written.append(mo)
-    return written
 
 
 def source_messages(folder: Path = REPO / "desktop") -> dict[str, list[str]]:
@@ -196,7 +186,12 @@ def check() -> int:
 
 
 def main(argv: list[str]) -> int:
-    commands = {"extract": extract, "update": update, "compile": compile_all, "check": check}
+    commands = {
+        "extract": extract,
+        "update": update,
+        "compile": lambda: compile_catalogs(LOCALE_DIR),
+        "check": check,
+    }
 
     if len(argv) == 2 and argv[0] == "add":
         return add(Path(argv[1]))

@@ -30,8 +30,8 @@ from desktop.documents.access_export import (
     build_code_slip,
 )
 from desktop.domain import clock
-from desktop.domain import consent as rules
-from desktop.domain.consent import AttemptResult, CodeKind, CodeState
+from desktop.domain.consent import codes as rules
+from desktop.domain.consent.codes import AttemptResult, CodeKind, CodeState
 from desktop.domain.dates import local_date
 from desktop.domain.errors import NotFound, SchoolOfficeError, ValidationError
 from desktop.domain.inputs import coerce_enum

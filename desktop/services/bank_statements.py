@@ -1,19 +1,22 @@
 """Payments from the bank statement: read a camt.053/.054 file, preview what it would book,
 and book it in one transaction (R77, R79, R67, R122).
 
-`preview` changes nothing. `confirm` plans again inside its write transaction, refuses if the
-plan is no longer what the person saw, and then records, for every matched entry, one payment
-per invoice it pays, the refund proposal for a surplus (R79, for a person to confirm, R67),
-the final activation of a subscription paid in full (R79), the bank entry (unique, R122) and
-an audit entry naming the statement and the bank's reference for each. Inserts and updates
-go in as Core statements with many rows each: 5,000 entries book in well under two seconds.
+`preview` changes nothing. `confirm` books the preview's plan: inside its write transaction it
+reads again only the invoices the plan pays, refuses if any of them changed since the preview
+(or the unique entry key says an entry was booked meanwhile), and then records, for every
+matched entry, one payment per invoice it pays, the refund proposal for a surplus (R79, for a
+person to confirm, R67), the final activation of a subscription paid in full (R79), the bank
+entry (unique, R122) and an audit entry naming the statement and the bank's reference for each.
+Inserts and updates go in as Core statements with many rows each.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -38,13 +41,13 @@ from desktop.domain.bank_matching import (
     InvoiceFacts,
     Outcome,
     plan_entries,
-    same_effect,
 )
 from desktop.domain.billing import (
     PaymentMethod,
     ProposalKind,
     ProposalStatus,
     RefundBasis,
+    SubscriptionState,
     looks_like_card_number,
 )
 from desktop.domain.errors import ValidationError
@@ -215,50 +218,85 @@ class BankStatementService(Service):
 
     # ---- booking ------------------------------------------------------------------------------
 
-    def confirm(
-        self, preview: StatementPreview, assignments: Mapping[str, int] | None = None
-    ) -> ImportResult:
-        """Book what the preview showed, in one transaction. `assignments` (entry key →
-        invoice id) are a person's choices for unmatched entries; by default the preview's."""
-        assignments = dict(preview.assignments if assignments is None else assignments)
+    def confirm(self, preview: StatementPreview) -> ImportResult:
+        """Book what the preview showed, in one transaction.
+
+        The preview's plan is booked as it stands. Inside the transaction only what it rests on
+        is read again (the invoices it pays): a change made since, here or on another PC,
+        refuses the whole statement rather than book on stale balances."""
         statement = preview.statement
         label = statement.label or preview.file_name
+        rows = [(r.entry, r.plan) for r in preview.rows]
         today = SchoolService(self.db, self.actor).require_school().today()
         with self.write(Permission.EDIT_BILLING, reason=f"bank statement {label}") as session:
             self._check_account(session, statement)
-            invoices = _invoice_facts(session)
-            plans = self._plan(session, statement, invoices, assignments)
-            seen = {r.entry.key: r.plan for r in preview.rows}
-            for plan in plans:
-                shown = seen.get(plan.key)
-                if shown is None or (
-                    not same_effect(shown, plan)
-                    and not plan.assigned
-                    and (plan.outcome in BOOKED or shown.outcome in BOOKED)
-                ):
-                    raise ValidationError(
-                        "statement",
-                        label,
-                        N_(
-                            "the invoices changed since the preview (another payment or "
-                            "import); preview the statement again"
-                        ),
-                    )
+            booked = [(e, p) for e, p in rows if p.outcome in BOOKED]
+            self._check_unchanged(session, booked, preview.invoices, label)
             try:
                 result = _Booking(session, self.actor.login, statement, label, today).book(
-                    list(zip(statement.entries, plans, strict=True)),
-                    {inv.id: inv for inv in invoices},
+                    rows, preview.invoices
                 )
             except IntegrityError:  # another PC booked one of these entries a moment ago
-                raise ValidationError(
-                    "statement",
-                    label,
-                    N_(
-                        "another PC imported entries of this statement a moment ago; nothing "
-                        "was booked; preview the statement again"
-                    ),
-                ) from None
+                raise _imported_meanwhile(label) from None
         return result
+
+    @staticmethod
+    def _check_unchanged(session: Session, booked, invoices: Mapping[int, InvoiceFacts], label):
+        """Refuse if an invoice the plan pays, or its subscription, changed since the preview,
+        or a bank reference it books was typed in as a payment meanwhile. (An entry booked
+        meanwhile by another import is refused by the unique keys, R122.) Names are not
+        compared: they only suggest (R67)."""
+        touched = {a.invoice_id for _e, p in booked for a in p.allocations}
+        if touched:
+            # One range read (an import pays most open invoices), not thousands of ids.
+            low, high = min(touched), max(touched)
+            paid = paid_per_invoice(session, Payment.invoice_id.between(low, high))
+            rows = session.execute(
+                select(
+                    Invoice.id,
+                    Invoice.amount_cents,
+                    Invoice.cancelled_on.is_not(None).label("cancelled"),
+                    Subscription.state,
+                    Subscription.paid_school_year,
+                    Subscription.activated_on,
+                )
+                .join(Subscription, Subscription.id == Invoice.subscription_id)
+                .where(Invoice.id.between(low, high))
+            )
+            now = {r.id: (*r[1:], paid.get(r.id, 0)) for r in rows if r.id in touched}
+            for i in touched:
+                inv = invoices[i]
+                shown = (inv.amount_cents, inv.cancelled, inv.state, inv.paid_school_year)
+                if now.get(i) != (*shown, inv.activated_on, inv.paid_cents):
+                    raise _changed(label)
+        refs = sorted({e.entry_ref for e, _p in booked})
+        for chunk in _chunks(refs):
+            if session.scalar(
+                select(Payment.id).where(Payment.processor_txn_id.in_(chunk)).limit(1)
+            ):
+                raise _changed(label)
+
+
+def _changed(label: str) -> ValidationError:
+    return ValidationError(
+        "statement",
+        label,
+        N_(
+            "the invoices changed since the preview (another payment or import); "
+            "preview the statement again"
+        ),
+    )
+
+
+def _imported_meanwhile(label: str) -> ValidationError:
+    return ValidationError(
+        "statement",
+        label,
+        N_(
+            "another PC imported entries of this statement a moment ago; nothing "
+            "was booked; preview the statement again"
+        ),
+    )
 
 
 def _invoice_facts(session: Session) -> list[InvoiceFacts]:
@@ -314,6 +352,15 @@ def _invoice_facts(session: Session) -> list[InvoiceFacts]:
     ]
 
 
+class _Move(NamedTuple):
+    """A subscription's change of state by one statement (R79)."""
+
+    before: SubscriptionState
+    state: SubscriptionState
+    paid_school_year: int
+    activated_on: date | None
+
+
 class _Booking:
     """The writes of one confirmed statement, many rows per statement."""
 
@@ -332,6 +379,7 @@ class _Booking:
         s = self.session
         booked = [(e, p) for e, p in rows if p.outcome in BOOKED]
         day_of = {e.key: e.day or self.today for e, _p in booked}
+        name_of = {e.key: _safe(e.debtor_name) for e, _p in booked}
         payments = []
         for entry, plan in booked:
             for n, alloc in enumerate(plan.allocations, start=1):
@@ -348,7 +396,7 @@ class _Booking:
                         # R122: the bank's entry, once; a second invoice of one transfer /2…
                         "processor_txn_id": entry.key if n == 1 else f"{entry.key}/{n}"[:100],
                         "card_last_four": None,
-                        "payer_name": _safe(entry.debtor_name)[:200],
+                        "payer_name": name_of[entry.key][:200],
                         "payer_address": "",
                         "note": self._reason(entry),
                         "recorded_at": clock.now(),
@@ -356,7 +404,9 @@ class _Booking:
                     }
                 )
         payment_ids = bulk_insert(s, Payment.__table__, payments, audit=False)
-        self._audit_inserts("payment", payments, payment_ids, booked, per_entry="allocations")
+        allocated = (entry for entry, plan in booked for _alloc in plan.allocations)
+        for entry, row, new_id in zip(allocated, payments, payment_ids, strict=True):
+            self._audit("payment", new_id, row, entry)
 
         # R79/R67: each surplus is proposed as a refund for a person to confirm.
         proposals, first_payment, cursor = [], {}, iter(payment_ids)
@@ -388,9 +438,9 @@ class _Booking:
         proposal_rows = [row for _e, row in proposals]
         proposal_ids = bulk_insert(s, BillingProposal.__table__, proposal_rows, audit=False)
         for (entry, row), new_id in zip(proposals, proposal_ids, strict=True):
-            self._audit("insert", "billing_proposal", new_id, row, entry)
+            self._audit("billing_proposal", new_id, row, entry)
 
-        activated = self._activate(booked)
+        activated = self._activate(booked, invoices)
 
         entry_rows = [
             {
@@ -405,7 +455,7 @@ class _Booking:
                 "value_date": entry.value_date,
                 "amount_cents": entry.amount_cents,
                 "currency": entry.currency or "EUR",
-                "debtor_name": _safe(entry.debtor_name)[:140],
+                "debtor_name": name_of[entry.key][:140],
                 "debtor_iban": entry.debtor_iban[:34],
                 "reference": entry.references[0][:40] if entry.references else "",
                 "text": _safe(entry.text),
@@ -436,122 +486,105 @@ class _Booking:
             outcomes.count(Outcome.REFUSED),
         )
 
-    def _audit(self, action, entity, entity_id, row, entry, *, student_id=-1, before=None):
-        after = {k: jsonable(v) for k, v in row.items() if k not in ("recorded_at",)}
+    def _audit(self, entity, entity_id, row, entry) -> None:
+        """The insert of `row`, with the statement and the bank's entry reference as reason."""
+        after = {k: jsonable(v) for k, v in row.items() if k != "recorded_at"}
         self.audit.append(
             audit_entry(
                 self.session,
-                action,
+                "insert",
                 entity,
                 entity_id,
-                student_id=row.get("student_id") if student_id == -1 else student_id,
-                before=before,
+                student_id=row.get("student_id"),
                 after=after,
                 reason=self._reason(entry),
             )
         )
 
-    def _audit_inserts(self, entity, rows, ids, booked, per_entry) -> None:
-        cursor = iter(zip(rows, ids, strict=True))
-        for entry, plan in booked:
-            for _alloc in getattr(plan, per_entry):
-                row, new_id = next(cursor)
-                self._audit("insert", entity, new_id, row, entry)
-
-    def _activate(self, booked) -> int:
+    def _activate(self, booked, invoices: Mapping[int, InvoiceFacts]) -> int:
         """R79: subscriptions paid in full become ACTIVE (in the order of the file), and the
         proposals to end them for non-payment are overtaken."""
         s = self.session
         activations = [(entry, a) for entry, plan in booked for a in plan.activations]
         if not activations:
             return 0
+        # Per subscription: from its first state before to its last state after (a subscription
+        # renewed twice in one file moves twice); the first activation day stays.
+        moves: dict[int, _Move] = {}
+        for _entry, a in activations:
+            first = moves.get(a.subscription_id)
+            moves[a.subscription_id] = _Move(
+                first.before if first else a.before,
+                a.state,
+                a.paid_school_year,
+                first.activated_on if first and first.activated_on else a.activated_on,
+            )
+        # One UPDATE per kind of move (a few), not one per subscription (thousands)
+        groups: dict[_Move, list[int]] = {}
+        for subscription_id, move in moves.items():
+            groups.setdefault(move, []).append(subscription_id)
         table = Subscription.__table__
-        now = clock.now()
-        rows = [
-            (
-                entry,
-                {
-                    "b_id": a.subscription_id,
-                    "b_before": a.before,
-                    "b_state": a.state,
-                    "b_year": a.paid_school_year,
-                    "b_activated": a.activated_on,
-                },
-            )
-            for entry, a in activations
-        ]
-        subscription_ids = list(dict.fromkeys(row["b_id"] for _e, row in rows))
-        # One UPDATE per activation, in order: a subscription renewed twice in one file moves
-        # twice. The expected state in the WHERE refuses a change made meanwhile elsewhere.
-        statement = (
-            update(table)
-            .where(table.c.id == bindparam("b_id"), table.c.state == bindparam("b_before"))
-            .values(
-                state=bindparam("b_state"),
-                paid_school_year=bindparam("b_year"),
-                activated_on=func.coalesce(table.c.activated_on, bindparam("b_activated")),
-                version=table.c.version + 1,
-                updated_at=now,
-                updated_by=self.actor,
-            )
-        )
-        params = [row for _e, row in rows]
-        result = s.connection().execute(statement, params)
-        if result.rowcount not in (-1, len(params)):
-            raise ValidationError(
-                "statement",
-                self.label,
-                N_(
-                    "the invoices changed since the preview (another payment or import); "
-                    "preview the statement again"
-                ),
-            )
-        student_of: dict[int, int] = {}
-        for chunk in _chunks(subscription_ids):
-            student_of.update(
-                s.execute(
-                    select(Subscription.id, Subscription.student_id).where(
-                        Subscription.id.in_(chunk)
+        now, changed = clock.now(), 0
+        for move, ids in groups.items():
+            for chunk in _chunks(ids):
+                # The expected state in the WHERE refuses a change made meanwhile elsewhere.
+                changed += (
+                    s.connection()
+                    .execute(
+                        update(table)
+                        .where(table.c.id.in_(chunk), table.c.state == move.before)
+                        .values(
+                            state=move.state,
+                            paid_school_year=move.paid_school_year,
+                            activated_on=func.coalesce(table.c.activated_on, move.activated_on),
+                            version=table.c.version + 1,
+                            updated_at=now,
+                            updated_by=self.actor,
+                        )
                     )
-                ).all()
-            )
-        for entry, row in rows:
-            before = {"state": jsonable(row["b_before"])}
-            after = {"state": jsonable(row["b_state"]), "paid_school_year": row["b_year"]}
-            if row["b_activated"] is not None:
-                after["activated_on"] = jsonable(row["b_activated"])
+                    .rowcount
+                )
+        if changed != len(moves):
+            raise _changed(self.label)
+        entry_of = {}
+        for entry, a in activations:
+            entry_of[a.subscription_id] = entry
+            after = {"state": jsonable(a.state), "paid_school_year": a.paid_school_year}
+            if a.activated_on is not None:
+                after["activated_on"] = jsonable(a.activated_on)
             self.audit.append(
                 audit_entry(
                     s,
                     "update",
                     "subscription",
-                    row["b_id"],
-                    student_id=student_of.get(row["b_id"]),
-                    before=before,
+                    a.subscription_id,
+                    student_id=invoices[a.invoice_id].student_id,
+                    before={"state": jsonable(a.before)},
                     after=after,
                     reason=self._reason(entry),
                 )
             )
-        self._obsolete(subscription_ids, rows)
-        return len(subscription_ids)
+        self._obsolete(entry_of)
+        return len(moves)
 
-    def _obsolete(self, sub_ids: list[int], rows) -> None:
+    def _obsolete(self, entry_of: Mapping[int, StatementEntry]) -> None:
         """Open proposals to end a subscription for non-payment are overtaken by the payment."""
         s = self.session
-        entry_of = {row["b_id"]: entry for entry, row in rows}
-        found = []
-        for chunk in _chunks(sub_ids):
-            found += s.execute(
+        # The open proposals are few: read them all rather than name thousands of subscriptions.
+        found = [
+            r
+            for r in s.execute(
                 select(
                     BillingProposal.id, BillingProposal.subscription_id, BillingProposal.student_id
                 ).where(
-                    BillingProposal.subscription_id.in_(chunk),
                     BillingProposal.status == ProposalStatus.OPEN,
                     BillingProposal.kind.in_(
                         [ProposalKind.TERMINATE_NONPAYMENT, ProposalKind.LAPSE_UNPAID]
                     ),
                 )
-            ).all()
+            )
+            if r.subscription_id in entry_of
+        ]
         if not found:
             return
         table = BillingProposal.__table__

@@ -23,8 +23,9 @@ from desktop.db.models import (
     Student,
 )
 from desktop.domain import clock
-from desktop.domain import consent as rules
-from desktop.domain.consent import BreachNotice, BreachStatus, DataCategory
+from desktop.domain.consent import breaches as rules
+from desktop.domain.consent.breaches import BreachNotice, BreachStatus
+from desktop.domain.consent.retention import DataCategory
 from desktop.domain.errors import InvalidTransition, NotFound, ValidationError
 from desktop.domain.inputs import coerce_enum, coerce_enums
 from desktop.domain.roles import Permission

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from io import BytesIO
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -168,7 +169,24 @@ class CardFilter:
         coerce_fields(self, kind=CardKind)
 
 
-# The Cards table's columns, in order. Tuples from Core: the table model needs no ORM objects.
+class CardRow(NamedTuple):
+    """One card in the Cards table (the id first, as the table models expect)."""
+
+    id: int
+    version: int
+    student_id: int
+    last_name: str
+    first_name: str
+    class_name: str | None
+    kind: CardKind
+    card_number: str | None  # None for a virtual card
+    status: str
+    issued_on: date
+    valid_until: date
+    status_changed_at: datetime
+
+
+# The columns CardRow is read from, in its field order. Rows from Core: no ORM objects.
 CARD_COLUMNS = (
     Card.id,
     Card.version,
@@ -286,8 +304,8 @@ class CardService(Service):
 
     # ---- reads ---------------------------------------------------------------------------
 
-    def rows(self, where: CardFilter = CardFilter()) -> list[tuple]:
-        """The Cards table: one tuple per card (CARD_COLUMNS), physical and virtual."""
+    def rows(self, where: CardFilter = CardFilter()) -> list[CardRow]:
+        """The Cards table: one CardRow per card, physical and virtual."""
         stmt = select(*CARD_COLUMNS).join(Student, Student.id == Card.student_id)
         if where.status:
             stmt = stmt.where(Card.status == str(where.status))
@@ -301,7 +319,7 @@ class CardService(Service):
             stmt = stmt.where(Card.kind == CardKind(where.kind))
         stmt = stmt.order_by(Student.last_name, Student.first_name, Card.student_id, Card.id)
         with self.read(Permission.MANAGE_CARDS) as session:
-            return [tuple(row) for row in session.execute(stmt)]
+            return [CardRow._make(row) for row in session.execute(stmt)]
 
     def get(self, card_id: int) -> CardRecord:
         with self.read(Permission.MANAGE_CARDS) as session:

@@ -41,16 +41,30 @@ from desktop.documents.consent_letters import (
     build_restriction_notice,
 )
 from desktop.domain import clock
-from desktop.domain import consent as rules
-from desktop.domain.consent import (
-    AcceptanceDecision,
+from desktop.domain.consent import terms as consent_terms
+from desktop.domain.consent.ages import (
+    DEFAULT_AGE_RULES,
+    MOODLE_ACCOUNT,
+    SI_FULL_CAPACITY,
+    SI_STUDENT_ORDER,
     AgeBasis,
     AgeRule,
+    age_rules_from_dicts,
+    require_age,
+)
+from desktop.domain.consent.prohibition import AdultProhibition, register_adult_prohibition
+from desktop.domain.consent.retention import (
+    APP_RETENTION_CATEGORIES,
+    APP_RETENTION_RULES,
+    RetentionRule,
+    retention_rules_from_dicts,
+)
+from desktop.domain.consent.terms import (
+    AcceptanceDecision,
     Channel,
     ConsentState,
     ConsentStatus,
     OnBehalfBasis,
-    RetentionRule,
     TermsDoc,
 )
 from desktop.domain.consent_workflow import (
@@ -81,15 +95,15 @@ from desktop.services.terms import Acceptance, TermsService
 
 # R46/R47: which age rule an acceptance by the student themself must pass. Guardians are adults.
 AGE_RULE_FOR_DOCUMENT = {
-    TermsDoc.EE_MOODLE_TERMS: rules.MOODLE_ACCOUNT,
-    TermsDoc.SI_POPOLNI_TERMS: rules.SI_STUDENT_ORDER,
+    TermsDoc.EE_MOODLE_TERMS: MOODLE_ACCOUNT,
+    TermsDoc.SI_POPOLNI_TERMS: SI_STUDENT_ORDER,
 }
 # R41: what a person ordering the paid service guarantees.
 WARRANTIES = ("data_correct", "contacts_own")
 
 # Called inside the transaction that registers an adult student's prohibition (R48 b: the
 # billing area ends the subscription the day after the letter was received).
-ProhibitionHandler = Callable[[Session, int, rules.AdultProhibition], None]
+ProhibitionHandler = Callable[[Session, int, AdultProhibition], None]
 
 
 class DataBlockedByStudent(ContactRestricted):
@@ -134,7 +148,7 @@ class TermsDocumentInfo:
     versions: tuple[VersionInfo, ...]
 
     def in_force(self, on: date) -> VersionInfo | None:
-        found = rules.version_in_force([v.domain for v in self.versions], on)
+        found = consent_terms.version_in_force([v.domain for v in self.versions], on)
         return None if found is None else next(v for v in self.versions if v.label == found.label)
 
 
@@ -143,7 +157,7 @@ class VersionInfo:
     id: int
     label: str
     published_on: date
-    domain: rules.TermsVersion
+    domain: consent_terms.TermsVersion
 
     @property
     def effective_from(self) -> date:
@@ -319,14 +333,14 @@ class ConsentService(Service):
         checked: dict[str, object] = {}
         if age_rules is not None:
             try:
-                rules.age_rules_from_dicts(age_rules)
+                age_rules_from_dicts(age_rules)
                 checked["age_rules"] = [dict(r) for r in age_rules]
             except ValidationError as exc:
                 errors.append(exc)
         if retention_rules is not None:
             try:
-                for rule in rules.retention_rules_from_dicts(retention_rules):
-                    if rule.category not in rules.APP_RETENTION_CATEGORIES:
+                for rule in retention_rules_from_dicts(retention_rules):
+                    if rule.category not in APP_RETENTION_CATEGORIES:
                         raise ValidationError(
                             "retention_rules",
                             str(rule.category),
@@ -455,7 +469,7 @@ class ConsentService(Service):
                     ),
                 )
             # The domain record validates R55 and the on-behalf name.
-            candidate = rules.AcceptanceRecord(
+            candidate = consent_terms.AcceptanceRecord(
                 (person_kind, student.id, guardian_id),
                 key,
                 version.label,
@@ -594,7 +608,7 @@ class ConsentService(Service):
             or rule_key is None
         ):
             return ""
-        decision = rules.require_age(
+        decision = require_age(
             age_rules[rule_key],
             student.birth_date,
             act_date,
@@ -616,7 +630,7 @@ class ConsentService(Service):
         history, versions = self._history_for(
             session, document_id, student_id, guardian_id, person_kind, country
         )
-        state = rules.consent_status(history, versions, on, country=country)
+        state = consent_terms.consent_status(history, versions, on, country=country)
         if state.status not in (ConsentStatus.ACCEPTED, ConsentStatus.NEEDS_REACCEPTANCE):
             raise ValidationError(
                 "decision",
@@ -653,7 +667,7 @@ class ConsentService(Service):
             history, versions = self._history_for(
                 session, document.id, student_id, guardian_id, kind, country
             )
-        return rules.consent_status(history, versions, on, country=country)
+        return consent_terms.consent_status(history, versions, on, country=country)
 
     def latest_acceptance(self, student_id: int, document_key: str | None) -> Acceptance | None:
         """For TermsService.acceptance_lookup: the version the student (or a guardian for the
@@ -746,10 +760,12 @@ class ConsentService(Service):
                     TermsAcceptance.person_kind == document.audience,
                 )
             ).all()
-        history: dict[tuple[int, int | None], list[rules.AcceptanceRecord]] = defaultdict(list)
+        history: dict[tuple[int, int | None], list[consent_terms.AcceptanceRecord]] = defaultdict(
+            list
+        )
         for sid, gid, vid, decision, at, channel, basis, given_by, free in decisions:
             history[(sid, gid)].append(
-                rules.AcceptanceRecord(
+                consent_terms.AcceptanceRecord(
                     (sid, gid),
                     document.key,
                     by_id.get(vid, ""),
@@ -765,7 +781,9 @@ class ConsentService(Service):
             )
         rows = []
         for sid, gid, guardian_name in persons:
-            state = rules.consent_status(history.get((sid, gid), ()), versions, on, country=country)
+            state = consent_terms.consent_status(
+                history.get((sid, gid), ()), versions, on, country=country
+            )
             student_name, cls = students[sid]
             rows.append(
                 PersonStatus(
@@ -799,7 +817,7 @@ class ConsentService(Service):
         guardian_id: int | None,
         person_kind: PersonKind,
         country: str,
-    ) -> tuple[list[rules.AcceptanceRecord], list[rules.TermsVersion]]:
+    ) -> tuple[list[consent_terms.AcceptanceRecord], list[consent_terms.TermsVersion]]:
         versions = session.scalars(
             select(TermsVersion).where(
                 TermsVersion.document_id == document_id,
@@ -819,7 +837,7 @@ class ConsentService(Service):
             else TermsAcceptance.guardian_id == guardian_id
         )
         history = [
-            rules.AcceptanceRecord(
+            consent_terms.AcceptanceRecord(
                 (student_id, guardian_id),
                 "",
                 labels[r.terms_version_id],
@@ -934,12 +952,12 @@ class ConsentService(Service):
         today = SchoolService(self.db, self.actor).require_school().today()
         if received_on > today:
             raise ValidationError("received_on", received_on.isoformat(), N_("is in the future"))
-        rule = self.settings().age_rules[rules.SI_FULL_CAPACITY]
+        rule = self.settings().age_rules[SI_FULL_CAPACITY]
         with self.write(Permission.MANAGE_CONSENT, reason="adult prohibition") as session:
             student = session.get(Student, student_id)
             if student is None:
                 raise NotFound("student", student_id)
-            prohibition = rules.register_adult_prohibition(
+            prohibition = register_adult_prohibition(
                 student.birth_date,
                 received_on,
                 handwritten_signature=handwritten_signature,
@@ -1061,9 +1079,9 @@ class ConsentService(Service):
             )
             notices.append(
                 ProhibitionNotice(
-                    language,
                     self._address(link, language),
                     link.full_name,
+                    language,
                     student.full_name,
                     record.received_on,
                     record.subscription_ends_on,
@@ -1100,9 +1118,9 @@ class ConsentService(Service):
         guardian = next(g for g in student.guardians if g.guardian_id == guardian_id)
         language = self.documents.language_for(guardian_id=guardian_id)
         notice = RestrictionNotice(
-            language,
             self._address(guardian, language),
             guardian.full_name,
+            language,
             student.full_name,
             valid_from,
             None if permanent else valid_to,
@@ -1176,14 +1194,14 @@ class ConsentService(Service):
         subscriber, restricted = links[subscriber_id], links[restricted_id]
         language = self.documents.language_for(guardian_id=subscriber_id)
         notice = RestrictionNotice(
-            language,
             self._address(subscriber, language),
-            restricted.full_name,
+            subscriber.full_name,
+            language,
             student.full_name,
             valid_from,
             None if permanent else valid_to,
             child_gender=self._gender(student),
-            subscriber_name=subscriber.full_name,
+            restricted_guardian=restricted.full_name,
         )
         request = DocumentRequest(
             "restriction-notice",
@@ -1263,8 +1281,8 @@ def _address(link, language: str = "en", home: str = "") -> tuple[str, ...]:
     return person_lines(link, language, home)
 
 
-def _domain_version(v: TermsVersion) -> rules.TermsVersion:
-    return rules.TermsVersion(
+def _domain_version(v: TermsVersion) -> consent_terms.TermsVersion:
+    return consent_terms.TermsVersion(
         v.label, v.major, v.minor, v.effective_from, v.effective_to, v.tacit_acceptance
     )
 
@@ -1273,18 +1291,18 @@ def load_settings(session: Session) -> ConsentSettingsRecord:
     """The school's consent settings, the defaults where nothing is saved (also for the daily
     jobs of requests.py and retention.py, inside their transaction)."""
     row = session.scalar(select(ConsentSettings).limit(1))
-    defaults = {r.key: r for r in rules.DEFAULT_AGE_RULES}
+    defaults = {r.key: r for r in DEFAULT_AGE_RULES}
     if row is None:
-        return ConsentSettingsRecord(defaults, rules.APP_RETENTION_RULES, {}, True, 7, 0)
-    age_rules = defaults | rules.age_rules_from_dicts(row.age_rules or [])
+        return ConsentSettingsRecord(defaults, APP_RETENTION_RULES, {}, True, 7, 0)
+    age_rules = defaults | age_rules_from_dicts(row.age_rules or [])
     retention = tuple(
         rule
         for rule in (
-            rules.retention_rules_from_dicts(row.retention_rules)
+            retention_rules_from_dicts(row.retention_rules)
             if row.retention_rules
-            else rules.APP_RETENTION_RULES
+            else APP_RETENTION_RULES
         )
-        if rule.category in rules.APP_RETENTION_CATEGORIES  # no job, no setting
+        if rule.category in APP_RETENTION_CATEGORIES  # no job, no setting
     )
     return ConsentSettingsRecord(
         age_rules,
@@ -1304,7 +1322,7 @@ def _prohibition_record(row: AdultProhibitionRow) -> ProhibitionRecord:
         row.letter_reference,
         row.age_basis,
         row.withdrawn_on,
-        rules.AdultProhibition(row.received_on).subscription_ends_on,
+        AdultProhibition(row.received_on).subscription_ends_on,
         row.version,
         row.created_by,
         row.created_at,

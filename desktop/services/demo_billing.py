@@ -87,14 +87,14 @@ from desktop.domain.billing import (
     trial_length,
     vat_rate_on,
 )
-from desktop.domain.consent import AcceptanceDecision
+from desktop.domain.consent.terms import AcceptanceDecision
 from desktop.domain.dates import SchoolYear, add_days, school_zone
 from desktop.domain.roster import Country, StudentStatus
 from desktop.i18n import N_
 from desktop.services.base import Actor
 from desktop.services.billing import invoice_number
 
-_S, _E = SubscriptionState, SubscriptionEvent
+_S = SubscriptionState
 
 SUBSCRIBED = 0.25  # share of enrolled children with a subscription
 PRICE_CENTS = 2000  # this school year's POPOLNI price (R78), as in R88's example
@@ -363,7 +363,7 @@ class _Book:
             return sub
         cal = self.calendar
         invoice = self.invoice(sub, self.year, cal.invitation_on, cal.invitation_due)
-        sub["state"] = apply_event(_S(sub["state"]), _E.RENEWAL_INVITED).value
+        sub["state"] = apply_event(_S(sub["state"]), SubscriptionEvent.RENEWAL_INVITED).value
         paid_on = cal.invitation_on + timedelta(days=self.rnd.randint(0, 25))
         if pay and paid_on < self.today:
             self.pay(sub, invoice, invoice["amount_cents"], paid_on)
@@ -422,7 +422,7 @@ class _Book:
         # The daily job proposed the switch the day after the end; a person confirmed it.
         proposed = add_days(plan.ends_on, 1)
         decided = min(proposed + timedelta(days=self.rnd.randint(0, 3)), self.today)
-        self.end(sub, _E.TRIAL_EXPIRED, decided, "trial ended")
+        self.end(sub, SubscriptionEvent.TRIAL_EXPIRED, decided, "trial ended")
         self.proposals.append(
             {
                 "_sub": sub["_n"],
@@ -616,7 +616,7 @@ class _Book:
     def activate(self, sub: dict, year: SchoolYear, paid_on: date) -> None:
         """R79: paid in full, the subscription is (again) ACTIVE; P starts at the first
         activation (R88)."""
-        sub["state"] = apply_event(_S(sub["state"]), _E.PAID_IN_FULL).value
+        sub["state"] = apply_event(_S(sub["state"]), SubscriptionEvent.PAID_IN_FULL).value
         sub["paid_school_year"] = year.start_year
         if sub["activated_on"] is None:
             sub["activated_on"] = max(paid_on, sub["ordered_on"] or paid_on)
@@ -656,7 +656,7 @@ class _Book:
         effective = cancellation_effective_date(received)
         self.end(
             sub,
-            _E.SUBSCRIBER_CANCELLED,
+            SubscriptionEvent.SUBSCRIBER_CANCELLED,
             effective,
             f"cancelled by letter received on {received.isoformat()}",
         )

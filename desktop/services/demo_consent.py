@@ -25,7 +25,10 @@ from desktop.db.models import (
 )
 from desktop.db.session import Database, record_audit
 from desktop.domain import clock
-from desktop.domain import consent as rules
+from desktop.domain.consent.ages import MOODLE_ACCOUNT, default_age_rule
+from desktop.domain.consent.requests import RequestKind, response_due
+from desktop.domain.consent.retention import DataCategory
+from desktop.domain.consent.terms import AcceptanceDecision, Channel, OnBehalfBasis
 from desktop.domain.consent_workflow import PersonKind, RequestStatus, audience_of
 from desktop.domain.dates import has_reached_age, school_zone
 from desktop.domain.roster import SCHOOL_LANGUAGE, Country, StudentStatus
@@ -39,7 +42,7 @@ def seed_demo_consent(db: Database, actor: Actor, country: Country, today: date)
     rnd = random.Random(5)
     zone = school_zone(country.value)
     language = SCHOOL_LANGUAGE[country].value
-    moodle_age = rules.default_age_rule(rules.MOODLE_ACCOUNT).min_age  # R46
+    moodle_age = default_age_rule(MOODLE_ACCOUNT).min_age  # R46
     rows: list[dict] = []
     with db.write(actor.login) as session:
         students = session.execute(
@@ -92,9 +95,9 @@ def seed_demo_consent(db: Database, actor: Actor, country: Country, today: date)
                     if draw >= ACCEPTED + DECLINED:
                         continue
                     decision = (
-                        rules.AcceptanceDecision.ACCEPTED
+                        AcceptanceDecision.ACCEPTED
                         if draw < ACCEPTED
-                        else rules.AcceptanceDecision.DECLINED
+                        else AcceptanceDecision.DECLINED
                     )
                     at = decided_at()
                     row = _row(
@@ -113,11 +116,11 @@ def seed_demo_consent(db: Database, actor: Actor, country: Country, today: date)
                             if link is None:
                                 continue
                             row |= {
-                                "basis": rules.OnBehalfBasis.LEGAL_REPRESENTATIVE,
+                                "basis": OnBehalfBasis.LEGAL_REPRESENTATIVE,
                                 "on_behalf_guardian_id": link.guardian_id,
                                 "given_by": f"{link.first_name} {link.last_name}",
                             }
-                        if decision is rules.AcceptanceDecision.ACCEPTED:
+                        if decision is AcceptanceDecision.ACCEPTED:
                             row["age_basis"] = "age" if adult_enough else "guardian_consent"
                     rows.append(row)
         bulk_insert(session, TermsAcceptance.__table__, rows, audit=False)
@@ -126,15 +129,15 @@ def seed_demo_consent(db: Database, actor: Actor, country: Country, today: date)
             received = datetime.combine(today - timedelta(days=24), time(10, 30), tzinfo=zone)
             session.add(
                 DataRequest(
-                    kind=rules.RequestKind.ACCESS,
+                    kind=RequestKind.ACCESS,
                     received_at=received,
                     channel="e-mail",
                     requester_name=f"{link.first_name} {link.last_name}",
                     requester_guardian_id=link.guardian_id,
                     subject_student_id=link.student_id,
-                    category=rules.DataCategory.SCHOOL,
+                    category=DataCategory.SCHOOL,
                     details="A copy of everything the school holds about my child.",
-                    due_on=rules.response_due(received.date()),
+                    due_on=response_due(received.date()),
                     status=RequestStatus.OPEN,
                 )
             )
@@ -150,7 +153,7 @@ def seed_demo_consent(db: Database, actor: Actor, country: Country, today: date)
 
 def _row(version, student_id, guardian_id, decision, at, login, free_alternative, language):
     person = PersonKind.GUARDIAN if guardian_id is not None else PersonKind.STUDENT
-    accepted = decision is rules.AcceptanceDecision.ACCEPTED
+    accepted = decision is AcceptanceDecision.ACCEPTED
     return {
         "terms_version_id": version.id,
         "person_kind": person,
@@ -160,9 +163,9 @@ def _row(version, student_id, guardian_id, decision, at, login, free_alternative
         "decided_at": at,
         "recorded_at": clock.now(),
         "recorded_by": login,
-        "channel": rules.Channel.PAPER_AT_SCHOOL,
+        "channel": Channel.PAPER_AT_SCHOOL,
         "language_shown": language,
-        "basis": rules.OnBehalfBasis.SELF,
+        "basis": OnBehalfBasis.SELF,
         "on_behalf_guardian_id": None,
         "given_by": "",
         "age_basis": "",

@@ -20,7 +20,7 @@ import hashlib
 import os
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from desktop.db.models import GeneratedDocument, Guardian, Student
 from desktop.db.session import audit_entry, write_audit_entries
 from desktop.documents.kinds import applies_in, is_stop_notice
-from desktop.documents.model import DocumentInfo, SchoolProfile, make_document_id
+from desktop.documents.model import DocumentInfo, Letterhead, make_document_id
 from desktop.domain import clock
 from desktop.domain.errors import CancelCheck, ConflictError, Progress, SchoolOfficeError
 from desktop.domain.roles import Permission
@@ -150,10 +150,10 @@ class DocumentService(Service):
 
     # ---- what every document needs -----------------------------------------------------
 
-    def letterhead(self) -> SchoolProfile:
+    def letterhead(self) -> Letterhead:
         school_service = SchoolService(self.db, self.actor)
         school = school_service.require_school()
-        return SchoolProfile(
+        return Letterhead(
             name=school.name,
             address_lines=tuple(school.address_lines),
             country=school.country.value,
@@ -194,6 +194,48 @@ class DocumentService(Service):
             return False
         day = on or SchoolService(self.db, self.actor).require_school().today()
         return any(check(student_id, day) for check in self.student_addressee_checks)
+
+    def resolve_addressee(
+        self, request: DocumentRequest, on: date | None = None
+    ) -> DocumentRequest:
+        """R48: the request as it must be sent. A document about an adult student who has
+        forbidden data to the parents goes to the student instead of the guardian (no guardian,
+        the student's language); the stop notices (D7, D8) still go to the guardians."""
+        if request.guardian_id is None or is_stop_notice(request.kind):
+            return request
+        if not self.addressed_to_student(request.student_id, on):
+            return request
+        language = self.language_for(student_id=request.student_id)
+        return replace(request, guardian_id=None, language=language)
+
+    def resolve_addressees(
+        self, requests: Sequence[DocumentRequest], on: date | None = None
+    ) -> list[DocumentRequest]:
+        """`resolve_addressee` for a batch: a student who receives the letters instead of the
+        guardians gets one copy, not one per guardian."""
+        day = on or SchoolService(self.db, self.actor).require_school().today()
+        seen = {(r.kind, r.student_id) for r in requests if r.guardian_id is None}
+        out = []
+        for request in requests:
+            resolved = self.resolve_addressee(request, day)
+            if resolved is not request:
+                if (resolved.kind, resolved.student_id) in seen:
+                    continue
+                seen.add((resolved.kind, resolved.student_id))
+            out.append(resolved)
+        return out
+
+    def student_address(self, student_id: int) -> tuple[str, ...]:
+        """The window lines of a letter to a student: it goes through the school (name, class,
+        school)."""
+        with self.db.read() as session:
+            first, last, class_name = session.execute(
+                select(Student.first_name, Student.last_name, Student.class_name).where(
+                    Student.id == student_id
+                )
+            ).one()
+        school = SchoolService(self.db, self.actor).require_school().name
+        return tuple(x for x in (f"{first} {last}".strip(), class_name, school) if x)
 
     def preflight(
         self, requests: Sequence[DocumentRequest], on: date | None = None, *, postal: bool = False

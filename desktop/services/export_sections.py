@@ -16,10 +16,11 @@ people's data; R38: no national personal code on a document that leaves the scho
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from enum import Enum
+from typing import Any, Literal
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -27,6 +28,7 @@ from sqlalchemy.orm import Session
 from desktop.db.models import (
     AccessCode,
     AuditEntry,
+    BankEntry,
     Card,
     ContactRestriction,
     DataRequest,
@@ -49,6 +51,7 @@ from desktop.db.models import (
 from desktop.documents.access_export import ExportColumn as Col
 from desktop.documents.access_export import ExportSectionData, FieldChange
 from desktop.documents.kinds import DOCUMENT_KINDS
+from desktop.domain.bank_matching import names_agree
 from desktop.domain.consent_workflow import WITHHELD_MARK, scrub
 from desktop.domain.dates import local_date
 from desktop.i18n import N_
@@ -247,6 +250,37 @@ def _requester_link(session: Session, ctx: ExportContext) -> int | None:
     )
 
 
+def _table(
+    key: str,
+    title: str,
+    columns: Sequence[Col],
+    items: Iterable[Any],
+    note: str = "",
+    layout: Literal["table", "record"] = "table",
+    **computed: Callable[[Any], Any],
+) -> ExportSectionData:
+    """A section whose every column reads the item's attribute of the same name (an enum as
+    its value); `computed` gives a column's value where it is no attribute, or is withheld."""
+    return ExportSectionData(
+        key,
+        title,
+        tuple(columns),
+        tuple(
+            {
+                c.key: computed[c.key](item) if c.key in computed else _plain(getattr(item, c.key))
+                for c in columns
+            }
+            for item in items
+        ),
+        note,
+        layout,
+    )
+
+
+def _plain(value: Any) -> Any:
+    return value.value if isinstance(value, Enum) else value
+
+
 # ---- roster --------------------------------------------------------------------------------
 
 CHILD_NOTE = N_(
@@ -258,7 +292,7 @@ CHILD_NOTE = N_(
 def roster_sections(session: Session, ctx: ExportContext) -> list[ExportSectionData]:
     s = session.get(Student, ctx.student_id)
     held = WITHHELD_MARK if (s.personal_code or s.foreign_document_id) else None
-    child = ExportSectionData(
+    child = _table(
         "child",
         N_("The child"),
         (
@@ -274,23 +308,10 @@ def roster_sections(session: Session, ctx: ExportContext) -> list[ExportSectionD
             Col("language", N_("Language for letters"), "enum", LANGUAGE_LABELS),
             Col("full_capacity_from", N_("Full legal capacity from"), "date"),
         ),
-        (
-            {
-                "first_name": s.first_name,
-                "last_name": s.last_name,
-                "birth_date": s.birth_date,
-                "personal_code": held,
-                "class_name": s.class_name,
-                "status": str(s.status),
-                "enrolled_on": s.enrolled_on,
-                "left_on": s.left_on,
-                "leaving_reason": s.leaving_reason,
-                "language": str(s.language) if s.language else None,
-                "full_capacity_from": s.full_capacity_from,
-            },
-        ),
+        [s],
         CHILD_NOTE,
         "record",
+        personal_code=lambda _s: held,
     )
     links = session.execute(
         select(StudentGuardian, Guardian)
@@ -337,7 +358,7 @@ def roster_sections(session: Session, ctx: ExportContext) -> list[ExportSectionD
         )
         .order_by(ContactRestriction.valid_from)
     ).scalars()
-    own_restrictions = ExportSectionData(
+    own_restrictions = _table(
         "contact_restrictions",
         N_("Contact restrictions on your link to the child"),
         (
@@ -347,16 +368,7 @@ def roster_sections(session: Session, ctx: ExportContext) -> list[ExportSectionD
             Col("authority", N_("Authority")),
             Col("reference", N_("Reference")),
         ),
-        tuple(
-            {
-                "kind": str(r.kind),
-                "valid_from": r.valid_from,
-                "valid_to": r.valid_to,
-                "authority": r.authority,
-                "reference": r.reference,
-            }
-            for r in restrictions
-        ),
+        restrictions,
     )
     return [child, guardian_section, own_restrictions]
 
@@ -369,18 +381,6 @@ def card_sections(session: Session, ctx: ExportContext) -> list[ExportSectionDat
         select(Card).where(Card.student_id == ctx.student_id).order_by(Card.id)
     ).all()
     labels = {c.id: c.card_number for c in cards}
-    card_rows = tuple(
-        {
-            "kind": str(c.kind),
-            "card_number": c.card_number,
-            "issued_on": c.issued_on,
-            "valid_until": c.valid_until,
-            "status": c.status,
-            "status_changed_at": c.status_changed_at,
-            "status_reason": c.status_reason,
-        }
-        for c in cards
-    )
     history = []
     for e in session.scalars(
         select(AuditEntry)
@@ -404,7 +404,7 @@ def card_sections(session: Session, ctx: ExportContext) -> list[ExportSectionDat
         select(StudentPhoto.created_at).where(StudentPhoto.student_id == ctx.student_id)
     ).first()
     return [
-        ExportSectionData(
+        _table(
             "cards",
             N_("Student cards"),
             (
@@ -416,7 +416,7 @@ def card_sections(session: Session, ctx: ExportContext) -> list[ExportSectionDat
                 Col("status_changed_at", N_("Status since"), "datetime"),
                 Col("status_reason", N_("Reason"), "stored"),
             ),
-            card_rows,
+            cards,
             N_("The card provider's reference to the phone of a virtual card is not shown."),
         ),
         ExportSectionData(
@@ -451,7 +451,18 @@ def card_sections(session: Session, ctx: ExportContext) -> list[ExportSectionDat
 
 def consent_sections(session: Session, ctx: ExportContext) -> list[ExportSectionData]:
     decisions = session.execute(
-        select(TermsAcceptance, TermsVersion.label, TermsDocument.key)
+        select(
+            TermsDocument.key.label("document"),
+            TermsVersion.label.label("version"),
+            TermsAcceptance.person_kind.label("person"),
+            TermsAcceptance.decision,
+            TermsAcceptance.decided_at,
+            TermsAcceptance.channel,
+            TermsAcceptance.basis,
+            TermsAcceptance.given_by,
+            TermsAcceptance.language_shown,
+            TermsAcceptance.free_alternative_disclosed,
+        )
         .join(TermsVersion, TermsVersion.id == TermsAcceptance.terms_version_id)
         .join(TermsDocument, TermsDocument.id == TermsVersion.document_id)
         .where(
@@ -477,7 +488,7 @@ def consent_sections(session: Session, ctx: ExportContext) -> list[ExportSection
         .order_by(AccessCode.issued_at)
     ).all()
     return [
-        ExportSectionData(
+        _table(
             "terms_decisions",
             N_("Decisions on terms of use"),
             (
@@ -492,24 +503,10 @@ def consent_sections(session: Session, ctx: ExportContext) -> list[ExportSection
                 Col("language_shown", N_("Language shown"), "enum", LANGUAGE_LABELS, 0.8),
                 Col("free_alternative_disclosed", N_("Free alternative told"), "bool", width=0.7),
             ),
-            tuple(
-                {
-                    "document": key,
-                    "version": label,
-                    "person": str(a.person_kind),
-                    "decision": str(a.decision),
-                    "decided_at": a.decided_at,
-                    "channel": str(a.channel),
-                    "basis": str(a.basis),
-                    "given_by": a.given_by,
-                    "language_shown": a.language_shown,
-                    "free_alternative_disclosed": a.free_alternative_disclosed,
-                }
-                for a, label, key in decisions
-            ),
+            decisions,
             N_("Decisions of other guardians are their data and are not shown."),
         ),
-        ExportSectionData(
+        _table(
             "data_requests",
             N_("Your data protection requests about the child"),
             (
@@ -519,18 +516,9 @@ def consent_sections(session: Session, ctx: ExportContext) -> list[ExportSection
                 Col("status", N_("Status"), "enum", REQUEST_STATUS_LABELS),
                 Col("closed_on", N_("Answered on"), "date"),
             ),
-            tuple(
-                {
-                    "kind": str(r.kind),
-                    "received_at": r.received_at,
-                    "due_on": r.due_on,
-                    "status": str(r.status),
-                    "closed_on": r.closed_on,
-                }
-                for r in requests
-            ),
+            requests,
         ),
-        ExportSectionData(
+        _table(
             "verification_codes",
             N_("Verification codes issued to you for the child"),
             (
@@ -542,18 +530,7 @@ def consent_sections(session: Session, ctx: ExportContext) -> list[ExportSection
                 Col("failed_attempts", N_("Wrong attempts"), "number", width=0.6),
                 Col("revoked", N_("Replaced"), "bool", width=0.6),
             ),
-            tuple(
-                {
-                    "id": c.id,
-                    "kind": str(c.kind),
-                    "issued_at": c.issued_at,
-                    "expires_at": c.expires_at,
-                    "used_at": c.used_at,
-                    "failed_attempts": c.failed_attempts,
-                    "revoked": c.revoked,
-                }
-                for c in codes
-            ),
+            codes,
             N_("The codes themselves are never stored; only their numbers are shown."),
         ),
     ]
@@ -577,7 +554,7 @@ def document_sections(session: Session, ctx: ExportContext) -> list[ExportSectio
     ).all()
     staff = _staff_names(session)
     return [
-        ExportSectionData(
+        _table(
             "documents",
             N_("Documents the school produced about the child"),
             (
@@ -588,18 +565,9 @@ def document_sections(session: Session, ctx: ExportContext) -> list[ExportSectio
                 Col("generated_at", N_("Produced"), "datetime"),
                 Col("generated_by", N_("By"), "staff"),
             ),
-            tuple(
-                {
-                    "document_id": d.document_id,
-                    "kind": d.kind,
-                    "title": d.title,
-                    "language": d.language,
-                    "generated_at": d.generated_at,
-                    "generated_by": staff.get(d.generated_by, ""),
-                }
-                for d in rows
-            ),
+            rows,
             N_("Letters addressed to other guardians are not listed."),
+            generated_by=lambda d: staff.get(d.generated_by, ""),
         )
     ]
 
@@ -834,125 +802,130 @@ def changes(
 # ---- billing (R56: the billing entity is the controller; what the school's copy holds) ------
 
 
+PAYMENTS_NOTE = N_(
+    "Payments are made to the billing provider, which keeps the payer's details as their "
+    "controller; the school's copy shows what is listed here."
+)
+# Columns only the billing tables show (not fields of a recorded change)
+BILLING_ONLY_FIELDS = {
+    "card_last_four": _f(N_("Card (last 4 digits)")),
+    "reason": _f(N_("Reason"), "stored"),
+}
+
+
+def _columns(entity: str, *keys: str) -> tuple[Col, ...]:
+    """Columns labelled as the same fields are in a recorded change: one label per field."""
+    fields = {**COMMON_FIELDS, **FIELDS_BY_ENTITY.get(entity, {}), **BILLING_ONLY_FIELDS}
+    return tuple(Col(key, *fields[key]) for key in keys)
+
+
+# The child's billing records, one table each: (key, title, model, order, columns, note)
+BILLING_TABLES = (
+    (
+        "subscriptions",
+        N_("Subscriptions"),
+        Subscription,
+        Subscription.id,
+        _columns(
+            "subscription", "tier", "state", "ordered_on", "activated_on", "ends_on", "end_reason"
+        ),
+        "",
+    ),
+    (
+        "trials",
+        N_("Free trials"),
+        Trial,
+        Trial.id,
+        _columns("trial", "starts_on", "ends_on", "length_days"),
+        "",
+    ),
+    (
+        "invoices",
+        N_("Invoices"),
+        Invoice,
+        Invoice.issued_on,
+        _columns(
+            "invoice", "number", "kind", "issued_on", "due_on", "amount_cents", "cancelled_on"
+        ),
+        "",
+    ),
+    (
+        "payments",
+        N_("Payments"),
+        Payment,
+        Payment.value_date,
+        _columns("payment", "value_date", "amount_cents", "method", "reference", "card_last_four"),
+        PAYMENTS_NOTE,
+    ),
+    (
+        "refunds",
+        N_("Refunds"),
+        Refund,
+        Refund.decided_on,
+        _columns("refund", "decided_on", "amount_cents", "basis", "reason"),
+        "",
+    ),
+)
+
+
 def billing_sections(session: Session, ctx: ExportContext) -> list[ExportSectionData]:
-    subs = session.scalars(
-        select(Subscription).where(Subscription.student_id == ctx.student_id)
-    ).all()
-    trials = session.scalars(select(Trial).where(Trial.student_id == ctx.student_id)).all()
-    invoices = session.scalars(
-        select(Invoice).where(Invoice.student_id == ctx.student_id).order_by(Invoice.issued_on)
-    ).all()
-    payments = session.scalars(
-        select(Payment).where(Payment.student_id == ctx.student_id).order_by(Payment.value_date)
-    ).all()
-    refunds = session.scalars(
-        select(Refund).where(Refund.student_id == ctx.student_id).order_by(Refund.decided_on)
-    ).all()
-    note = N_(
-        "Payments are made to the billing provider, which keeps the payer's details as their "
-        "controller; the school's copy shows what is listed here."
-    )
     return [
-        ExportSectionData(
-            "subscriptions",
-            N_("Subscriptions"),
-            (
-                Col("tier", N_("Service"), "enum", TIER_LABELS),
-                Col("state", N_("Status"), "enum", SUBSCRIPTION_STATE_LABELS),
-                Col("ordered_on", N_("Ordered"), "date"),
-                Col("activated_on", N_("Activated"), "date"),
-                Col("ends_on", N_("Ends"), "date"),
-                Col("end_reason", N_("Reason"), "stored"),
-            ),
-            tuple(
-                {
-                    "tier": str(s.tier),
-                    "state": str(s.state),
-                    "ordered_on": s.ordered_on,
-                    "activated_on": s.activated_on,
-                    "ends_on": s.ends_on,
-                    "end_reason": s.end_reason,
-                }
-                for s in subs
-            ),
-        ),
-        ExportSectionData(
-            "trials",
-            N_("Free trials"),
-            (
-                Col("starts_on", N_("From"), "date"),
-                Col("ends_on", N_("Until"), "date"),
-                Col("length_days", N_("Days"), "number"),
-            ),
-            tuple(
-                {"starts_on": t.starts_on, "ends_on": t.ends_on, "length_days": t.length_days}
-                for t in trials
-            ),
-        ),
-        ExportSectionData(
-            "invoices",
-            N_("Invoices"),
-            (
-                Col("number", N_("Number")),
-                Col("kind", N_("Kind"), "enum", INVOICE_KIND_LABELS),
-                Col("issued_on", N_("Issued"), "date"),
-                Col("due_on", N_("Due"), "date"),
-                Col("amount_cents", N_("Amount"), "money"),
-                Col("cancelled_on", N_("Cancelled"), "date"),
-            ),
-            tuple(
-                {
-                    "number": i.number,
-                    "kind": str(i.kind),
-                    "issued_on": i.issued_on,
-                    "due_on": i.due_on,
-                    "amount_cents": i.amount_cents,
-                    "cancelled_on": i.cancelled_on,
-                }
-                for i in invoices
-            ),
-        ),
-        ExportSectionData(
-            "payments",
-            N_("Payments"),
-            (
-                Col("value_date", N_("Date"), "date"),
-                Col("amount_cents", N_("Amount"), "money"),
-                Col("method", N_("Method"), "enum", PAYMENT_METHOD_LABELS),
-                Col("reference", N_("Reference")),
-                Col("card_last_four", N_("Card (last 4 digits)")),
-            ),
-            tuple(
-                {
-                    "value_date": p.value_date,
-                    "amount_cents": p.amount_cents,
-                    "method": str(p.method),
-                    "reference": p.reference,
-                    "card_last_four": p.card_last_four,
-                }
-                for p in payments
+        _table(
+            key,
+            title,
+            columns,
+            session.scalars(
+                select(model).where(model.student_id == ctx.student_id).order_by(order, model.id)
             ),
             note,
-        ),
-        ExportSectionData(
-            "refunds",
-            N_("Refunds"),
+        )
+        for key, title, model, order, columns, note in BILLING_TABLES
+    ]
+
+
+# ---- bank statements: the transfers booked as the child's payments (R77) ---------------------
+
+
+def bank_sections(session: Session, ctx: ExportContext) -> list[ExportSectionData]:
+    """The bank entries booked on the child's invoices. Who paid, from which account and with
+    what message is the payer's data: shown when the requesting guardian is the payer named
+    by the bank (GDPR Art. 15(4))."""
+    requester = session.get(Guardian, ctx.guardian_id)
+    entries = session.scalars(
+        select(BankEntry)
+        .join(Invoice, Invoice.id == BankEntry.invoice_id)
+        .where(Invoice.student_id == ctx.student_id)
+        .order_by(BankEntry.booked_on, BankEntry.id)
+    ).all()
+
+    def own(attribute: str) -> Callable[[BankEntry], str | None]:
+        def value(entry: BankEntry) -> str | None:
+            mine = requester is not None and names_agree(requester.full_name, entry.debtor_name)
+            return getattr(entry, attribute) if mine else None
+
+        return value
+
+    return [
+        _table(
+            "bank_transfers",
+            N_("Bank transfers received for the child"),
             (
-                Col("decided_on", N_("Decided"), "date"),
-                Col("amount_cents", N_("Amount"), "money"),
-                Col("basis", N_("Basis"), "enum", REFUND_BASIS_LABELS),
-                Col("reason", N_("Reason"), "stored"),
+                Col("booked_on", N_("Booked on"), "date", width=0.8),
+                Col("amount_cents", N_("Amount"), "money", width=0.8),
+                Col("reference", N_("Reference")),
+                Col("debtor_name", N_("Payer")),
+                Col("debtor_iban", N_("Payer's account"), width=1.3),
+                Col("text", N_("Payment description"), width=1.4),
             ),
-            tuple(
-                {
-                    "decided_on": r.decided_on,
-                    "amount_cents": r.amount_cents,
-                    "basis": str(r.basis),
-                    "reason": r.reason,
-                }
-                for r in refunds
+            entries,
+            N_(
+                "The payer's name, account and payment description are shown only for "
+                "transfers you made yourself."
             ),
-        ),
+            debtor_name=own("debtor_name"),
+            debtor_iban=own("debtor_iban"),
+            text=own("text"),
+        )
     ]
 
 
@@ -963,6 +936,7 @@ def default_sections() -> list[ExportSection]:
         ExportSection("cards", 20, card_sections),
         ExportSection("consent", 30, consent_sections),
         ExportSection("billing", 40, billing_sections),
+        ExportSection("bank", 45, bank_sections),
         ExportSection("documents", 80, document_sections),
         ExportSection("audit", 90, audit_sections),
     ]

@@ -20,6 +20,7 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -40,8 +41,10 @@ from desktop.db.models import (
 from desktop.documents import letter_parts
 from desktop.documents.letter_parts import Letter
 from desktop.domain import clock
-from desktop.domain import consent as rules
 from desktop.domain.billing import LIVE_STATES
+from desktop.domain.consent.ages import SI_FULL_CAPACITY, evaluate_age_rule
+from desktop.domain.consent.breaches import BREACH_NOTICES, BreachNotice, breach_deadline
+from desktop.domain.consent.working_days import within_working_days
 from desktop.domain.dates import SchoolYear, add_months, birthday_in, school_zone
 from desktop.domain.errors import NotFound, ValidationError
 from desktop.domain.roles import Permission
@@ -56,6 +59,12 @@ TERMS_WITHDRAWAL_DAYS = 8  # R51
 ADULT_AGE = 18  # R48 proposal: full capacity on the 18th birthday
 HARNO_DELETION_DAYS = 14  # R61: within 2 weeks of receipt
 RETENTION_MONTHS = 6  # R17
+# R78: the offer (D11) goes out at the end of the old school year and at the start of the new
+# one: (first day of the round, day it is due, last day it is asked for) by month and day.
+OFFER_ROUNDS = (((5, 1), (6, 1), (8, 31)), ((9, 1), (9, 1), (9, 30)))
+# D19 is asked for orders of the last 30 days only: older ones were instructed before the app
+# printed the letter, and must not all turn up as overdue at once.
+USAGE_DUE_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -71,6 +80,42 @@ class NoticeSent:
     sent_on: date
     deadline: date
     document_id: str
+
+
+class UsageInstructionsDue(NamedTuple):
+    """R113/R117: an order whose sign-in instructions (D19) are still to be sent."""
+
+    subscription_id: int
+    student_id: int
+    child_name: str
+    ordered_on: date
+
+
+class OfferRound(NamedTuple):
+    """R78: a round of offer notices (D11) still to be printed."""
+
+    school_year: SchoolYear
+    due_on: date
+    students: int  # enrolled students without a live subscription
+
+
+def offer_round(today: date) -> tuple[SchoolYear, date, date] | None:
+    """The round of offer notices asked for on `today` (R78: June and early September, both
+    for the school year that starts that autumn): (school year, first day, due day)."""
+    for (sm, sd), (dm, dd), (em, ed) in OFFER_ROUNDS:
+        if date(today.year, sm, sd) <= today <= date(today.year, em, ed):
+            return SchoolYear(today.year), date(today.year, sm, sd), date(today.year, dm, dd)
+    return None
+
+
+class Addressee(NamedTuple):
+    """Who a letter about a student goes to: the guardian or, after the adult student's
+    prohibition (R48), the student."""
+
+    guardian_id: int | None
+    name: str
+    lines: tuple[str, ...]  # the window address
+    language: str
 
 
 @dataclass(frozen=True)
@@ -184,9 +229,37 @@ class LetterService(Service):
             raise NotForThisCountry(kind, country)
 
     def _student_recipient(self, student: Student) -> tuple[str, ...]:
-        """An adult student's letters go through the school: name, class, school."""
-        school = self._school()
-        return tuple(x for x in (student.full_name, student.class_name, school.name) if x)
+        return self.documents.student_address(student.id)
+
+    def _addressee(
+        self,
+        kind: str,
+        student: Student,
+        guardian: Guardian,
+        *,
+        language: str | None = None,
+        seen: set[int] | None = None,
+    ) -> Addressee | None:
+        """The guardian, or the student instead (R48, DocumentService.resolve_addressee). In a
+        batch (`seen`: the students already given theirs) the student's copy comes once: None
+        for the others. An explicit `language` wins over the addressee's own."""
+        request = DocumentRequest(
+            kind,
+            "",
+            self._language(guardian_id=guardian.id, student_id=student.id),
+            student.id,
+            guardian.id,
+        )
+        resolved = self.documents.resolve_addressee(request)
+        if resolved.guardian_id is not None:
+            lines = _guardian_lines(guardian)
+            return Addressee(guardian.id, guardian.full_name, lines, language or request.language)
+        if seen is not None:
+            if student.id in seen:
+                return None
+            seen.add(student.id)
+        lines = self._student_recipient(student)
+        return Addressee(None, student.full_name, lines, language or resolved.language)
 
     def _letters(
         self,
@@ -310,11 +383,17 @@ class LetterService(Service):
             )
             items, keys = [], []
             for sub_id, student_id, guardian_id in targets:
-                if (sub_id, guardian_id) in done:
-                    continue
                 student = session.get(Student, student_id)
                 guardian = session.get(Guardian, guardian_id) if guardian_id else None
-                language = self._language(guardian_id=guardian_id, student_id=student_id)
+                if guardian is not None:  # R48: perhaps the adult student instead
+                    to = self._addressee("terms-change-notice", student, guardian)
+                    guardian_id, language = to.guardian_id, to.language
+                    recipient, reader = to.lines, to.name
+                else:
+                    language = self._language(student_id=student_id)
+                    recipient, reader = (student.full_name,), ""
+                if (sub_id, guardian_id) in done or (sub_id, student_id, guardian_id) in keys:
+                    continue  # sent before, or the student's one copy is already in the batch
                 title = doc.titles.get(language) or next(iter(doc.titles.values()), doc.key)
                 summary = version.summary.get(language) or next(
                     (s for s in version.summary.values() if s), ""
@@ -325,8 +404,8 @@ class LetterService(Service):
                 from desktop.documents.terms_change import terms_change_letter
 
                 notice = Notice(
-                    _guardian_lines(guardian) if guardian else (student.full_name,),
-                    guardian.full_name if guardian else "",
+                    recipient,
+                    reader,
                     student.full_name,
                     title,
                     version.label,
@@ -339,7 +418,7 @@ class LetterService(Service):
                 )
                 request = DocumentRequest(
                     "terms-change-notice",
-                    f"D9 {doc.key} {version.label} → {notice.guardian_name or student.full_name}",
+                    f"D9 {doc.key} {version.label} → {notice.reader or student.full_name}",
                     language,
                     student_id,
                     guardian_id,
@@ -485,8 +564,8 @@ class LetterService(Service):
     def _require_capacity(session: Session, student: Student, today: date) -> None:
         from desktop.services.consent import load_settings
 
-        rule = load_settings(session).age_rules[rules.SI_FULL_CAPACITY]
-        decision = rules.evaluate_age_rule(
+        rule = load_settings(session).age_rules[SI_FULL_CAPACITY]
+        decision = evaluate_age_rule(
             rule, student.birth_date, today, capacity_from=student.full_capacity_from
         )
         if not decision.allowed:
@@ -618,16 +697,16 @@ class LetterService(Service):
             guardian_id = guardian.id if guardian else None
             recipient = _guardian_lines(guardian) if guardian else (row.requester_name,)
             reader = row.requester_name
-            if guardian and student and self.documents.addressed_to_student(student.id):
-                # R48: the adult student forbade data to the parents: the letter goes to them
-                recipient, reader, guardian_id = self._student_recipient(student), "", None
-                reader = student.full_name
+            if guardian and student:  # R48: perhaps to the adult student instead
+                to = self._addressee(f"request-{which.value}", student, guardian)
+                if to.guardian_id is None:
+                    recipient, reader, guardian_id = to.lines, to.name, None
             forwarded = row.forwarded_at or None
             data = RequestLetterData(
-                which,
-                country,
                 recipient,
                 reader,
+                which,
+                country,
                 student.full_name if student else "",
                 row.received_at,
                 row.due_on,
@@ -658,16 +737,14 @@ class LetterService(Service):
         school = self._school()
         country = school.country.value
         labels = {
-            rules.BreachNotice.HOME_PAGE: N_("Home-page notice"),
-            rules.BreachNotice.AFFECTED_PERSONS: N_("Notice to the persons concerned"),
-            rules.BreachNotice.RIA: N_("Report to RIA"),
-            rules.BreachNotice.AKI: N_("Report to AKI"),
-            rules.BreachNotice.INFORMATION_COMMISSIONER: N_(
-                "Report to the Information Commissioner"
-            ),
+            BreachNotice.HOME_PAGE: N_("Home-page notice"),
+            BreachNotice.AFFECTED_PERSONS: N_("Notice to the persons concerned"),
+            BreachNotice.RIA: N_("Report to RIA"),
+            BreachNotice.AKI: N_("Report to AKI"),
+            BreachNotice.INFORMATION_COMMISSIONER: N_("Report to the Information Commissioner"),
         }
         sent = {n.notice: n.sent_at for n in row.notices}
-        required = rules.BREACH_NOTICES[country]
+        required = BREACH_NOTICES[country]
         categories = {
             "SCHOOL": N_("school data"),
             "BILLING": N_("billing data"),
@@ -699,7 +776,7 @@ class LetterService(Service):
         data = BreachData(
             country,
             row.detected_at,
-            rules.breach_deadline(row.detected_at),
+            breach_deadline(row.detected_at),
             row.description,
             tuple(tr.gettext(categories.get(c, c)) for c in row.categories),
             row.containment,
@@ -730,21 +807,24 @@ class LetterService(Service):
                 return self._form(request, title, lambda t: body(t, data, zone), out)
             if which != "letters":
                 raise ValidationError("which", which, N_("is not a notice of a breach"))
-            items = []
+            items, seen = [], set()
             for person in row.affected:
                 student = session.get(Student, person.student_id) if person.student_id else None
                 guardian = session.get(Guardian, person.guardian_id) if person.guardian_id else None
                 guardian_id = guardian.id if guardian else None
                 recipient = _guardian_lines(guardian) if guardian else (person.name, person.email)
                 name = person.name
-                if student and (
-                    guardian is None or self.documents.addressed_to_student(student.id)
-                ):
-                    recipient, name, guardian_id = (
-                        self._student_recipient(student),
-                        student.full_name,
-                        None,
-                    )
+                if student and guardian:  # R48: perhaps to the adult student instead, once
+                    to = self._addressee("breach-letter", student, guardian, seen=seen)
+                    if to is None:
+                        continue
+                    if to.guardian_id is None:
+                        recipient, name, guardian_id = to.lines, to.name, None
+                elif student:
+                    if student.id in seen:
+                        continue
+                    seen.add(student.id)
+                    recipient, name = self._student_recipient(student), student.full_name
                 lang = self._language(
                     guardian_id=guardian_id, student_id=student.id if student else None
                 )
@@ -923,17 +1003,19 @@ class LetterService(Service):
             stmt = select(Student).where(Student.status == StudentStatus.ENROLLED)
             if class_name:
                 stmt = stmt.where(Student.class_name == class_name)
-            items = []
+            items, seen = [], set()
             for student in session.scalars(stmt.order_by(Student.last_name, Student.first_name)):
                 if student.id in live:
                     continue
                 for link in student.guardian_links:
-                    g = link.guardian
-                    language = self._language(guardian_id=g.id, student_id=student.id)
-                    tr = translator(language)
+                    # R48: the adult student's one copy instead of the guardians'
+                    to = self._addressee("offer-notice", student, link.guardian, seen=seen)
+                    if to is None:
+                        continue
+                    tr = translator(to.language)
                     notice = OfferNotice(
-                        _guardian_lines(g),
-                        g.full_name,
+                        to.lines,
+                        to.name,
                         student.full_name,
                         school_year.label,
                         tr.format_money(price),
@@ -942,15 +1024,89 @@ class LetterService(Service):
                     )
                     request = DocumentRequest(
                         "offer-notice",
-                        f"D11 {school_year.label} {student.full_name} → {g.full_name}",
-                        language,
+                        f"D11 {school_year.label} {student.full_name} → {to.name}",
+                        to.language,
                         student.id,
-                        g.id,
+                        to.guardian_id,
                     )
                     items.append((request, offer_letter(tr, notice)))
         allowed, refused = self.documents.split_contactable([r for r, _ in items], postal=True)
         items = [i for i in items if i[0] in allowed]
         return self._letters_from(letterhead, "offer-notice", items, out), refused
+
+    def offer_notices_due(self, today: date | None = None) -> OfferRound | None:
+        """R78: the current round of D11, unless an offer was printed since it began."""
+        from sqlalchemy import func
+
+        from desktop.db.models import GeneratedDocument
+
+        school = self._school()
+        if school.country.value != "SI":
+            return None
+        found = offer_round(today or school.today())
+        if found is None:
+            return None
+        school_year, begins, due = found
+        zone = school_zone(school.country.value)
+        since = datetime.combine(begins, datetime.min.time(), zone)
+        with self.read(Permission.VIEW_BILLING) as session:
+            printed = session.scalar(
+                select(GeneratedDocument.id)
+                .where(
+                    GeneratedDocument.kind == "offer-notice",
+                    GeneratedDocument.generated_at >= since,
+                )
+                .limit(1)
+            )
+            if printed is not None:
+                return None
+            live = select(Subscription.student_id).where(Subscription.state.in_(list(LIVE_STATES)))
+            students = session.scalar(
+                select(func.count(Student.id)).where(
+                    Student.status == StudentStatus.ENROLLED, Student.id.not_in(live)
+                )
+            )
+        return OfferRound(school_year, due, students) if students else None
+
+    def usage_instructions_due(self, today: date | None = None) -> list[UsageInstructionsDue]:
+        """R113/R117: submitted orders (not trials) whose D19 was not printed since."""
+        from sqlalchemy import and_, exists
+
+        from desktop.db.models import GeneratedDocument
+        from desktop.domain.billing import SubscriptionState
+
+        school = self._school()
+        if school.country.value != "SI":
+            return []
+        since = (today or school.today()) - timedelta(days=USAGE_DUE_DAYS)
+        printed = exists().where(
+            and_(
+                GeneratedDocument.kind == "usage-instructions",
+                GeneratedDocument.student_id == Subscription.student_id,
+                GeneratedDocument.generated_at >= Subscription.submitted_at,
+            )
+        )
+        with self.read(Permission.VIEW_BILLING) as session:
+            rows = session.execute(
+                select(
+                    Subscription.id,
+                    Subscription.student_id,
+                    Subscription.child_first_name,
+                    Subscription.child_last_name,
+                    Subscription.ordered_on,
+                )
+                .where(
+                    Subscription.state.in_(list(LIVE_STATES - {SubscriptionState.TRIAL})),
+                    Subscription.submitted_at.is_not(None),
+                    Subscription.ordered_on >= since,
+                    ~printed,
+                )
+                .order_by(Subscription.ordered_on, Subscription.id)
+            )
+            return [
+                UsageInstructionsDue(sub_id, student_id, f"{first} {last}", ordered_on)
+                for sub_id, student_id, first, last, ordered_on in rows
+            ]
 
     def print_usage_instructions(
         self, subscription_id: int, *, out: str | os.PathLike[str] | None = None
@@ -964,15 +1120,22 @@ class LetterService(Service):
             if sub is None:
                 raise NotFound("subscription", subscription_id)
             student = session.get(Student, sub.student_id)
-            items = []
+            items, seen = [], set()
             for p in sub.profiles:
                 if not p.active:
                     continue
                 g = session.get(Guardian, p.guardian_id) if p.guardian_id else None
                 name = f"{p.first_name} {p.last_name}".strip()
-                language = self._language(guardian_id=p.guardian_id, student_id=student.id)
+                guardian_id, recipient = p.guardian_id, (name,)
+                language = self._language(student_id=student.id)
+                if g is not None:  # R48: perhaps to the adult student instead, once
+                    to = self._addressee("usage-instructions", student, g, seen=seen)
+                    if to is None:
+                        continue
+                    guardian_id, recipient, language = to.guardian_id, to.lines, to.language
+                    name = name if guardian_id else to.name
                 data = UsageInstructions(
-                    _guardian_lines(g) if g else (name,),
+                    recipient,
                     name,
                     student.full_name,
                     p.email or p.mobile,
@@ -984,7 +1147,7 @@ class LetterService(Service):
                     f"D19 {student.full_name} → {name}",
                     language,
                     student.id,
-                    p.guardian_id,
+                    guardian_id,
                 )
                 items.append((request, usage_letter(translator(language), data)))
         return self._letters("usage-instructions", items, out)
@@ -1089,7 +1252,7 @@ class LetterService(Service):
                 student.foreign_document_id,
                 clean_text(email),
                 clean_text(username),
-                rules.within_working_days(submitted_on, 1),
+                within_working_days(submitted_on, 1),
             )
         language = school.default_language.value
         request = DocumentRequest(

@@ -27,8 +27,19 @@ from desktop.db.models import (
     Student,
 )
 from desktop.domain import clock
-from desktop.domain import consent as rules
-from desktop.domain.consent import DataCategory, DeadlineState, DeletionState, RequestKind
+from desktop.domain.consent import deletion as deletion_rules
+from desktop.domain.consent.common import is_weekend
+from desktop.domain.consent.deletion import DeletionState
+from desktop.domain.consent.requests import (
+    EXTENSION_MONTHS,
+    DeadlineState,
+    Extension,
+    RequestKind,
+    deadline_state,
+    forwarding_deadline,
+    response_due,
+)
+from desktop.domain.consent.retention import DataCategory
 from desktop.domain.consent_workflow import (
     OPEN_REQUEST_STATES,
     RequestStatus,
@@ -101,7 +112,7 @@ class RequestRecord:
         return (
             self.forward_due_on is not None
             and self.forwarded_at is None
-            and rules.is_weekend(self.forward_due_on)
+            and is_weekend(self.forward_due_on)
         )
 
 
@@ -147,12 +158,12 @@ def _request_record(row: DataRequest, subject: str, today: date) -> RequestRecor
         row.handled_by,
         row.closed_on,
         row.outcome,
-        rules.deadline_state(row.due_on, done, today),
+        deadline_state(row.due_on, done, today),
     )
 
 
-def _deletion_domain(row: DeletionRequestRow) -> rules.DeletionRequest:
-    return rules.DeletionRequest(
+def _deletion_domain(row: DeletionRequestRow) -> deletion_rules.DeletionRequest:
+    return deletion_rules.DeletionRequest(
         row.received_on, row.state, row.valid_from, row.user_told_on, row.deleted_on
     )
 
@@ -223,11 +234,9 @@ class RequestService(Service):
                 subject_student_id=data.subject_student_id,
                 category=DataCategory(data.category),
                 details=data.details.strip(),
-                due_on=rules.response_due(received_on),
+                due_on=response_due(received_on),
                 forward_to=forward_to,
-                forward_due_on=(
-                    rules.forwarding_deadline(received_on).due_on if forward_to else None
-                ),
+                forward_due_on=(forwarding_deadline(received_on).due_on if forward_to else None),
                 status=RequestStatus.OPEN,
             )
             session.add(row)
@@ -248,7 +257,7 @@ class RequestService(Service):
         expected_version: int,
         reason: str,
         notified_on: date,
-        months: int = rules.EXTENSION_MONTHS,
+        months: int = EXTENSION_MONTHS,
     ) -> RequestRecord:
         """GDPR Art. 12(3) as R58 proposes: a reason, the requester told in the first month."""
         with self.write(Permission.MANAGE_CONSENT, reason="request extended") as session:
@@ -257,8 +266,8 @@ class RequestService(Service):
             if row.extension_months:
                 raise InvalidTransition("request", "EXTENDED", "extend", N_("it was extended once"))
             received_on = local_date(row.received_at, self._country())
-            extension = rules.Extension(clean_text(reason), notified_on, months)
-            row.due_on = rules.response_due(received_on, extension)
+            extension = Extension(clean_text(reason), notified_on, months)
+            row.due_on = response_due(received_on, extension)
             row.extension_reason = extension.reason
             row.extension_notified_on = notified_on
             row.extension_months = months
@@ -395,8 +404,8 @@ class RequestService(Service):
             student = session.get(Student, student_id)
             if student is None:
                 raise NotFound("student", student_id)
-            domain = rules.assess_deletion(
-                rules.DeletionRequest(received_on),
+            domain = deletion_rules.assess_deletion(
+                deletion_rules.DeletionRequest(received_on),
                 active_study=_active_study(student),
                 on=received_on,
             )
@@ -421,7 +430,7 @@ class RequestService(Service):
         with self.write(Permission.MANAGE_CONSENT, reason="deletion request reassessed") as session:
             row = self._deletion_row(session, deletion_id, expected_version)
             student = session.get(Student, row.student_id) if row.student_id else None
-            domain = rules.assess_deletion(
+            domain = deletion_rules.assess_deletion(
                 _deletion_domain(row), active_study=_active_study(student), on=on
             )
             row.state, row.valid_from = domain.state, domain.valid_from
@@ -434,7 +443,7 @@ class RequestService(Service):
         """R61: the user was told to have the institution remove them first."""
         with self.write(Permission.MANAGE_CONSENT, reason="deletion request") as session:
             row = self._deletion_row(session, deletion_id, expected_version)
-            domain = rules.record_user_told(_deletion_domain(row), on or self._today())
+            domain = deletion_rules.record_user_told(_deletion_domain(row), on or self._today())
             row.user_told_on = domain.user_told_on
             session.flush()
             return _deletion_record(row)
@@ -449,10 +458,10 @@ class RequestService(Service):
             row = self._deletion_row(session, deletion_id, expected_version)
             student = session.get(Student, row.student_id) if row.student_id else None
             # Study work may have started again since the request was scheduled (R19).
-            domain = rules.assess_deletion(
+            domain = deletion_rules.assess_deletion(
                 _deletion_domain(row), active_study=_active_study(student), on=today
             )
-            domain = rules.mark_deleted(domain, today)
+            domain = deletion_rules.mark_deleted(domain, today)
             if student is not None:
                 hold = session.scalar(
                     select(LegalHold).where(

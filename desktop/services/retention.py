@@ -3,10 +3,11 @@ deleted silently.
 
 The daily job "retention-proposals" asks each registered source (one per data category) for
 its records and their reference dates, applies the school's retention rules (ConsentSettings,
-defaults from desktop.domain.consent.DEFAULT_RETENTION_RULES) and stores a proposal per record
-and due date. A record under a legal hold is not proposed, and a hold placed after the proposal
-stops the confirmation. Confirming runs the source's action in the same transaction, records
-who decided (R67) and writes an audit entry that names the fields, never their old values.
+defaults from desktop.domain.consent.retention.DEFAULT_RETENTION_RULES) and stores a proposal
+per record and due date. A record under a legal hold is not proposed, and a hold placed after
+the proposal stops the confirmation. Confirming runs the source's action in the same
+transaction, records who decided (R67) and writes an audit entry that names the fields, never
+their old values.
 
 Sources here: CARDS (R64 proposal: closed or expired cards anonymised at the end of the school
 year after closure), SCHOOL (students who left; no period by default, a school may set one) and
@@ -24,8 +25,10 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from desktop.db.models import (
+    BankEntry,
     Card,
     Guardian,
+    Invoice,
     LegalHold,
     Payment,
     RetentionProposalRow,
@@ -37,9 +40,9 @@ from desktop.db.models import (
 )
 from desktop.db.session import ACTOR_KEY, record_audit
 from desktop.domain import clock
-from desktop.domain import consent as rules
 from desktop.domain.billing import END_STATES
-from desktop.domain.consent import DataCategory, RetentionAction
+from desktop.domain.consent import retention as rules
+from desktop.domain.consent.retention import DataCategory, RetentionAction
 from desktop.domain.consent_workflow import ProposalState, check_decision
 from desktop.domain.dates import add_days, local_date
 from desktop.domain.errors import InvalidTransition, NotFound, ValidationError
@@ -310,6 +313,16 @@ def _apply_billing(session: Session, record_id: str, action: RetentionAction, to
         .where(Payment.subscription_id == subscription.id)
         .values(payer_name="", payer_address="", card_last_four=None, processor_txn_id=None)
     ).rowcount
+    # The bank's record of each transfer names the payer too; its key stays (R122).
+    transfers = session.execute(
+        update(BankEntry)
+        .where(
+            BankEntry.invoice_id.in_(
+                select(Invoice.id).where(Invoice.subscription_id == subscription.id)
+            )
+        )
+        .values(debtor_name="", debtor_iban="", text="")
+    ).rowcount
     session.execute(
         update(Subscription)
         .where(Subscription.id == subscription.id)
@@ -322,8 +335,17 @@ def _apply_billing(session: Session, record_id: str, action: RetentionAction, to
         subscription.id,
         student_id=subscription.student_id,
         after={
-            "removed": ["payer names", "phones", "e-mails", "payer addresses", "card digits"],
+            "removed": [
+                "payer names",
+                "phones",
+                "e-mails",
+                "payer addresses",
+                "card digits",
+                "payer accounts",
+                "transfer texts",
+            ],
             "payments": payments,
+            "bank_transfers": transfers,
         },
         reason="R64: payer data kept 5 years after the subscription ended",
     )

@@ -30,6 +30,9 @@ class NoSchool(SchoolOfficeError):
 
 @dataclass(frozen=True)
 class SchoolProfile:
+    """The school as the office keeps it (one stored, versioned row). A printed document gets
+    its own documents.model.Letterhead from DocumentService.letterhead()."""
+
     name: str
     country: Country
     street: str = ""

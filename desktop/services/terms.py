@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
@@ -34,8 +34,8 @@ from desktop.documents.terms_print import (
     render_printable_terms,
     render_terms_batch,
 )
-from desktop.domain import consent
 from desktop.domain import terms as rules
+from desktop.domain.consent import terms as consent_terms
 from desktop.domain.dates import local_date
 from desktop.domain.errors import NotFound, SchoolOfficeError, ValidationError, ValidationErrors
 from desktop.domain.inputs import coerce_fields
@@ -141,10 +141,10 @@ class TermsVersionRecord:
     def status(self, on: date) -> VersionStatus:
         return rules.version_status(self.published_on, self.effective_from, self.effective_to, on)
 
-    def as_domain(self) -> consent.TermsVersion:
+    def as_domain(self) -> consent_terms.TermsVersion:
         if self.effective_from is None:
             raise ValueError(f"draft {self.label} has no effective date")
-        return consent.TermsVersion(
+        return consent_terms.TermsVersion(
             self.label,
             self.major,
             self.minor,
@@ -355,7 +355,7 @@ class TermsService(Service):
     def version_in_force(self, key: str, on: date) -> TermsVersionRecord | None:
         """R49: the version in force on a (past or future) date; None before the first one."""
         published = [v for v in self.versions(key) if v.published]
-        found = consent.version_in_force([v.as_domain() for v in published], on)
+        found = consent_terms.version_in_force([v.as_domain() for v in published], on)
         return None if found is None else next(v for v in published if v.label == found.label)
 
     def require_in_force(self, key: str, on: date) -> TermsVersionRecord:
@@ -491,7 +491,7 @@ class TermsService(Service):
             row.tacit_acceptance = rules.tacit_acceptance(
                 document.amendment_rule, amendment=amendment
             )
-            consent.check_versions(
+            consent_terms.check_versions(
                 [_version_record(v, document.key).as_domain() for v in (*published, row)]
             )
             session.flush()
@@ -527,14 +527,22 @@ class TermsService(Service):
         version = self.version(version_id)
         document = self.document(version.document_key)
         school = SchoolService(self.db, self.actor).require_school()
-        language = language or self.documents.language_for(
-            guardian_id=guardian_id, student_id=student_id
+        # R48: the adult student's copy goes to the student, not to the guardian
+        addressee = self.documents.resolve_addressee(
+            DocumentRequest(
+                KIND,
+                "",
+                self.documents.language_for(guardian_id=guardian_id, student_id=student_id),
+                student_id,
+                guardian_id,
+            )
         )
+        language = language or addressee.language
         letterhead = self.documents.letterhead()
         fallback = school.default_language.value
         printable = self._printable(document, version, acceptance, school.country)
-        request = DocumentRequest(
-            KIND, self._title(document, version, language), language, student_id, guardian_id
+        request = replace(
+            addressee, title=self._title(document, version, language), language=language
         )
         produced = self.documents.produce(
             request,
@@ -577,7 +585,8 @@ class TermsService(Service):
         self, key: str, recipients: Iterable[tuple[int, int | None]]
     ) -> list[DocumentRequest]:
         """Batch requests for (student id, guardian id or None) pairs, each in the guardian's
-        language (else the student's, else the school's)."""
+        language (else the student's, else the school's); an adult student who forbade data to
+        the parents gets one copy instead of the guardians (R48)."""
         pairs = list(recipients)
         document = self.document(key)
         school_language = SchoolService(self.db, self.actor).require_school().default_language
@@ -604,7 +613,8 @@ class TermsService(Service):
             requests.append(
                 DocumentRequest(KIND, document.title(language), language, student_id, guardian_id)
             )
-        return requests
+        resolved = self.documents.resolve_addressees(requests)  # R48: the adult student, once
+        return [replace(r, title=document.title(r.language)) for r in resolved]
 
     def recipients(
         self, student_ids: Iterable[int] = (), class_name: str | None = None

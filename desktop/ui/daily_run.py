@@ -58,13 +58,26 @@ class DailyRunner(QObject):
         self.ran = False  # this start ran the due jobs (all, or up to Cancel)
 
     def start(self) -> None:
-        try:
-            status = self.services.daily.status()
-        except SchoolOfficeError as exc:  # a lost connection: the next start tries again
-            log.warning("cannot read today's daily jobs: %s", exc)
-            self.finished.emit()
+        """Reads whether today's jobs are due off the GUI thread (it builds every area's daily
+        jobs), then runs those due."""
+        self.running = True
+        run_task(
+            lambda progress, cancel: self.services.daily.status(),
+            self._status_read,
+            self._status_failed,
+        )
+
+    def _status_failed(self, exc: BaseException) -> None:
+        self.running = False
+        if not isinstance(exc, SchoolOfficeError):
+            self._failed(exc)
             return
+        log.warning("cannot read today's daily jobs: %s", exc)  # the next start tries again
+        self.finished.emit()
+
+    def _status_read(self, status: DailyStatus) -> None:
         if not status.due or not self.services.actor.can(Permission.RUN_DAILY_JOBS):
+            self.running = False
             self._show(status)
             return
         daily = self.services.daily
@@ -74,7 +87,6 @@ class DailyRunner(QObject):
             results = daily.run(day, only=due, progress=progress, cancel=cancel)
             return results, daily.status(day)
 
-        self.running = True
         log.info("running today's date-driven jobs: %s", ", ".join(due))
         if messages.dialogs_enabled():
             run_with_progress(

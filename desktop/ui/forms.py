@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.domain.dates import parse_date_cell
 from desktop.domain.errors import SchoolOfficeError, ValidationError, ValidationErrors
-from desktop.domain.roster_import import parse_date_cell
 from desktop.ui.messages import describe, validation_lines
 from desktop.ui.text import N_, _, date_placeholder, field_label, format_date
 

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 from PySide6 import __version__ as pyside_version
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QWidget
 
@@ -26,6 +26,7 @@ from desktop.domain.roles import Permission
 from desktop.services.container import Services
 from desktop.services.school import SchoolProfile
 from desktop.settings import log_dir
+from desktop.ui import workers
 from desktop.ui.changes import ChangeBridge
 from desktop.ui.documents_menu import install_documents_menu
 from desktop.ui.state import ui_state
@@ -120,6 +121,7 @@ class MainWindow(QMainWindow):
         self.services = services
         self.school = school
         self._ready_sent = False
+        self._closing = False  # waiting for the running tasks before the database closes
         self.setWindowTitle(f"{school.name} — {APP_NAME}")
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
@@ -273,6 +275,14 @@ class MainWindow(QMainWindow):
         self.daily.start()
         return self.daily
 
+    def run_daily_jobs_when_ready(self) -> None:
+        """After the first tab has its data: the window is usable first, and the jobs' own
+        imports and queries do not compete with the first screen's."""
+        if self._ready_sent:
+            self.run_daily_jobs()
+        else:
+            self.ready.connect(self.run_daily_jobs, Qt.ConnectionType.SingleShotConnection)
+
     # ---- layout memory -----------------------------------------------------------------
 
     def _restore_state(self) -> None:
@@ -299,6 +309,9 @@ class MainWindow(QMainWindow):
         settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self._closing:  # closed already: the layout is saved and the database closed once
+            event.ignore()
+            return
         for page in self.pages.built().values():
             if hasattr(page, "can_close") and not page.can_close():
                 self.tabs.setCurrentWidget(page)
@@ -306,7 +319,15 @@ class MainWindow(QMainWindow):
                 return
         self.save_layout()
         self.changes.close()
+        self._closing = True
+        workers.finish_running(self._show_finishing)  # a task may still be using the database
+        self.services.db.dispose()
         event.accept()
+
+    def _show_finishing(self) -> None:
+        self.tabs.setEnabled(False)
+        self.menuBar().setEnabled(False)
+        self.statusBar().showMessage(_("Finishing the work in progress…"))
 
     # ---- menu actions ------------------------------------------------------------------
 

@@ -4,15 +4,19 @@ The work function receives `progress(done, total)` and `cancel() -> bool`, exact
 services accept. Its result, its error and its progress reach the callbacks on the GUI thread
 through queued signals; the worker never touches a widget. Tests call `set_inline(True)` to run
 every task synchronously, so they need no waiting at all.
+
+On exit the window lets the running tasks finish (`finish_running`) before it closes the
+database: no new task starts meanwhile, and a task that outlives the timeout is asked to cancel.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QThreadPool, QTimer, Signal, Slot
+from PySide6.QtCore import QEventLoop, QObject, Qt, QThreadPool, QTimer, Signal, Slot
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from desktop.ui.text import _
@@ -21,8 +25,14 @@ Progress = Callable[[int, int], None]
 CancelCheck = Callable[[], bool]
 Work = Callable[[Progress, CancelCheck], Any]
 
+log = logging.getLogger(__name__)
+
+SLOW_MS = 300  # closing takes longer than this: the window says it is finishing
+FINISH_TIMEOUT_MS = 15_000  # then the tasks still running are asked to cancel, and it closes
+
 _inline = False
 _running: set[Task] = set()  # keeps a task (and its signals) alive until it has reported
+_closing = False  # the window waits for the running tasks before it closes: no new task starts
 
 
 def set_inline(inline: bool) -> None:
@@ -107,6 +117,9 @@ def run_task(
 ) -> Task:
     """Run `fn(progress, cancel)` on the thread pool; callbacks arrive on the GUI thread."""
     task = Task(fn, on_done, on_error, on_progress)
+    if _closing:  # nothing it would report could be shown any more
+        log.info("not started: the app is closing")
+        return task
     _running.add(task)
     if _inline:
         task._work()  # direct connections: same thread, so the callbacks run before we return
@@ -125,6 +138,8 @@ def run_with_progress(
     cancellable: bool = True,
 ) -> Task:
     """run_task behind a window-modal progress dialog; Cancel sets the task's cancel flag."""
+    if _closing:
+        return run_task(fn)  # not started, and no dialog left waiting for it: the app is closing
     dialog = QProgressDialog(label, _("Cancel") if cancellable else None, 0, 0, parent)
     dialog.setWindowTitle(_("Please wait"))
     dialog.setWindowModality(Qt.WindowModality.WindowModal)
@@ -162,3 +177,44 @@ def run_with_progress(
     task = run_task(fn, done, failed, progress)
     dialog.canceled.connect(task.cancel)
     return task
+
+
+def busy() -> bool:
+    """Some task has not reported yet (its work or its callbacks are still to run)."""
+    return bool(_running)
+
+
+def finish_running(on_slow: Callable[[], None]) -> bool:
+    """Before the app closes its database: wait for the running tasks to report, refusing new
+    ones; the window keeps painting meanwhile. `on_slow()` if it takes more than SLOW_MS. At
+    FINISH_TIMEOUT_MS the tasks still running are asked to cancel, and False is returned."""
+    global _closing
+    if not _running:
+        return True
+    loop = QEventLoop()
+
+    def reported() -> None:
+        if not _running:
+            loop.quit()
+
+    slow = QTimer(singleShot=True, interval=SLOW_MS)
+    slow.timeout.connect(on_slow)
+    give_up = QTimer(singleShot=True, interval=FINISH_TIMEOUT_MS)
+    give_up.timeout.connect(loop.quit)
+    for task in list(_running):
+        task.finished.connect(reported)
+    _closing = True
+    slow.start()
+    give_up.start()
+    try:
+        loop.exec()
+    finally:
+        _closing = False  # the window is gone once this returns; a test may open another
+        slow.stop()
+        give_up.stop()
+    if _running:
+        log.warning("closing with %d task(s) still running: asked to cancel", len(_running))
+        for task in list(_running):
+            task.cancel()
+        return False
+    return True

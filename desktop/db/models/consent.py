@@ -26,17 +26,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from desktop.db.base import Audited, Base, UTCDateTime, Versioned, str_enum
 from desktop.domain import clock
-from desktop.domain.consent import (
-    AcceptanceDecision,
-    BreachNotice,
-    Channel,
-    CodeKind,
-    DataCategory,
-    DeletionState,
-    OnBehalfBasis,
-    RequestKind,
-    RetentionAction,
-)
+from desktop.domain.consent.breaches import BreachNotice
+from desktop.domain.consent.codes import CodeKind
+from desktop.domain.consent.deletion import DeletionState
+from desktop.domain.consent.requests import RequestKind
+from desktop.domain.consent.retention import DataCategory, RetentionAction
+from desktop.domain.consent.terms import AcceptanceDecision, Channel, OnBehalfBasis
 from desktop.domain.consent_workflow import (
     PersonKind,
     ProposalState,
@@ -50,7 +45,7 @@ class ConsentSettings(Versioned, Audited, Base):
     __tablename__ = "consent_settings"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # [AgeRule.to_dict(), ...]; empty: the defaults of desktop.domain.consent.DEFAULT_AGE_RULES
+    # [AgeRule.to_dict(), ...]; empty: desktop.domain.consent.ages.DEFAULT_AGE_RULES
     age_rules: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     # [RetentionRule.to_dict(), ...]; empty: DEFAULT_RETENTION_RULES
     retention_rules: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)

@@ -6,10 +6,8 @@ typed error. Printing a batch of letters runs in a worker behind a progress dial
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from desktop.domain.billing import (
@@ -24,8 +22,6 @@ from desktop.services.container import Services
 from desktop.services.school import SchoolProfile
 from desktop.ui import messages
 from desktop.ui.document_output import documents_folder, file_name, show_document
-from desktop.ui.student_picker import StudentPickerDialog
-from desktop.ui.tables import select_row
 from desktop.ui.tabs.billing.dialogs import (
     LetterDialog,
     OrderDialog,
@@ -36,8 +32,9 @@ from desktop.ui.tabs.billing.dialogs import (
     TrialDialog,
 )
 from desktop.ui.tabs.billing.labels import euros, proposal_label
-from desktop.ui.tabs.billing.model import FIRST, ID, LAST, STATE, STUDENT, SubscriptionsModel
-from desktop.ui.text import _, format_date, n_
+from desktop.ui.tabs.billing.model import SubscriptionsModel
+from desktop.ui.tabs.list_detail import ListController
+from desktop.ui.text import N_, _, format_date, n_
 from desktop.ui.workers import run_task, run_with_progress
 
 
@@ -55,27 +52,21 @@ def ask_statement_path(parent: QWidget, title: str, folder) -> str:
     return path
 
 
-class BillingController(QObject):
-    loaded = Signal()  # fresh rows, proposals and letters are shown
+class BillingController(ListController):
+    PERMISSION = Permission.VIEW_BILLING
+    LOAD_FAILED = N_("Billing could not be loaded")
 
     def __init__(self, services: Services, school: SchoolProfile, view):
-        super().__init__(view)
-        self.services = services
-        self.school = school
-        self.country = school.country.value
-        self.view = view
+        super().__init__(services, school, view)
         self.model = SubscriptionsModel(self.country, self)
-        self.can_view = services.actor.can(Permission.VIEW_BILLING)
+        self.can_view = self.allowed
         self.can_edit = services.actor.can(Permission.EDIT_BILLING)
-        self.dialog = None  # the dialog open right now (tests drive it)
         self.task = None
         self.preview = None  # the last document shown in the print preview
         self.proposals = []
         self.notices = []
         self.popolni_enabled = True  # until loaded, so the empty state never flashes up
         self.last_status = ""
-        self._loading = False
-        self._select_after_load: int | None = None
 
     @property
     def billing(self):
@@ -85,53 +76,22 @@ class BillingController(QObject):
     def letters(self):
         return self.services.billing_letters
 
-    def today(self) -> date:
-        return self.school.today()
-
     # ---- loading -----------------------------------------------------------------------
 
-    def load(self, select: int | None = None) -> None:
-        if select is not None:
-            self._select_after_load = select
-        elif (row := self.selected_row()) is not None:
-            self._select_after_load = row[ID]
-        if not self.can_view:
-            self.view.show_no_permission()
-            self.loaded.emit()
-            return
-        if self._loading:
-            return
-        self._loading = True
+    def reader(self):
         billing, letters, today = self.billing, self.letters, self.today()
-        run_task(
-            lambda _p, _c: (
-                billing.table_rows(today),
-                billing.proposals(),
-                letters.pending_notices(today),
-                billing.settings().popolni_enabled,
-            ),
-            self._loaded,
-            self._load_failed,
+        return lambda: (
+            billing.table_rows(today),
+            billing.proposals(),
+            letters.pending_notices(today),
+            billing.settings().popolni_enabled,
         )
 
-    def _loaded(self, data) -> None:
+    def show_loaded(self, data) -> None:
         rows, self.proposals, self.notices, self.popolni_enabled = data
-        self._loading = False
-        self.model.set_rows(rows)
-        self.view.class_combo.set_class_names(self.model.class_names())
-        self.filter_changed()
+        self.show_rows(rows)
         self.view.show_due(self.proposals, self.notices)
         self.view.show_popolni(self.popolni_enabled, bool(rows))
-        if self._select_after_load is not None:
-            self.select_subscription(self._select_after_load)
-            self._select_after_load = None
-        self.update_actions()
-        self.loaded.emit()
-
-    def _load_failed(self, exc: BaseException) -> None:
-        self._loading = False
-        messages.show_error(self.view, exc, _("Billing could not be loaded"), self.country)
-        self.loaded.emit()
 
     # ---- table -------------------------------------------------------------------------
 
@@ -142,19 +102,15 @@ class BillingController(QObject):
             _("{shown} of {total} subscriptions").format(shown=shown, total=total)
         )
 
-    def selected_row(self) -> tuple | None:
-        index = self.view.table.currentIndex()
-        if not index.isValid() or index.row() >= self.model.visible_count:
-            return None
-        return self.model.row(index.row())
+    def select_record(self, subscription_id: int) -> None:
+        if self.model.row_of(subscription_id) is None:
+            self.view.clear_filters()  # a subscription the filters hide
+        super().select_record(subscription_id)
 
-    def select_subscription(self, subscription_id: int) -> None:
-        row = self.model.row_of(subscription_id)
-        if row is None:
-            self.view.clear_filters()
-            row = self.model.row_of(subscription_id)
-        if row is not None:
-            select_row(self.view.table, row)
+    select_subscription = select_record  # what the Today tab calls
+
+    def student_of(self, row: tuple) -> int:
+        return row.student_id
 
     def current_changed(self, *_args) -> None:
         self.show_selected()
@@ -167,9 +123,9 @@ class BillingController(QObject):
             return
         shown = self._fetch(
             lambda: (
-                self.billing.subscription(row[ID]),
-                self.billing.money_history(row[ID]),
-                self.letters.letters(row[ID]),
+                self.billing.subscription(row.id),
+                self.billing.money_history(row.id),
+                self.letters.letters(row.id),
             )
         )
         if shown is not None:
@@ -177,7 +133,7 @@ class BillingController(QObject):
 
     def update_actions(self) -> None:
         row = self.selected_row()
-        state = row[STATE] if row else None
+        state = row.state if row else None
         live = state in LIVE_STATES
         self.view.set_actions_enabled(
             {
@@ -196,50 +152,18 @@ class BillingController(QObject):
 
     # ---- helpers -----------------------------------------------------------------------
 
-    def _fetch(self, read):
-        """What `read` returns, or None after showing why it could not be read."""
-        try:
-            return read()
-        except SchoolOfficeError as exc:
-            messages.show_error(self.view, exc, country=self.country)
-            return None
-
-    def _open(self, dialog) -> None:
-        self.dialog = dialog
-        dialog.finished.connect(lambda _r: self._closed(dialog))
-        dialog.open()
-
-    def _closed(self, dialog) -> None:
-        if self.dialog is dialog:  # the picker's OK may already have opened the next form
-            self.dialog = None
-
     def _done(self, text: str, select: int | None = None) -> None:
         self.last_status = text
         self.view.show_status(text)
         self.load(select)
-
-    def _pick_student(self, title: str, ok_text: str, then) -> None:
-        row = self.selected_row()
-        preselect = row[STUDENT] if row else None
-        roster = self._fetch(self.services.roster.table_rows)
-        if roster is None:
-            return
-
-        def chosen(student: tuple):
-            then(self.services.roster.get(student[0]))
-
-        self._open(
-            StudentPickerDialog(
-                self.view, title, ok_text, roster, self.country, chosen, preselect=preselect
-            )
-        )
 
     # ---- actions -----------------------------------------------------------------------
 
     def new_order(self) -> None:
         self._pick_student(_("New POPOLNI order: choose the child"), _("Next"), self._order_for)
 
-    def _order_for(self, student) -> None:
+    def _order_for(self, student_id: int) -> None:
+        student = self.services.roster.get(student_id)
         terms = self.services.terms
 
         def read():
@@ -256,22 +180,45 @@ class BillingController(QObject):
             self._done(_("Order for {name} saved").format(name=record.child_name), record.id)
             return record
 
-        self._open(
-            OrderDialog(
-                self.view,
-                self.country,
-                student,
-                versions,
-                in_force.id if in_force else None,
-                self.today(),
-                submit,
-            )
+        dialog = OrderDialog(
+            self.view,
+            self.country,
+            student,
+            versions,
+            in_force.id if in_force else None,
+            self.today(),
+            submit,
         )
+        dialog.accepted.connect(lambda: self._offer_usage_instructions(dialog.result_value))
+        self._open(dialog)
+
+    def _offer_usage_instructions(self, record) -> None:
+        """R113/R117: once an order is in, the sign-in instructions go out for the school;
+        printed now, or later from the Today list, which reminds until they are printed."""
+        title = _("Instructions for signing in")
+        question = _("Print the instructions for signing in for {name} now?")
+        answer = messages.ask(
+            self.view,
+            title,
+            question.format(name=record.child_name),
+            [("print", _("Print now")), ("later", _("Later, from the Today list"))],
+            "later",  # with dialogs off (tests, scripts) nothing is printed unasked
+            "later",
+        )
+        if answer == "print":
+            letters = self.services.letters
+            self._print(
+                lambda out: letters.print_usage_instructions(record.id, out=out),
+                title,
+                record.child_name,
+            )
 
     def start_trial(self) -> None:
         self._pick_student(_("Free trial: choose the child"), _("Next"), self._trial_for)
 
-    def _trial_for(self, student) -> None:
+    def _trial_for(self, student_id: int) -> None:
+        student = self.services.roster.get(student_id)
+
         def submit(values):
             record = self.billing.start_trial(
                 student.id, values.started_by, guardian_id=values.guardian_id, on=values.on
@@ -290,7 +237,7 @@ class BillingController(QObject):
         row = self.selected_row()
         if row is None:
             return
-        invoices = self._fetch(lambda: self.billing.open_invoices(row[ID]))
+        invoices = self._fetch(lambda: self.billing.open_invoices(row.id))
         if invoices is None:
             return
         if not invoices:
@@ -310,7 +257,7 @@ class BillingController(QObject):
                 text += _("; overpaid {amount}: a refund waits for confirmation").format(
                     amount=euros(result.overpaid_cents)
                 )
-            self._done(text, row[ID])
+            self._done(text, row.id)
             return result
 
         self._open(PaymentDialog(self.view, self.country, invoices, self.today(), submit))
@@ -363,19 +310,19 @@ class BillingController(QObject):
         today = self.today()
         fetched = self._fetch(
             lambda: (
-                self.letters.order_data(row[ID]),
-                self.letters.terms_notice_sent_on(row[ID], today),  # R51: as recorded
+                self.letters.order_data(row.id),
+                self.letters.terms_notice_sent_on(row.id, today),  # R51: as recorded
             )
         )
         if fetched is None:
             return
         order, notice_sent_on = fetched
-        student_id = row[STUDENT]
+        student_id = row.student_id
 
         def submit(letter):
             result = self.letters.register_letter(student_id, letter)
             if not result.processed:
-                self._done(_("Letter registered as 'cannot be processed – data missing'"), row[ID])
+                self._done(_("Letter registered as 'cannot be processed – data missing'"), row.id)
                 issues = "\n".join(f"• {i.item}: {i.problem}" for i in result.issues)
                 messages.warn(
                     self.view,
@@ -390,7 +337,7 @@ class BillingController(QObject):
             )
             if result.refund_cents:
                 text += _("; refund {amount}").format(amount=euros(result.refund_cents))
-            self._done(text, row[ID])
+            self._done(text, row.id)
             answer = messages.ask(
                 self.view,
                 _("Confirmation letter"),
@@ -416,14 +363,14 @@ class BillingController(QObject):
 
         def submit(values):
             result = self.billing.refund(
-                row[ID],
+                row.id,
                 values.basis,
                 values.reason,
                 amount_cents=values.amount_cents,
                 outage=values.outage,
             )
             self._done(
-                _("Refund of {amount} recorded").format(amount=euros(result.amount_cents)), row[ID]
+                _("Refund of {amount} recorded").format(amount=euros(result.amount_cents)), row.id
             )
             self._print(
                 lambda out: self.letters.print_refund_statement(result.refund_id, out=out),
@@ -432,13 +379,13 @@ class BillingController(QObject):
             )
             return result
 
-        self._open(RefundDialog(self.view, self.country, f"{row[FIRST]} {row[LAST]}", submit))
+        self._open(RefundDialog(self.view, self.country, row.child_name, submit))
 
     def charge_fee(self) -> None:
         row = self.selected_row()
         if row is None:
             return
-        fee = self._fetch(lambda: self.billing.reminder_fee_cents(row[ID]))
+        fee = self._fetch(lambda: self.billing.reminder_fee_cents(row.id))
         if fee is None:
             return
         answer = messages.ask(
@@ -447,7 +394,7 @@ class BillingController(QObject):
             _(
                 "Charge the {amount} fee for the unanswered reminders to {name}? You are recorded "
                 "as the person who decided."
-            ).format(amount=euros(fee), name=f"{row[FIRST]} {row[LAST]}"),
+            ).format(amount=euros(fee), name=row.child_name),
             [("charge", _("Charge the fee")), ("cancel", _("Cancel"))],
             default="cancel",
             escape="cancel",
@@ -455,17 +402,17 @@ class BillingController(QObject):
         if answer != "charge":
             return
         try:
-            self.billing.charge_fee(row[ID])
+            self.billing.charge_fee(row.id)
         except SchoolOfficeError as exc:
             messages.show_error(self.view, exc, country=self.country)
             return
-        self._done(_("Reminder fee charged"), row[ID])
+        self._done(_("Reminder fee charged"), row.id)
 
     def print_cancellation_letter(self) -> None:
         row = self.selected_row()
         if row is None:
             return
-        record = self._fetch(lambda: self.billing.subscription(row[ID]))
+        record = self._fetch(lambda: self.billing.subscription(row.id))
         if record is None:
             return
         only = None
@@ -488,9 +435,9 @@ class BillingController(QObject):
                 return
             only = None if answer == "all" else int(answer)
         self._print(
-            lambda out: self.letters.print_cancellation_form(row[STUDENT], only, out=out),
+            lambda out: self.letters.print_cancellation_form(row.student_id, only, out=out),
             _("Cancellation letter"),
-            f"{row[FIRST]} {row[LAST]}",
+            row.child_name,
         )
 
     def print_invoice(self) -> None:
@@ -499,10 +446,10 @@ class BillingController(QObject):
             return
         self._print(
             lambda out: self.letters.print_invoice(
-                self.letters.latest_invoice_id(row[STUDENT]), out=out
+                self.letters.latest_invoice_id(row.student_id), out=out
             ),
             _("Invoice"),
-            f"{row[FIRST]} {row[LAST]}",
+            row.child_name,
         )
 
     def _print(self, produce, what: str, whom: str) -> None:

@@ -37,7 +37,12 @@ from desktop.domain.billing import (
 )
 from desktop.domain.dates import SchoolYear
 from desktop.domain.errors import ValidationError
-from desktop.services.billing import BillingSettingsRecord, OrderInput, PaymentInput
+from desktop.services.billing import (
+    BillingSettingsRecord,
+    OpenInvoice,
+    OrderInput,
+    PaymentInput,
+)
 from desktop.services.billing_letters import ReceivedLetter
 from desktop.services.roster import StudentRecord
 from desktop.ui.forms import DateField, FormDialog, WrappingCheckBox, read_fields
@@ -252,7 +257,7 @@ class PaymentDialog(FormDialog):
         self,
         parent,
         country: str,
-        invoices: Sequence[tuple[int, str, str, int, int]],
+        invoices: Sequence[OpenInvoice],
         today: date,
         submit: Callable[[PaymentInput], object],
     ):
@@ -268,14 +273,14 @@ class PaymentDialog(FormDialog):
             [
                 (
                     _("{number}  ·  {reference}  ·  owed {amount}").format(
-                        number=number, reference=reference, amount=euros(owed)
+                        number=i.number, reference=i.reference, amount=euros(i.owed_cents)
                     ),
-                    invoice_id,
+                    i.id,
                 )
-                for invoice_id, number, reference, _amount, owed in invoices
+                for i in invoices
             ]
         )
-        self._owed = {i[0]: i[4] for i in invoices}
+        self._owed = {i.id: i.owed_cents for i in invoices}
         self.amount = QLineEdit()
         self.method = _combo([(method_label(m), m) for m in PaymentMethod])
         self.value_date = DateField(country)

@@ -1,4 +1,4 @@
-"""The subscriptions table: BillingService.table_rows() tuples, filtered in Python (a school
+"""The subscriptions table: BillingService.table_rows() rows, filtered in Python (a school
 has at most a few thousand subscriptions), in the order the service gives them."""
 
 from __future__ import annotations
@@ -7,19 +7,20 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
 from desktop.domain.billing import END_STATES, SubscriptionState
+from desktop.services.billing import SubscriptionRow
 from desktop.ui.models.filtered_model import FilteredTableModel, search_tokens
 from desktop.ui.tabs.billing.labels import euros, state_label
 from desktop.ui.text import _, format_date
 
-# Positions in BillingService.table_rows() tuples.
-ID, STUDENT, LAST, FIRST, CLASS, STATE, TIER, PAYER, OWED, NEXT, DUE = range(11)
-COLUMNS = (LAST, CLASS, STATE, PAYER, OWED, NEXT)
+# The row field each column shows.
+COLUMNS = ("last_name", "class_name", "state", "payer", "owed_cents", "next_date")
 DUE_COLOUR = QColor("#8a5a00")
 ENDED_COLOUR = QColor("#6b6b6b")
 
 
 class SubscriptionsModel(FilteredTableModel):
-    CLASS_FIELD = CLASS
+    CLASS_FIELD = SubscriptionRow._fields.index("class_name")
+    rows: list[SubscriptionRow]
 
     def __init__(self, country: str, parent=None):
         super().__init__(
@@ -34,21 +35,21 @@ class SubscriptionsModel(FilteredTableModel):
         row = self.rows[self._visible[index.row()]]
         column = COLUMNS[index.column()]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            if column == LAST:
-                return f"{row[LAST]} {row[FIRST]}"
-            if column == STATE:
-                return state_label(row[STATE])
-            if column == OWED:
-                return euros(row[OWED]) if row[OWED] else ""
-            if column == NEXT:
-                return format_date(row[NEXT], self.country)
-            return row[column] or ""
+            if column == "last_name":
+                return f"{row.last_name} {row.first_name}"
+            if column == "state":
+                return state_label(row.state)
+            if column == "owed_cents":
+                return euros(row.owed_cents) if row.owed_cents else ""
+            if column == "next_date":
+                return format_date(row.next_date, self.country)
+            return getattr(row, column) or ""
         if role == Qt.ItemDataRole.ForegroundRole:
-            if row[DUE]:
+            if row.due:
                 return DUE_COLOUR
-            if row[STATE] in END_STATES:
+            if row.state in END_STATES:
                 return ENDED_COLOUR
-        if role == Qt.ItemDataRole.TextAlignmentRole and column == OWED:
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == "owed_cents":
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
@@ -61,12 +62,12 @@ class SubscriptionsModel(FilteredTableModel):
         self._state, self._class, self._due_only = state, class_name, due_only
         self._refilter()
 
-    def _search_text(self, row: tuple) -> str:
-        return f"{row[FIRST]} {row[LAST]}\t{row[CLASS]}\t{row[PAYER]}"
+    def _search_text(self, row: SubscriptionRow) -> str:
+        return f"{row.child_name}\t{row.class_name}\t{row.payer}"
 
-    def _passes(self, row: tuple) -> bool:
+    def _passes(self, row: SubscriptionRow) -> bool:
         return (
-            (self._state is None or row[STATE] is self._state)
-            and (self._class is None or row[CLASS] == self._class)
-            and (not self._due_only or row[DUE])
+            (self._state is None or row.state is self._state)
+            and (self._class is None or row.class_name == self._class)
+            and (not self._due_only or row.due)
         )

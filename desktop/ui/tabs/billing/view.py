@@ -7,20 +7,16 @@ from __future__ import annotations
 
 from collections import Counter
 
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
-    QMainWindow,
     QPushButton,
     QSplitter,
-    QTableView,
     QToolBar,
     QVBoxLayout,
     QWidget,
@@ -30,7 +26,6 @@ from desktop.documents.billing_letters import format_reference
 from desktop.domain.billing import SubscriptionState
 from desktop.services.container import Services
 from desktop.services.school import SchoolProfile
-from desktop.ui.changes import TabFollower
 from desktop.ui.forms import heading
 from desktop.ui.models.table_model import TupleTableModel
 from desktop.ui.tables import ClassFilter, reset_quietly
@@ -45,6 +40,7 @@ from desktop.ui.tabs.billing.labels import (
     proposal_label,
     state_label,
 )
+from desktop.ui.tabs.list_detail import ListDetailTab, list_table, size_columns
 from desktop.ui.text import _, format_date, n_, stored_text
 
 # What the tab shows: subscriptions, their invoices, payments, proposals and letters.
@@ -68,25 +64,6 @@ SHOWN_TABLES = (
 )
 
 
-def _table(object_name: str) -> QTableView:
-    table = QTableView()
-    table.setObjectName(object_name)
-    table.setAlternatingRowColors(True)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setWordWrap(False)
-    table.setShowGrid(False)
-    table.verticalHeader().hide()
-    table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-    table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 10)
-    header = table.horizontalHeader()
-    header.setStretchLastSection(True)
-    header.setHighlightSections(False)
-    header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-    return table
-
-
 def _money_text(line) -> str:
     if line.kind == "payment":
         card = line.text.partition("••••")[2].strip()
@@ -97,36 +74,23 @@ def _money_text(line) -> str:
     return f"{money_label(line.kind)} {line.text}"
 
 
-class BillingTab(QWidget):
-    loaded = Signal()
+class BillingTab(ListDetailTab):
+    NAME = "billing"
+    SHOWN_TABLES = SHOWN_TABLES
 
     def __init__(self, services: Services, school: SchoolProfile, parent: QWidget | None = None):
         super().__init__(parent)
         self.country = school.country.value
         self._build_filters()
-        self.table = _table("billing_table")
+        self.table = list_table("billing_table")
         self.count = QLabel()
         self.controller = BillingController(services, school, self)
         self.table.setModel(self.controller.model)
         self._build_child_panel()
         self._build_due_panel()
         self._build_toolbar()
-        for column, width in enumerate((170, 55, 170, 150, 80)):
-            self.table.horizontalHeader().resizeSection(column, width)
-
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addLayout(self.filters_row)
-        left_layout.addWidget(self.table, 1)
-        left_layout.addWidget(self.count)
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.setObjectName("billing_splitter")
-        self.splitter.addWidget(left)
-        self.splitter.addWidget(self.child_panel)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
-        self.splitter.setChildrenCollapsible(False)
+        size_columns(self.table, (170, 55, 170, 150, 80))
+        self.splitter = self.split(self.filters_row, self.child_panel, self.count)
         self.splitter.setSizes([760, 540])  # the money history needs its five columns
         self.vertical = QSplitter(Qt.Orientation.Vertical)
         self.vertical.setObjectName("billing_vertical")
@@ -135,6 +99,7 @@ class BillingTab(QWidget):
         self.vertical.setStretchFactor(0, 3)
         self.vertical.setStretchFactor(1, 1)
         self.vertical.setSizes([560, 230])
+        self.remember("billing/vertical", self.vertical)
         self.no_permission = QLabel(
             _("Payer data and payments are shown to the billing role only.")
         )
@@ -149,8 +114,7 @@ class BillingTab(QWidget):
         layout.addWidget(self.no_permission, 1)
         self._connect()
         self.show_subscription(None, [], [])
-        self._started = False
-        self.follower = TabFollower(self, SHOWN_TABLES, self.controller)
+        self.follow(self.controller)
 
     # ---- building ----------------------------------------------------------------------
 
@@ -183,10 +147,9 @@ class BillingTab(QWidget):
         self.history_model = TupleTableModel(
             (_("Date"), _("What"), _("School year"), _("Amount"), _("Reference"))
         )
-        self.history = _table("billing_history")
+        self.history = list_table("billing_history")
         self.history.setModel(self.history_model)
-        for column, width in enumerate((85, 190, 80, 75)):
-            self.history.horizontalHeader().resizeSection(column, width)
+        size_columns(self.history, (85, 190, 80, 75))
         self.letters_info = QLabel()
         self.letters_info.setWordWrap(True)
         layout = QVBoxLayout(self.child_panel)
@@ -211,10 +174,9 @@ class BillingTab(QWidget):
                 _("Why"),
             )
         )
-        self.proposals_table = _table("billing_proposals")
+        self.proposals_table = list_table("billing_proposals")
         self.proposals_table.setModel(self.proposals_model)
-        for column, width in enumerate((230, 150, 55, 85, 95, 70)):
-            self.proposals_table.horizontalHeader().resizeSection(column, width)
+        size_columns(self.proposals_table, (230, 150, 55, 85, 95, 70))
         self.confirm_button = QPushButton(_("Confirm…"))
         self.reject_button = QPushButton(_("Reject…"))
         self.letters_label = QLabel()
@@ -302,38 +264,6 @@ class BillingTab(QWidget):
         self.print_letters_button.clicked.connect(c.print_due_letters)
         c.loaded.connect(self.loaded.emit)
 
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        if not self._started:  # load when first shown
-            self._started = self.follower.started = True
-            self.controller.load()
-        else:
-            self.follower.shown()
-
-    # ---- what the main window calls -----------------------------------------------------
-
-    def refresh(self) -> None:
-        self.controller.load()
-
-    def data_changed(self, change) -> None:
-        """Someone (here or on another PC) changed data: reload what this tab shows."""
-        self.follower.changed(change)
-
-    def save_state(self, settings: QSettings) -> None:
-        settings.setValue("billing/splitter", self.splitter.saveState())
-        settings.setValue("billing/vertical", self.vertical.saveState())
-        settings.setValue("billing/columns", self.table.horizontalHeader().saveState())
-
-    def restore_state(self, settings: QSettings) -> None:
-        for key, widget in (
-            ("billing/splitter", self.splitter),
-            ("billing/vertical", self.vertical),
-        ):
-            if state := settings.value(key):
-                widget.restoreState(state)
-        if columns := settings.value("billing/columns"):
-            self.table.horizontalHeader().restoreState(columns)
-
     # ---- what the controller calls ------------------------------------------------------
 
     def filters(self):
@@ -362,11 +292,6 @@ class BillingTab(QWidget):
         self.toolbar.hide()
         self.vertical.hide()
         self.no_permission.show()
-
-    def show_status(self, text: str) -> None:
-        window = self.window()
-        if isinstance(window, QMainWindow):
-            window.statusBar().showMessage(text)  # stays until the next result
 
     def show_subscription(self, record, history, letters) -> None:
         if record is None:

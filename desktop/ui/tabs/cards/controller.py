@@ -10,19 +10,17 @@ from __future__ import annotations
 import logging
 from datetime import date
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from desktop.domain.cards import CardKind, PhysicalAction, VirtualAction, allows
 from desktop.domain.errors import SchoolOfficeError
 from desktop.domain.roles import Permission
-from desktop.services.cards import CardHistoryEntry
+from desktop.services.cards import CardHistoryEntry, CardRow
 from desktop.services.container import Services
 from desktop.services.school import SchoolProfile
 from desktop.ui import messages
 from desktop.ui.document_output import file_name, show_document
-from desktop.ui.student_picker import StudentPickerDialog
-from desktop.ui.tables import select_row
 from desktop.ui.tabs.cards.dialogs import (
     Activation,
     ActivationDialog,
@@ -34,19 +32,9 @@ from desktop.ui.tabs.cards.dialogs import (
     ReferDialog,
 )
 from desktop.ui.tabs.cards.labels import local_time, status_label
-from desktop.ui.tabs.cards.model import (
-    CLASS,
-    FIRST,
-    ID,
-    KIND,
-    LAST,
-    NUMBER,
-    STATUS,
-    STUDENT,
-    VERSION,
-    CardsModel,
-)
-from desktop.ui.text import _, format_date, n_
+from desktop.ui.tabs.cards.model import CardsModel
+from desktop.ui.tabs.list_detail import ListController
+from desktop.ui.text import N_, _, format_date, n_
 from desktop.ui.workers import run_task, run_with_progress
 
 log = logging.getLogger(__name__)
@@ -62,22 +50,16 @@ def ask_open_path(parent: QWidget, title: str) -> str:
     return path
 
 
-class CardsController(QObject):
-    loaded = Signal()  # fresh rows and link status are shown
+class CardsController(ListController):
     synced = Signal(object)  # a sync run finished (its SyncReport), manual or automatic
+    PERMISSION = Permission.MANAGE_CARDS
+    LOAD_FAILED = N_("The cards could not be loaded")
 
     def __init__(self, services: Services, school: SchoolProfile, view):
-        super().__init__(view)
-        self.services = services
-        self.school = school
-        self.country = school.country.value
-        self.view = view
+        super().__init__(services, school, view)
         self.model = CardsModel(self.country, self)
-        self.can_manage = services.actor.can(Permission.MANAGE_CARDS)
-        self.dialog = None  # the dialog open right now (tests drive it)
+        self.can_manage = self.allowed
         self.student_id: int | None = None  # whose panel is shown
-        self._select_after_load: int | None = None
-        self._loading = False
         self._syncing = False
         self.task = None  # the long-running task under way, if any
         self.preview = None  # the last document shown in the print preview
@@ -87,37 +69,14 @@ class CardsController(QObject):
 
     # ---- loading -----------------------------------------------------------------------
 
-    def load(self, select_card: int | None = None) -> None:
-        if select_card is not None:
-            self._select_after_load = select_card
-        elif (row := self.selected_row()) is not None:
-            self._select_after_load = row[ID]
-        if self._loading or not self.can_manage:
-            if not self.can_manage:
-                self.view.show_no_permission()
-                self.loaded.emit()
-            return
-        self._loading = True
+    def reader(self):
         cards, sync = self.services.cards, self.services.card_sync
-        run_task(lambda _p, _c: (cards.rows(), sync.status()), self._loaded, self._load_failed)
+        return lambda: (cards.rows(), sync.status())
 
-    def _loaded(self, data) -> None:
+    def show_loaded(self, data) -> None:
         rows, status = data
-        self._loading = False
-        self.model.set_rows(rows)
-        self.view.class_combo.set_class_names(self.model.class_names())
-        self.filter_changed()
+        self.show_rows(rows)
         self.view.show_link_status(status)
-        if self._select_after_load is not None:
-            self.select_card(self._select_after_load)
-            self._select_after_load = None
-        self.update_actions()
-        self.loaded.emit()
-
-    def _load_failed(self, exc: BaseException) -> None:
-        self._loading = False
-        messages.show_error(self.view, exc, _("The cards could not be loaded"), self.country)
-        self.loaded.emit()
 
     def refresh_status(self) -> None:
         try:
@@ -148,36 +107,31 @@ class CardsController(QObject):
     def selected_rows(self) -> list[int]:
         return [i.row() for i in self.view.table.selectionModel().selectedRows()]
 
-    def selected_row(self) -> tuple | None:
-        index = self.view.table.selectionModel().currentIndex()
-        if not index.isValid() or index.row() >= self.model.visible_count:
-            return None
-        return self.model.row(index.row())
+    select_card = ListController.select_record  # what the Today tab calls
 
-    def select_card(self, card_id: int) -> None:
-        row = self.model.row_of(card_id)
-        if row is not None:
-            select_row(self.view.table, row)
+    def student_of(self, row: CardRow) -> int:
+        return row.student_id
 
     def current_changed(self, *_args) -> None:
         row = self.selected_row()
-        student_id = row[STUDENT] if row else None
+        student_id = row.student_id if row else None
         if student_id != self.student_id:
             self.student_id = student_id
             self.show_student(row)
         self.update_actions()
 
-    def show_student(self, row: tuple | None) -> None:
+    def show_student(self, row: CardRow | None) -> None:
         if row is None:
             self.view.show_student(None, [], None)
             return
-        try:
-            history = self.services.cards.history(row[STUDENT])
-            photo = self.services.cards.photo(row[STUDENT])
-        except SchoolOfficeError as exc:
-            messages.show_error(self.view, exc, country=self.country)
+        cards = self.services.cards
+        shown = self._fetch(lambda: (cards.history(row.student_id), cards.photo(row.student_id)))
+        if shown is None:
             return
-        title = f"{row[FIRST]} {row[LAST]}" + (f" · {row[CLASS]}" if row[CLASS] else "")
+        history, photo = shown
+        title = f"{row.first_name} {row.last_name}" + (
+            f" · {row.class_name}" if row.class_name else ""
+        )
         self.view.show_student(title, [self.history_row(h) for h in history], photo)
 
     def history_row(self, entry: CardHistoryEntry) -> tuple:
@@ -210,7 +164,7 @@ class CardsController(QObject):
         row = self.selected_row()
 
         def can(action: PhysicalAction | VirtualAction) -> bool:  # R31, from the machines
-            return row is not None and allows(row[KIND], row[STATUS], action)
+            return row is not None and allows(row.kind, row.status, action)
 
         printable = bool(self.model.printable_ids(self.selected_rows()))
         self.view.enable_actions(
@@ -243,7 +197,7 @@ class CardsController(QObject):
                 number=card.card_number, date=format_date(card.valid_until, self.country)
             )
         )
-        self.load(select_card=card.id)
+        self.load(select=card.id)
 
     def report_lost(self) -> None:
         row = self.selected_row()
@@ -255,14 +209,14 @@ class CardsController(QObject):
             _(
                 "Block card {number} of {name} as lost and issue a new card? The lost number is "
                 "never used again. The virtual card is not affected."
-            ).format(number=row[NUMBER], name=f"{row[FIRST]} {row[LAST]}"),
+            ).format(number=row.card_number, name=f"{row.first_name} {row.last_name}"),
             [("replace", _("Block and replace")), ("cancel", _("Cancel"))],
             default="cancel",
             escape="cancel",
         )
         if answer == "replace":
             self._act(
-                lambda: self.services.cards.report_lost_and_replace(row[ID], row[VERSION]),
+                lambda: self.services.cards.report_lost_and_replace(row.id, row.version),
                 _("Card {old} blocked; the new card is {new}."),
                 row,
             )
@@ -275,7 +229,7 @@ class CardsController(QObject):
             self.view,
             _("Replace card"),
             _("Issue a new card in place of {number}? The old card stops working.").format(
-                number=row[NUMBER]
+                number=row.card_number
             ),
             [("replace", _("Replace")), ("cancel", _("Cancel"))],
             default="cancel",
@@ -283,40 +237,38 @@ class CardsController(QObject):
         )
         if answer == "replace":
             self._act(
-                lambda: self.services.cards.replace(row[ID], row[VERSION], "damaged"),
+                lambda: self.services.cards.replace(row.id, row.version, "damaged"),
                 _("Card {old} replaced; the new card is {new}."),
                 row,
             )
 
-    def _act(self, action, done_text: str, row: tuple) -> None:
+    def _act(self, action, done_text: str, row: CardRow) -> None:
         try:
             new = action()
         except SchoolOfficeError as exc:
             messages.show_error(self.view, exc, country=self.country)
             self.load()
             return
-        self.view.show_status(done_text.format(old=row[NUMBER], new=new.card_number))
-        self.load(select_card=new.id)
+        self.view.show_status(done_text.format(old=row.card_number, new=new.card_number))
+        self.load(select=new.id)
 
     def revoke(self) -> None:
         row = self.selected_row()
         if row is None:
             return
         self._reason_dialog(
-            _("Revoke card {number}").format(number=row[NUMBER]),
+            _("Revoke card {number}").format(number=row.card_number),
             _("The card stops working for good. The student's virtual card is not affected."),
             _("Revoke"),
-            lambda reason: self.services.cards.revoke(row[ID], row[VERSION], reason),
+            lambda reason: self.services.cards.revoke(row.id, row.version, reason),
         )
 
     def extend(self) -> None:
         row = self.selected_row()
         if row is None:
             return
-        try:
-            item = self.services.cards.extend(row[STUDENT])
-        except SchoolOfficeError as exc:
-            messages.show_error(self.view, exc, country=self.country)
+        item = self._fetch(lambda: self.services.cards.extend(row.student_id))
+        if item is None:
             return
         until = format_date(item.new_valid_until, self.country)
         if item.empty:
@@ -340,7 +292,7 @@ class CardsController(QObject):
             self._select_after_load = card.id
             return card
 
-        self._open(ActivationDialog(self.view, self.country, record.full_name, submit))
+        self._open(ActivationDialog(self.view, self.country, record.full_name, submit), reload=True)
 
     def confirm_suspension(self) -> None:
         row = self.selected_row()
@@ -352,7 +304,7 @@ class CardsController(QObject):
             _(
                 "Record the virtual card of {name} as suspended? Only the card provider "
                 "suspends virtual cards: ask it now, or record a confirmation it sent you."
-            ).format(name=f"{row[FIRST]} {row[LAST]}"),
+            ).format(name=f"{row.first_name} {row.last_name}"),
             [
                 ("check", _("Ask the provider")),
                 ("record", _("It confirmed to me")),
@@ -365,10 +317,10 @@ class CardsController(QObject):
             return
         try:
             if answer == "check":
-                self.services.card_sync.confirm_suspension(row[ID], row[VERSION])
+                self.services.card_sync.confirm_suspension(row.id, row.version)
             else:
                 self.services.cards.record_suspension(
-                    row[ID], row[VERSION], "suspension confirmed by the provider to the office"
+                    row.id, row.version, "suspension confirmed by the provider to the office"
                 )
         except SchoolOfficeError as exc:
             messages.show_error(self.view, exc, country=self.country)
@@ -381,34 +333,33 @@ class CardsController(QObject):
         if row is None:
             return
         self._reason_dialog(
-            _("Close the virtual card of {name}").format(name=f"{row[FIRST]} {row[LAST]}"),
+            _("Close the virtual card of {name}").format(name=f"{row.first_name} {row.last_name}"),
             _(
                 "The card provider closes the card on the student's phone. A closed card stays "
                 "closed; the student can activate a new one later."
             ),
             _("Close card"),
-            lambda reason: self.services.cards.close_virtual(row[ID], row[VERSION], reason),
+            lambda reason: self.services.cards.close_virtual(row.id, row.version, reason),
         )
 
     def refer(self) -> None:
         """R25/R29: where to send a student with a lost phone or who wants out."""
         row = self.selected_row()
-        try:
-            contacts = self.services.cards.settings().support_contacts
-        except SchoolOfficeError as exc:
-            messages.show_error(self.view, exc, country=self.country)
+        settings = self._fetch(self.services.cards.settings)
+        if settings is None:
             return
+        contacts = settings.support_contacts
         request = None
         name = None
-        if row is not None and row[KIND] is CardKind.VIRTUAL and row[STATUS] == "ACTIVE":
-            name = f"{row[FIRST]} {row[LAST]}"
+        if row is not None and row.kind is CardKind.VIRTUAL and row.status == "ACTIVE":
+            name = f"{row.first_name} {row.last_name}"
 
             def request(reason):
-                self.services.cards.request_suspension(row[STUDENT], reason)
+                self.services.cards.request_suspension(row.student_id, reason)
                 self.view.show_status(_("Logged: suspension requested."))
                 self.refresh_status()
 
-        self._open(ReferDialog(self.view, contacts, name, request), reload=False)
+        self._open(ReferDialog(self.view, contacts, name, request))
 
     # ---- photo and printing ------------------------------------------------------------
 
@@ -417,14 +368,14 @@ class CardsController(QObject):
         if row is None:
             return
         path = ask_open_path(
-            self.view, _("Photo of {name}").format(name=f"{row[FIRST]} {row[LAST]}")
+            self.view, _("Photo of {name}").format(name=f"{row.first_name} {row.last_name}")
         )
         if not path:
             return
         try:
             with open(path, "rb") as f:
                 data = f.read(3 * 1024 * 1024)  # the service refuses anything over 2 MB
-            self.services.cards.import_photo(row[STUDENT], data)
+            self.services.cards.import_photo(row.student_id, data)
         except OSError as exc:
             messages.warn(
                 self.view,
@@ -446,7 +397,9 @@ class CardsController(QObject):
             return
         cards = self.services.cards
         what = _("Cards (A4 sheet)") if sheet else _("Cards")
-        whom = f"{rows[0][FIRST]} {rows[0][LAST]}" if len(ids) == 1 else ""
+        # One card: the file is named after its holder (the selection may hold other rows).
+        one = [r for r in map(self.model.row, rows) if r.id == ids[0]] if len(ids) == 1 else []
+        whom = f"{one[0].first_name} {one[0].last_name}" if one else ""
 
         def work(progress, cancel):
             return cards.print_cards(ids, sheet=sheet, progress=progress, cancel=cancel)
@@ -477,7 +430,7 @@ class CardsController(QObject):
     def _show_plan(self, plan) -> None:
         dialog = ExtendPreviewDialog(self.view, plan, self.country)
         dialog.accepted.connect(lambda: self._apply_plan(plan))
-        self._open(dialog, reload=False)
+        self._open(dialog)
 
     def _apply_plan(self, plan) -> None:
         cards = self.services.cards
@@ -559,12 +512,10 @@ class CardsController(QObject):
 
     def open_settings(self) -> None:
         cards, sync = self.services.cards, self.services.card_sync
-        try:
-            settings = cards.settings()
-            url, has_token = sync.link_settings()
-        except SchoolOfficeError as exc:
-            messages.show_error(self.view, exc, country=self.country)
+        found = self._fetch(lambda: (cards.settings(), sync.link_settings()))
+        if found is None:
             return
+        settings, (url, has_token) = found
 
         def submit(values: CardSettingsValues) -> None:
             sync.check_link(values.provider_url, values.token)  # before anything is saved
@@ -573,7 +524,7 @@ class CardsController(QObject):
 
         dialog = CardSettingsDialog(self.view, self.country, settings, url, has_token, submit)
         dialog.accepted.connect(self.refresh_status)
-        self._open(dialog, reload=False)
+        self._open(dialog)
 
     def show_needs_attention(self) -> None:
         sync = self.services.card_sync
@@ -581,42 +532,12 @@ class CardsController(QObject):
             self.view, self.country, sync.needs_attention, sync.retry_now, sync.discard
         )
         dialog.finished.connect(lambda _r: self.refresh_status())
-        self._open(dialog, reload=False)
+        self._open(dialog)
 
     # ---- helpers -----------------------------------------------------------------------
 
-    def _pick_student(self, title: str, ok_text: str, then) -> None:
-        row = self.selected_row()
-        try:
-            students = self.services.roster.table_rows()
-        except SchoolOfficeError as exc:
-            messages.show_error(self.view, exc, country=self.country)
-            return
-        dialog = StudentPickerDialog(
-            self.view,
-            title,
-            ok_text,
-            students,
-            self.country,
-            lambda student: then(student[0]),
-            preselect=row[STUDENT] if row else None,
-        )
-        self._open(dialog, reload=False)
-
     def _reason_dialog(self, title: str, note: str, ok_text: str, submit) -> None:
-        self._open(ReasonDialog(self.view, self.country, title, note, ok_text, submit))
-
-    def _open(self, dialog, reload: bool = True) -> None:
-        """Window-modal; `self.dialog` lets tests fill it in and press OK."""
-        self.dialog = dialog
-        if reload:
-            dialog.accepted.connect(self.load)
-        dialog.finished.connect(lambda _r: self._closed(dialog))
-        dialog.open()
-
-    def _closed(self, dialog) -> None:
-        if self.dialog is dialog:  # not a dialog its OK opened (picker → activation)
-            self.dialog = None
+        self._open(ReasonDialog(self.view, self.country, title, note, ok_text, submit), reload=True)
 
     def _failed(self, exc: BaseException) -> None:
         messages.show_error(self.view, exc, country=self.country)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence, QPixmap
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -15,9 +15,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QMainWindow,
     QPushButton,
-    QSplitter,
     QTableView,
     QToolBar,
     QVBoxLayout,
@@ -27,12 +25,13 @@ from PySide6.QtWidgets import (
 from desktop.services.card_sync import SyncStatus
 from desktop.services.container import Services
 from desktop.services.school import SchoolProfile
-from desktop.ui.changes import TabFollower
 from desktop.ui.forms import DateField, heading
 from desktop.ui.models.table_model import TupleTableModel
 from desktop.ui.tables import ClassFilter
 from desktop.ui.tabs.cards.controller import CardsController
 from desktop.ui.tabs.cards.labels import STATUSES, local_time, status_label
+from desktop.ui.tabs.cards.model import COLUMN_NAME
+from desktop.ui.tabs.list_detail import ListDetailTab, list_table, size_columns
 from desktop.ui.text import _
 
 # What the tab shows: cards, their students, the provider link and its queue.
@@ -53,34 +52,22 @@ _LINK_STYLES = {
 }
 
 
-class CardsTab(QWidget):
-    loaded = Signal()
+class CardsTab(ListDetailTab):
+    NAME = "cards"
+    SHOWN_TABLES = SHOWN_TABLES
 
     def __init__(self, services: Services, school: SchoolProfile, parent: QWidget | None = None):
         super().__init__(parent)
         self.country = school.country.value
         self._build_link_bar()
         self._build_filters()
-        self._build_table()
+        self.table = list_table("cards_table", several=True)
         self._build_student_panel()
         self.controller = CardsController(services, school, self)
         self.table.setModel(self.controller.model)
         self._build_toolbar()
-        self._size_columns()
-
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addLayout(self.filters)
-        left_layout.addWidget(self.table, 1)
-        left_layout.addWidget(self.count)
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.setObjectName("cards_splitter")
-        self.splitter.addWidget(left)
-        self.splitter.addWidget(self.student_panel)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
-        self.splitter.setChildrenCollapsible(False)
+        size_columns(self.table, (200, 60, 80, 130, 90, 95, 95), sort_by=COLUMN_NAME)
+        self.splitter = self.split(self.filters, self.student_panel, self.count)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self.link_bar)
@@ -88,9 +75,7 @@ class CardsTab(QWidget):
         layout.addWidget(self.splitter, 1)
         self._connect()
         self.show_student(None, [], None)
-        self._started = False
-        self.follower = TabFollower(self, SHOWN_TABLES, self.controller)
-        self.last_status = ""  # the last message shown in the status bar (tests read it)
+        self.follow(self.controller)
 
     # ---- building ------------------------------------------------------------------------
 
@@ -137,31 +122,6 @@ class CardsTab(QWidget):
         self.filters.addWidget(self.expiry)
         self.count = QLabel()
         self.count.setObjectName("cards_count")
-
-    def _build_table(self) -> None:
-        self.table = QTableView()
-        self.table.setObjectName("cards_table")
-        self.table.setAlternatingRowColors(True)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setWordWrap(False)
-        self.table.setShowGrid(False)
-        self.table.setSortingEnabled(True)
-        rows = self.table.verticalHeader()
-        rows.hide()
-        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        rows.setDefaultSectionSize(self.fontMetrics().height() + 10)
-
-    def _size_columns(self) -> None:
-        header = self.table.horizontalHeader()
-        header.setStretchLastSection(True)
-        header.setSectionsMovable(True)
-        header.setHighlightSections(False)
-        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        for column, width in enumerate((200, 60, 80, 130, 90, 95, 95)):
-            header.resizeSection(column, width)
-        header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)
 
     def _build_student_panel(self) -> None:
         self.student_panel = QWidget()
@@ -254,45 +214,12 @@ class CardsTab(QWidget):
         self.settings_button.clicked.connect(c.open_settings)
         self.photo_button.clicked.connect(c.import_photo)
         c.loaded.connect(self.loaded.emit)
-        for keys, slot in (("Ctrl+F", self.focus_search), ("F5", self.refresh)):
-            action = QAction(self)
-            action.setShortcut(QKeySequence(keys))
-            action.triggered.connect(slot)
-            self.addAction(action)
 
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        if not self._started:  # load when first shown; sync quietly from then on
-            self._started = self.follower.started = True
-            self.controller.load()
-            self.controller.timer.start()
-        else:
-            self.follower.shown()
-
-    # ---- what the main window calls -----------------------------------------------------
-
-    def refresh(self) -> None:
-        self.controller.load()
-
-    def data_changed(self, change) -> None:
-        """Someone (here or on another PC) changed data: reload what this tab shows."""
-        self.follower.changed(change)
-
-    def save_state(self, settings: QSettings) -> None:
-        settings.setValue("cards/splitter", self.splitter.saveState())
-        settings.setValue("cards/columns", self.table.horizontalHeader().saveState())
-
-    def restore_state(self, settings: QSettings) -> None:
-        if splitter := settings.value("cards/splitter"):
-            self.splitter.restoreState(splitter)
-        if columns := settings.value("cards/columns"):
-            self.table.horizontalHeader().restoreState(columns)
+    def first_shown(self) -> None:
+        super().first_shown()
+        self.controller.timer.start()  # sync quietly from then on
 
     # ---- what the controller calls ------------------------------------------------------
-
-    def focus_search(self) -> None:
-        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
-        self.search.selectAll()
 
     def search_text(self) -> str:
         return self.search.text()
@@ -380,9 +307,3 @@ class CardsTab(QWidget):
             self.settings_button,
         ):
             button.setEnabled(False)
-
-    def show_status(self, text: str) -> None:
-        window = self.window()
-        if isinstance(window, QMainWindow):
-            window.statusBar().showMessage(text)  # stays until the next result
-        self.last_status = text

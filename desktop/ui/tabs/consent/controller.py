@@ -14,7 +14,10 @@ from datetime import date, datetime, timedelta
 from PySide6.QtCore import QObject, Signal
 
 from desktop.domain import clock
-from desktop.domain.consent import CodeState, DeadlineState, DeletionState, noon_on
+from desktop.domain.consent.codes import CodeState
+from desktop.domain.consent.common import noon_on
+from desktop.domain.consent.deletion import DeletionState
+from desktop.domain.consent.requests import DeadlineState
 from desktop.domain.dates import school_zone
 from desktop.domain.errors import SchoolOfficeError
 from desktop.domain.roles import Permission

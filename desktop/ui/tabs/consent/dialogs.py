@@ -21,17 +21,12 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.domain import clock
-from desktop.domain.consent import (
-    AcceptanceDecision,
-    BreachNotice,
-    Channel,
-    CodeKind,
-    DataCategory,
-    OnBehalfBasis,
-    RequestKind,
-    TermsDoc,
-    noon_on,
-)
+from desktop.domain.consent.breaches import BreachNotice
+from desktop.domain.consent.codes import CodeKind
+from desktop.domain.consent.common import noon_on
+from desktop.domain.consent.requests import RequestKind
+from desktop.domain.consent.retention import DataCategory
+from desktop.domain.consent.terms import AcceptanceDecision, Channel, OnBehalfBasis, TermsDoc
 from desktop.domain.consent_workflow import PersonKind
 from desktop.domain.dates import school_zone
 from desktop.domain.errors import ValidationError

@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-from desktop.domain.consent import (
-    AcceptanceDecision,
-    BreachNotice,
-    Channel,
-    CodeKind,
-    CodeState,
-    ConsentStatus,
-    DataCategory,
-    DeadlineState,
-    DeletionState,
-    NoticeState,
-    OnBehalfBasis,
-    RequestKind,
-    RetentionAction,
-)
+from desktop.domain.consent.breaches import BreachNotice, NoticeState
+from desktop.domain.consent.codes import CodeKind, CodeState
+from desktop.domain.consent.deletion import DeletionState
+from desktop.domain.consent.requests import DeadlineState, RequestKind
+from desktop.domain.consent.retention import DataCategory, RetentionAction
+from desktop.domain.consent.terms import AcceptanceDecision, Channel, ConsentStatus, OnBehalfBasis
 from desktop.domain.consent_workflow import RequestStatus
 from desktop.ui.text import N_
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSettings, Qt, QTimer
 from PySide6.QtGui import QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QMainWindow,
     QPushButton,
     QSplitter,
     QTableView,
@@ -28,11 +27,11 @@ from PySide6.QtWidgets import (
 from desktop.domain.roster import fold_search
 from desktop.services.container import Services
 from desktop.services.school import SchoolProfile
-from desktop.ui.changes import TabFollower
 from desktop.ui.forms import DateField
 from desktop.ui.models.table_model import TupleTableModel
 from desktop.ui.tables import ClassFilter
 from desktop.ui.tabs.consent.controller import ConsentController
+from desktop.ui.tabs.list_detail import LiveTab
 from desktop.ui.text import _
 
 # What the tab shows: terms and who accepted them, requests, codes, restrictions, retention,
@@ -196,8 +195,8 @@ class TablePage(QWidget):
         self.table.selectRow(row)
 
 
-class ConsentTab(QWidget):
-    loaded = Signal()
+class ConsentTab(LiveTab):
+    SHOWN_TABLES = SHOWN_TABLES
 
     def __init__(self, services: Services, school: SchoolProfile, parent: QWidget | None = None):
         super().__init__(parent)
@@ -221,8 +220,7 @@ class ConsentTab(QWidget):
         self.clock.setInterval(1000)
         self.clock.timeout.connect(self.controller.tick)
         self.pages.currentChanged.connect(self._page_changed)
-        self._started = False
-        self.follower = TabFollower(self, SHOWN_TABLES, self.controller)
+        self.follow(self.controller)
         find = QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self)
         find.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         find.activated.connect(self.focus_search)
@@ -438,11 +436,6 @@ class ConsentTab(QWidget):
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
-        if not self._started:
-            self._started = self.follower.started = True
-            self.controller.load()
-        else:
-            self.follower.shown()
         self._page_changed()
 
     def hideEvent(self, event) -> None:
@@ -466,13 +459,6 @@ class ConsentTab(QWidget):
         if tables:
             tables[0].focus_search()
 
-    def refresh(self) -> None:
-        self.controller.load()
-
-    def data_changed(self, change) -> None:
-        """Someone (here or on another PC) changed data: reload what this tab shows."""
-        self.follower.changed(change)
-
     def save_state(self, settings: QSettings) -> None:
         settings.setValue("consent/page", self.pages.currentIndex())
         settings.setValue("consent/document", self.document.currentData() or "")
@@ -482,8 +468,3 @@ class ConsentTab(QWidget):
         if page is not None and str(page).isdigit():
             self.pages.setCurrentIndex(int(page))
         self.controller.remembered_document = settings.value("consent/document") or None
-
-    def show_status(self, text: str) -> None:
-        window = self.window()
-        if isinstance(window, QMainWindow):
-            window.statusBar().showMessage(text)  # stays until the next result

@@ -6,9 +6,10 @@ typed error where it belongs (next to a field, in the editor's banner, in a mess
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QObject, Signal
+from PySide6.QtCore import QModelIndex
 from PySide6.QtWidgets import QAbstractItemView
 
+from desktop.domain.dates import parse_date_cell
 from desktop.domain.errors import (
     ConflictError,
     SchoolOfficeError,
@@ -16,14 +17,14 @@ from desktop.domain.errors import (
     ValidationErrors,
 )
 from desktop.domain.roles import Permission
-from desktop.domain.roster_import import parse_date_cell
 from desktop.services.container import Services
-from desktop.services.roster import GuardianLink, StudentInput, StudentRecord
+from desktop.services.roster import GuardianLink, RosterRow, StudentInput, StudentRecord
 from desktop.services.school import SchoolProfile
 from desktop.ui import messages
 from desktop.ui.forms import read_fields
 from desktop.ui.models.roster_model import RosterData, RosterModel
 from desktop.ui.tables import select_row
+from desktop.ui.tabs.list_detail import TabController
 from desktop.ui.tabs.roster.dialogs import (
     EndRestrictionDialog,
     GuardianDialog,
@@ -33,13 +34,13 @@ from desktop.ui.tabs.roster.dialogs import (
 )
 from desktop.ui.tabs.roster.editor import FormValues, record_values
 from desktop.ui.tabs.roster.guardians import open_restrictions, restriction_text
-from desktop.ui.text import _, n_
+from desktop.ui.text import N_, _, n_
 from desktop.ui.workers import run_task
 
 
-def table_row(record: StudentRecord) -> tuple:
-    """The record as a RosterService.table_rows() tuple, to update the table after a save."""
-    return (
+def table_row(record: StudentRecord) -> RosterRow:
+    """The record as a RosterService.table_rows() row, to update the table after a save."""
+    return RosterRow(
         record.id,
         record.last_name,
         record.first_name,
@@ -54,19 +55,13 @@ def table_row(record: StudentRecord) -> tuple:
 FEW_STUDENTS = 200
 
 
-class RosterController(QObject):
-    loaded = Signal()  # the table holds fresh rows (after the first load and every refresh)
+class RosterController(TabController):
+    LOAD_FAILED = N_("The roster could not be loaded")
 
     def __init__(self, services: Services, school: SchoolProfile, view):
-        super().__init__(view)
-        self.services = services
-        self.school = school
-        self.country = school.country.value
-        self.view = view
+        super().__init__(services, school, view)
         self.model = RosterModel(self.country, self)
         self.can_edit = services.actor.can(Permission.EDIT_ROSTER)
-        self.dialog = None  # the dialog open right now (tests drive it)
-        self._loading = False
 
     @property
     def editor(self):
@@ -115,11 +110,11 @@ class RosterController(QObject):
         except SchoolOfficeError:
             self.load()
             return
-        if {row[0] for row in rows} != ids:
+        if {row.id for row in rows} != ids:
             self.load()  # a student is gone (anonymised or deleted): start afresh
             return
         for row in rows:
-            self.model.put(tuple(row))
+            self.model.put(row)
         self.view.set_class_names(self.model.class_names())
         self.update_count()
         self.refresh_editor()
@@ -148,10 +143,8 @@ class RosterController(QObject):
             )
 
     def _load_failed(self, exc: BaseException) -> None:
-        self._loading = False
         self.update_count()
-        messages.show_error(self.view, exc, _("The roster could not be loaded"), self.country)
-        self.loaded.emit()
+        super()._load_failed(exc)
 
     # ---- filters ---------------------------------------------------------------------------
 

@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
-    QMainWindow,
     QPushButton,
-    QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -22,7 +16,6 @@ from PySide6.QtWidgets import (
 from desktop.domain.roster import StudentStatus
 from desktop.services.container import Services
 from desktop.services.school import SchoolProfile
-from desktop.ui.changes import TabFollower
 from desktop.ui.models.roster_model import (
     COLUMN_BIRTH,
     COLUMN_CLASS,
@@ -32,6 +25,7 @@ from desktop.ui.models.roster_model import (
     COLUMN_STATUS,
 )
 from desktop.ui.tables import ClassFilter, reset_quietly
+from desktop.ui.tabs.list_detail import ListDetailTab, add_shortcut, list_table, size_columns
 from desktop.ui.tabs.roster.controller import RosterController
 from desktop.ui.tabs.roster.editor import StudentEditor
 from desktop.ui.text import _, code_name, status_label
@@ -49,8 +43,9 @@ _COLUMN_WIDTHS = {
 }
 
 
-class RosterTab(QWidget):
-    loaded = Signal()
+class RosterTab(ListDetailTab):
+    NAME = "roster"
+    SHOWN_TABLES = SHOWN_TABLES
 
     def __init__(self, services: Services, school: SchoolProfile, parent: QWidget | None = None):
         super().__init__(parent)
@@ -74,33 +69,12 @@ class RosterTab(QWidget):
         self.new_button = QPushButton(_("New student"))
         self.new_button.setToolTip(_("Add a student (Ctrl+N)"))
 
-        self.table = QTableView()
-        self.table.setObjectName("roster_table")
-        self.table.setAlternatingRowColors(True)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         # Several rows (Ctrl/Shift+click) for printing; the editor follows the current row.
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setWordWrap(False)
-        self.table.setShowGrid(False)
-        rows = self.table.verticalHeader()
-        rows.hide()
-        # Fixed row heights: the view never measures 100,000 rows.
-        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        rows.setDefaultSectionSize(self.fontMetrics().height() + 10)
-
+        self.table = list_table("roster_table", several=True)
         self.controller = RosterController(services, school, self)
         self.editor = StudentEditor(country, self.controller.can_edit)
         self.table.setModel(self.controller.model)
-        header = self.table.horizontalHeader()
-        header.setSectionsMovable(True)
-        header.setHighlightSections(False)
-        header.setStretchLastSection(True)
-        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        for column, width in _COLUMN_WIDTHS.items():
-            header.resizeSection(column, width)
-        header.setSortIndicator(COLUMN_LAST, Qt.SortOrder.AscendingOrder)
-        self.table.setSortingEnabled(True)
+        size_columns(self.table, _COLUMN_WIDTHS, sort_by=COLUMN_LAST)
 
         filters = QHBoxLayout()
         filters.addWidget(self.search, 1)
@@ -109,19 +83,8 @@ class RosterTab(QWidget):
         footer = QHBoxLayout()
         footer.addWidget(self.count, 1)
         footer.addWidget(self.new_button)
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addLayout(filters)
-        left_layout.addWidget(self.table, 1)
-        left_layout.addLayout(footer)
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.setObjectName("roster_splitter")
-        self.splitter.addWidget(left)
-        self.splitter.addWidget(self.editor)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
-        self.splitter.setChildrenCollapsible(False)
+        self.splitter = self.split(filters, self.editor, footer)
+        left = self.splitter.widget(0)
         left.setMinimumWidth(360)
         self.editor.setMinimumWidth(400)
         self.splitter.setSizes([720, 540])  # until the secretary's own layout is restored
@@ -130,16 +93,7 @@ class RosterTab(QWidget):
         layout.addWidget(self.splitter)
 
         self._connect(left)
-        self._started = False
-        self.follower = TabFollower(self, SHOWN_TABLES, self.controller)
-
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        if not self._started:  # load when first shown: the window paints before the data
-            self._started = self.follower.started = True
-            self.controller.load()
-        else:
-            self.follower.shown()
+        self.follow(self.controller)
 
     def _connect(self, left: QWidget) -> None:
         c, e = self.controller, self.editor
@@ -160,28 +114,9 @@ class RosterTab(QWidget):
         e.guardians.restriction_requested.connect(c.add_restriction)
         e.guardians.end_restriction_requested.connect(c.end_restriction)
         c.loaded.connect(self._on_loaded)
-        # Window-wide keys; Qt ignores them while this tab is hidden behind another one.
-        self._shortcut(self, "Ctrl+F", self.focus_search)
-        self._shortcut(self, "Ctrl+N", c.new_student)
-        self._shortcut(self, "Ctrl+S", c.save)
-        self._shortcut(self, "F5", self.refresh)
-        self._shortcut(
-            left, "Esc", self.clear_search, Qt.ShortcutContext.WidgetWithChildrenShortcut
-        )
-
-    @staticmethod
-    def _shortcut(
-        widget: QWidget,
-        keys: str,
-        slot,
-        context: Qt.ShortcutContext = Qt.ShortcutContext.WindowShortcut,
-    ) -> QAction:
-        action = QAction(widget)
-        action.setShortcut(QKeySequence(keys))
-        action.setShortcutContext(context)
-        action.triggered.connect(slot)
-        widget.addAction(action)
-        return action
+        add_shortcut(self, "Ctrl+N", c.new_student)  # Ctrl+F and F5: ListDetailTab
+        add_shortcut(self, "Ctrl+S", c.save)
+        add_shortcut(left, "Esc", self.clear_search, Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
     def _on_loaded(self) -> None:
         if self._remembered_student is not None and self.editor.record is None:
@@ -190,13 +125,6 @@ class RosterTab(QWidget):
         self.loaded.emit()
 
     # ---- what the main window calls -----------------------------------------------------
-
-    def refresh(self) -> None:
-        self.controller.load()
-
-    def data_changed(self, change) -> None:
-        """Someone (here or on another PC) changed data: show the new rows and record."""
-        self.follower.changed(change)
 
     def can_close(self) -> bool:
         return self.controller.may_leave_editor()
@@ -208,16 +136,12 @@ class RosterTab(QWidget):
         self.controller.export_roster()
 
     def save_state(self, settings: QSettings) -> None:
-        settings.setValue("roster/splitter", self.splitter.saveState())
-        settings.setValue("roster/columns", self.table.horizontalHeader().saveState())
+        super().save_state(settings)
         record = self.editor.record
         settings.setValue("roster/student", record.id if record else "")
 
     def restore_state(self, settings: QSettings) -> None:
-        if splitter := settings.value("roster/splitter"):
-            self.splitter.restoreState(splitter)
-        if columns := settings.value("roster/columns"):
-            self.table.horizontalHeader().restoreState(columns)
+        super().restore_state(settings)
         student = settings.value("roster/student")
         if student and str(student).isdigit():
             self._remembered_student = int(student)
@@ -228,10 +152,6 @@ class RosterTab(QWidget):
         """The students selected in the table, in table order (e.g. for printing)."""
         rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
         return [self.controller.model.student_id(row) for row in rows]
-
-    def focus_search(self) -> None:
-        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
-        self.search.selectAll()
 
     def clear_search(self) -> None:
         self.search.clear()
@@ -257,8 +177,3 @@ class RosterTab(QWidget):
 
     def show_loading(self) -> None:
         self.count.setText(_("Loading the roster…"))
-
-    def show_status(self, text: str) -> None:
-        window = self.window()
-        if isinstance(window, QMainWindow):
-            window.statusBar().showMessage(text)  # stays until the next result

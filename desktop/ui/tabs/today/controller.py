@@ -1,5 +1,6 @@
 """The Today tab's controller: loads the list off the GUI thread and opens the place where a
-line's next step is done (another tab, and the record in it where that tab offers a way)."""
+line's next step is done (another tab, and the record in it where that tab offers a way), or,
+for an age threshold, prints the re-consent letter itself and shows its preview."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ import logging
 
 from PySide6.QtCore import QObject, Signal
 
+from desktop.domain.roles import Permission
 from desktop.domain.today import Action, DueItem, Urgency, grouped
 from desktop.services.container import Services
 from desktop.services.school import SchoolProfile
 from desktop.services.today import TodayList
 from desktop.ui import messages
+from desktop.ui.document_output import file_name, show_document
 from desktop.ui.text import _
 from desktop.ui.workers import run_task
 
@@ -28,7 +31,6 @@ PLACES: dict[Action, tuple[str, str | None]] = {
     Action.BILLING_SUBSCRIPTION: ("billing", None),
     Action.CARDS_CARD: ("cards", None),
     Action.CARDS_ATTENTION: ("cards", None),
-    Action.ROSTER_STUDENT: ("roster", None),
 }
 
 
@@ -43,6 +45,7 @@ class TodayController(QObject):
         self.country = school.country.value
         self.view = view
         self.listing: TodayList | None = None
+        self.preview = None  # the last letter's preview (kept: it is not modal)
         self._loading = False
 
     # ---- loading -----------------------------------------------------------------------
@@ -72,11 +75,20 @@ class TodayController(QObject):
 
     # ---- acting ------------------------------------------------------------------------
 
+    def can_act(self, item: DueItem) -> bool:
+        """The button works: printing needs the role to print documents (R121)."""
+        if item.action is Action.PRINT_RECONSENT:
+            return self.services.actor.can(Permission.PRINT_DOCUMENTS)
+        return True
+
     def open_item(self, item: DueItem | None) -> bool:
-        """Switch to the tab where the item's next step is done and select its record.
-        False when there is no such tab here (the window has no tab for it)."""
-        if item is None:
+        """Do the item's next step: print its letter, or switch to the tab where the step is
+        done and select its record. False when there is no such place here."""
+        if item is None or not self.can_act(item):
             return False
+        if item.action is Action.PRINT_RECONSENT:
+            self.print_reconsent_letter(item)
+            return True
         window = self.view.window()
         pages = getattr(window, "pages", None)
         tab_key, sub_page = PLACES[item.action]
@@ -126,5 +138,20 @@ class TodayController(QObject):
             controller.select_card(item.record_id)
         elif action in (Action.BILLING_DUE, Action.BILLING_SUBSCRIPTION) and item.record_id:
             controller.select_subscription(item.record_id)
-        elif action is Action.ROSTER_STUDENT and item.record_id is not None:
-            controller.select_student(item.record_id)
+
+    def print_reconsent_letter(self, item: DueItem) -> None:
+        """Produced and recorded off the GUI thread, then the preview (Print, Save); the line
+        goes when the list reloads."""
+        what = _("Re-consent letter")
+        today = self.services.today
+        student_id, years = item.record_id, item.args["years"]
+
+        def done(produced) -> None:
+            name = file_name(what, item.person, self.school.today())
+            self.preview = show_document(self.view, produced.pdf, what, name)
+            self.load()
+
+        def failed(exc: BaseException) -> None:
+            messages.show_error(self.view, exc, what, self.country)
+
+        run_task(lambda _p, _c: today.print_reconsent_letter(student_id, years), done, failed)

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.domain.dates import school_zone
-from desktop.domain.today import ACTION_LABELS, KIND_LABELS, URGENCY_LABELS, DueItem, Urgency
+from desktop.domain.today import DueItem, Urgency
 from desktop.services.container import Services
 from desktop.services.school import SchoolProfile
 from desktop.ui.changes import TabFollower
@@ -45,6 +45,7 @@ SHOWN_TABLES = (
     "terms_version",
     "terms_document",
     "daily_run",
+    "generated_document",  # a re-consent letter printed clears its line
 )
 
 DEADLINE, PERSON, WHAT, KIND = range(4)
@@ -159,30 +160,28 @@ class TodayTab(QWidget):
             )
         select = None
         for urgency, items in groups:
-            group = QTreeWidgetItem([f"{_(URGENCY_LABELS[urgency])} ({len(items)})"])
+            group = QTreeWidgetItem([f"{_(urgency.label)} ({len(items)})"])
             font = group.font(0)
             font.setBold(True)
             group.setFont(0, font)
             group.setFlags(Qt.ItemFlag.ItemIsEnabled)
             self.tree.addTopLevelItem(group)
             group.setFirstColumnSpanned(True)
-            colour = _COLOURS.get(urgency)
+            colour = QBrush(QColor(_COLOURS[urgency])) if urgency in _COLOURS else None
+            rows = []
             for item in items:
+                what = item.describe(_)
                 row = QTreeWidgetItem(
-                    [
-                        self.deadline_text(item),
-                        item.person,
-                        item.describe(_),
-                        _(KIND_LABELS[item.kind]),
-                    ]
+                    [self.deadline_text(item), item.person, what, _(item.kind.label)]
                 )
                 row.setData(0, ITEM_ROLE, item)
-                row.setToolTip(WHAT, item.describe(_))
-                if colour:
-                    row.setForeground(DEADLINE, QBrush(QColor(colour)))
-                group.addChild(row)
+                row.setToolTip(WHAT, what)
+                if colour is not None:
+                    row.setForeground(DEADLINE, colour)
+                rows.append(row)
                 if item == current:
                     select = row
+            group.addChildren(rows)  # at once: much faster than one by one
             group.setExpanded(True)
         if select is not None:
             self.tree.setCurrentItem(select)
@@ -213,8 +212,8 @@ class TodayTab(QWidget):
 
     def _current_changed(self, row, _previous) -> None:
         item = row.data(0, ITEM_ROLE) if row is not None else None
-        self.open_button.setEnabled(item is not None)
-        self.open_button.setText(_(ACTION_LABELS[item.action]) if item else _("Open the record"))
+        self.open_button.setEnabled(item is not None and self.controller.can_act(item))
+        self.open_button.setText(_(item.action.label) if item else _("Open the record"))
 
     def open_item(self, row: QTreeWidgetItem | None) -> None:
         item = row.data(0, ITEM_ROLE) if row is not None else None
