@@ -11,7 +11,7 @@ from desktop.domain.consent.terms import AcceptanceDecision, Channel
 from desktop.domain.roles import Role
 from desktop.domain.roster import Relation
 from desktop.domain.terms import AmendmentRule
-from desktop.services.consent import WARRANTIES, AcceptanceInput
+from desktop.services.consent.recording import WARRANTIES, AcceptanceInput
 from desktop.services.container import Services
 from desktop.services.roster import GuardianInput, StudentInput, StudentRecord
 from desktop.services.staff import resolve_actor

@@ -143,7 +143,7 @@ def test_print_the_version_the_guardian_accepted_as_recorded_by_consent(db, si_u
     from datetime import UTC, datetime
 
     from desktop.domain.consent.terms import AcceptanceDecision, Channel
-    from desktop.services.consent import WARRANTIES, AcceptanceInput
+    from desktop.services.consent.recording import WARRANTIES, AcceptanceInput
 
     services = make_services(db, Country.SI)
     student = services.roster.find_by_code("0101008505005")

@@ -20,7 +20,8 @@ from desktop.domain.errors import (
 )
 from desktop.domain.roles import Role
 from desktop.domain.terms import AmendmentRule
-from desktop.services.consent import AcceptanceInput, DataBlockedByStudent
+from desktop.services.consent.prohibition import DataBlockedByStudent
+from desktop.services.consent.recording import AcceptanceInput
 from desktop.services.documents import DocumentRequest
 from tests.consent_helpers import (
     accept_popolni,

@@ -16,7 +16,7 @@ from desktop.documents import LetterSpec, Paragraph, build_letter
 from desktop.documents.kinds import DOCUMENT_KINDS, document_kind, is_stop_notice
 from desktop.domain.roster import RestrictionKind
 from desktop.i18n import translator
-from desktop.services.consent import DataBlockedByStudent
+from desktop.services.consent.prohibition import DataBlockedByStudent
 from desktop.services.documents import DocumentRequest
 from desktop.services.roster import ContactRestricted
 from tests.consent_helpers import si_family

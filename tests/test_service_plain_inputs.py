@@ -42,7 +42,7 @@ from desktop.i18n import Message
 from desktop.services.billing import OrderInput, PaymentInput
 from desktop.services.billing_letters import ReceivedLetter
 from desktop.services.cards import CardFilter
-from desktop.services.consent import WARRANTIES, AcceptanceInput
+from desktop.services.consent.recording import WARRANTIES, AcceptanceInput
 from desktop.services.requests import RequestInput
 from desktop.services.roster import ContactRestricted, GuardianInput, StudentInput
 from desktop.services.school import SchoolProfile

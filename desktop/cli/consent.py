@@ -249,7 +249,7 @@ def issue_code(args: argparse.Namespace) -> int:
 
 
 def record_decision(args: argparse.Namespace) -> int:
-    from desktop.services.consent import WARRANTIES, AcceptanceInput
+    from desktop.services.consent.recording import WARRANTIES, AcceptanceInput
 
     with services_for(args) as services:
         school = services.school.require_school()

@@ -33,7 +33,7 @@ from desktop.domain.consent_workflow import PersonKind, RequestStatus, audience_
 from desktop.domain.dates import has_reached_age, school_zone
 from desktop.domain.roster import SCHOOL_LANGUAGE, Country, StudentStatus
 from desktop.services.base import Actor
-from desktop.services.consent import WARRANTIES
+from desktop.services.consent.recording import WARRANTIES
 
 ACCEPTED, DECLINED = 0.55, 0.04  # shares of persons; the rest have not answered
 

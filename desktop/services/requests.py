@@ -53,7 +53,7 @@ from desktop.domain.roles import Permission
 from desktop.domain.roster import StudentStatus, clean_text
 from desktop.i18n import N_  # reasons are shown translated by the UI
 from desktop.services.base import Service, ensure_version
-from desktop.services.consent import load_settings
+from desktop.services.consent.settings import load_settings
 from desktop.services.school import SchoolService
 
 # Anonymises a student's data in this database, inside the caller's transaction (retention.py).

@@ -95,7 +95,7 @@ class ReceivedLetters(BillingLettersBase):
         """R51/D10: the day the latest notice of a change of terms was sent to this subscriber,
         on or before `received_on`, as recorded (None: no notice recorded). A withdrawal's
         deadline runs from it; the letter dialog shows it pre-filled."""
-        from desktop.services.letters import latest_notice_for
+        from desktop.services.letters.terms_change import latest_notice_for
 
         with self.read(Permission.VIEW_BILLING) as session:
             row = latest_notice_for(session, subscription_id, received_on)
@@ -112,7 +112,7 @@ class ReceivedLetters(BillingLettersBase):
             sub = live_subscription(session, student_id)
             notice_sent = letter.notice_sent_on
             if kind is LetterKind.TERMS_WITHDRAWAL:
-                from desktop.services.letters import notice_sent_on
+                from desktop.services.letters.terms_change import notice_sent_on
 
                 # R51/D10: the deadline runs from the recorded notice, never a typed date; a
                 # withdrawal citing a change of terms nobody was told of is refused.

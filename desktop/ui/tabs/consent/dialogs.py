@@ -32,7 +32,8 @@ from desktop.domain.dates import school_zone
 from desktop.domain.errors import ValidationError
 from desktop.domain.inputs import coerce_enum
 from desktop.domain.roster import SCHOOL_LANGUAGE, Country, Language
-from desktop.services.consent import WARRANTIES, AcceptanceInput, TermsDocumentInfo
+from desktop.services.consent.recording import WARRANTIES, AcceptanceInput
+from desktop.services.consent.records import TermsDocumentInfo
 from desktop.services.roster import GuardianLink
 from desktop.ui.forms import DateField, FormDialog, WrappingCheckBox, read_fields
 from desktop.ui.tabs.consent.labels import (
