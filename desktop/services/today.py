@@ -268,16 +268,17 @@ class TodayService(Service):
 
         before = today + timedelta(days=WINDOW_DAYS + 1)
         rows = self.services.cards.rows(CardFilter(expiring_before=before))
-        by_day: dict[date, list[tuple]] = {}
-        for row in rows:  # CARD_COLUMNS: id, version, student, last, first, class, kind, no, ...
-            by_day.setdefault(row[10], []).append(row)
+        by_day: dict[date, list] = {}
+        for row in rows:
+            by_day.setdefault(row.valid_until, []).append(row)
         for day, cards in by_day.items():
             if len(cards) > CARD_LINES_PER_DAY:
                 text = N_("Cards expiring: {n} (extend or let them lapse)")
                 yield Line(day, "", args={"n": len(cards)}, text=text)
                 continue
             for row in cards:
-                yield Line(day, f"{row[4]} {row[3]}", row[0], row[2], {"number": row[7] or ""})
+                name = f"{row.first_name} {row.last_name}"
+                yield Line(day, name, row.id, row.student_id, {"number": row.card_number or ""})
 
     def _card_provider(self, today: date, now: datetime) -> Iterable[Line]:
         for e in self.services.card_sync.needs_attention():

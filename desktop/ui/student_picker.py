@@ -7,6 +7,7 @@ request often comes after leaving, and shows each one's status instead of the co
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit, QListWidget, QListWidgetItem
@@ -18,14 +19,14 @@ from desktop.ui.forms import FormDialog
 from desktop.ui.models.filtered_model import fold_search, search_tokens
 from desktop.ui.text import N_, _, code_name, status_label
 
+if TYPE_CHECKING:
+    from desktop.services.roster import RosterRow
+
 SHOWN = 200  # enough to scroll through; typing narrows it further
 
-# Positions in RosterService.table_rows() tuples.
-_ID, _LAST, _FIRST, _CODE, _CLASS, _STATUS = range(6)
 
-
-def student_name(row: tuple) -> str:
-    return f"{row[_FIRST]} {row[_LAST]}"
+def student_name(row: RosterRow) -> str:
+    return f"{row.first_name} {row.last_name}"
 
 
 class StudentPickerDialog(FormDialog):
@@ -47,11 +48,13 @@ class StudentPickerDialog(FormDialog):
         self._enrolled_only = enrolled_only
         collate = name_key(country)  # the school's alphabet: Čeh after Cvet
         self._rows = sorted(
-            (r for r in roster_rows if not enrolled_only or r[_STATUS] is StudentStatus.ENROLLED),
-            key=lambda r: (collate(r[_LAST]), collate(r[_FIRST]), r[_ID]),
+            (r for r in roster_rows if not enrolled_only or r.status is StudentStatus.ENROLLED),
+            key=lambda r: (collate(r.last_name), collate(r.first_name), r.id),
         )
         self._haystack = [
-            fold_search(f"{r[_FIRST]} {r[_LAST]}\t{r[_CODE] or ''}\t{r[_CLASS] or ''}")
+            fold_search(
+                f"{r.first_name} {r.last_name}\t{r.personal_code or ''}\t{r.class_name or ''}"
+            )
             for r in self._rows
         ]
         self.search = QLineEdit()
@@ -63,7 +66,7 @@ class StudentPickerDialog(FormDialog):
         self.list.itemDoubleClicked.connect(lambda _item: self.accept())
         self.form.addRow(_("Student"), self.errors.wrap("student", self.search))
         self.form.addRow("", self.list)
-        chosen = next((r for r in self._rows if r[_ID] == preselect), None)
+        chosen = next((r for r in self._rows if r.id == preselect), None)
         if chosen is not None:
             self.search.setText(student_name(chosen))
         self._fill()
@@ -74,9 +77,11 @@ class StudentPickerDialog(FormDialog):
         self.list.clear()
         for row, text in zip(self._rows, self._haystack, strict=True):
             if all(t in text for t in tokens):
-                detail = (row[_CODE] or "—") if self._enrolled_only else status_label(row[_STATUS])
+                detail = (
+                    (row.personal_code or "—") if self._enrolled_only else status_label(row.status)
+                )
                 item = QListWidgetItem(
-                    f"{row[_LAST]}, {row[_FIRST]}  ·  {row[_CLASS] or '—'}  ·  {detail}"
+                    f"{row.last_name}, {row.first_name}  ·  {row.class_name or '—'}  ·  {detail}"
                 )
                 item.setData(Qt.ItemDataRole.UserRole, row)
                 self.list.addItem(item)
