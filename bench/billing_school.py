@@ -40,17 +40,16 @@ def subscribe_children(
         SubscriptionProfile,
     )
     from desktop.domain import clock
-    from desktop.domain.billing import (
+    from desktop.domain.billing.records import (
         CommunicationMode,
         InvoiceKind,
         OrderChannel,
         OrderedBy,
         PaymentMethod,
         ReferenceScheme,
-        SubscriptionState,
-        Tier,
         make_payment_reference,
     )
+    from desktop.domain.billing.states import SubscriptionState, Tier
     from desktop.domain.dates import SchoolYear
     from desktop.services.billing import invoice_number
     from tests.billing_fixtures import prepare_billing

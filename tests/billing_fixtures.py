@@ -10,7 +10,7 @@ from stdnum import iban
 from stdnum.ee import ik
 from stdnum.si import emso
 
-from desktop.domain.billing import CommunicationMode, OrderChannel, OrderedBy
+from desktop.domain.billing.records import CommunicationMode, OrderChannel, OrderedBy
 from desktop.domain.dates import SchoolYear
 from desktop.domain.roster import Relation
 from desktop.services.billing import OrderInput

@@ -21,7 +21,7 @@ from desktop.documents.kinds import DOCUMENT_KINDS, applies_in
 from desktop.documents.sample_letter import KIND as SAMPLE_KIND
 from desktop.documents.sample_letter import TITLE as SAMPLE_TITLE
 from desktop.documents.sample_letter import build_sample_letter
-from desktop.domain.billing import LetterChannel, LetterKind, OrderedBy, PaymentMethod
+from desktop.domain.billing.records import LetterChannel, LetterKind, OrderedBy, PaymentMethod
 from desktop.domain.errors import SchoolOfficeError
 from desktop.domain.roster import Country, Language, RestrictionKind
 from desktop.domain.today import threshold_ages

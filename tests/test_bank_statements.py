@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from desktop.db.models import AuditEntry, BankEntry, BillingProposal, Invoice, Payment
 from desktop.domain import clock
 from desktop.domain.bank_matching import Outcome
-from desktop.domain.billing import ProposalKind, ProposalStatus, SubscriptionState
+from desktop.domain.billing.records import ProposalKind, ProposalStatus
+from desktop.domain.billing.states import SubscriptionState
 from desktop.domain.errors import PermissionDenied, ValidationError
 from desktop.domain.roles import Role
 from desktop.services.base import Actor
@@ -214,7 +215,7 @@ def test_a_person_assigns_an_unmatched_entry(services_si):
 
 
 def test_confirm_refuses_when_the_invoices_changed_since_the_preview(services_si):
-    from desktop.domain.billing import PaymentMethod
+    from desktop.domain.billing.records import PaymentMethod
     from desktop.services.billing import PaymentInput
 
     s = services_si
@@ -243,7 +244,7 @@ def test_a_preview_confirmed_twice_books_once(services_si):
 
 
 def test_confirm_refuses_a_bank_reference_typed_in_meanwhile(services_si):
-    from desktop.domain.billing import PaymentMethod
+    from desktop.domain.billing.records import PaymentMethod
     from desktop.services.billing import PaymentInput
 
     s = services_si

@@ -11,13 +11,9 @@ from sqlalchemy import func, select
 
 from desktop.cli import main
 from desktop.db.models import AuditEntry, BillingNotice, BillingProposal, DailyRun, Invoice
-from desktop.domain.billing import (
-    BillingPolicy,
-    NoticeKind,
-    PaymentMethod,
-    ProposalKind,
-    SubscriptionState,
-)
+from desktop.domain.billing.policy import BillingPolicy
+from desktop.domain.billing.records import NoticeKind, PaymentMethod, ProposalKind
+from desktop.domain.billing.states import SubscriptionState
 from desktop.domain.dates import SchoolYear
 from desktop.services.billing import PaymentInput
 from tests.billing_fixtures import add_family, order_input, prepare_billing
@@ -173,7 +169,7 @@ def test_partial_payment_does_not_stop_the_reminders_full_payment_does(si, db, c
 def test_trial_walked_day_by_day_r91(si, db, capsys):
     services, _ = si
     family = add_family(services)
-    from desktop.domain.billing import OrderedBy
+    from desktop.domain.billing.records import OrderedBy
 
     sub = services.billing.start_trial(
         family.student_id, OrderedBy.GUARDIAN, guardian_id=family.mother_id, on=date(2026, 10, 1)

@@ -12,12 +12,7 @@ from datetime import date
 import pytest
 
 from desktop.cli import main
-from desktop.domain.billing import (
-    LetterChannel,
-    LetterKind,
-    OrderedBy,
-    PaymentMethod,
-)
+from desktop.domain.billing.records import LetterChannel, LetterKind, OrderedBy, PaymentMethod
 from desktop.domain.roles import Role
 from desktop.domain.roster import Country, RestrictionKind
 from desktop.services.billing import PaymentInput

@@ -26,7 +26,7 @@ from sqlalchemy import select
 
 from desktop.cli import EXIT_PROBLEMS, main
 from desktop.db.models import BillingNotice, GeneratedDocument
-from desktop.domain.billing import PaymentMethod
+from desktop.domain.billing.records import PaymentMethod
 from desktop.services.billing import PaymentInput
 from desktop.services.billing_letters import REPRINT_PAYMENT_DAYS
 from desktop.services.documents import OutputFolderMissing, OutputNotWritten

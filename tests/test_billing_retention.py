@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from desktop.db.models import Payment, Subscription, SubscriptionProfile
-from desktop.domain.billing import PaymentMethod
+from desktop.domain.billing.records import PaymentMethod
 from desktop.domain.consent.retention import APP_RETENTION_CATEGORIES, DataCategory
 from desktop.domain.errors import ValidationError, ValidationErrors
 from desktop.services.billing import PaymentInput

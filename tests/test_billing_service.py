@@ -11,23 +11,19 @@ import pytest
 from sqlalchemy import func, select
 
 from desktop.db.models import AuditEntry, Refund
-from desktop.domain.billing import (
-    GuardianContact,
+from desktop.domain.billing.letters import GuardianContact, LetterStatus
+from desktop.domain.billing.records import (
     LetterChannel,
     LetterKind,
-    LetterStatus,
     OrderedBy,
-    Outage,
-    OutageCause,
     PaymentMethod,
     ProposalKind,
     ProposalStatus,
     RefundBasis,
-    SpecialOffer,
-    SubscriptionEvent,
-    SubscriptionState,
-    Tier,
 )
+from desktop.domain.billing.refunds import Outage, OutageCause
+from desktop.domain.billing.states import SubscriptionEvent, SubscriptionState, Tier
+from desktop.domain.billing.trials import SpecialOffer
 from desktop.domain.dates import SchoolYear
 from desktop.domain.errors import InvalidTransition, PermissionDenied, ValidationError
 from desktop.domain.roles import Permission, Role

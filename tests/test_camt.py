@@ -18,12 +18,8 @@ from desktop.domain.bank_matching import (
     plan_entries,
     references_in_text,
 )
-from desktop.domain.billing import (
-    InvoiceKind,
-    ReferenceScheme,
-    SubscriptionState,
-    make_payment_reference,
-)
+from desktop.domain.billing.records import InvoiceKind, ReferenceScheme, make_payment_reference
+from desktop.domain.billing.states import SubscriptionState
 from desktop.domain.dates import SchoolYear
 from desktop.domain.errors import ValidationError
 from desktop.integrations.camt import DEBIT, read_statement

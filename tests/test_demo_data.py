@@ -15,18 +15,17 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from desktop.db.models import AuditEntry, CardSettings, Payment, ProviderOutbox
-from desktop.domain.billing import (
+from desktop.domain.billing.cards import looks_like_card_number
+from desktop.domain.billing.letters import LetterStatus
+from desktop.domain.billing.records import (
     LetterChannel,
     LetterKind,
-    LetterStatus,
     PaymentMethod,
     ProposalKind,
     ProposalStatus,
-    SubscriptionState,
-    Tier,
-    looks_like_card_number,
-    plan_trial,
 )
+from desktop.domain.billing.states import SubscriptionState, Tier
+from desktop.domain.billing.trials import plan_trial
 from desktop.domain.cards import CardKind, CardNumber, OutboxState, normalise_isikukood
 from desktop.domain.dates import SchoolYear
 from desktop.domain.payment_refs import validate_si12

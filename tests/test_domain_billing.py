@@ -8,52 +8,50 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from desktop.domain.billing import (
-    END_STATES,
-    LIVE_STATES,
-    TRANSITIONS,
+from desktop.domain.billing.age import student_may_act_alone
+from desktop.domain.billing.due import (
     BillingAction,
-    BillingPolicy,
     DueAction,
+    SubscriptionFacts,
+    due_actions,
+    reminder_fee,
+)
+from desktop.domain.billing.letters import (
     GuardianContact,
     LetterIssue,
     LetterStatus,
-    Outage,
-    OutageCause,
-    Price,
-    RefundPolicy,
-    RenewalCalendar,
-    SpecialOffer,
     SubscriberData,
-    SubscriptionEvent,
-    SubscriptionFacts,
-    SubscriptionState,
-    Tier,
-    VatRate,
-    annual_price,
-    apply_event,
     cancellation_effective_date,
     check_letter_data,
-    due_actions,
     normalise_phone,
+    require_terms_withdrawal_in_time,
+    terms_withdrawal_deadline,
+)
+from desktop.domain.billing.policy import BillingPolicy, RenewalCalendar
+from desktop.domain.billing.prices import Price, annual_price
+from desktop.domain.billing.refunds import (
+    Outage,
+    OutageCause,
     paid_period,
-    plan_trial,
     proportional_refund,
     refund_after_switch_off,
     refund_for_outage,
-    refund_policy,
-    reminder_fee,
-    require_terms_withdrawal_in_time,
-    round_half_up_div,
-    settle_payment,
-    split_vat,
-    student_may_act_alone,
     switch_off_date,
-    terms_withdrawal_deadline,
-    trial_end,
-    trial_length,
-    vat_rate_on,
 )
+from desktop.domain.billing.states import (
+    END_STATES,
+    LIVE_STATES,
+    TRANSITIONS,
+    RefundPolicy,
+    SubscriptionEvent,
+    SubscriptionState,
+    Tier,
+    apply_event,
+    refund_policy,
+    settle_payment,
+)
+from desktop.domain.billing.trials import SpecialOffer, plan_trial, trial_end, trial_length
+from desktop.domain.billing.vat import VatRate, round_half_up_div, split_vat, vat_rate_on
 from desktop.domain.dates import SchoolYear
 from desktop.domain.errors import InvalidTransition, NotFound, ValidationError
 from desktop.domain.roster import fold

@@ -9,17 +9,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from desktop.domain.billing import (
-    ACTION_FOR_NOTICE,
-    NOTICE_FOR_ACTION,
-    BillingAction,
-    PaymentMethod,
-    ReferenceScheme,
+from desktop.domain.billing.cards import (
     check_card_last_four,
     check_no_card_data,
     looks_like_card_number,
+)
+from desktop.domain.billing.due import BillingAction, renewal_school_year
+from desktop.domain.billing.records import (
+    ACTION_FOR_NOTICE,
+    NOTICE_FOR_ACTION,
+    PaymentMethod,
+    ReferenceScheme,
     make_payment_reference,
-    renewal_school_year,
 )
 from desktop.domain.dates import SchoolYear
 from desktop.domain.errors import ValidationError

@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from desktop.domain.billing import InvoiceKind, SubscriptionState
+from desktop.domain.billing.records import InvoiceKind
+from desktop.domain.billing.states import SubscriptionState
 from desktop.domain.settlement import (
     PaymentSplit,
     Standing,

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import update
 
 from desktop.db.models import Guardian, Student
-from desktop.domain.billing import LetterChannel, LetterKind, PaymentMethod
+from desktop.domain.billing.records import LetterChannel, LetterKind, PaymentMethod
 from desktop.domain.consent.breaches import BreachNotice
 from desktop.domain.consent.requests import RequestKind
 from desktop.domain.consent.retention import DataCategory

@@ -483,7 +483,7 @@ def _invoice_cancelled_on(server: Server, invoice_id: int):
 
 
 def test_office_marks_a_subscriber_as_left_and_billing_settles_the_money_side(server):
-    from desktop.domain.billing import SubscriptionState
+    from desktop.domain.billing.states import SubscriptionState
     from desktop.domain.roster import StudentStatus
 
     family, sub_id, invoice_id = _ordered_family(server, 610, "Lea")
@@ -513,7 +513,7 @@ def test_office_marks_a_subscriber_as_left_and_billing_settles_the_money_side(se
 
 
 def test_office_records_a_restriction_on_the_payer_without_reading_contact_data(server):
-    from desktop.domain.billing import SubscriptionState
+    from desktop.domain.billing.states import SubscriptionState
     from desktop.domain.roster import RestrictionKind
 
     family, sub_id, _invoice = _ordered_family(server, 620, "Eva", both=True)

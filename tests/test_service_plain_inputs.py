@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from desktop.db.models import ProviderOutbox
 from desktop.domain import clock
-from desktop.domain.billing import (
+from desktop.domain.billing.records import (
     CommunicationMode,
     LetterChannel,
     LetterKind,
@@ -26,8 +26,8 @@ from desktop.domain.billing import (
     PaymentMethod,
     ProposalStatus,
     RefundBasis,
-    SubscriptionState,
 )
+from desktop.domain.billing.states import SubscriptionState
 from desktop.domain.cards import CardKind, ProviderEventKind, SuspendReason
 from desktop.domain.consent.breaches import BreachNotice
 from desktop.domain.consent.requests import RequestKind

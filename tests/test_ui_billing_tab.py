@@ -9,13 +9,8 @@ from pathlib import Path
 import pytest
 
 from desktop.domain import clock
-from desktop.domain.billing import (
-    LetterKind,
-    OrderedBy,
-    PaymentMethod,
-    ProposalKind,
-    SubscriptionState,
-)
+from desktop.domain.billing.records import LetterKind, OrderedBy, PaymentMethod, ProposalKind
+from desktop.domain.billing.states import SubscriptionState
 from desktop.domain.roles import Role
 from desktop.services.base import Actor
 from desktop.services.billing import PaymentInput

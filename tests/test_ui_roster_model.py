@@ -310,3 +310,13 @@ def test_a_class_change_is_found_by_the_next_search(model):
     model.put((6, "Oun", "Peeter", "51001010002", "9.c", E, date(2010, 1, 1)))
     model.set_filter("9.c")
     assert ids(model) == [6]
+
+
+def test_after_an_edit_sorting_by_name_again_searches_the_new_text(model):
+    model.set_filter("9.c")
+    model.set_filter("")
+    model.put((6, "Oun", "Peeter", "51001010002", "9.c", E, date(2010, 1, 1)))
+    model.sort(COLUMN_CLASS, Qt.SortOrder.AscendingOrder)
+    model.sort(COLUMN_LAST, Qt.SortOrder.AscendingOrder)  # the name order's strings again
+    model.set_filter("9.c")
+    assert ids(model) == [6]

@@ -24,9 +24,9 @@ from pathlib import Path
 
 from desktop.cli.bank_statement import import_statement
 from desktop.cli.common import fail, school_day, services_for
-from desktop.domain.billing import (
+from desktop.domain.billing.letters import GuardianContact
+from desktop.domain.billing.records import (
     CommunicationMode,
-    GuardianContact,
     LetterChannel,
     LetterKind,
     OrderChannel,
@@ -34,11 +34,11 @@ from desktop.domain.billing import (
     PaymentMethod,
     ProposalStatus,
     ReferenceScheme,
-    SubscriptionState,
-    parse_cents,
 )
+from desktop.domain.billing.states import SubscriptionState
 from desktop.domain.dates import SchoolYear
 from desktop.domain.errors import NotFound, ValidationError
+from desktop.domain.money import parse_cents
 from desktop.domain.roster import fold
 
 # Handlers import the database, services and documents inside the function: each command

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from desktop.domain.billing import InvoiceKind, SubscriptionState
+from desktop.domain.billing.records import InvoiceKind
+from desktop.domain.billing.states import SubscriptionState
 from desktop.domain.roster import fold_search
 from desktop.domain.settlement import Standing, activation, may_settle, split_payment
 from desktop.i18n import N_  # reasons are shown translated by the UI

@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import date
 from typing import NamedTuple
 
-from desktop.domain.billing import (
+from desktop.domain.billing.records import InvoiceKind
+from desktop.domain.billing.states import (
     END_STATES,
-    InvoiceKind,
     SubscriptionEvent,
     SubscriptionState,
     apply_event,

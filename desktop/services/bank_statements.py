@@ -42,14 +42,9 @@ from desktop.domain.bank_matching import (
     Outcome,
     plan_entries,
 )
-from desktop.domain.billing import (
-    PaymentMethod,
-    ProposalKind,
-    ProposalStatus,
-    RefundBasis,
-    SubscriptionState,
-    looks_like_card_number,
-)
+from desktop.domain.billing.cards import looks_like_card_number
+from desktop.domain.billing.records import PaymentMethod, ProposalKind, ProposalStatus, RefundBasis
+from desktop.domain.billing.states import SubscriptionState
 from desktop.domain.errors import ValidationError
 from desktop.domain.roles import Permission
 from desktop.i18n import N_  # refusals are shown translated by the UI

@@ -44,26 +44,26 @@ from desktop.db.models import (
 )
 from desktop.db.session import ACTOR_KEY, jsonable
 from desktop.domain import clock
-from desktop.domain.billing import (
+from desktop.domain.billing.due import (
+    BillingAction,
+    SubscriptionFacts,
+    due_actions,
+    renewal_school_year,
+)
+from desktop.domain.billing.policy import policy_for
+from desktop.domain.billing.prices import annual_price
+from desktop.domain.billing.records import (
     ACTION_FOR_NOTICE,
     NOTICE_FOR_ACTION,
-    BillingAction,
     InvoiceKind,
     NoticeKind,
     ProposalKind,
     ProposalStatus,
     ReferenceScheme,
-    SubscriptionFacts,
-    SubscriptionState,
-    Tier,
-    annual_price,
-    due_actions,
     make_payment_reference,
-    policy_for,
-    renewal_school_year,
-    split_vat,
-    vat_rate_on,
 )
+from desktop.domain.billing.states import SubscriptionState, Tier
+from desktop.domain.billing.vat import split_vat, vat_rate_on
 from desktop.domain.dates import SchoolYear
 from desktop.domain.errors import NotFound
 from desktop.i18n import N_  # stored reasons are shown translated by the UI

@@ -58,9 +58,16 @@ from desktop.db.models import (
 from desktop.db.models.billing import DEFAULT_ENTITY
 from desktop.db.session import Database, record_audit
 from desktop.domain import clock
-from desktop.domain.billing import (
-    CommunicationMode,
+from desktop.domain.billing.cards import check_no_card_data
+from desktop.domain.billing.letters import (
     GuardianContact,
+    SubscriberData,
+    cancellation_effective_date,
+    check_letter_data,
+)
+from desktop.domain.billing.policy import policy_for
+from desktop.domain.billing.records import (
+    CommunicationMode,
     InvoiceKind,
     LetterChannel,
     LetterKind,
@@ -71,22 +78,11 @@ from desktop.domain.billing import (
     ProposalStatus,
     ReferenceScheme,
     RefundBasis,
-    SubscriberData,
-    SubscriptionEvent,
-    SubscriptionState,
-    Tier,
-    TrialPlan,
-    apply_event,
-    cancellation_effective_date,
-    check_letter_data,
-    check_no_card_data,
     make_payment_reference,
-    plan_trial,
-    policy_for,
-    split_vat,
-    trial_length,
-    vat_rate_on,
 )
+from desktop.domain.billing.states import SubscriptionEvent, SubscriptionState, Tier, apply_event
+from desktop.domain.billing.trials import TrialPlan, plan_trial, trial_length
+from desktop.domain.billing.vat import split_vat, vat_rate_on
 from desktop.domain.consent.terms import AcceptanceDecision
 from desktop.domain.dates import SchoolYear, add_days, school_zone
 from desktop.domain.roster import Country, StudentStatus

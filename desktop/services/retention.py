@@ -40,7 +40,7 @@ from desktop.db.models import (
 )
 from desktop.db.session import ACTOR_KEY, record_audit
 from desktop.domain import clock
-from desktop.domain.billing import END_STATES
+from desktop.domain.billing.states import END_STATES
 from desktop.domain.consent import retention as rules
 from desktop.domain.consent.retention import DataCategory, RetentionAction
 from desktop.domain.consent_workflow import ProposalState, check_decision

@@ -24,12 +24,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from desktop.db.base import Audited, Base, UTCDateTime, Versioned, str_enum
 from desktop.domain import clock
-from desktop.domain.billing import (
+from desktop.domain.billing.letters import LetterStatus
+from desktop.domain.billing.records import (
     CommunicationMode,
     InvoiceKind,
     LetterChannel,
     LetterKind,
-    LetterStatus,
     NoticeKind,
     OrderChannel,
     OrderedBy,
@@ -38,9 +38,8 @@ from desktop.domain.billing import (
     ProposalStatus,
     ReferenceScheme,
     RefundBasis,
-    SubscriptionState,
-    Tier,
 )
+from desktop.domain.billing.states import SubscriptionState, Tier
 
 # R73: eŠola bills the payer directly, in its own name. Configurable ("billing entity").
 DEFAULT_ENTITY = {

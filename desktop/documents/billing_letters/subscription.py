@@ -36,7 +36,7 @@ from desktop.documents.model import (
     Spacer,
 )
 from desktop.documents.template import PLACE_AND_DATE, SIGNATURE
-from desktop.domain.billing import GuardianContact
+from desktop.domain.billing.letters import GuardianContact
 from desktop.i18n import Translator, translator
 from desktop.i18n.stored import stored_text
 

@@ -61,7 +61,7 @@ SI_AMENDMENT_NOTICE_DAYS = 15  # R50: amended SI terms take effect on the 15th d
 
 
 def amended_terms_effective_from(published_on: date) -> date:
-    """R50: published 1 Oct → in force from 16 Oct. (The R51 8-day window is in billing.py.)"""
+    """R50: published 1 Oct → in force from 16 Oct. (The R51 8-day window: billing/letters.py.)"""
     return add_days(published_on, SI_AMENDMENT_NOTICE_DAYS)
 
 

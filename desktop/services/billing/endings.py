@@ -20,11 +20,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from desktop.db.models import BillingProposal, Invoice, Payment, Student, Subscription
-from desktop.domain.billing import (
+from desktop.domain.billing.records import InvoiceKind, ProposalKind, ProposalStatus
+from desktop.domain.billing.states import (
     END_STATES,
-    InvoiceKind,
-    ProposalKind,
-    ProposalStatus,
     SubscriptionEvent,
     SubscriptionState,
     Tier,

@@ -11,15 +11,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from desktop.db.models import BillingProposal, Invoice, Payment, Subscription
-from desktop.domain.billing import (
+from desktop.domain.billing.records import (
     InvoiceKind,
     ProposalKind,
     ProposalStatus,
     ReferenceScheme,
     make_payment_reference,
-    split_vat,
-    vat_rate_on,
 )
+from desktop.domain.billing.vat import split_vat, vat_rate_on
 from desktop.domain.dates import SchoolYear
 from desktop.domain.errors import ValidationError
 from desktop.i18n import N_  # reasons are shown translated by the UI

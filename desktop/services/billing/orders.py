@@ -19,20 +19,17 @@ from desktop.db.models import (
 )
 from desktop.db.models.terms import TermsVersion
 from desktop.domain import clock
-from desktop.domain.billing import (
+from desktop.domain.billing.age import require_student_may_act_alone
+from desktop.domain.billing.policy import policy_for
+from desktop.domain.billing.prices import annual_price
+from desktop.domain.billing.records import (
     CommunicationMode,
     InvoiceKind,
     OrderChannel,
     OrderedBy,
     ProposalKind,
-    SubscriptionEvent,
-    SubscriptionState,
-    Tier,
-    annual_price,
-    apply_event,
-    policy_for,
-    require_student_may_act_alone,
 )
+from desktop.domain.billing.states import SubscriptionEvent, SubscriptionState, Tier, apply_event
 from desktop.domain.dates import SchoolYear, add_days
 from desktop.domain.errors import NotFound, ValidationError
 from desktop.domain.inputs import coerce_fields

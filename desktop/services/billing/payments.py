@@ -11,14 +11,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from desktop.db.models import BillingProposal, Invoice, Payment, Subscription
-from desktop.domain.billing import (
-    PaymentMethod,
-    ProposalKind,
-    RefundBasis,
-    SubscriptionState,
-    check_card_last_four,
-    check_no_card_data,
-)
+from desktop.domain.billing.cards import check_card_last_four, check_no_card_data
+from desktop.domain.billing.records import PaymentMethod, ProposalKind, RefundBasis
+from desktop.domain.billing.states import SubscriptionState
 from desktop.domain.dates import SchoolYear
 from desktop.domain.errors import NotFound, ValidationError
 from desktop.domain.inputs import coerce_enum, coerce_fields

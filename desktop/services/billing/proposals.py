@@ -12,14 +12,14 @@ from sqlalchemy.orm import Session
 
 from desktop.db.models import BillingNotice, BillingProposal, Invoice, Student, Subscription
 from desktop.domain import clock
-from desktop.domain.billing import (
+from desktop.domain.billing.due import reminder_fee
+from desktop.domain.billing.policy import policy_for
+from desktop.domain.billing.records import (
     InvoiceKind,
     NoticeKind,
     ProposalKind,
     ProposalStatus,
     RefundBasis,
-    policy_for,
-    reminder_fee,
 )
 from desktop.domain.dates import SchoolYear, add_days
 from desktop.domain.errors import InvalidTransition, NotFound, ValidationError

@@ -20,13 +20,8 @@ from desktop.db.models import (
     SubscriptionProfile,
     Trial,
 )
-from desktop.domain.billing import (
-    InvoiceKind,
-    PaymentMethod,
-    ProposalStatus,
-    SubscriptionState,
-    Tier,
-)
+from desktop.domain.billing.records import InvoiceKind, PaymentMethod, ProposalStatus
+from desktop.domain.billing.states import SubscriptionState, Tier
 from desktop.domain.dates import SchoolYear
 from desktop.domain.roles import Permission
 from desktop.services.billing.ledger import paid_per_invoice

@@ -11,18 +11,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from desktop.db.models import Invoice, Payment, Refund, Subscription
-from desktop.domain.billing import (
-    END_STATES,
-    InvoiceKind,
+from desktop.domain.billing.records import InvoiceKind, RefundBasis
+from desktop.domain.billing.refunds import (
     Outage,
-    RefundBasis,
     RefundCalculation,
-    RefundPolicy,
-    SubscriptionState,
     refund_after_switch_off,
     refund_for_outage,
-    refund_policy,
 )
+from desktop.domain.billing.states import END_STATES, RefundPolicy, SubscriptionState, refund_policy
 from desktop.domain.dates import SchoolYear
 from desktop.domain.errors import ValidationError
 from desktop.domain.inputs import coerce_enum

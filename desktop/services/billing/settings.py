@@ -10,14 +10,11 @@ from sqlalchemy.orm import Session
 
 from desktop.db.models import BillingPrice, BillingSettings, BillingYear, School, TrialOffer
 from desktop.db.models.billing import DEFAULT_ENTITY
-from desktop.domain.billing import (
-    BillingPolicy,
-    Price,
-    ReferenceScheme,
-    RenewalCalendar,
-    SpecialOffer,
-    Tier,
-)
+from desktop.domain.billing.policy import BillingPolicy, RenewalCalendar
+from desktop.domain.billing.prices import Price
+from desktop.domain.billing.records import ReferenceScheme
+from desktop.domain.billing.states import Tier
+from desktop.domain.billing.trials import SpecialOffer
 from desktop.domain.dates import SchoolYear
 from desktop.domain.errors import NotFound, ValidationError
 from desktop.domain.payment_refs import (

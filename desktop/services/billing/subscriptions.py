@@ -10,14 +10,8 @@ from sqlalchemy.orm import Session, defer, selectinload
 
 from desktop.db.models import Subscription, SubscriptionProfile, Trial
 from desktop.db.models.billing import PROFILE_CONTACT_COLUMNS
-from desktop.domain.billing import (
-    LIVE_STATES,
-    CommunicationMode,
-    OrderChannel,
-    OrderedBy,
-    SubscriptionState,
-    Tier,
-)
+from desktop.domain.billing.records import CommunicationMode, OrderChannel, OrderedBy
+from desktop.domain.billing.states import LIVE_STATES, SubscriptionState, Tier
 from desktop.domain.dates import SchoolYear
 from desktop.domain.errors import NotFound
 

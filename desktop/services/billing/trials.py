@@ -9,15 +9,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from desktop.db.models import Guardian, Student, StudentGuardian, Subscription, Trial, TrialOffer
-from desktop.domain.billing import (
-    OrderChannel,
-    OrderedBy,
-    SpecialOffer,
-    SubscriptionState,
-    Tier,
-    plan_trial,
-    policy_for,
-)
+from desktop.domain.billing.policy import policy_for
+from desktop.domain.billing.records import OrderChannel, OrderedBy
+from desktop.domain.billing.states import SubscriptionState, Tier
+from desktop.domain.billing.trials import SpecialOffer, plan_trial
 from desktop.domain.dates import SchoolYear
 from desktop.domain.errors import ValidationError
 from desktop.domain.inputs import coerce_enum

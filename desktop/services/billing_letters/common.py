@@ -12,7 +12,8 @@ from desktop.db.models import Guardian, Student, Subscription, SubscriptionProfi
 from desktop.documents import billing_letters as docs
 from desktop.documents.kinds import document_kind
 from desktop.documents.letter_parts import LetterHeader
-from desktop.domain.billing import LIVE_STATES, GuardianContact, SubscriptionState
+from desktop.domain.billing.letters import GuardianContact
+from desktop.domain.billing.states import LIVE_STATES, SubscriptionState
 from desktop.domain.errors import ValidationError
 from desktop.i18n import N_, translator
 from desktop.services.base import Service

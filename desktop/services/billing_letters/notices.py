@@ -26,13 +26,9 @@ from desktop.db.models import (
 from desktop.db.session import audit_entry, write_audit_entries
 from desktop.documents import billing_letters as docs
 from desktop.domain import clock
-from desktop.domain.billing import (
-    BillingPolicy,
-    InvoiceKind,
-    NoticeKind,
-    SubscriptionState,
-    policy_for,
-)
+from desktop.domain.billing.policy import BillingPolicy, policy_for
+from desktop.domain.billing.records import InvoiceKind, NoticeKind
+from desktop.domain.billing.states import SubscriptionState
 from desktop.domain.dates import SchoolYear
 from desktop.domain.roles import Permission
 from desktop.services.billing import load_policies, paid_per_invoice

@@ -8,7 +8,7 @@ from datetime import date
 
 from desktop.db.models import Invoice, Subscription
 from desktop.documents import billing_letters as docs
-from desktop.domain.billing import InvoiceKind
+from desktop.domain.billing.records import InvoiceKind
 from desktop.domain.dates import SchoolYear, add_days
 from desktop.domain.errors import ValidationError
 from desktop.domain.roster import Country

@@ -18,14 +18,8 @@ from desktop.db.models import (
     SubscriptionProfile,
 )
 from desktop.documents import billing_letters as docs
-from desktop.domain.billing import (
-    InvoiceKind,
-    LetterKind,
-    LetterStatus,
-    NoticeKind,
-    RefundBasis,
-    terms_withdrawal_deadline,
-)
+from desktop.domain.billing.letters import LetterStatus, terms_withdrawal_deadline
+from desktop.domain.billing.records import InvoiceKind, LetterKind, NoticeKind, RefundBasis
 from desktop.domain.dates import SchoolYear
 from desktop.domain.errors import NotFound, ValidationError, ValidationErrors
 from desktop.domain.roles import Permission

@@ -12,23 +12,20 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from desktop.db.models import CancellationLetter, Refund, Subscription, SubscriptionProfile
-from desktop.domain.billing import (
-    LIVE_STATES,
+from desktop.domain.billing.letters import (
     MISMATCH,
     MISSING,
     GuardianContact,
-    LetterChannel,
     LetterIssue,
-    LetterKind,
     LetterStatus,
-    RefundBasis,
     SubscriberData,
-    SubscriptionEvent,
     cancellation_effective_date,
     check_letter_data,
     require_terms_withdrawal_in_time,
-    switch_off_date,
 )
+from desktop.domain.billing.records import LetterChannel, LetterKind, RefundBasis
+from desktop.domain.billing.refunds import switch_off_date
+from desktop.domain.billing.states import LIVE_STATES, SubscriptionEvent
 from desktop.domain.dates import SchoolYear
 from desktop.domain.errors import NotFound, ValidationError
 from desktop.domain.inputs import coerce_fields

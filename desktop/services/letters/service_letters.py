@@ -10,7 +10,7 @@ from typing import NamedTuple
 from sqlalchemy import select
 
 from desktop.db.models import Guardian, Student, Subscription
-from desktop.domain.billing import LIVE_STATES
+from desktop.domain.billing.states import LIVE_STATES
 from desktop.domain.dates import SchoolYear, school_zone
 from desktop.domain.errors import NotFound, ValidationError
 from desktop.domain.roles import Permission
@@ -163,7 +163,7 @@ class ServiceLetters(LetterPart):
         from sqlalchemy import and_, exists
 
         from desktop.db.models import GeneratedDocument
-        from desktop.domain.billing import SubscriptionState
+        from desktop.domain.billing.states import SubscriptionState
 
         school = self._school()
         if school.country.value != "SI":

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from desktop.db.models import Guardian, Student, Subscription, TermsChangeNotice, TermsVersion
-from desktop.domain.billing import LIVE_STATES
+from desktop.domain.billing.states import LIVE_STATES
 from desktop.domain.errors import NotFound, ValidationError
 from desktop.domain.roles import Permission
 from desktop.domain.roster import clean_text

@@ -10,11 +10,8 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QWidget
 
-from desktop.domain.billing import (
-    LIVE_STATES,
-    ProposalKind,
-    SubscriptionState,
-)
+from desktop.domain.billing.records import ProposalKind
+from desktop.domain.billing.states import LIVE_STATES, SubscriptionState
 from desktop.domain.dates import SchoolYear
 from desktop.domain.errors import SchoolOfficeError
 from desktop.domain.roles import Permission

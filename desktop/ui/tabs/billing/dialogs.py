@@ -20,23 +20,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.domain.billing import (
+from desktop.domain.billing.letters import GuardianContact, SubscriberData
+from desktop.domain.billing.records import (
     CommunicationMode,
-    GuardianContact,
     LetterChannel,
     LetterKind,
     OrderChannel,
     OrderedBy,
-    Outage,
-    OutageCause,
     PaymentMethod,
     ReferenceScheme,
     RefundBasis,
-    SubscriberData,
-    parse_cents,
 )
+from desktop.domain.billing.refunds import Outage, OutageCause
 from desktop.domain.dates import SchoolYear
 from desktop.domain.errors import ValidationError
+from desktop.domain.money import parse_cents
 from desktop.services.billing import (
     BillingSettingsRecord,
     OpenInvoice,

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from desktop.domain.billing import (
+from desktop.domain.billing.records import (
     LetterChannel,
     LetterKind,
     NoticeKind,
     PaymentMethod,
     ProposalKind,
     RefundBasis,
-    SubscriptionState,
 )
+from desktop.domain.billing.states import SubscriptionState
 from desktop.ui.text import N_, _
 
 _S = SubscriptionState

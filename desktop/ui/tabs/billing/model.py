@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
-from desktop.domain.billing import END_STATES, SubscriptionState
+from desktop.domain.billing.states import END_STATES, SubscriptionState
 from desktop.services.billing import SubscriptionRow
 from desktop.ui.models.filtered_model import FilteredTableModel, search_tokens
 from desktop.ui.tabs.billing.labels import euros, state_label

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.documents.billing_letters import format_reference
-from desktop.domain.billing import SubscriptionState
+from desktop.domain.billing.states import SubscriptionState
 from desktop.services.container import Services
 from desktop.services.school import SchoolProfile
 from desktop.ui.forms import heading
