@@ -116,6 +116,23 @@ def settings_row(session: Session) -> BillingSettings:
     return row
 
 
+def billing_issuer(settings: BillingSettingsRecord, country: Country):
+    """R73: the billing entity's identity (eŠola by default) on invoices, reminders and the
+    letters sent in its name; a `desktop.documents.billing_letters.BillingIssuer`."""
+    from desktop.documents.billing_letters import BillingIssuer  # documents only when printing
+
+    return BillingIssuer(
+        name=settings.entity_name,
+        address_lines=settings.entity_address_lines,
+        country=country.value,
+        registry_code=settings.entity_registry_code,
+        vat_id=settings.entity_vat_id,
+        email=settings.entity_email,
+        phone=settings.entity_phone,
+        website=settings.entity_website,
+    )
+
+
 def load_settings(session: Session, country: Country) -> BillingSettingsRecord:
     """The school's billing settings, or the defaults while none are saved (R73, R77)."""
     row = session.scalar(select(BillingSettings).limit(1))

@@ -18,6 +18,7 @@ from desktop.domain.errors import ValidationError
 from desktop.i18n import N_, translator
 from desktop.services.base import Service
 from desktop.services.billing import BillingService, BillingSettingsRecord, load_settings
+from desktop.services.billing.settings import billing_issuer
 from desktop.services.documents import DocumentRequest, DocumentService
 from desktop.services.school import SchoolProfile, SchoolService
 
@@ -64,16 +65,7 @@ class BillingLettersBase(Service):
         school = self._school()
         settings = load_settings(session, school.country)
         # R73: invoices and reminders carry the billing entity's identity.
-        issuer = docs.BillingIssuer(
-            name=settings.entity_name,
-            address_lines=settings.entity_address_lines,
-            country=school.country.value,
-            registry_code=settings.entity_registry_code,
-            vat_id=settings.entity_vat_id,
-            email=settings.entity_email,
-            phone=settings.entity_phone,
-            website=settings.entity_website,
-        )
+        issuer = billing_issuer(settings, school.country)
         return Office(school, settings, issuer)
 
     def _guardians(self, session: Session, subs) -> dict[int, Guardian]:

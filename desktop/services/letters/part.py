@@ -150,20 +150,10 @@ class LetterPart(Service):
 
     def _issuer(self, session: Session):
         """R73: the provider's letterhead (eŠola d.o.o.), for letters in its own name."""
-        from desktop.documents.billing_letters import BillingIssuer
-        from desktop.services.billing import load_settings
+        from desktop.services.billing.settings import billing_issuer, load_settings
 
         school = self._school()
         settings = load_settings(session, school.country)
-        issuer = BillingIssuer(
-            name=settings.entity_name,
-            address_lines=settings.entity_address_lines,
-            country=school.country.value,
-            registry_code=settings.entity_registry_code,
-            vat_id=settings.entity_vat_id,
-            email=settings.entity_email,
-            phone=settings.entity_phone,
-            website=settings.entity_website,
-        )
+        issuer = billing_issuer(settings, school.country)
         language = school.default_language.value
         return issuer.letterhead(translator(language)), settings
