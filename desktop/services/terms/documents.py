@@ -11,7 +11,6 @@ from desktop.domain.errors import ValidationError, ValidationErrors
 from desktop.domain.roles import Permission
 from desktop.domain.terms import AmendmentRule
 from desktop.i18n import N_
-from desktop.services.base import ensure_version
 from desktop.services.school import SchoolService
 from desktop.services.terms.part import TermsPart
 from desktop.services.terms.records import (
@@ -83,21 +82,6 @@ class Documents(TermsPart):
                 raise ValidationError("key", values["key"], N_("already exists"))
             row = TermsDocument(**values)
             session.add(row)
-            session.flush()
-            return document_record(row)
-
-    def update_document(
-        self, key: str, expected_version: int, data: TermsDocumentInput
-    ) -> TermsDocumentRecord:
-        """Titles and the provider's identity; the key stays (acceptances refer to it)."""
-        values = _clean_document(data)
-        if values["key"] != key:
-            raise ValidationError("key", data.key, N_("cannot change once the document exists"))
-        with self.write(Permission.MANAGE_TERMS, reason="terms document") as session:
-            row = self._document_row(session, key)
-            ensure_version(row, expected_version, "terms document")
-            for name, value in values.items():
-                setattr(row, name, value)
             session.flush()
             return document_record(row)
 
