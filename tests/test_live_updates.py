@@ -4,6 +4,7 @@ other PCs poll, and names sorted in the school's alphabet."""
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -133,14 +134,17 @@ def demo(db) -> Services:
 
 
 @pytest.fixture
-def window(qtbot, demo, inline_workers, monkeypatch) -> MainWindow:
+def window(qtbot, demo, inline_workers, monkeypatch) -> Iterator[MainWindow]:
     monkeypatch.setenv("SCHOOL_OFFICE_NO_DIALOGS", "1")
     window = MainWindow(demo, demo.school.require_school())
     qtbot.addWidget(window)
     window.tabs.setCurrentWidget(window.roster)
     with qtbot.waitSignal(window.ready):
         window.show()
-    return window
+    yield window
+    # Closed while the database is still there, as the app does: the window closes its
+    # database after the last worker (qtbot would close it only after `db` is torn down).
+    window.close()
 
 
 def show_tab(qtbot, window: MainWindow, key: str):
