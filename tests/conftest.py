@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -153,7 +154,24 @@ def db_url(request, tmp_path) -> str:
 def db(db_url) -> Database:
     database = Database(db_url)
     yield database
+    _close_windows_on(database)
     database.dispose()
+
+
+def _close_windows_on(database: Database) -> None:
+    """Main windows on this database close before it goes, as in the app: qtbot would close
+    them only after this fixture, and a window closing then reconnects and abandons
+    connections (ResourceWarnings on PostgreSQL)."""
+    if "desktop.ui.main_window" not in sys.modules:  # no GUI in this test
+        return
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.ui.main_window import MainWindow
+
+    app = QApplication.instance()
+    for widget in app.topLevelWidgets() if app is not None else []:
+        if isinstance(widget, MainWindow) and widget.services.db is database:
+            widget.close()
 
 
 def make_services(
