@@ -2,9 +2,9 @@
 
 `session.execute(insert(table), rows)` costs SQLAlchemy some microseconds per row (the rows'
 keys compared, every value looked up and processed one at a time). On SQLite the rows go
-straight to the driver's executemany instead, and on PostgreSQL in INSERTs of many rows each
-(psycopg's executemany sends one statement per row): the INSERT is built once per table and
-column set, each column's values go through the column type's bind processor in one pass, and
+straight to the driver's executemany instead, and on PostgreSQL through COPY (psycopg's
+executemany sends one statement per row): the statement is built once per table and column
+set, each column's values go through the column type's bind processor in one pass, and
 scalar Python defaults are filled in, as SQLAlchemy would. Errors are still SQLAlchemy's (the
 call is `Connection.exec_driver_sql`), and the write is still reported to the transaction's
 change collector. Anything unusual (a callable default, a row without one of the first row's

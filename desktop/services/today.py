@@ -115,11 +115,13 @@ class TodayService(Service):
     def __init__(self, services: Services):
         super().__init__(services.db, services.actor)
         self.services = services
+        self._open_requests: list | None = None
 
     def gather(self, today: date | None = None) -> TodayList:
         """Every row due from now up to the horizon, most urgent first, for this actor."""
         school = self.services.school.require_school()
         self.country = school.country.value
+        self._open_requests = None  # read once per gather: two sources list them
         today = today or school.today()
         now = clock.now()
         items: list[DueItem] = []
@@ -189,8 +191,13 @@ class TodayService(Service):
 
     # ---- the sources: each yields its lines ------------------------------------------------
 
+    def _requests_open(self) -> list:
+        if self._open_requests is None:
+            self._open_requests = self.services.requests.list_requests(open_only=True)
+        return self._open_requests
+
     def _forwards(self, today: date, now: datetime) -> Iterable[Line]:
-        for r in self.services.requests.list_requests(open_only=True):
+        for r in self._requests_open():
             if r.forward_due_on is not None and r.forwarded_at is None and r.forward_to:
                 yield Line(
                     r.forward_due_on,
@@ -201,7 +208,7 @@ class TodayService(Service):
                 )
 
     def _requests(self, today: date, now: datetime) -> Iterable[Line]:
-        for r in self.services.requests.list_requests(open_only=True):
+        for r in self._requests_open():
             yield Line(
                 r.due_on,
                 r.subject_name or r.requester_name,
