@@ -97,8 +97,9 @@ class RosterData:
         return f"{fold(row[FIRST])} {fold(row[LAST])}\t{row[CODE] or ''}\t{fold(row[CLASS] or '')}"
 
     def _name_key(self, row: RosterRow) -> tuple:
-        """The row's sort key by last name, in the school's alphabet."""
-        return (self.ranks[row[LAST]], self.ranks[row[FIRST]])
+        """The row's sort key by last name, in the school's alphabet; namesakes by id, so that
+        a renamed or new namesake takes the same place as in a fresh load."""
+        return (self.ranks[row[LAST]], self.ranks[row[FIRST]], row[ID])
 
     def sort_keys(self, field: int) -> list:
         keys = self._keys.get(field)
