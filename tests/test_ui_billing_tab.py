@@ -20,7 +20,9 @@ from desktop.ui.main_window import MainWindow
 from desktop.ui.student_picker import StudentPickerDialog
 from desktop.ui.tabs.billing import BillingTab
 from desktop.ui.tabs.billing import controller as billing_controller
-from desktop.ui.tabs.billing.dialogs import LetterDialog, PaymentDialog, RejectDialog
+from desktop.ui.tabs.billing.dialogs.letter import LetterDialog
+from desktop.ui.tabs.billing.dialogs.payment import PaymentDialog
+from desktop.ui.tabs.billing.dialogs.refund import RejectDialog
 from tests.billing_fixtures import add_family, order_input, prepare_billing, record_terms_notice
 
 pytestmark = [pytest.mark.gui, pytest.mark.db]

@@ -19,15 +19,11 @@ from desktop.services.container import Services
 from desktop.services.school import SchoolProfile
 from desktop.ui import messages
 from desktop.ui.document_output import documents_folder, file_name, show_document
-from desktop.ui.tabs.billing.dialogs import (
-    LetterDialog,
-    OrderDialog,
-    PaymentDialog,
-    RefundDialog,
-    RejectDialog,
-    SettingsDialog,
-    TrialDialog,
-)
+from desktop.ui.tabs.billing.dialogs.letter import LetterDialog
+from desktop.ui.tabs.billing.dialogs.order import OrderDialog, TrialDialog
+from desktop.ui.tabs.billing.dialogs.payment import PaymentDialog
+from desktop.ui.tabs.billing.dialogs.refund import RefundDialog, RejectDialog
+from desktop.ui.tabs.billing.dialogs.settings import SettingsDialog
 from desktop.ui.tabs.billing.labels import euros, proposal_label
 from desktop.ui.tabs.billing.model import SubscriptionsModel
 from desktop.ui.tabs.list_detail import ListController
