@@ -26,7 +26,9 @@ from desktop.services.demo import DemoService
 from desktop.services.requests import RequestInput
 from desktop.ui import messages
 from desktop.ui.tabs.consent import ConsentTab
-from desktop.ui.tabs.consent.dialogs import DecisionDialog, IssueCodeDialog, TextDialog
+from desktop.ui.tabs.consent.dialogs.codes import IssueCodeDialog
+from desktop.ui.tabs.consent.dialogs.decision import DecisionDialog
+from desktop.ui.tabs.consent.dialogs.retention import TextDialog
 from desktop.ui.tabs.consent.export_wizard import ExportWizard
 from tests.conftest import make_services
 from tests.consent_helpers import noon, staff

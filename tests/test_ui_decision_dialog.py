@@ -19,7 +19,7 @@ from desktop.domain.roster import Country, Relation
 from desktop.i18n import set_ui_language
 from desktop.services.roster import GuardianInput
 from desktop.ui.tabs.consent import ConsentTab
-from desktop.ui.tabs.consent.dialogs import DecisionDialog
+from desktop.ui.tabs.consent.dialogs.decision import DecisionDialog
 from tests.conftest import make_services
 from tests.consent_helpers import student_born, terms_document
 

@@ -24,7 +24,7 @@ from desktop.services.access_export import AccessExportService, ExportResult, re
 from desktop.services.roster import GuardianLink
 from desktop.ui import messages
 from desktop.ui.forms import ERROR_COLOUR, Banner
-from desktop.ui.tabs.consent.dialogs import PickStudent, StudentField
+from desktop.ui.tabs.consent.dialogs.fields import PickStudent, StudentField
 from desktop.ui.text import _
 from desktop.ui.workers import run_with_progress
 

@@ -7,8 +7,8 @@ from datetime import datetime
 
 from desktop.domain import clock
 from desktop.ui import messages
-from desktop.ui.tabs.consent import dialogs as d
 from desktop.ui.tabs.consent.controller.part import AMBER, GREEN, GREY, RED, ConsentPart
+from desktop.ui.tabs.consent.dialogs.breaches import AffectedDialog, BreachDialog, NoticeSentDialog
 from desktop.ui.tabs.consent.labels import NOTICE_STATES, NOTICES
 from desktop.ui.text import _
 
@@ -72,7 +72,7 @@ class BreachesPage(ConsentPart):
 
     def new_breach(self) -> None:
         self._open(
-            d.BreachDialog(
+            BreachDialog(
                 self.view,
                 self.country,
                 lambda v: self.services.breaches.record(
@@ -91,7 +91,7 @@ class BreachesPage(ConsentPart):
         incident = self._incident()
         if incident is not None:
             self._open(
-                d.AffectedDialog(
+                AffectedDialog(
                     self.view,
                     self.country,
                     lambda v: self.services.breaches.add_affected(
@@ -109,7 +109,7 @@ class BreachesPage(ConsentPart):
             messages.inform(self.view, _("Breaches"), _("Every notification is recorded."))
             return
         self._open(
-            d.NoticeSentDialog(
+            NoticeSentDialog(
                 self.view,
                 self.country,
                 pending,

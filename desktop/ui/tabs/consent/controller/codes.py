@@ -8,8 +8,8 @@ from datetime import timedelta
 from desktop.domain.consent.codes import CodeState
 from desktop.domain.errors import SchoolOfficeError
 from desktop.ui import messages
-from desktop.ui.tabs.consent import dialogs as d
 from desktop.ui.tabs.consent.controller.part import GREEN, GREY, ConsentPart
+from desktop.ui.tabs.consent.dialogs.codes import CodeValues, IssueCodeDialog
 from desktop.ui.tabs.consent.export_wizard import ExportWizard
 from desktop.ui.tabs.consent.labels import CODE_KINDS, CODE_STATES
 from desktop.ui.text import _
@@ -40,7 +40,7 @@ class CodesPage(ConsentPart):
         )
 
     def issue_code(self) -> None:
-        def submit(values: d.CodeValues):
+        def submit(values: CodeValues):
             issued = self.services.access_export.issue_code(
                 values.student_id, values.guardian_id, values.kind
             )
@@ -73,7 +73,7 @@ class CodesPage(ConsentPart):
             return issued
 
         self._open(
-            d.IssueCodeDialog(self.view, self.country, self.pick_student, self.guardians_of, submit)
+            IssueCodeDialog(self.view, self.country, self.pick_student, self.guardians_of, submit)
         )
 
     def revoke_code(self) -> None:

@@ -7,8 +7,14 @@ from desktop.domain.consent.common import noon_on
 from desktop.domain.consent.deletion import DeletionState
 from desktop.domain.consent.requests import DeadlineState
 from desktop.ui import messages
-from desktop.ui.tabs.consent import dialogs as d
 from desktop.ui.tabs.consent.controller.part import AMBER, GREY, RED, ConsentPart
+from desktop.ui.tabs.consent.dialogs.requests import (
+    AnswerDialog,
+    DeletionDialog,
+    ExtendDialog,
+    RequestDialog,
+    RequestValues,
+)
 from desktop.ui.tabs.consent.labels import (
     DEADLINES,
     DELETION_STATES,
@@ -71,7 +77,7 @@ class RequestsPage(ConsentPart):
     def new_request(self) -> None:
         from desktop.services.requests import RequestInput
 
-        def submit(values: d.RequestValues):
+        def submit(values: RequestValues):
             return self.services.requests.create(
                 RequestInput(
                     values.kind,
@@ -87,7 +93,7 @@ class RequestsPage(ConsentPart):
             )
 
         self._open(
-            d.RequestDialog(
+            RequestDialog(
                 self.view,
                 self.country,
                 self.school.today(),
@@ -122,7 +128,7 @@ class RequestsPage(ConsentPart):
         record = self._selected_request()
         if record is not None:
             self._open(
-                d.ExtendDialog(
+                ExtendDialog(
                     self.view,
                     self.country,
                     self.school.today(),
@@ -136,7 +142,7 @@ class RequestsPage(ConsentPart):
         record = self._selected_request()
         if record is not None:
             self._open(
-                d.AnswerDialog(
+                AnswerDialog(
                     self.view,
                     self.country,
                     self.school.today(),
@@ -152,7 +158,7 @@ class RequestsPage(ConsentPart):
 
     def new_deletion(self) -> None:
         self._open(
-            d.DeletionDialog(
+            DeletionDialog(
                 self.view,
                 self.country,
                 self.school.today(),

@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 from desktop.domain.errors import SchoolOfficeError
-from desktop.ui.tabs.consent import dialogs as d
 from desktop.ui.tabs.consent.controller.part import RED, ConsentPart
+from desktop.ui.tabs.consent.dialogs.restrictions import ProhibitionDialog
 from desktop.ui.text import _, restriction_label
 
 
@@ -58,7 +58,7 @@ class RestrictionsPage(ConsentPart):
 
     def register_prohibition(self) -> None:
         self._open(
-            d.ProhibitionDialog(
+            ProhibitionDialog(
                 self.view,
                 self.country,
                 self.school.today(),

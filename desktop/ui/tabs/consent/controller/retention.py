@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from desktop.ui.tabs.consent import dialogs as d
 from desktop.ui.tabs.consent.controller.part import ConsentPart
+from desktop.ui.tabs.consent.dialogs.retention import HoldDialog, TextDialog
 from desktop.ui.tabs.consent.labels import ACTIONS, CATEGORIES
 from desktop.ui.text import _
 
@@ -42,7 +42,7 @@ class RetentionPage(ConsentPart):
         title = _("Confirm: {what}") if confirm else _("Keep: {what}")
         label = _("Note") if confirm else _("Why the data are kept")
         self._open(
-            d.TextDialog(
+            TextDialog(
                 self.view,
                 self.country,
                 title.format(what=proposal.label),
@@ -56,7 +56,7 @@ class RetentionPage(ConsentPart):
 
     def place_hold(self) -> None:
         self._open(
-            d.HoldDialog(
+            HoldDialog(
                 self.view,
                 self.country,
                 self.pick_student,

@@ -4,8 +4,8 @@ answer, recording a decision and printing the terms for those who have not answe
 from __future__ import annotations
 
 from desktop.ui import messages
-from desktop.ui.tabs.consent import dialogs as d
 from desktop.ui.tabs.consent.controller.part import ConsentPart
+from desktop.ui.tabs.consent.dialogs.decision import DecisionDialog
 from desktop.ui.tabs.consent.labels import STATUS_COLOURS, STATUSES
 from desktop.ui.text import _, format_percent
 from desktop.ui.workers import run_with_progress
@@ -74,7 +74,7 @@ class TermsPage(ConsentPart):
         document = next(doc for doc in self.data.documents if doc.key == overview.document_key)
         guardians = self.guardians_of(person.student_id)
         self._open(
-            d.DecisionDialog(
+            DecisionDialog(
                 self.view,
                 self.country,
                 document,
