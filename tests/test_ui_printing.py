@@ -26,7 +26,8 @@ from desktop.ui.dialogs.batch_print import (
     start_batch_print,
 )
 from desktop.ui.dialogs.pdf_preview import PdfPreviewDialog
-from desktop.ui.dialogs.terms import LanguageForm, PublishForm, TermsDialog, VersionForm
+from desktop.ui.dialogs.terms.dialog import TermsDialog
+from desktop.ui.dialogs.terms.forms import LanguageForm, PublishForm, VersionForm
 
 pytestmark = [pytest.mark.gui, pytest.mark.db]
 

@@ -51,7 +51,7 @@ def install_documents_menu(window: QMainWindow) -> QMenu:
 
 
 def open_terms(window: QMainWindow) -> None:
-    from desktop.ui.dialogs.terms import TermsDialog
+    from desktop.ui.dialogs.terms.dialog import TermsDialog
 
     dialog = TermsDialog(window, window.services, window.school)
     dialog.open()
