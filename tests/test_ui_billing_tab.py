@@ -19,7 +19,7 @@ from desktop.ui import messages
 from desktop.ui.main_window import MainWindow
 from desktop.ui.student_picker import StudentPickerDialog
 from desktop.ui.tabs.billing import BillingTab
-from desktop.ui.tabs.billing import controller as billing_controller
+from desktop.ui.tabs.billing import printing as billing_printing
 from desktop.ui.tabs.billing.dialogs.letter import LetterDialog
 from desktop.ui.tabs.billing.dialogs.payment import PaymentDialog
 from desktop.ui.tabs.billing.dialogs.refund import RejectDialog
@@ -174,7 +174,7 @@ def test_letter_dialog_with_data_missing_changes_nothing(tab, school, monkeypatc
 def test_cancellation_letter_registered_and_confirmation_saved(tab, school, monkeypatch, tmp_path):
     answers = iter(["print"])
     monkeypatch.setattr(messages, "ask", lambda *a, **k: next(answers))
-    monkeypatch.setattr(billing_controller, "ask_save_path", lambda *a: str(tmp_path / "d5.pdf"))
+    monkeypatch.setattr(billing_printing, "ask_save_path", lambda *a: str(tmp_path / "d5.pdf"))
     select(tab, "Horvat")
     tab.controller.register_letter()
     dialog = tab.controller.dialog
@@ -238,7 +238,7 @@ def test_new_order_through_the_student_picker(tab, school):
 def test_printing_the_invoice_and_the_due_letters(tab, monkeypatch, tmp_path):
     proposed = []
     monkeypatch.setattr(
-        billing_controller,
+        billing_printing,
         "ask_save_path",
         lambda parent, title, suggested: (
             proposed.append(Path(suggested)) or str(tmp_path / Path(suggested).name)

@@ -1,7 +1,8 @@
 """The Billing tab's controller: the only place the tab talks to the billing services.
 
 Buttons call it; it calls BillingService / BillingLetterService and shows the answer or the
-typed error. Printing a batch of letters runs in a worker behind a progress dialog with Cancel.
+typed error. Printing (a letter, an invoice, the due letters in a worker behind a progress dialog
+with Cancel) is the part it extends, in `printing.py`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from desktop.domain.roles import Permission
 from desktop.services.container import Services
 from desktop.services.school import SchoolProfile
 from desktop.ui import messages
-from desktop.ui.document_output import documents_folder, file_name, show_document
+from desktop.ui.document_output import documents_folder
 from desktop.ui.tabs.billing.dialogs.letter import LetterDialog
 from desktop.ui.tabs.billing.dialogs.order import OrderDialog, TrialDialog
 from desktop.ui.tabs.billing.dialogs.payment import PaymentDialog
@@ -26,15 +27,9 @@ from desktop.ui.tabs.billing.dialogs.refund import RefundDialog, RejectDialog
 from desktop.ui.tabs.billing.dialogs.settings import SettingsDialog
 from desktop.ui.tabs.billing.labels import euros, proposal_label
 from desktop.ui.tabs.billing.model import SubscriptionsModel
-from desktop.ui.tabs.list_detail import ListController
+from desktop.ui.tabs.billing.printing import BillingPrinting
 from desktop.ui.text import N_, _, format_date, n_
-from desktop.ui.workers import run_task, run_with_progress
-
-
-def ask_save_path(parent: QWidget, title: str, suggested: str) -> str:
-    """The save dialog (tests replace this function)."""
-    path, _filter = QFileDialog.getSaveFileName(parent, title, suggested, _("PDF files (*.pdf)"))
-    return path
+from desktop.ui.workers import run_task
 
 
 def ask_statement_path(parent: QWidget, title: str, folder) -> str:
@@ -45,7 +40,7 @@ def ask_statement_path(parent: QWidget, title: str, folder) -> str:
     return path
 
 
-class BillingController(ListController):
+class BillingController(BillingPrinting):
     PERMISSION = Permission.VIEW_BILLING
     LOAD_FAILED = N_("Billing could not be loaded")
 
@@ -400,112 +395,6 @@ class BillingController(ListController):
             messages.show_error(self.view, exc, country=self.country)
             return
         self._done(_("Reminder fee charged"), row.id)
-
-    def print_cancellation_letter(self) -> None:
-        row = self.selected_row()
-        if row is None:
-            return
-        record = self._fetch(lambda: self.billing.subscription(row.id))
-        if record is None:
-            return
-        only = None
-        active = record.active_profiles
-        if len(active) > 1:
-            choices = (
-                [("all", _("Whole subscription"))]  # D3
-                + [(str(p.id), _("Only {name}").format(name=p.full_name)) for p in active]  # D4
-                + [("cancel", _("Cancel"))]
-            )
-            answer = messages.ask(
-                self.view,
-                _("Cancellation letter"),
-                _("Which letter should be printed?"),
-                choices,
-                default="all",
-                escape="cancel",
-            )
-            if answer == "cancel":
-                return
-            only = None if answer == "all" else int(answer)
-        self._print(
-            lambda out: self.letters.print_cancellation_form(row.student_id, only, out=out),
-            _("Cancellation letter"),
-            row.child_name,
-        )
-
-    def print_invoice(self) -> None:
-        row = self.selected_row()
-        if row is None:
-            return
-        self._print(
-            lambda out: self.letters.print_invoice(
-                self.letters.latest_invoice_id(row.student_id), out=out
-            ),
-            _("Invoice"),
-            row.child_name,
-        )
-
-    def _print(self, produce, what: str, whom: str) -> None:
-        """Where to save first, then print into it: a document is recorded as printed only
-        once its file is written, and a cancelled save dialog records nothing. The written
-        file then opens in the print preview."""
-        path = ask_save_path(self.view, what, self._suggested(what, whom))
-        if not path:
-            return
-        try:
-            produce(path)
-        except SchoolOfficeError as exc:
-            messages.show_error(self.view, exc, what, self.country)
-            return
-        self._preview(path, what)
-        self.load()
-
-    def _suggested(self, what: str, whom: str = "") -> str:
-        return str(documents_folder() / file_name(what, whom, self.today()))
-
-    def _preview(self, path: str, what: str) -> None:
-        try:
-            pdf = Path(path).read_bytes()
-        except OSError as exc:
-            messages.warn(self.view, what, str(exc))
-            return
-        self.preview = show_document(self.view, pdf, what, Path(path).name)
-        self.preview.delivered = True  # already saved where the secretary chose
-        self.view.show_status(_("Saved {path}").format(path=path))
-
-    def print_due_letters(self) -> None:
-        if not self.notices:
-            return
-        letters, today = self.letters, self.today()
-        path = ask_save_path(self.view, _("Letters"), self._suggested(_("Letters")))
-        if not path:
-            return
-
-        def done(batch) -> None:
-            self.task = None
-            for child, reason in batch.refused:
-                messages.warn(self.view, _("Not printed"), f"{child}: {reason}")
-            if batch.printed:
-                self._preview(path, _("Letters"))
-            self._done(
-                n_(
-                    "{n} letter printed, {skipped} no longer needed",
-                    "{n} letters printed, {skipped} no longer needed",
-                    batch.printed,
-                ).format(n=batch.printed, skipped=batch.skipped)
-            )
-
-        def failed(exc: BaseException) -> None:
-            self.task = None
-            messages.show_error(self.view, exc, _("The letters were not printed"), self.country)
-
-        self.task = run_with_progress(
-            self.view,
-            _("Printing the letters…"),
-            lambda progress, cancel: letters.print_notices(None, progress, cancel, today, out=path),
-            done,
-            failed,
-        )
 
     # ---- decisions (R67) -------------------------------------------------------------------
 
