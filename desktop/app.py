@@ -13,6 +13,7 @@ import sys
 import traceback
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from desktop import APP_NAME, ORG_NAME, __version__, crash_report
 from desktop.domain.errors import AccessRevoked, DatabaseError, SchoolOfficeError
@@ -29,6 +30,9 @@ from desktop.startup import (
     EXIT_SETTINGS,
     StartupAborted,
 )
+
+if TYPE_CHECKING:
+    from desktop.db.session import Database
 
 log = logging.getLogger(__name__)
 
@@ -288,6 +292,15 @@ def start_gui(database_url: str | None, demo: bool):
     db = _open_database(
         database_url or settings.effective_database_url, fixed_url=database_url is not None
     )
+    try:
+        return _open_window(db, settings, demo)
+    except BaseException:  # refused or failed before the window owns the database
+        db.dispose()
+        raise
+
+
+def _open_window(db: Database, settings: Settings, demo: bool):
+    """Who is signing in, the school, the main window: (QApplication, MainWindow)."""
     crash_report.remember_database(db.engine.dialect.name, db.engine.dialect.server_version_info)
     from desktop.services.login_audit import record_start, remember_failed_login
 

@@ -150,27 +150,43 @@ def db_url(request, tmp_path) -> str:
     return url
 
 
+_DATABASES: list[Database] = []  # the `db` fixture's databases in the running test
+
+
 @pytest.fixture
 def db(db_url) -> Database:
     database = Database(db_url)
+    _DATABASES.append(database)
     yield database
     _close_windows_on(database)
     database.dispose()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item):
+    """Dispose the test's databases again once every fixture is gone: a widget that qtbot closes
+    last may have reconnected, and that connection would otherwise be found by the garbage
+    collector in some later test (a ResourceWarning on PostgreSQL)."""
+    try:
+        return (yield)
+    finally:
+        while _DATABASES:
+            _DATABASES.pop().dispose()
+
+
 def _close_windows_on(database: Database) -> None:
-    """Main windows on this database close before it goes, as in the app: qtbot would close
-    them only after this fixture, and a window closing then reconnects and abandons
-    connections (ResourceWarnings on PostgreSQL)."""
-    if "desktop.ui.main_window" not in sys.modules:  # no GUI in this test
+    """Windows and tabs on this database close before it goes, as in the app: qtbot would
+    close them only after this fixture, and a widget closing then (or a reload it started)
+    reconnects through the disposed engine and abandons the connection, which surfaces as a
+    ResourceWarning in whichever later test the garbage collector runs (PostgreSQL)."""
+    if "PySide6.QtWidgets" not in sys.modules:  # no GUI in this test
         return
     from PySide6.QtWidgets import QApplication
 
-    from desktop.ui.main_window import MainWindow
-
     app = QApplication.instance()
     for widget in app.topLevelWidgets() if app is not None else []:
-        if isinstance(widget, MainWindow) and widget.services.db is database:
+        services = getattr(widget, "services", None)
+        if getattr(services, "db", None) is database:
             widget.close()
 
 
