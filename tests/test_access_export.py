@@ -265,7 +265,7 @@ def test_a_failed_build_gives_the_code_back(services_si, family, monkeypatch):
     def broken(session, ctx):
         raise RuntimeError("disk full")
 
-    from desktop.services.export_sections import ExportSection
+    from desktop.services.export_sections.common import ExportSection
 
     services_si.access_export.sections.append(ExportSection("broken", 99, broken))
     with pytest.raises(RuntimeError):

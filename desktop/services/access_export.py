@@ -41,7 +41,8 @@ from desktop.i18n import N_, translator
 from desktop.services.base import Service, ensure_version
 from desktop.services.consent import ConsentService
 from desktop.services.documents import DocumentRequest, DocumentService, Produced, printed_name
-from desktop.services.export_sections import ExportContext, ExportSection, earliest_day
+from desktop.services.export_sections import earliest_day
+from desktop.services.export_sections.common import ExportContext, ExportSection
 from desktop.services.roster import GuardianLink, RosterService, StudentRecord
 from desktop.services.school import SchoolService
 
