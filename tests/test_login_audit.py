@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from desktop.cli import main as cli_main
-from desktop.db import access
+from desktop.db.access.login_events import pc_name
+from desktop.db.access.server import server_identity
 from desktop.db.models import LoginEvent
 from desktop.services.login_audit import record_start, remember_failed_login
 from desktop.services.staff import resolve_actor
@@ -23,7 +24,7 @@ def test_a_start_and_an_earlier_failed_login_are_recorded(db):
         ("mallory", "failed", "gui"),
         ("mari", "start", "gui"),
     ]
-    assert all(r.app_version and r.pc_name == access.pc_name() for r in rows)
+    assert all(r.app_version and r.pc_name == pc_name() for r in rows)
     record_start(db, "mari", "cli")  # the failed login is recorded once
     with db.read() as session:
         assert (
@@ -42,6 +43,6 @@ def test_the_command_line_start_is_recorded(db_url, db, monkeypatch):
 
 def test_an_unprovisioned_database_keeps_the_os_account_as_the_identity(db, monkeypatch):
     # The embedded database (and a PostgreSQL one not yet provisioned): see README.
-    assert access.server_identity(db.engine) is None
+    assert server_identity(db.engine) is None
     monkeypatch.setattr("desktop.services.staff.os_login", lambda: "tajnica")
     assert resolve_actor(db).login == "tajnica"

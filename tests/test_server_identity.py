@@ -20,7 +20,10 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
 from desktop.cli import main as cli_main
-from desktop.db import access
+from desktop.db.access import grants
+from desktop.db.access.names import group_role
+from desktop.db.access.provisioning import provision
+from desktop.db.access.server import UnencryptedConnection, check_transport
 from desktop.db.models import LoginEvent, Payment
 from desktop.db.session import Database
 from desktop.domain.errors import AccessRevoked, PermissionDenied, ServerRefused
@@ -82,7 +85,7 @@ def server():
     )
     try:
         owner_db = open_database(s.url(owner))  # migrated by the owner: the owner's schema
-        report = access.provision(owner_db.engine, s.admin, admin_name="Anne Admin")
+        report = provision(owner_db.engine, s.admin, admin_name="Anne Admin")
         owner_db.dispose()
         assert report.logins[s.admin]  # a one-time password, shown once
         with _services(s, s.admin) as admin:
@@ -232,7 +235,7 @@ def test_a_new_login_must_choose_a_password_before_working(server, capsys):
         )
         member = connection.scalar(
             text("SELECT pg_has_role(:n, :g, 'MEMBER')"),
-            {"n": login, "g": access.group_role(server.database, Role.OFFICE)},
+            {"n": login, "g": group_role(server.database, Role.OFFICE)},
         )
     su.dispose()
     assert stored.startswith("SCRAM-SHA-256$") and password not in stored
@@ -255,7 +258,7 @@ def test_a_new_login_must_choose_a_password_before_working(server, capsys):
 def test_provisioning_again_changes_nothing_and_makes_no_new_passwords(server):
     db = Database(server.url(server.owner))
     try:
-        report = access.provision(db.engine, server.admin)
+        report = provision(db.engine, server.admin)
     finally:
         db.dispose()
     assert not report.first_time
@@ -315,11 +318,11 @@ def test_every_start_is_in_the_login_audit(server):
 def test_a_remote_server_without_tls_is_refused_unless_allowed(server):
     db = Database(server.url(server.admin))
     try:
-        with pytest.raises(access.UnencryptedConnection):
-            access.check_transport(db.engine, local=False)
+        with pytest.raises(UnencryptedConnection):
+            check_transport(db.engine, local=False)
         with _services(server, server.admin) as admin:
             admin.staff.allow_unencrypted(True)
-        access.check_transport(db.engine, local=False)
+        check_transport(db.engine, local=False)
         with _services(server, server.admin) as admin:
             admin.staff.allow_unencrypted(False)
     finally:
@@ -365,7 +368,7 @@ def test_the_shared_login_of_before_loses_its_access_and_is_told_why(server):
     su.dispose()
     db = Database(server.url(server.owner))
     try:
-        report = access.provision(db.engine, None)
+        report = provision(db.engine, None)
     finally:
         db.dispose()
     assert shared in report.revoked_from
@@ -400,7 +403,7 @@ def test_an_administrator_cannot_take_over_a_login_that_is_not_staff_here(server
 
 
 def test_every_table_has_its_place_in_the_grant_matrix(server):
-    """A new table needs a line in desktop/db/access.py, or no staff login can use it."""
+    """A new table needs a line in desktop/db/access/grants.py, or no staff login can use it."""
     with psycopg.connect(server.dsn(server.owner)) as connection:
         tables = {
             row[0]
@@ -408,7 +411,7 @@ def test_every_table_has_its_place_in_the_grant_matrix(server):
                 "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
             )
         }
-    assert tables - access._ALL_CLASSIFIED == set()
+    assert tables - grants._ALL_CLASSIFIED == set()
 
 
 # ---- office work that ends subscriptions, on a provisioned database (R13, R15, R121) -----------

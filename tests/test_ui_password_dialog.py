@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from desktop.db.access import check_new_password
+from desktop.db.access.names import check_new_password
 from desktop.settings import Settings
 from desktop.ui.dialogs.password import NewPasswordDialog
 

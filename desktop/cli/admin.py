@@ -271,12 +271,13 @@ def staff_password(args: argparse.Namespace) -> int:
 
 
 def db_provision(args: argparse.Namespace) -> int:
-    from desktop.db import access
+    from desktop.db.access.names import group_role
+    from desktop.db.access.provisioning import provision
     from desktop.services.container import open_database
 
     db = open_database(database_url(args))  # brings the schema up to date as the owner
     try:
-        report = access.provision(
+        report = provision(
             db.engine,
             args.admin,
             admin_name=args.admin_name,
@@ -289,7 +290,7 @@ def db_provision(args: argparse.Namespace) -> int:
     print(f"database {report.database} {state}; owner {report.owner}")
     print(
         "group roles: "
-        + ", ".join(access.group_role(report.prefix, r) for r in Role)
+        + ", ".join(group_role(report.prefix, r) for r in Role)
         + (f" (new: {', '.join(report.groups_created)})" if report.groups_created else "")
     )
     if report.revoked_from:

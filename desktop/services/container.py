@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 
 from sqlalchemy.exc import DBAPIError
 
-from desktop.db import access, schema
+from desktop.db import schema
+from desktop.db.access.provisioning import refresh_grants
+from desktop.db.access.server import check_transport
 from desktop.db.engine import check_sqlite_file, damaged_database_message, is_damaged_sqlite
 from desktop.db.server_errors import server_error
 from desktop.db.session import Database
@@ -274,7 +276,7 @@ def open_database(url: str) -> Database:
     db = Database(url)
     try:
         db.check_connection()
-        access.check_transport(db.engine)  # R120: another PC's server only over TLS
+        check_transport(db.engine)  # R120: another PC's server only over TLS
         try:
             applied = schema.upgrade(db.engine)
         except DBAPIError as exc:  # damage further in than the first page
@@ -284,7 +286,7 @@ def open_database(url: str) -> Database:
                 raise
             raise DatabaseError(damaged_database_message(url)) from exc
         if applied:
-            access.refresh_grants(db.engine)  # new tables get the provisioned roles' grants
+            refresh_grants(db.engine)  # new tables get the provisioned roles' grants
     except BaseException:
         db.dispose()
         raise

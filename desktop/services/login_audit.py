@@ -15,7 +15,7 @@ from datetime import datetime
 
 from sqlalchemy.engine import make_url
 
-from desktop.db import access
+from desktop.db.access.login_events import login_event, record_login_events
 from desktop.db.session import Database
 from desktop.domain import clock
 
@@ -40,7 +40,7 @@ def remember_failed_login(url: str, reason: str, client: str) -> None:
         from desktop.services.staff import os_login
 
         login = os_login()
-    row = access.login_event(login, "failed", client, reason[:500])
+    row = login_event(login, "failed", client, reason[:500])
     row["at"] = row["at"].isoformat()
     try:
         with _pending_path().open("a", encoding="utf-8") as file:
@@ -64,9 +64,9 @@ def record_start(db: Database, login: str, client: str) -> None:
             rows.append(row)
         except (ValueError, KeyError, TypeError):
             continue
-    rows.append(access.login_event(login, "start", client, at=clock.now()))
+    rows.append(login_event(login, "start", client, at=clock.now()))
     try:
-        access.record_login_events(db.engine, rows)
+        record_login_events(db.engine, rows)
     except Exception as exc:  # a database without the table yet, or no INSERT grant
         log.warning("login audit not recorded: %s", exc)
         return

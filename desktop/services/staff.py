@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
-from desktop.db import access
+from desktop.db.access import names
+from desktop.db.access.server import is_provisioned, server_identity
 from desktop.db.models import DbAccess, StaffRole, StaffUser
 from desktop.db.server_errors import server_error
 from desktop.db.session import Database, record_audit
@@ -86,7 +87,7 @@ def resolve_actor(db: Database, login: str | None = None) -> Actor:
     The first administrator gets every role so a one-person office can work at once; an
     administrator can take roles away later.
     """
-    identity = access.server_identity(db.engine)
+    identity = server_identity(db.engine)
     if identity is not None:
         if identity.is_owner:
             raise OwnerLogin(identity.login)
@@ -128,7 +129,7 @@ class StaffRecord:
 class StaffService(Service):
     def _server_logins(self) -> bool:
         """Whether staff members have their own database logins here (desktop.db.access)."""
-        return access.is_provisioned(self.db.engine)
+        return is_provisioned(self.db.engine)
 
     def server_logins(self) -> bool:
         """For the Staff accounts dialog: passwords and existing roles mean something here."""
@@ -158,7 +159,7 @@ class StaffService(Service):
         if not roles:
             raise ValidationError("roles", "", N_("give at least one role"))
         server = self._server_logins()
-        password = access.new_password() if server and not existing_role else None
+        password = names.new_password() if server and not existing_role else None
         with self.write(Permission.MANAGE_STAFF) as session:
             if session.scalar(select(StaffUser.id).where(StaffUser.login == login)):
                 raise ValidationError("login", login, N_("already exists"))
@@ -187,7 +188,7 @@ class StaffService(Service):
                     text("SELECT school_office_create_login(:l, :v, :r, :e)"),
                     {
                         "l": login,
-                        "v": access.scram_verifier(password) if password else "",
+                        "v": names.scram_verifier(password) if password else "",
                         "r": sorted(r.value for r in roles),
                         "e": existing_role,
                     },
@@ -205,7 +206,7 @@ class StaffService(Service):
                 login,
                 N_("has no database password here: this database uses Windows accounts"),
             )
-        password = access.new_password()
+        password = names.new_password()
         with self.write(Permission.MANAGE_STAFF, reason="password reset") as session:
             user = session.scalar(select(StaffUser).where(StaffUser.login == login))
             if user is None:
@@ -213,7 +214,7 @@ class StaffService(Service):
             if not user.active:
                 raise ValidationError("login", login, N_("is not active"))
             exists = session.scalar(text("SELECT 1 FROM pg_roles WHERE rolname = :n"), {"n": login})
-            verifier = access.scram_verifier(password)
+            verifier = names.scram_verifier(password)
             if exists:
                 session.execute(
                     text("SELECT school_office_reset_password(:l, :v)"), {"l": login, "v": verifier}
@@ -284,8 +285,8 @@ def change_own_password(db: Database, actor: Actor, new_password: str, remember=
 
     The server gets only its SCRAM verifier; `remember(password)` (the OS keyring) runs before
     the commit, so a password that could not be kept is not set either."""
-    access.check_new_password(new_password, actor.login)
-    if not access.is_provisioned(db.engine):
+    names.check_new_password(new_password, actor.login)
+    if not is_provisioned(db.engine):
         raise ValidationError(
             "password", "", N_("cannot be changed here: this database uses Windows accounts")
         )
@@ -294,7 +295,7 @@ def change_own_password(db: Database, actor: Actor, new_password: str, remember=
             connection.exec_driver_sql(
                 "ALTER ROLE CURRENT_USER PASSWORD "
                 + connection.scalar(
-                    text("SELECT quote_literal(:v)"), {"v": access.scram_verifier(new_password)}
+                    text("SELECT quote_literal(:v)"), {"v": names.scram_verifier(new_password)}
                 )
             )
             connection.execute(text("SELECT school_office_password_changed()"))
