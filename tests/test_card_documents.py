@@ -18,7 +18,7 @@ from desktop.documents.cards import (
     build_card_sheets,
     build_single_cards,
 )
-from desktop.documents.layout import MM
+from desktop.documents.layout.styles import MM
 from desktop.domain.cards import CardNumber
 from desktop.domain.errors import Cancelled
 

@@ -47,7 +47,8 @@ from desktop.documents import (
     save_atomic,
     sha256_hex,
 )
-from desktop.documents.layout import MM, wrap
+from desktop.documents.layout.styles import MM
+from desktop.documents.layout.text import wrap
 from desktop.documents.markup import parse_inline, parse_markdown
 from desktop.documents.template import PAGE_H
 

@@ -12,7 +12,10 @@ from pypdf import PdfReader
 
 from desktop.documents.builders import build_letter
 from desktop.documents.fonts import REGULAR, em_width
-from desktop.documents.layout import BODY, Flow, Frame, layout_blocks, wrap_text
+from desktop.documents.layout.blocks import layout_blocks
+from desktop.documents.layout.flow import Flow, Frame
+from desktop.documents.layout.styles import BODY
+from desktop.documents.layout.text import wrap_text
 from desktop.documents.model import (
     DocumentInfo,
     Letterhead,

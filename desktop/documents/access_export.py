@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from desktop.documents.attachments import Attachment
 from desktop.documents.builders import _school_zone, build_report
-from desktop.documents.layout import MM
+from desktop.documents.layout.styles import MM
 from desktop.documents.model import (
     Boxed,
     DataTable,

@@ -23,15 +23,9 @@ from desktop import APP_NAME, __version__
 from desktop.documents import template as tpl
 from desktop.documents.attachments import Attachment, embed_files
 from desktop.documents.fonts import REGULAR, register_fonts
-from desktop.documents.layout import (
-    MM,
-    SUBJECT,
-    SUBTITLE,
-    TITLE,
-    Flow,
-    Op,
-    layout_blocks,
-)
+from desktop.documents.layout.blocks import layout_blocks
+from desktop.documents.layout.flow import Flow
+from desktop.documents.layout.styles import MM, SUBJECT, SUBTITLE, TITLE, Op
 from desktop.documents.model import (
     AddressBlock,
     AddressBlocks,

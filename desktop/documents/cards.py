@@ -16,7 +16,7 @@ from io import BytesIO
 from typing import Any
 
 from desktop.documents.fonts import BOLD, REGULAR, text_width
-from desktop.documents.layout import GREY, LIGHT, MM, SHADE, TEXT
+from desktop.documents.layout.styles import GREY, LIGHT, MM, SHADE, TEXT
 from desktop.documents.model import Cancelled
 from desktop.documents.template import _fit_line, _fit_size
 from desktop.domain.errors import Progress

@@ -22,19 +22,9 @@ from datetime import date, tzinfo
 from functools import lru_cache
 
 from desktop.documents.fonts import BOLD, REGULAR, em_width
-from desktop.documents.layout import (
-    GREY,
-    LIGHT,
-    MM,
-    RULE,
-    TEXT,
-    Frame,
-    Op,
-    Style,
-    baseline,
-    text_ops,
-    wrap_text,
-)
+from desktop.documents.layout.flow import Frame
+from desktop.documents.layout.styles import GREY, LIGHT, MM, RULE, TEXT, Op, Style
+from desktop.documents.layout.text import baseline, text_ops, wrap_text
 from desktop.documents.model import DocumentInfo, Letterhead
 from desktop.i18n import N_, Translator
 

@@ -39,7 +39,7 @@ def _payment_slip(rows: list[tuple[str, str, bool]], payload: bytes | None, titl
     from reportlab.graphics.shapes import DirectDraw, Drawing
 
     from desktop.documents.fonts import BOLD, REGULAR, em_width
-    from desktop.documents.layout import GREY, MM, RULE, TEXT
+    from desktop.documents.layout.styles import GREY, MM, RULE, TEXT
     from desktop.domain.upn_qr import upn_qr_rows
 
     w, h = SLIP_WIDTH_MM * MM, SLIP_HEIGHT_MM * MM

@@ -1,26 +1,35 @@
-"""A small flow layout: blocks → pages of drawing operations.
-
-Why not platypus: laying text out ourselves and drawing it with the bare canvas keeps a batch of
-1,000 letters close to the canvas floor (DESIGN.md: platypus ~3.9 s, canvas ~2.3 s), and
-laying out before drawing tells us the page count, so "page 2 of 3" needs no second build.
-
-Coordinates are PDF points, origin bottom-left. An operation is a plain tuple:
-
-    ("t", x, y, font, size, color, text)              text at baseline y
-    ("l", x1, y1, x2, y2, width, color)               line
-    ("r", x, y, w, h, stroke | None, fill | None, lw) rectangle
-    ("i", x, y, w, h, data)                           PNG/JPEG bytes
-    ("d", x, y, drawing, sx, sy)                      reportlab Drawing
+"""Blocks → drawing operations in a flow: headings, paragraphs, Markdown, tables, address
+blocks, signature lines, images and boxes.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from desktop.documents.fonts import BOLD, REGULAR, em_width
-from desktop.documents.markup import Run, parse_inline, parse_markdown
+from desktop.documents.layout.flow import Flow
+from desktop.documents.layout.styles import (
+    BLACK,
+    BODY,
+    BULLET_ITEM,
+    BULLET_STEP,
+    CELL,
+    GREY,
+    H1,
+    H2,
+    KEEP_LINES,
+    LABEL,
+    LIGHT,
+    MM,
+    NUMBER_INDENT,
+    NUMBERED_ITEM,
+    SHADE,
+    SMALL,
+    Segment,
+    Style,
+)
+from desktop.documents.layout.text import baseline, line_width, text_ops, wrap, wrap_text
+from desktop.documents.markup import parse_inline, parse_markdown
 from desktop.documents.model import (
     AddressBlocks,
     Block,
@@ -35,317 +44,6 @@ from desktop.documents.model import (
     SignatureLines,
     Spacer,
 )
-
-MM = 72 / 25.4
-Color = tuple[float, float, float]
-Op = tuple
-Segment = tuple[float, str, str]  # (x offset, font, text)
-
-BLACK: Color = (0.0, 0.0, 0.0)
-TEXT: Color = (0.08, 0.08, 0.08)
-GREY: Color = (0.36, 0.36, 0.36)
-RULE: Color = (0.55, 0.55, 0.55)
-LIGHT: Color = (0.82, 0.82, 0.82)
-SHADE: Color = (0.94, 0.94, 0.94)
-
-
-@dataclass(frozen=True)
-class Style:
-    size: float
-    leading: float
-    font: str = REGULAR
-    color: Color = TEXT
-    space_before: float = 0.0
-    space_after: float = 0.0
-
-
-BODY = Style(10, 13.5, space_after=6)
-SMALL = Style(8.5, 11, space_after=4)
-LABEL = Style(8, 10, color=GREY)
-TITLE = Style(16, 20, BOLD, space_after=4)
-SUBTITLE = Style(11, 14, color=GREY, space_after=10)
-SUBJECT = Style(11, 14.5, BOLD, space_after=10)
-H1 = Style(13, 16, BOLD, space_before=8, space_after=4)
-H2 = Style(10.5, 14, BOLD, space_before=6, space_after=3)
-CELL = Style(9, 11.5)
-# Items of a list sit closer together than paragraphs; the last one ends like a paragraph.
-NUMBERED_ITEM = Style(BODY.size, BODY.leading, space_after=4)
-BULLET_ITEM = Style(BODY.size, BODY.leading, space_after=2)
-
-BULLET_STEP = 5 * MM
-KEEP_LINES = 4  # a paragraph of up to this many lines is never split across pages
-NUMBER_INDENT = (7 * MM, 10 * MM, 13 * MM)
-
-
-# --- text wrapping ------------------------------------------------------------------------
-
-
-# A telephone number ("+372 736 1234", "735 0500", "01 234 56 78"), an IBAN's digit groups:
-# printed on one line, so a number never splits across lines (or pages).
-_DIGIT_GROUPS = re.compile(r"(?<![\w.,])(?:\+\d{1,3} )?\d{1,4}(?: \d{2,4})+(?![\w])")
-
-
-_DIGIT_SPACE_DIGIT = re.compile(r"\d \d")
-
-
-def _glue_numbers(text: str) -> str:
-    if _DIGIT_SPACE_DIGIT.search(text) is None:  # most text: one quick scan in C
-        return text
-    return _DIGIT_GROUPS.sub(lambda m: m.group(0).replace(" ", "\u00a0"), text)
-
-
-def _words(runs: Iterable[Run]) -> list[list[tuple[str, str]] | None]:
-    """Runs → words (lists of (font, text) pieces); None marks a forced line break.
-
-    Words split at ASCII spaces only, so no-break spaces (in dates and amounts) hold; the
-    spaces inside a telephone number become no-break spaces here.
-    """
-    words: list[list[tuple[str, str]] | None] = []
-    cur: list[tuple[str, str]] = []
-    for text, bold in runs:
-        font = BOLD if bold else REGULAR
-        text = _glue_numbers(text)
-        for li, line in enumerate(text.split("\n")):
-            if li:
-                if cur:
-                    words.append(cur)
-                    cur = []
-                words.append(None)
-            for i, part in enumerate(line.split(" ")):
-                if i and cur:
-                    words.append(cur)
-                    cur = []
-                if part:
-                    cur.append((font, part))
-    if cur:
-        words.append(cur)
-    return words
-
-
-def _word_width(word: list[tuple[str, str]]) -> float:
-    return sum([em_width(text, font) for font, text in word])
-
-
-def _break_word(word: list[tuple[str, str]], width_em: float) -> list[list[tuple[str, str]]]:
-    """Split a word wider than the line into pieces that fit (long URLs, very long names)."""
-    pieces: list[list[tuple[str, str]]] = [[]]
-    used = 0.0
-    for font, text in word:
-        for ch in text:
-            w = em_width(ch, font)
-            if used + w > width_em and pieces[-1]:
-                pieces.append([])
-                used = 0.0
-            piece = pieces[-1]
-            if piece and piece[-1][0] == font:
-                piece[-1] = (font, piece[-1][1] + ch)
-            else:
-                piece.append((font, ch))
-            used += w
-    return pieces
-
-
-def wrap(runs: Iterable[Run], width: float, size: float) -> list[list[Segment]]:
-    """Greedy line filling; every line is a list of (x offset, font, text) segments."""
-    limit = width / size + 1e-6  # compare in em: word widths are cached at size 1
-    lines: list[list[list[tuple[str, str]]]] = []
-    cur: list[list[tuple[str, str]]] = []
-    cur_w = 0.0
-    for word in _words(runs):
-        if word is None:
-            lines.append(cur)
-            cur, cur_w = [], 0.0
-            continue
-        ww = _word_width(word)
-        if cur:
-            space = em_width(" ", cur[-1][-1][0])
-            if cur_w + space + ww <= limit:
-                cur.append(word)
-                cur_w += space + ww
-                continue
-            lines.append(cur)
-        if ww > limit:
-            *full, word = _break_word(word, limit)
-            lines.extend([piece] for piece in full)
-            ww = _word_width(word)
-        cur, cur_w = [word], ww
-    if cur or not lines:
-        lines.append(cur)
-    return [_segments(line, size) for line in lines]
-
-
-def _segments(line: list[list[tuple[str, str]]], size: float) -> list[Segment]:
-    segs: list[list] = []
-    x = 0.0
-    for i, word in enumerate(line):
-        if i:
-            segs[-1][2] += " "
-            x += em_width(" ", segs[-1][1]) * size
-        for font, text in word:
-            if segs and segs[-1][1] == font:
-                segs[-1][2] += text
-            else:
-                segs.append([x, font, text])
-            x += em_width(text, font) * size
-    return [(s[0], s[1], s[2]) for s in segs]
-
-
-def line_width(line: list[Segment], size: float) -> float:
-    if not line:
-        return 0.0
-    x, font, text = line[-1]
-    return x + em_width(text, font) * size
-
-
-def baseline(top: float, style: Style) -> float:
-    """Baseline of a line whose box starts at ``top``: the glyphs sit centred in the leading."""
-    return top - 0.5 * style.leading - 0.26 * style.size
-
-
-def text_ops(line: list[Segment], x: float, y: float, style: Style) -> list[Op]:
-    size, color = style.size, style.color
-    return [("t", x + dx, y, font, size, color, text) for dx, font, text in line]
-
-
-def runs(text: str, style: Style) -> list[Run]:
-    """Inline markup → runs; a bold style makes every run bold (so it is measured bold too)."""
-    parsed = parse_inline(text)
-    if style.font == BOLD:
-        return [(t, True) for t, _ in parsed]
-    return parsed
-
-
-def wrap_text(text: str, width: float, style: Style) -> list[list[Segment]]:
-    return wrap(runs(text, style), width, style.size)
-
-
-# --- the flow -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Frame:
-    left: float
-    right: float
-    top: float
-    bottom: float
-
-    @property
-    def width(self) -> float:
-        return self.right - self.left
-
-
-class Flow:
-    """Fills frames top to bottom; a new page starts when the next piece does not fit."""
-
-    def __init__(self, first: Frame, later: Frame):
-        if (first.left, first.right) != (later.left, later.right):
-            raise ValueError("all frames of a document share their width")
-        self.later = later
-        self.frame = first
-        self.y = first.top
-        self.pages: list[list[Op]] = [[]]
-
-    @property
-    def left(self) -> float:
-        return self.frame.left
-
-    @property
-    def width(self) -> float:
-        return self.frame.width
-
-    @property
-    def at_top(self) -> bool:
-        return self.y >= self.frame.top - 0.01
-
-    def new_page(self) -> None:
-        self.pages.append([])
-        self.frame = self.later
-        self.y = self.later.top
-
-    def need(self, height: float) -> None:
-        if self.y - height < self.frame.bottom - 0.01 and not self.at_top:
-            self.new_page()
-
-    def skip(self, height: float) -> None:
-        """Vertical space; swallowed at the top of a page."""
-        if not self.at_top:
-            self.y -= height
-            if self.y < self.frame.bottom:
-                self.new_page()
-
-    def finish(self) -> list[list[Op]]:
-        """The pages, without empty pages at the end (a trailing page break prints nothing)."""
-        pages = list(self.pages)
-        while len(pages) > 1 and not pages[-1]:
-            pages.pop()
-        return pages
-
-    def add(self, ops: Iterable[Op]) -> None:
-        self.pages[-1].extend(ops)
-
-    # text
-
-    def lines(
-        self,
-        lines: list[list[Segment]],
-        style: Style,
-        indent: float = 0.0,
-        label: str = "",
-        label_indent: float = 0.0,
-    ) -> None:
-        """The lines from ``indent``; ``label`` ("1.1", "•") left of the first one."""
-        x = self.left + indent
-        for i, line in enumerate(lines):
-            self.need(style.leading)
-            y = baseline(self.y, style)
-            if i == 0 and label:
-                x_label = self.left + label_indent
-                self.add([("t", x_label, y, style.font, style.size, style.color, label)])
-            self.add(text_ops(line, x, y, style))
-            self.y -= style.leading
-
-    def paragraph(
-        self,
-        text: str,
-        style: Style = BODY,
-        indent: float = 0.0,
-        label: str = "",
-        label_indent: float = 0.0,
-        keep_with_next: float = 0.0,
-    ) -> None:
-        if style.space_before:
-            self.skip(style.space_before)
-        lines = wrap_text(text, self.width - indent, style)
-        while (split := self._split_at(len(lines), style.leading, keep_with_next)) is not None:
-            self.lines(lines[:split], style, indent, label, label_indent)
-            self.new_page()
-            lines, label = lines[split:], ""
-        self.lines(lines, style, indent, label, label_indent)
-        self.y -= style.space_after
-
-    def _split_at(self, n: int, leading: float, keep_with_next: float) -> int | None:
-        """Where a paragraph of ``n`` lines breaks to the next page, or None (it fits, or
-        moves whole: a new page is started here). Short paragraphs (up to KEEP_LINES lines)
-        keep together; a longer one leaves at least two lines on each page (no orphan or
-        widow line), and ``keep_with_next`` room below its last line on the same page."""
-        room = self.y - self.frame.bottom + 0.01
-        if n * leading + keep_with_next <= room:
-            return None
-        fit = int(room // leading)
-        if self.at_top:  # a new page would not help: break where the rules allow
-            k = min(fit, n - 2)
-            return k if k >= 2 else None
-        if n <= KEEP_LINES or fit < 2:
-            self.new_page()
-            return None
-        k = min(fit, n - 2)  # with keep_with_next: the last two lines go with what follows
-        if k < 2:
-            self.new_page()
-            return None
-        return k
-
-
-# --- blocks -------------------------------------------------------------------------------
 
 
 def layout_blocks(flow: Flow, blocks: Iterable[Block]) -> None:
