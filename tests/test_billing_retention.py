@@ -13,7 +13,7 @@ from desktop.domain.billing.records import PaymentMethod
 from desktop.domain.consent.retention import APP_RETENTION_CATEGORIES, DataCategory
 from desktop.domain.errors import ValidationError, ValidationErrors
 from desktop.services.billing import PaymentInput
-from desktop.services.retention import ANONYMISED
+from desktop.services.retention_sources import ANONYMISED
 from tests.billing_fixtures import add_family, order_input, prepare_billing
 
 pytestmark = pytest.mark.db
@@ -87,7 +87,7 @@ def test_a_legal_hold_keeps_the_payer_data(ended):
 
 def test_every_retention_setting_has_a_job_behind_it(services):
     """Issue: each category with a period has a retention source, or is not in the settings."""
-    from desktop.services.retention import DEFAULT_SOURCES
+    from desktop.services.retention_sources import DEFAULT_SOURCES
 
     settings = services.consent.settings()
     sources = {source.category for source in DEFAULT_SOURCES}

@@ -18,7 +18,7 @@ from desktop.domain.dates import school_zone
 from desktop.domain.errors import InvalidTransition, ValidationError, ValidationErrors
 from desktop.domain.roster import StudentStatus
 from desktop.services.requests import RequestInput
-from desktop.services.retention import ANONYMISED
+from desktop.services.retention_sources import ANONYMISED
 from tests.consent_helpers import noon, si_family
 
 pytestmark = pytest.mark.db

@@ -25,25 +25,18 @@ explicit audit entry per row, as the ORM hooks would have written.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from desktop.db.bulk import allocate_ids, bulk_insert
-from desktop.db.insert_many import insert_many
 from desktop.db.models import (
-    AuditEntry,
     BillingNotice,
     BillingProposal,
     Invoice,
     Subscription,
     Trial,
 )
-from desktop.db.session import ACTOR_KEY, jsonable
-from desktop.domain import clock
 from desktop.domain.billing.due import (
     BillingAction,
     SubscriptionFacts,
@@ -58,23 +51,19 @@ from desktop.domain.billing.records import (
     InvoiceKind,
     NoticeKind,
     ProposalKind,
-    ProposalStatus,
-    ReferenceScheme,
-    make_payment_reference,
 )
 from desktop.domain.billing.states import SubscriptionState, Tier
-from desktop.domain.billing.vat import split_vat, vat_rate_on
 from desktop.domain.dates import SchoolYear
 from desktop.domain.errors import NotFound
 from desktop.i18n import N_  # stored reasons are shown translated by the UI
 from desktop.services.billing import (
-    invoice_number,
     load_policies,
     load_prices,
     settings_row,
     settle_ending,
     unsettled_endings,
 )
+from desktop.services.billing_daily_writer import DayWriter, PayingRow
 
 _S = SubscriptionState
 _A = BillingAction
@@ -85,17 +74,6 @@ ORDER_CYCLE = "order"  # a subscription is ordered once (later years are renewal
 
 def renewal_cycle(year: SchoolYear) -> str:
     return f"renewal-{year.start_year}"
-
-
-@dataclass(frozen=True)
-class _Row:
-    id: int
-    student_id: int
-    state: SubscriptionState
-    ordered_on: date | None
-    paid_school_year: int | None
-    trial_start: date | None = None
-    trial_end: date | None = None
 
 
 class BillingDaily:
@@ -115,7 +93,7 @@ class BillingDaily:
     def trial_ends(self, session: Session, today: date) -> str:
         policies = load_policies(session)
         rows = [
-            _Row(r.id, r.student_id, _S.TRIAL, None, None, r.starts_on, r.ends_on)
+            PayingRow(r.id, r.student_id, _S.TRIAL, None, None, r.starts_on, r.ends_on)
             for r in session.execute(
                 select(Subscription.id, Subscription.student_id, Trial.starts_on, Trial.ends_on)
                 .join(Trial, Trial.subscription_id == Subscription.id)
@@ -124,7 +102,7 @@ class BillingDaily:
         ]
         done = _notices(session, [_S.TRIAL], [TRIAL_CYCLE])
         proposed = _proposed(session, [_S.TRIAL], ProposalKind.TRIAL_TO_MINIMALNI)
-        w = _Writer(session, today)
+        w = DayWriter(session, today)
         for row in rows:
             facts = SubscriptionFacts(
                 _S.TRIAL,
@@ -177,7 +155,7 @@ class BillingDaily:
                 )
             )
         }
-        w = _Writer(session, today, settings_row(session).reference_scheme)
+        w = DayWriter(session, today, settings_row(session).reference_scheme)
         no_price: Counter[str] = Counter()
         for row in rows:
             cycle = _cycle(row, today)
@@ -230,7 +208,7 @@ class BillingDaily:
         done = _notices(session, [_S.ORDERED, _S.RENEWAL_DUE], cycles)
         lapses = _proposed(session, [_S.ORDERED], ProposalKind.LAPSE_UNPAID)
         terminations = _proposed(session, [_S.RENEWAL_DUE], ProposalKind.TERMINATE_NONPAYMENT)
-        w = _Writer(session, today)
+        w = DayWriter(session, today)
         for row in rows:
             cycle = _cycle(row, today)
             facts = _facts(row, done.get((row.id, cycle), {}))
@@ -289,9 +267,9 @@ class BillingDaily:
 # ---- reading the facts ---------------------------------------------------------------------
 
 
-def _paying_rows(session: Session) -> list[_Row]:
+def _paying_rows(session: Session) -> list[PayingRow]:
     return [
-        _Row(r.id, r.student_id, r.state, r.ordered_on, r.paid_school_year)
+        PayingRow(r.id, r.student_id, r.state, r.ordered_on, r.paid_school_year)
         for r in session.execute(
             select(
                 Subscription.id,
@@ -304,13 +282,13 @@ def _paying_rows(session: Session) -> list[_Row]:
     ]
 
 
-def _cycle(row: _Row, today: date) -> str:
+def _cycle(row: PayingRow, today: date) -> str:
     if row.state is _S.ORDERED:
         return ORDER_CYCLE
     return renewal_cycle(renewal_school_year(SchoolYear(row.paid_school_year), today))
 
 
-def _facts(row: _Row, done: dict[BillingAction, date]) -> SubscriptionFacts:
+def _facts(row: PayingRow, done: dict[BillingAction, date]) -> SubscriptionFacts:
     return SubscriptionFacts(
         row.state,
         ordered_on=row.ordered_on,
@@ -355,193 +333,3 @@ def _proposed(
             .where(Subscription.state.in_(states), BillingProposal.kind == kind)
         )
     }
-
-
-# ---- writing in bulk, with the audit trail ----------------------------------------------------
-
-
-class _Writer:
-    """Collects the day's rows and writes them with a few executemany statements."""
-
-    def __init__(self, session: Session, today: date, scheme: ReferenceScheme | None = None):
-        self.session = session
-        self.today = today
-        self.scheme = scheme  # the payment reference of new invoices (R77)
-        self.actor = session.info[ACTOR_KEY]
-        self.now = clock.now()
-        self.notices: list[dict[str, Any]] = []
-        self.proposals: list[dict[str, Any]] = []
-        self.invoices: list[dict[str, Any]] = []
-        self.renewals: list[_Row] = []
-        self.counts: Counter = Counter()
-
-    def _stamps(self) -> dict[str, Any]:
-        return {
-            "version": 1,
-            "created_at": self.now,
-            "created_by": self.actor,
-            "updated_at": self.now,
-            "updated_by": self.actor,
-        }
-
-    def notice(
-        self,
-        row: _Row,
-        kind: NoticeKind,
-        cycle: str,
-        reply_by: date | None,
-        invoice_id: int | None = None,
-    ) -> None:
-        self.notices.append(
-            {
-                "subscription_id": row.id,
-                "student_id": row.student_id,
-                "kind": kind,
-                "cycle": cycle,
-                "due_on": self.today,
-                "reply_by": reply_by,
-                "invoice_id": invoice_id,
-                "document_id": None,
-                "printed_at": None,
-                "skipped_reason": "",
-            }
-        )
-        self.counts[kind] += 1
-
-    def proposal(
-        self,
-        row: _Row,
-        kind: ProposalKind,
-        cycle: str,
-        *,
-        effective_on: date,
-        school_year: SchoolYear,
-        reason: str,
-        amount_cents: int | None = None,
-    ) -> None:
-        self.proposals.append(
-            {
-                "subscription_id": row.id,
-                "student_id": row.student_id,
-                "kind": kind,
-                "cycle": cycle,
-                "status": ProposalStatus.OPEN,
-                "proposed_on": self.today,
-                "effective_on": effective_on,
-                "school_year": school_year.start_year,
-                "amount_cents": amount_cents,
-                "refund_basis": None,
-                "reason": reason,
-                "decided_by": None,
-                "decided_at": None,
-                "decision_note": "",
-                **self._stamps(),
-            }
-        )
-        self.counts[kind] += 1
-
-    def invoice(self, row: _Row, year: SchoolYear, gross_cents: int, due_on: date | None) -> int:
-        """A renewal invoice; returns a temporary (negative) id that flush() replaces."""
-        split = split_vat(gross_cents, vat_rate_on(self.today))
-        self.invoices.append(
-            {
-                "id": -(len(self.invoices) + 1),
-                "subscription_id": row.id,
-                "student_id": row.student_id,
-                "school_year": year.start_year,
-                "kind": InvoiceKind.ANNUAL,
-                "issued_on": self.today,
-                "due_on": due_on or self.today,
-                "amount_cents": gross_cents,
-                "net_cents": split.net_cents,
-                "vat_cents": split.vat_cents,
-                "vat_rate_bp": split.rate_basis_points,
-                "cancelled_on": None,
-            }
-        )
-        return self.invoices[-1]["id"]
-
-    def renewal_due(self, row: _Row) -> None:
-        """R81: the invitation moves ACTIVE to RENEWAL_DUE."""
-        if row.state is _S.ACTIVE:
-            self.renewals.append(row)
-
-    def flush(self) -> None:
-        s = self.session
-        audit: list[dict[str, Any]] = []
-        if self.invoices:
-            # Numbers and references come from the ids, so the ids are allocated first.
-            real = dict(
-                zip(
-                    (r["id"] for r in self.invoices),
-                    allocate_ids(s, Invoice.__table__, len(self.invoices)),
-                    strict=True,
-                )
-            )
-            rows = []
-            for r in self.invoices:
-                year, new_id = SchoolYear(r["school_year"]), real[r["id"]]
-                reference = make_payment_reference(self.scheme, year, new_id).replace(" ", "")
-                rows.append(
-                    {
-                        **r,
-                        "id": new_id,
-                        "number": invoice_number(year, new_id),
-                        "reference": reference,
-                    }
-                )
-            insert_many(s, Invoice.__table__, rows)
-            audit += [self._audit("invoice", r["id"], r) for r in rows]
-            for notice in self.notices:
-                if notice["invoice_id"] is not None and notice["invoice_id"] < 0:
-                    notice["invoice_id"] = real[notice["invoice_id"]]
-        for table, rows in (
-            (BillingNotice.__table__, self.notices),
-            (BillingProposal.__table__, self.proposals),
-        ):
-            ids = bulk_insert(s, table, rows)
-            audit += [
-                self._audit(table.name, i, {**r, "id": i}) for r, i in zip(rows, ids, strict=True)
-            ]
-        if self.renewals:
-            ids = [r.id for r in self.renewals]
-            for start in range(0, len(ids), 1000):
-                s.execute(
-                    update(Subscription)
-                    .where(Subscription.id.in_(ids[start : start + 1000]))
-                    .values(
-                        state=_S.RENEWAL_DUE,
-                        version=Subscription.version + 1,
-                        updated_at=self.now,
-                        updated_by=self.actor,
-                    )
-                    .execution_options(synchronize_session=False)
-                )
-            audit += [
-                {
-                    **self._audit("subscription", r.id, {"state": _S.RENEWAL_DUE}, r.student_id),
-                    "action": "update",
-                    "before": {"state": _S.ACTIVE.value},
-                }
-                for r in self.renewals
-            ]
-        if audit:
-            insert_many(s, AuditEntry.__table__, audit)
-
-    def _audit(
-        self, entity: str, entity_id: int, values: dict[str, Any], student_id: int | None = None
-    ) -> dict[str, Any]:
-        return {
-            "at": self.now,
-            "actor": self.actor,
-            "action": "insert",
-            "entity": entity,
-            "entity_id": str(entity_id),
-            "student_id": values.get("student_id", student_id),
-            "before": None,
-            "after": {k: jsonable(v) for k, v in values.items() if k not in _STAMP_KEYS},
-            "reason": "daily",
-        }
-
-
-_STAMP_KEYS = frozenset({"version", "created_at", "created_by", "updated_at", "updated_by"})

@@ -214,7 +214,7 @@ class Services:
     @_Area
     def requests(self) -> RequestService:
         from desktop.services.requests import RequestService
-        from desktop.services.retention import anonymise_student
+        from desktop.services.retention_sources import anonymise_student
 
         return RequestService(self.db, self.actor, eraser=anonymise_student)
 
