@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from desktop.documents.cards import CardFace, build_card_sheets, build_single_cards
 from desktop.documents.fonts import register_fonts
-from desktop.domain.cards import CardNumber
+from desktop.domain.cards.numbering import CardNumber
 
 FIRST = ("Mari-Liis", "Oliver", "Kärt", "Märten", "Õie", "Aleksander", "Säde", "Jüri")
 LAST = ("Õunapuu", "Tamm", "Mänd", "Jõgi", "Sööt", "Tõnisson-Küttim", "Lõhmus", "Mägi")

@@ -30,7 +30,7 @@ from sqlalchemy import create_engine, func, select, text, update
 from sqlalchemy.engine import make_url
 
 from desktop.db.models import ProviderOutbox, Student
-from desktop.domain.cards import OutboxState
+from desktop.domain.cards.outbox import OutboxState
 from desktop.domain.roster import Country, StudentStatus
 from desktop.integrations.card_provider import CardProviderClient
 from desktop.services.card_sync import CardSyncService

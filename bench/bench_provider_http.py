@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from desktop.domain.cards import EntitlementStatus, ProviderEvent, upsert_event
+from desktop.domain.cards.events import EntitlementStatus, ProviderEvent, upsert_event
 from desktop.integrations.card_provider import CardProviderClient
 from tests.fake_card_provider import FakeCardProvider
 

@@ -19,7 +19,7 @@ from desktop.documents.cards import (
     build_single_cards,
 )
 from desktop.documents.layout.styles import MM
-from desktop.domain.cards import CardNumber
+from desktop.domain.cards.numbering import CardNumber
 from desktop.domain.errors import Cancelled
 
 NAMES = [

@@ -9,16 +9,15 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from desktop.domain.cards import (
+from desktop.domain.cards.events import (
     CloseReason,
     EntitlementStatus,
-    OutboxState,
-    RetryPolicy,
     SuspendReason,
     close_event,
     suspend_event,
     upsert_event,
 )
+from desktop.domain.cards.outbox import OutboxState, RetryPolicy
 from desktop.integrations.card_provider import (
     CardProviderClient,
     ProviderAuthError,

@@ -15,7 +15,8 @@ import pytest
 from sqlalchemy import select, text
 
 from desktop.db.models import ProviderOutbox
-from desktop.domain.cards import OutboxState, RetryPolicy, SuspendReason, student_ref
+from desktop.domain.cards.events import SuspendReason, student_ref
+from desktop.domain.cards.outbox import OutboxState, RetryPolicy
 from desktop.domain.errors import ValidationError
 from desktop.domain.personal_codes import is_valid_personal_code
 from desktop.integrations.card_provider import CardProviderClient, ProviderSettingsError

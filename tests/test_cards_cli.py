@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from desktop.cli import main
-from desktop.domain.cards import CardNumber
+from desktop.domain.cards.numbering import CardNumber
 from desktop.integrations import secrets
 from desktop.services.roster import StudentInput
 from desktop.settings import Settings, save_settings

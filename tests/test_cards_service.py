@@ -11,14 +11,11 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from desktop.db.models import AuditEntry, Card, ProviderOutbox
-from desktop.domain.cards import (
-    ActivationRefusal,
-    CardKind,
-    CardNumber,
-    OutboxState,
-    ProviderEventKind,
-    SuspendReason,
-)
+from desktop.domain.cards.activation import ActivationRefusal
+from desktop.domain.cards.events import ProviderEventKind, SuspendReason
+from desktop.domain.cards.machines import CardKind
+from desktop.domain.cards.numbering import CardNumber
+from desktop.domain.cards.outbox import OutboxState
 from desktop.domain.errors import (
     ConflictError,
     InvalidTransition,

@@ -26,7 +26,10 @@ from desktop.domain.billing.records import (
 )
 from desktop.domain.billing.states import SubscriptionState, Tier
 from desktop.domain.billing.trials import plan_trial
-from desktop.domain.cards import CardKind, CardNumber, OutboxState, normalise_isikukood
+from desktop.domain.cards.activation import normalise_isikukood
+from desktop.domain.cards.machines import CardKind
+from desktop.domain.cards.numbering import CardNumber
+from desktop.domain.cards.outbox import OutboxState
 from desktop.domain.dates import SchoolYear
 from desktop.domain.payment_refs import validate_si12
 from desktop.domain.roster import Country, StudentStatus

@@ -10,42 +10,44 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from desktop.domain.cards import ActivationRefusal as Refusal
-from desktop.domain.cards import (
-    CardKind,
-    CardNumber,
-    CardState,
+from desktop.domain.cards.activation import ActivationRefusal as Refusal
+from desktop.domain.cards.activation import (
+    RosterStudentForCard,
+    check_activation,
+    normalise_isikukood,
+)
+from desktop.domain.cards.events import (
     CloseReason,
     EntitlementStatus,
-    OutboxState,
-    PhysicalAction,
-    PhysicalCardStatus,
     ProviderEventKind,
-    QueuedEvent,
-    RetryPolicy,
-    RosterStudentForCard,
     SuspendReason,
-    VirtualAction,
-    VirtualCardStatus,
-    allows,
-    check_activation,
-    check_photo,
     close_event,
-    default_card_prefix,
-    deliverable,
-    extended_valid_until,
     idempotency_key,
-    initial_valid_until,
-    is_due_to_expire,
-    normalise_isikukood,
-    physical_transition,
-    plan_extension,
-    replace_physical_card,
-    roster_removal,
     student_ref,
     suspend_event,
     upsert_event,
+)
+from desktop.domain.cards.machines import (
+    CardKind,
+    PhysicalAction,
+    PhysicalCardStatus,
+    VirtualAction,
+    VirtualCardStatus,
+    allows,
+    physical_transition,
+    replace_physical_card,
+    roster_removal,
     virtual_transition,
+)
+from desktop.domain.cards.numbering import CardNumber, default_card_prefix
+from desktop.domain.cards.outbox import OutboxState, QueuedEvent, RetryPolicy, deliverable
+from desktop.domain.cards.photos import check_photo
+from desktop.domain.cards.validity import (
+    CardState,
+    extended_valid_until,
+    initial_valid_until,
+    is_due_to_expire,
+    plan_extension,
 )
 from desktop.domain.errors import InvalidTransition, ValidationError
 from desktop.domain.roster import StudentStatus

@@ -28,7 +28,8 @@ from desktop.domain.billing.records import (
     RefundBasis,
 )
 from desktop.domain.billing.states import SubscriptionState
-from desktop.domain.cards import CardKind, ProviderEventKind, SuspendReason
+from desktop.domain.cards.events import ProviderEventKind, SuspendReason
+from desktop.domain.cards.machines import CardKind
 from desktop.domain.consent.breaches import BreachNotice
 from desktop.domain.consent.requests import RequestKind
 from desktop.domain.consent.retention import DataCategory

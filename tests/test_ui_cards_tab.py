@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 from PySide6.QtWidgets import QDialog
 
-from desktop.domain.cards import RetryPolicy
+from desktop.domain.cards.outbox import RetryPolicy
 from desktop.domain.roster import Country
 from desktop.integrations.card_provider import CardProviderClient
 from desktop.services.container import Services

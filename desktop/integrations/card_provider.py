@@ -1,8 +1,8 @@
 """HTTP client for the virtual-card provider (contract: docs/card-provider-api.md).
 
 One `requests.Session` per client, so calls reuse a kept-alive connection. One attempt per
-call: retries belong to the outbox (desktop.domain.cards.RetryPolicy), which resends the same
-event with the same Idempotency-Key. The bearer token comes from the OS keyring and never
+call: retries belong to the outbox (desktop.domain.cards.outbox.RetryPolicy), which resends
+the same event with the same Idempotency-Key. The bearer token comes from the OS keyring and never
 appears in a log, a repr or an error message.
 """
 
@@ -23,7 +23,7 @@ from requests.adapters import HTTPAdapter
 
 from desktop import APP_ID, __version__
 from desktop.domain import clock
-from desktop.domain.cards import ProviderEvent, ProviderEventKind
+from desktop.domain.cards.events import ProviderEvent, ProviderEventKind
 from desktop.domain.errors import SchoolOfficeError
 from desktop.i18n import N_  # settings errors are shown translated by the UI
 

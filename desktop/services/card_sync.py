@@ -2,7 +2,7 @@
 
 Each run opens one kept-alive client, sends the due events oldest first, and records every
 outcome. One student's events go out in the order they were made, one at a time: an event
-waits while an earlier one of the same student is undelivered (desktop.domain.cards
+waits while an earlier one of the same student is undelivered (desktop.domain.cards.outbox
 .deliverable). Each event carries the same idempotency key on every retry, so the provider
 applies it once however often it is sent, even by two PCs at once.
 
@@ -28,16 +28,14 @@ from sqlalchemy.orm import Session
 from desktop.db.models import ProviderOutbox, ProviderSyncStatus, Student
 from desktop.db.session import record_audit
 from desktop.domain import clock
-from desktop.domain.cards import (
+from desktop.domain.cards.events import ProviderEvent, student_ref
+from desktop.domain.cards.machines import CardKind, VirtualCardStatus
+from desktop.domain.cards.outbox import (
     DEFAULT_RETRY_POLICY,
-    CardKind,
     OutboxState,
-    ProviderEvent,
     QueuedEvent,
     RetryPolicy,
-    VirtualCardStatus,
     deliverable,
-    student_ref,
 )
 from desktop.domain.errors import CancelCheck, NotFound, Progress, ValidationError
 from desktop.domain.roles import Permission

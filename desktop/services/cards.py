@@ -42,37 +42,42 @@ from desktop.db.session import (
     write_audit_entries,
 )
 from desktop.domain import clock
-from desktop.domain.cards import (
-    CardChange,
-    CardKind,
-    CardNumber,
-    CardState,
+from desktop.domain.cards.activation import (
+    RosterStudentForCard,
+    check_activation,
+    normalise_isikukood,
+)
+from desktop.domain.cards.events import (
     CloseReason,
     EntitlementStatus,
-    OutboxState,
-    PhysicalAction,
-    PhysicalCardStatus,
     ProviderEvent,
     ProviderEventKind,
-    RosterStudentForCard,
     SuspendReason,
-    VirtualAction,
-    VirtualCardStatus,
-    check_activation,
-    check_photo,
     close_event,
-    default_card_prefix,
-    initial_valid_until,
-    is_due_to_expire,
-    normalise_isikukood,
-    physical_transition,
-    plan_extension,
-    replace_physical_card,
-    roster_removal,
     student_ref,
     suspend_event,
     upsert_event,
+)
+from desktop.domain.cards.machines import (
+    CardKind,
+    PhysicalAction,
+    PhysicalCardStatus,
+    VirtualAction,
+    VirtualCardStatus,
+    physical_transition,
+    replace_physical_card,
+    roster_removal,
     virtual_transition,
+)
+from desktop.domain.cards.numbering import CardNumber, default_card_prefix
+from desktop.domain.cards.outbox import OutboxState
+from desktop.domain.cards.photos import check_photo
+from desktop.domain.cards.validity import (
+    CardChange,
+    CardState,
+    initial_valid_until,
+    is_due_to_expire,
+    plan_extension,
 )
 from desktop.domain.errors import (
     CancelCheck,

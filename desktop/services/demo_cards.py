@@ -29,20 +29,18 @@ from desktop.db.bulk import bulk_insert
 from desktop.db.models import Card, CardSettings, ProviderOutbox, Student
 from desktop.db.session import Database, record_audit
 from desktop.domain import clock
-from desktop.domain.cards import (
-    CardKind,
-    CardNumber,
+from desktop.domain.cards.activation import normalise_isikukood
+from desktop.domain.cards.events import (
     EntitlementStatus,
-    OutboxState,
-    PhysicalCardStatus,
     ProviderEvent,
     SuspendReason,
-    VirtualCardStatus,
-    normalise_isikukood,
     student_ref,
     suspend_event,
     upsert_event,
 )
+from desktop.domain.cards.machines import CardKind, PhysicalCardStatus, VirtualCardStatus
+from desktop.domain.cards.numbering import CardNumber
+from desktop.domain.cards.outbox import OutboxState
 from desktop.domain.dates import SchoolYear, school_zone
 from desktop.domain.roster import Country, StudentStatus
 from desktop.i18n import N_

@@ -20,13 +20,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from desktop.db.base import Audited, Base, UTCDateTime, Versioned, str_enum
 from desktop.domain import clock
-from desktop.domain.cards import (
-    CardKind,
-    OutboxState,
-    PhysicalCardStatus,
-    ProviderEventKind,
-    VirtualCardStatus,
-)
+from desktop.domain.cards.events import ProviderEventKind
+from desktop.domain.cards.machines import CardKind, PhysicalCardStatus, VirtualCardStatus
+from desktop.domain.cards.outbox import OutboxState
 
 # R20: at most one non-closed virtual card per student. A partial unique index says so in the
 # database itself, on SQLite and PostgreSQL alike, so two office PCs cannot both add one.

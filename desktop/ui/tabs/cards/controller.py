@@ -13,7 +13,7 @@ from datetime import date
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QFileDialog, QWidget
 
-from desktop.domain.cards import CardKind, PhysicalAction, VirtualAction, allows
+from desktop.domain.cards.machines import CardKind, PhysicalAction, VirtualAction, allows
 from desktop.domain.errors import SchoolOfficeError
 from desktop.domain.roles import Permission
 from desktop.services.cards import CardHistoryEntry, CardRow

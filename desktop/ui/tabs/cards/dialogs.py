@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.domain.cards import SuspendReason
+from desktop.domain.cards.events import SuspendReason
 from desktop.domain.errors import SchoolOfficeError
 from desktop.services.card_sync import OutboxEntry
 from desktop.services.cards import ExtensionPlan

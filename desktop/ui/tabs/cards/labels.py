@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from desktop.domain.cards import CardKind, ProviderEventKind
+from desktop.domain.cards.events import ProviderEventKind
+from desktop.domain.cards.machines import CardKind
 from desktop.domain.dates import local_today, school_zone
 from desktop.ui.text import N_, _, format_date
 

@@ -11,7 +11,7 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication
 
-from desktop.domain.cards import CardKind
+from desktop.domain.cards.machines import CardKind
 from desktop.services.cards import CardRow
 from desktop.ui.collation import name_key
 from desktop.ui.models.filtered_model import (
