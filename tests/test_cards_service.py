@@ -26,13 +26,9 @@ from desktop.domain.errors import (
 from desktop.domain.roles import Role
 from desktop.domain.roster import StudentStatus
 from desktop.services.base import Actor
-from desktop.services.cards import (
-    CARD_COLUMNS,
-    ActivationRefused,
-    CardFilter,
-    CardRow,
-    CardService,
-)
+from desktop.services.cards import CardService
+from desktop.services.cards.read_models import CARD_COLUMNS, CardFilter, CardRow
+from desktop.services.cards.virtual import ActivationRefused
 from desktop.services.container import Services
 from desktop.services.roster import StudentInput
 

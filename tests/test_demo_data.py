@@ -35,7 +35,7 @@ from desktop.domain.payment_refs import validate_si12
 from desktop.domain.roster import Country, StudentStatus
 from desktop.services.billing import PaymentInput
 from desktop.services.billing_letters import ReceivedLetter
-from desktop.services.cards import CardFilter
+from desktop.services.cards.read_models import CardFilter
 from desktop.services.demo import DemoService
 from tests.conftest import make_services
 

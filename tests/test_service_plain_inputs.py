@@ -42,7 +42,7 @@ from desktop.domain.terms import AmendmentRule
 from desktop.i18n import Message
 from desktop.services.billing import OrderInput, PaymentInput
 from desktop.services.billing_letters import ReceivedLetter
-from desktop.services.cards import CardFilter
+from desktop.services.cards.read_models import CardFilter
 from desktop.services.consent.recording import WARRANTIES, AcceptanceInput
 from desktop.services.requests import RequestInput
 from desktop.services.roster import ContactRestricted, GuardianInput, StudentInput

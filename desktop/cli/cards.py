@@ -95,7 +95,7 @@ def cards_sync(args: argparse.Namespace) -> int:
 
 
 def cards_list(args: argparse.Namespace) -> int:
-    from desktop.services.cards import CardFilter  # lazy: only this command needs it
+    from desktop.services.cards.read_models import CardFilter  # lazy: only this command needs it
 
     with services_for(args) as services:
         where = CardFilter(student_id=_student_id(services, args.student) if args.student else None)

@@ -42,7 +42,8 @@ from desktop.domain.roles import Permission
 from desktop.domain.roster import clean_text
 from desktop.i18n import N_  # reasons are shown translated by the UI
 from desktop.services.base import Service
-from desktop.services.cards import CardRecord, CardService
+from desktop.services.cards import CardService
+from desktop.services.cards.read_models import CardRecord
 
 if TYPE_CHECKING:  # requests is imported on the first sync, not at start-up
     from desktop.integrations.card_provider import CardProviderClient, Entitlement

@@ -45,7 +45,8 @@ from desktop.domain.dates import SchoolYear, school_zone
 from desktop.domain.roster import Country, StudentStatus
 from desktop.i18n import N_
 from desktop.services.base import Actor
-from desktop.services.cards import DEFAULT_SUPPORT_CONTACTS, school_code
+from desktop.services.cards.lookups import school_code
+from desktop.services.cards.settings import DEFAULT_SUPPORT_CONTACTS
 
 P, V = PhysicalCardStatus, VirtualCardStatus
 

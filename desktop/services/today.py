@@ -271,7 +271,7 @@ class TodayService(Service):
             yield Line(p.due_on, p.label, p.id, p.student_id, labels={"action": label})
 
     def _cards(self, today: date, now: datetime) -> Iterable[Line]:
-        from desktop.services.cards import CardFilter
+        from desktop.services.cards.read_models import CardFilter
 
         before = today + timedelta(days=WINDOW_DAYS + 1)
         rows = self.services.cards.rows(CardFilter(expiring_before=before))

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 from desktop.domain.cards.machines import CardKind, PhysicalAction, VirtualAction, allows
 from desktop.domain.errors import SchoolOfficeError
 from desktop.domain.roles import Permission
-from desktop.services.cards import CardHistoryEntry, CardRow
+from desktop.services.cards.read_models import CardHistoryEntry, CardRow
 from desktop.services.container import Services
 from desktop.services.school import SchoolProfile
 from desktop.ui import messages

@@ -12,7 +12,7 @@ from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication
 
 from desktop.domain.cards.machines import CardKind
-from desktop.services.cards import CardRow
+from desktop.services.cards.read_models import CardRow
 from desktop.ui.collation import name_key
 from desktop.ui.models.filtered_model import (
     FilteredTableModel,
