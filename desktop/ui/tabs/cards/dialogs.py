@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from desktop.domain.cards.events import SuspendReason
 from desktop.domain.errors import SchoolOfficeError
-from desktop.services.card_sync import OutboxEntry
+from desktop.services.card_sync.office import OutboxEntry
 from desktop.services.cards.extension import ExtensionPlan
 from desktop.ui import messages
 from desktop.ui.forms import FormDialog, heading

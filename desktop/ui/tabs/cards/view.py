@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.services.card_sync import SyncStatus
+from desktop.services.card_sync.office import SyncStatus
 from desktop.services.container import Services
 from desktop.services.school import SchoolProfile
 from desktop.ui.forms import DateField, heading
