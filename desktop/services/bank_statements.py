@@ -30,7 +30,6 @@ from desktop.db.models import (
     Invoice,
     Payment,
     Subscription,
-    SubscriptionProfile,
 )
 from desktop.db.session import audit_entry, jsonable, write_audit_entries
 from desktop.domain import clock
@@ -50,7 +49,7 @@ from desktop.domain.roles import Permission
 from desktop.i18n import N_  # refusals are shown translated by the UI
 from desktop.integrations.camt import Statement, StatementEntry, read_statement
 from desktop.services.base import Service
-from desktop.services.billing import paid_per_invoice
+from desktop.services.billing import paid_per_invoice, payer_names
 from desktop.services.school import SchoolService
 
 MAX_FILE_BYTES = 64 * 1024 * 1024  # a year of a school's statements is a few megabytes
@@ -297,14 +296,7 @@ def _imported_meanwhile(label: str) -> ValidationError:
 def _invoice_facts(session: Session) -> list[InvoiceFacts]:
     """Every invoice with what matching needs, in Core rows (fast for thousands)."""
     paid = paid_per_invoice(session)
-    payers = dict(
-        session.execute(
-            select(
-                SubscriptionProfile.subscription_id,
-                SubscriptionProfile.first_name + " " + SubscriptionProfile.last_name,
-            ).where(SubscriptionProfile.is_payer.is_(True))
-        ).all()
-    )
+    payers = payer_names(session)
     rows = session.execute(
         select(
             Invoice.id,

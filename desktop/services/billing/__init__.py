@@ -53,6 +53,7 @@ from desktop.services.billing.subscriptions import (
     TrialRecord,
     current_subscription_id,
     load_subscription,
+    payer_names,
 )
 from desktop.services.billing.trials import Trials
 
@@ -84,6 +85,7 @@ __all__ = [
     "load_settings",
     "load_subscription",
     "paid_per_invoice",
+    "payer_names",
     "settings_row",
     "settle_ending",
     "unsettled_endings",

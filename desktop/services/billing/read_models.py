@@ -17,7 +17,6 @@ from desktop.db.models import (
     Refund,
     Student,
     Subscription,
-    SubscriptionProfile,
     Trial,
 )
 from desktop.domain.billing.records import InvoiceKind, PaymentMethod, ProposalStatus
@@ -30,6 +29,7 @@ from desktop.services.billing.subscriptions import (
     SubscriptionRecord,
     current_subscription_id,
     load_record,
+    payer_names,
 )
 
 
@@ -101,14 +101,7 @@ class ReadModels(BillingPart):
                     Subscription.tier,
                 ).join(Student, Student.id == Subscription.student_id)
             ).all()
-            payers = dict(
-                session.execute(
-                    select(
-                        SubscriptionProfile.subscription_id,
-                        SubscriptionProfile.first_name + " " + SubscriptionProfile.last_name,
-                    ).where(SubscriptionProfile.is_payer.is_(True))
-                ).all()
-            )
+            payers = payer_names(session)
             paid = paid_per_invoice(session)
             owed: dict[int, int] = {}
             overdue: set[int] = set()

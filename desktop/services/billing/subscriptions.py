@@ -178,3 +178,15 @@ def live_subscriptions(
             .options(profiles)
         )
     )
+
+
+def payer_names(session: Session) -> dict[int, str]:
+    """Subscription id → its payer's name, for every subscription that names a payer."""
+    return dict(
+        session.execute(
+            select(
+                SubscriptionProfile.subscription_id,
+                SubscriptionProfile.first_name + " " + SubscriptionProfile.last_name,
+            ).where(SubscriptionProfile.is_payer.is_(True))
+        ).all()
+    )
