@@ -169,8 +169,11 @@ def references_in_text(text: str, known: Mapping[str, object], max_tokens: int =
 # ---- names ------------------------------------------------------------------------------------
 
 
+_NOT_WORD = re.compile(r"[^\w]+")
+
+
 def _words(name: str) -> frozenset[str]:
-    return frozenset(w for w in re.split(r"[^\w]+", fold_search(name or "")) if len(w) > 1)
+    return frozenset(w for w in _NOT_WORD.split(fold_search(name or "")) if len(w) > 1)
 
 
 def names_agree(person: str, written: str) -> bool:
@@ -216,11 +219,15 @@ class _Ledger:
             )
 
     def name_index(self) -> tuple[dict, dict]:
-        """(payer's words → invoices, child's words → invoices), built on first need."""
+        """(payer's words → invoices, child's words → invoices), built on first need. Only
+        invoices still open are named: a paid one stays paid for the rest of the plan, and a
+        school's invoices are mostly paid."""
         if self._names is None:
             payers: dict[frozenset[str], list[int]] = {}
             children: dict[frozenset[str], list[int]] = {}
             for inv in self.invoices.values():
+                if self.open_cents(inv.id) <= 0:
+                    continue
                 if payer := _words(inv.payer_name):
                     payers.setdefault(payer, []).append(inv.id)
                 if child := _words(inv.child_name):
