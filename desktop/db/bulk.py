@@ -47,11 +47,15 @@ def allocate_ids(session: Session, table: Table, count: int) -> list[int]:
     if count == 0:
         return []
     if session.get_bind().dialect.name == "postgresql":
-        rows = session.execute(
-            text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
+        # The sequence looked up once, not once per id (a text → regclass cast each time).
+        ids = session.scalars(
+            text(
+                "WITH s AS MATERIALIZED (SELECT pg_get_serial_sequence(:t, 'id')::regclass AS seq)"
+                " SELECT nextval(s.seq) FROM s, generate_series(1, :n)"
+            ),
             {"t": table.name, "n": count},
         )
-        return [r[0] for r in rows]
+        return list(ids.all())  # fetched at once, not row by row
     start = session.scalar(select(func.coalesce(func.max(table.c.id), 0))) + 1
     return list(range(start, start + count))
 
