@@ -104,7 +104,7 @@ def main() -> None:
             .order_by(BillingNotice.id)
             .limit(args.letters)
         ).all()
-    items, _requests, _notice_of, _skipped = letters._prepare_notices(ids, date(2026, 10, 8))
+    items = letters._prepare_notices(ids, date(2026, 10, 8)).letters
     t = time.perf_counter()
     now = datetime.now(UTC)
     infos = [DocumentInfo(f"DOC-2026-{i + 1:06d}", now, "bench") for i in range(len(items))]

@@ -138,3 +138,13 @@ def test_the_lazy_model_table_matches_the_modules():
     listed = {name: f"desktop.db.models.{area}" for name, area in models._MODULE_OF.items()}
     assert listed == mapped
     assert sorted(models.__all__) == sorted(listed)
+
+
+def test_daily_on_a_day_already_done_imports_no_area(home):
+    """The app asks at every start and `daily` is scheduled: a day already done is one read
+    per job, with no area's services imported."""
+    assert _run(CLI, home, "daily", "--today", "2026-11-18")["code"] == 0  # does the day
+    result = _run(CLI, home, "daily", "--today", "2026-11-18")
+    assert result["code"] == 0
+    unexpected = HEAVY + OTHER_AREAS + ("desktop.services.billing_daily", "PySide6")
+    assert _loaded(result["modules"], unexpected) == []

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from desktop.services.card_sync import CardSyncService
     from desktop.services.cards import CardService
     from desktop.services.consent import ConsentService
-    from desktop.services.daily import DailyService
+    from desktop.services.daily import DailyJobFn, DailyService
     from desktop.services.documents import DocumentService
     from desktop.services.letters import LetterService
     from desktop.services.requests import RequestService
@@ -233,24 +233,35 @@ class Services:
 
     @_Area
     def daily(self) -> DailyService:
-        """Date-driven jobs, run once a day by `school-office daily` (and the app)."""
-        from desktop.services.billing_daily import BillingDaily
+        """Date-driven jobs, run once a day by `school-office daily` (and the app). Each job
+        reaches its area only when it runs: a day already done (the app asks at every start)
+        imports none of them."""
         from desktop.services.daily import DailyJob, DailyService
 
-        billing_daily = BillingDaily()  # R80, R81, R91: the billing calendar
+        def area_job(area: str, method: str) -> DailyJobFn:
+            return lambda session, today: getattr(getattr(self, area), method)(session, today)
+
+        def billing_job(method: str) -> DailyJobFn:  # R80, R81, R91: the billing calendar
+            def run(session, today):
+                from desktop.services.billing_daily import BillingDaily
+
+                return getattr(BillingDaily(), method)(session, today)
+
+            return run
+
         return DailyService(
             self.db,
             self.actor,
             jobs=[
-                DailyJob("card-expiry", self.cards.expire_due),  # R21
+                DailyJob("card-expiry", area_job("cards", "expire_due")),  # R21
                 # first: no reminder for an invoice of a subscription that has ended
-                DailyJob("settle-endings", billing_daily.settle_endings),  # R76, R121
-                DailyJob("trial-ends", billing_daily.trial_ends),
-                DailyJob("billing-reminders", billing_daily.reminders),
-                DailyJob("termination-proposals", billing_daily.termination_proposals),
-                DailyJob("retention-proposals", self.retention.propose_due),  # R64, R67
-                DailyJob("request-deadlines", self.requests.remind_due),  # R57, R58, R61
-                DailyJob("addressee-changes", self.letters.addressee_changes),  # R48
+                DailyJob("settle-endings", billing_job("settle_endings")),  # R76, R121
+                DailyJob("trial-ends", billing_job("trial_ends")),
+                DailyJob("billing-reminders", billing_job("reminders")),
+                DailyJob("termination-proposals", billing_job("termination_proposals")),
+                DailyJob("retention-proposals", area_job("retention", "propose_due")),  # R64, R67
+                DailyJob("request-deadlines", area_job("requests", "remind_due")),  # R57, R58, R61
+                DailyJob("addressee-changes", area_job("letters", "addressee_changes")),  # R48
             ],
         )
 
