@@ -23,9 +23,6 @@ from desktop.db.models import (
 )
 from desktop.db.session import ACTOR_KEY, jsonable
 from desktop.domain import clock
-from desktop.domain.billing.due import (
-    BillingAction,
-)
 from desktop.domain.billing.records import (
     InvoiceKind,
     NoticeKind,
@@ -37,15 +34,9 @@ from desktop.domain.billing.records import (
 from desktop.domain.billing.states import SubscriptionState
 from desktop.domain.billing.vat import split_vat, vat_rate_on
 from desktop.domain.dates import SchoolYear
-from desktop.services.billing import (
-    invoice_number,
-)
+from desktop.services.billing import invoice_number
 
 _S = SubscriptionState
-_A = BillingAction
-
-TRIAL_CYCLE = "trial"  # one trial per subscription record (R89(c) is per child and year)
-ORDER_CYCLE = "order"  # a subscription is ordered once (later years are renewals)
 
 
 @dataclass(frozen=True)

@@ -31,28 +31,9 @@ from desktop.db.session import ACTOR_KEY, record_audit
 from desktop.domain import clock
 from desktop.domain.billing.states import END_STATES
 from desktop.domain.consent.retention import DataCategory, RetentionAction
-from desktop.domain.consent_workflow import ProposalState
 from desktop.domain.dates import add_days, local_date
 from desktop.domain.errors import NotFound
 from desktop.domain.roster import StudentStatus
-
-
-@dataclass(frozen=True)
-class ProposalRecord:
-    id: int
-    version: int
-    category: DataCategory
-    record_id: str
-    student_id: int | None
-    label: str
-    action: RetentionAction
-    due_on: date
-    reason: str
-    proposed_on: date
-    state: ProposalState
-    decided_by: str
-    decision_note: str
-
 
 ANONYMISED = "Anonymised"  # the first name an anonymised student keeps
 
