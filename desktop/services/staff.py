@@ -10,6 +10,7 @@ it is provisioned, the OS login.
 from __future__ import annotations
 
 import getpass
+import sys
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, text
@@ -73,6 +74,52 @@ def os_login() -> str:
         return "unknown"
 
 
+def os_full_name(login: str) -> str:
+    """The name the operating system keeps for this account ("Marija Novak"), or "" when it
+    keeps none: the first administrator is then shown by name, not by login."""
+    if sys.platform == "win32":
+        return _windows_full_name(login)
+    try:
+        import pwd
+
+        return pwd.getpwnam(login).pw_gecos.split(",")[0].strip()
+    except (ImportError, KeyError):
+        return ""
+
+
+def _windows_full_name(login: str) -> str:
+    """A local account's full name (NetUserGetInfo, level 10), else a domain account's display
+    name (GetUserNameExW, NameDisplay)."""
+    import ctypes
+    from ctypes import wintypes
+
+    class UserInfo10(ctypes.Structure):
+        _fields_ = [
+            ("name", wintypes.LPWSTR),
+            ("comment", wintypes.LPWSTR),
+            ("usr_comment", wintypes.LPWSTR),
+            ("full_name", wintypes.LPWSTR),
+        ]
+
+    try:
+        netapi = ctypes.windll.netapi32
+        info = ctypes.POINTER(UserInfo10)()
+        if netapi.NetUserGetInfo(None, login, 10, ctypes.byref(info)) == 0:
+            try:
+                name = (info.contents.full_name or "").strip()
+            finally:
+                netapi.NetApiBufferFree(info)
+            if name:
+                return name
+        size = wintypes.ULONG(256)
+        buffer = ctypes.create_unicode_buffer(size.value)
+        if ctypes.windll.secur32.GetUserNameExW(3, buffer, ctypes.byref(size)):  # NameDisplay
+            return buffer.value.strip()
+    except (AttributeError, OSError, ValueError):  # no such API or account: the login stays
+        pass
+    return ""
+
+
 def _actor(user: StaffUser) -> Actor:
     return Actor(
         user.login, user.full_name, user.role_set, user.id, bool(user.must_change_password)
@@ -108,7 +155,8 @@ def resolve_actor(db: Database, login: str | None = None) -> Actor:
         if session.scalar(select(func.count()).select_from(StaffUser)):
             raise NotStaff(login)
     with db.write(login) as session:
-        user = StaffUser(login=login, full_name=login, roles=[StaffRole(role=r) for r in Role])
+        full_name = (os_full_name(login) if login == os_login() else "") or login
+        user = StaffUser(login=login, full_name=full_name, roles=[StaffRole(role=r) for r in Role])
         session.add(user)
         session.flush()
         return _actor(user)
