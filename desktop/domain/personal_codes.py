@@ -12,10 +12,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from stdnum.ee import ik
-from stdnum.exceptions import ValidationError as StdnumError
-from stdnum.si import emso
-
 from desktop.domain.errors import ValidationError
 from desktop.i18n import N_  # reasons are shown translated by the UI, in English elsewhere
 
@@ -102,6 +98,11 @@ def _plain_valid_code(raw: object, country: str) -> PersonalCode | None:
 
 
 def _parse_isikukood(code: str, raw: str, field_name: str) -> PersonalCode:
+    # python-stdnum is imported on first use: its util module imports pydoc (20 ms on every
+    # start and command, which all import the roster's rules).
+    from stdnum.ee import ik
+    from stdnum.exceptions import ValidationError as StdnumError
+
     if code[0] not in "12345678":
         raise ValidationError(field_name, raw, N_("the first digit (century and sex) must be 1–8"))
     try:
@@ -118,6 +119,9 @@ def _parse_isikukood(code: str, raw: str, field_name: str) -> PersonalCode:
 
 
 def _parse_emso(code: str, raw: str, field_name: str) -> PersonalCode:
+    from stdnum.exceptions import ValidationError as StdnumError
+    from stdnum.si import emso
+
     try:
         birth = emso.get_birth_date(code)
     except StdnumError:
