@@ -306,3 +306,5 @@ def test_search_narrows_the_people_and_ctrl_f_goes_there(qtbot, tab, demo):
     assert all(r.student_name == name for r in persons.records)
     persons.search.clear()
     assert persons.model.rowCount() == everyone
+    # one search on the page: the class summary above the people has none of its own
+    assert persons.search.isVisibleTo(tab) and not tab.counts.search.isVisibleTo(tab)

@@ -92,7 +92,14 @@ class ColouredTableModel(TupleTableModel):
 class TablePage(QWidget):
     """A table of records with the buttons that act on the selected one."""
 
-    def __init__(self, name: str, headers: Sequence[str], buttons: Sequence[tuple[str, str]]):
+    def __init__(
+        self,
+        name: str,
+        headers: Sequence[str],
+        buttons: Sequence[tuple[str, str]],
+        *,
+        searchable: bool = True,
+    ):
         super().__init__()
         self.setObjectName(f"page_{name}")
         self.records: list = []
@@ -118,6 +125,7 @@ class TablePage(QWidget):
         self.search.setClearButtonEnabled(True)
         self.search.setMaximumWidth(260)
         self.search.textChanged.connect(self._filter)
+        self.search.setVisible(searchable)  # a short summary needs none: one search on screen
         self._all: tuple[list, list[tuple], list[str | None], list[str]] = ([], [], [], [])
         bar = QHBoxLayout()
         bar.addWidget(self.search)
@@ -255,6 +263,7 @@ class ConsentTab(LiveTab):
                 _("Not answered"),
             ],
             [],
+            searchable=False,
         )
         self.persons = TablePage(
             "persons",
