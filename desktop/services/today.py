@@ -100,6 +100,16 @@ class Line(NamedTuple):
     text: str = ""  # instead of the source's text
 
 
+@dataclass
+class Day:
+    """One gather: its day, moment and school country, and what several sources read (once)."""
+
+    today: date
+    now: datetime
+    country: str
+    open_requests: list | None = None
+
+
 @dataclass(frozen=True)
 class Source:
     key: str  # named in TodayList.skipped when the roles do not allow it
@@ -107,7 +117,7 @@ class Source:
     kind: ItemKind
     action: Action
     text: str  # the line's description, {placeholders} from the Line's args and labels
-    lines: Callable[[TodayService, date, datetime], Iterable[Line]]
+    lines: Callable[[TodayService, Day], Iterable[Line]]
     countries: frozenset[str] = frozenset({"EE", "SI"})
 
 
@@ -115,28 +125,24 @@ class TodayService(Service):
     def __init__(self, services: Services):
         super().__init__(services.db, services.actor)
         self.services = services
-        self._open_requests: list | None = None
 
     def gather(self, today: date | None = None) -> TodayList:
         """Every row due from now up to the horizon, most urgent first, for this actor."""
         school = self.services.school.require_school()
-        self.country = school.country.value
-        self._open_requests = None  # read once per gather: two sources list them
-        today = today or school.today()
-        now = clock.now()
+        day = Day(today or school.today(), clock.now(), school.country.value)
         items: list[DueItem] = []
         skipped: list[str] = []
         for source in SOURCES:
-            if self.country not in source.countries:
+            if day.country not in source.countries:
                 continue
             if not self.actor.can(source.permission):  # R121: check before reading
                 if source.key not in skipped:
                     skipped.append(source.key)
                 continue
-            for line in source.lines(self, today, now):
-                if in_window(source.kind, line.due, today):
-                    items.append(_item(source, line, today))
-        return TodayList(today, tuple(ordered(items)), tuple(skipped))
+            for line in source.lines(self, day):
+                if in_window(source.kind, line.due, day.today):
+                    items.append(_item(source, line, day.today))
+        return TodayList(day.today, tuple(ordered(items)), tuple(skipped))
 
     # ---- the re-consent letter (R46–R48) -----------------------------------------------
 
@@ -191,13 +197,13 @@ class TodayService(Service):
 
     # ---- the sources: each yields its lines ------------------------------------------------
 
-    def _requests_open(self) -> list:
-        if self._open_requests is None:
-            self._open_requests = self.services.requests.list_requests(open_only=True)
-        return self._open_requests
+    def _requests_open(self, day: Day) -> list:
+        if day.open_requests is None:  # two sources list them: read once per gather
+            day.open_requests = self.services.requests.list_requests(open_only=True)
+        return day.open_requests
 
-    def _forwards(self, today: date, now: datetime) -> Iterable[Line]:
-        for r in self._requests_open():
+    def _forwards(self, day: Day) -> Iterable[Line]:
+        for r in self._requests_open(day):
             if r.forward_due_on is not None and r.forwarded_at is None and r.forward_to:
                 yield Line(
                     r.forward_due_on,
@@ -207,8 +213,8 @@ class TodayService(Service):
                     {"to": r.forward_to},
                 )
 
-    def _requests(self, today: date, now: datetime) -> Iterable[Line]:
-        for r in self._requests_open():
+    def _requests(self, day: Day) -> Iterable[Line]:
+        for r in self._requests_open(day):
             yield Line(
                 r.due_on,
                 r.subject_name or r.requester_name,
@@ -217,47 +223,47 @@ class TodayService(Service):
                 {"requester": r.requester_name},
             )
 
-    def _deletions(self, today: date, now: datetime) -> Iterable[Line]:
+    def _deletions(self, day: Day) -> Iterable[Line]:
         for d in self.services.requests.deletions(open_only=True):
             if d.due_on is not None:
                 yield Line(d.due_on, d.subject_name, d.id, d.student_id)
 
-    def _breaches(self, today: date, now: datetime) -> Iterable[Line]:
+    def _breaches(self, day: Day) -> Iterable[Line]:
         for incident in self.services.breaches.incidents(open_only=True):
-            status = incident.status(self.country, now)
+            status = incident.status(day.country, day.now)
             if status.complete:
                 continue
             hours = -int(-status.remaining.total_seconds() // 3600)  # started hours: 1 h 59 → 2 h
             over = status.remaining <= timedelta(0)
             yield Line(
-                local_date(status.deadline, self.country),
+                local_date(status.deadline, day.country),
                 incident.description[:80],
                 incident.id,
                 args={"hours": hours},
                 due_at=status.deadline,
-                passed=now >= status.deadline,
+                passed=day.now >= status.deadline,
                 text=N_("Notices not sent: the 72 hours are over") if over else "",
             )
 
-    def _billing_letters(self, today: date, now: datetime) -> Iterable[Line]:
-        for n in self.services.billing_letters.pending_notices(today):
+    def _billing_letters(self, day: Day) -> Iterable[Line]:
+        for n in self.services.billing_letters.pending_notices(day.today):
             label = NOTICE_LABELS.get(str(n.kind), OTHER)
             yield Line(
                 n.due_on, n.child_name, n.subscription_id, n.student_id, labels={"letter": label}
             )
 
-    def _usage_instructions(self, today: date, now: datetime) -> Iterable[Line]:
+    def _usage_instructions(self, day: Day) -> Iterable[Line]:
         """D19 after each order (R113, R117), until it is printed."""
-        for d in self.services.letters.usage_instructions_due(today):
+        for d in self.services.letters.usage_instructions_due(day.today):
             yield Line(d.ordered_on, d.child_name, d.subscription_id, d.student_id)
 
-    def _offers(self, today: date, now: datetime) -> Iterable[Line]:
+    def _offers(self, day: Day) -> Iterable[Line]:
         """The June and September rounds of D11 offers (R78), until one is printed."""
-        if (offers := self.services.letters.offer_notices_due(today)) is not None:
+        if (offers := self.services.letters.offer_notices_due(day.today)) is not None:
             args = {"year": offers.school_year.label, "n": offers.students}
             yield Line(offers.due_on, "", args=args)
 
-    def _billing_proposals(self, today: date, now: datetime) -> Iterable[Line]:
+    def _billing_proposals(self, day: Day) -> Iterable[Line]:
         for p in self.services.billing.proposals():
             label = PROPOSAL_LABELS.get(str(p.kind), OTHER)
             due = p.effective_on or p.proposed_on
@@ -265,38 +271,38 @@ class TodayService(Service):
                 due, p.child_name, p.subscription_id, p.student_id, labels={"proposal": label}
             )
 
-    def _retention(self, today: date, now: datetime) -> Iterable[Line]:
+    def _retention(self, day: Day) -> Iterable[Line]:
         for p in self.services.retention.proposals():
             label = RETENTION_LABELS.get(str(p.action), OTHER)
             yield Line(p.due_on, p.label, p.id, p.student_id, labels={"action": label})
 
-    def _cards(self, today: date, now: datetime) -> Iterable[Line]:
+    def _cards(self, day: Day) -> Iterable[Line]:
         from desktop.services.cards.read_models import CardFilter
 
-        before = today + timedelta(days=WINDOW_DAYS + 1)
+        before = day.today + timedelta(days=WINDOW_DAYS + 1)
         rows = self.services.cards.rows(CardFilter(expiring_before=before))
         by_day: dict[date, list] = {}
         for row in rows:
             by_day.setdefault(row.valid_until, []).append(row)
-        for day, cards in by_day.items():
+        for expires, cards in by_day.items():
             if len(cards) > CARD_LINES_PER_DAY:
                 text = N_("Cards expiring: {n} (extend or let them lapse)")
-                yield Line(day, "", args={"n": len(cards)}, text=text)
+                yield Line(expires, "", args={"n": len(cards)}, text=text)
                 continue
             for row in cards:
                 name = f"{row.first_name} {row.last_name}"
-                yield Line(day, name, row.id, row.student_id, {"number": row.card_number or ""})
+                yield Line(expires, name, row.id, row.student_id, {"number": row.card_number or ""})
 
-    def _card_provider(self, today: date, now: datetime) -> Iterable[Line]:
+    def _card_provider(self, day: Day) -> Iterable[Line]:
         for e in self.services.card_sync.needs_attention():
-            since = min(local_date(e.created_at, self.country), today)
+            since = min(local_date(e.created_at, day.country), day.today)
             yield Line(since, e.student_name, e.id, e.student_id)
 
-    def _codes(self, today: date, now: datetime) -> Iterable[Line]:
+    def _codes(self, day: Day) -> Iterable[Line]:
         for c in self.services.access_export.codes():
             if str(c.state) == "VALID":
                 yield Line(
-                    local_date(c.expires_at, self.country),
+                    local_date(c.expires_at, day.country),
                     c.student_name,
                     c.id,
                     c.student_id,
@@ -304,15 +310,15 @@ class TodayService(Service):
                     due_at=c.expires_at,
                 )
 
-    def _ages(self, today: date, now: datetime) -> Iterable[Line]:
+    def _ages(self, day: Day) -> Iterable[Line]:
         from sqlalchemy import func, or_, select
 
         from desktop.db.models.documents import GeneratedDocument
         from desktop.db.models.roster import Student
         from desktop.domain.roster import StudentStatus
 
-        since = now - timedelta(days=AGE_WINDOW_DAYS + 1)
-        born = [Student.birth_date.between(a, b) for a, b in birth_ranges(self.country, today)]
+        since = day.now - timedelta(days=AGE_WINDOW_DAYS + 1)
+        born = [Student.birth_date.between(a, b) for a, b in birth_ranges(day.country, day.today)]
         with self.read(Permission.VIEW_ROSTER) as session:
             students = session.execute(
                 select(Student.id, Student.first_name, Student.last_name, Student.birth_date).where(
@@ -330,22 +336,22 @@ class TodayService(Service):
                 ).all()
             )
         for student_id, first, last, birth in students:
-            for years, day, text in thresholds_reached(birth, self.country, today):
+            for years, birthday, text in thresholds_reached(birth, day.country, day.today):
                 last_printed = printed.get(student_id)
-                if last_printed and letter_covers(local_date(last_printed, self.country), day):
+                if last_printed and letter_covers(local_date(last_printed, day.country), birthday):
                     continue  # the letter is printed: done
                 yield Line(
-                    day, f"{first} {last}", student_id, student_id, {"years": years}, text=text
+                    birthday, f"{first} {last}", student_id, student_id, {"years": years}, text=text
                 )
 
-    def _terms(self, today: date, now: datetime) -> Iterable[Line]:
+    def _terms(self, day: Day) -> Iterable[Line]:
         from desktop.i18n import ui_language
 
         terms = self.services.terms
         language = ui_language()
         for document in terms.list_documents():
             for v in terms.versions(document.key):
-                if v.published and v.effective_from is not None and v.effective_from >= today:
+                if v.published and v.effective_from is not None and v.effective_from >= day.today:
                     args = {"label": v.label, "document": document.title(language)}
                     yield Line(v.effective_from, "", v.id, args=args)
 

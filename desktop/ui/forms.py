@@ -6,13 +6,14 @@ red right under that field, so the secretary sees at once what to fix.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -317,3 +318,17 @@ def heading(text: str) -> QLabel:
     font.setPointSizeF(font.pointSizeF() * 1.25)
     label.setFont(font)
     return label
+
+
+def make_combo(items: Sequence[tuple[str, object]]) -> QComboBox:
+    """A combo box of (text shown, value held) pairs."""
+    combo = QComboBox()
+    for text, data in items:
+        combo.addItem(text, data)
+    return combo
+
+
+def combo_enum(combo: QComboBox, enum_class):
+    """Qt hands a StrEnum back as a plain str: make it the enum again."""
+    value = combo.currentData()
+    return None if value is None else enum_class(value)

@@ -11,8 +11,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLineEdit
 from desktop.domain.billing.letters import GuardianContact, SubscriberData
 from desktop.domain.billing.records import LetterChannel, LetterKind
 from desktop.services.billing_letters import ReceivedLetter
-from desktop.ui.forms import DateField, FormDialog, read_fields
-from desktop.ui.tabs.billing.dialogs.combos import combo_enum, make_combo
+from desktop.ui.forms import DateField, FormDialog, combo_enum, make_combo, read_fields
 from desktop.ui.tabs.billing.labels import channel_label
 from desktop.ui.text import _
 

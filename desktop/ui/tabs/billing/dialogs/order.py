@@ -11,8 +11,14 @@ from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QWidget
 from desktop.domain.billing.records import CommunicationMode, OrderChannel, OrderedBy
 from desktop.services.billing import OrderInput
 from desktop.services.roster import StudentRecord
-from desktop.ui.forms import DateField, FormDialog, WrappingCheckBox, read_fields
-from desktop.ui.tabs.billing.dialogs.combos import combo_enum, make_combo
+from desktop.ui.forms import (
+    DateField,
+    FormDialog,
+    WrappingCheckBox,
+    combo_enum,
+    make_combo,
+    read_fields,
+)
 from desktop.ui.text import N_, _
 
 _MODES = {

@@ -10,8 +10,7 @@ from PySide6.QtWidgets import QLineEdit
 from desktop.domain.billing.records import PaymentMethod
 from desktop.domain.money import parse_cents
 from desktop.services.billing import OpenInvoice, PaymentInput
-from desktop.ui.forms import DateField, FormDialog, read_fields
-from desktop.ui.tabs.billing.dialogs.combos import combo_enum, make_combo
+from desktop.ui.forms import DateField, FormDialog, combo_enum, make_combo, read_fields
 from desktop.ui.tabs.billing.labels import amount_text, euros, method_label
 from desktop.ui.text import _
 

@@ -10,8 +10,7 @@ from desktop.domain.billing.records import RefundBasis
 from desktop.domain.billing.refunds import Outage, OutageCause
 from desktop.domain.errors import ValidationError
 from desktop.domain.money import parse_cents
-from desktop.ui.forms import DateField, FormDialog, read_fields
-from desktop.ui.tabs.billing.dialogs.combos import combo_enum, make_combo
+from desktop.ui.forms import DateField, FormDialog, combo_enum, make_combo, read_fields
 from desktop.ui.tabs.billing.labels import REFUND_BASES, basis_label
 from desktop.ui.text import N_, _
 

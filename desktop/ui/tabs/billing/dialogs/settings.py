@@ -10,8 +10,7 @@ from desktop.domain.billing.records import ReferenceScheme
 from desktop.domain.dates import SchoolYear
 from desktop.domain.money import parse_cents
 from desktop.services.billing import BillingSettingsRecord
-from desktop.ui.forms import FormDialog, read_fields
-from desktop.ui.tabs.billing.dialogs.combos import combo_enum, make_combo
+from desktop.ui.forms import FormDialog, combo_enum, make_combo, read_fields
 from desktop.ui.tabs.billing.labels import amount_text
 from desktop.ui.text import _
 

@@ -20,8 +20,7 @@ from desktop.domain import clock
 from desktop.domain.consent.breaches import BreachNotice
 from desktop.domain.consent.retention import DataCategory
 from desktop.domain.dates import school_zone
-from desktop.ui.forms import FormDialog
-from desktop.ui.tabs.consent.dialogs.fields import make_combo
+from desktop.ui.forms import FormDialog, make_combo
 from desktop.ui.tabs.consent.labels import CATEGORIES, NOTICES
 from desktop.ui.text import _
 

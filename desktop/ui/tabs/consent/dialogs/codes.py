@@ -10,8 +10,8 @@ from PySide6.QtWidgets import QComboBox
 from desktop.domain.consent.codes import CodeKind
 from desktop.domain.errors import ValidationError
 from desktop.services.roster import GuardianLink
-from desktop.ui.forms import FormDialog, read_fields
-from desktop.ui.tabs.consent.dialogs.fields import PickStudent, StudentField, make_combo
+from desktop.ui.forms import FormDialog, make_combo, read_fields
+from desktop.ui.tabs.consent.dialogs.fields import PickStudent, StudentField
 from desktop.ui.tabs.consent.labels import CODE_KINDS
 from desktop.ui.text import N_, _
 

@@ -15,8 +15,7 @@ from desktop.domain.roster import SCHOOL_LANGUAGE, Country, Language
 from desktop.services.consent.recording import WARRANTIES, AcceptanceInput
 from desktop.services.consent.records import TermsDocumentInfo
 from desktop.services.roster import GuardianLink
-from desktop.ui.forms import DateField, FormDialog, WrappingCheckBox, read_fields
-from desktop.ui.tabs.consent.dialogs.fields import make_combo
+from desktop.ui.forms import DateField, FormDialog, WrappingCheckBox, make_combo, read_fields
 from desktop.ui.tabs.consent.labels import BASIS, CHANNELS, DECISIONS
 from desktop.ui.text import _, language_label
 

@@ -1,25 +1,18 @@
-"""What the Consent tab's forms share: the student field with its picker, a combo box filled
-from (text, value) pairs, and the values of a form about one student on one day."""
+"""What the Consent tab's forms share: the student field with its picker, and the values of a
+form about one student on one day (combo boxes: desktop.ui.forms.make_combo)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPushButton, QWidget
 
 from desktop.domain.errors import ValidationError
 from desktop.ui.text import N_, _
 
 PickStudent = Callable[[Callable[[int], object]], None]  # opens the picker, then calls back
-
-
-def make_combo(items: Sequence[tuple[str, object]]) -> QComboBox:
-    combo = QComboBox()
-    for label, data in items:
-        combo.addItem(label, data)
-    return combo
 
 
 class StudentField(QWidget):

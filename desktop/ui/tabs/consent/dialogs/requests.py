@@ -12,13 +12,8 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QPlainTextEdit, Q
 from desktop.domain.consent.requests import RequestKind
 from desktop.domain.consent.retention import DataCategory
 from desktop.services.roster import GuardianLink
-from desktop.ui.forms import DateField, FormDialog, read_fields
-from desktop.ui.tabs.consent.dialogs.fields import (
-    PickStudent,
-    StudentDateValues,
-    StudentField,
-    make_combo,
-)
+from desktop.ui.forms import DateField, FormDialog, make_combo, read_fields
+from desktop.ui.tabs.consent.dialogs.fields import PickStudent, StudentDateValues, StudentField
 from desktop.ui.tabs.consent.labels import CATEGORIES, REQUEST_KINDS
 from desktop.ui.text import _
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from PySide6.QtWidgets import QLineEdit
 
 from desktop.domain.consent.retention import DataCategory
-from desktop.ui.forms import FormDialog, read_fields
-from desktop.ui.tabs.consent.dialogs.fields import PickStudent, StudentField, make_combo
+from desktop.ui.forms import FormDialog, make_combo, read_fields
+from desktop.ui.tabs.consent.dialogs.fields import PickStudent, StudentField
 from desktop.ui.tabs.consent.labels import CATEGORIES
 from desktop.ui.text import _
 
