@@ -157,28 +157,25 @@ _DATABASES: list[Database] = []  # the `db` fixture's databases in the running t
 def db(db_url) -> Database:
     database = Database(db_url)
     _DATABASES.append(database)
-    yield database
-    _close_windows_on(database)
-    database.dispose()
+    return database  # closed by pytest_runtest_teardown, after every fixture
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item):
-    """Dispose the test's databases again once every fixture is gone: a widget that qtbot closes
-    last may have reconnected, and that connection would otherwise be found by the garbage
-    collector in some later test (a ResourceWarning on PostgreSQL)."""
+    """The test's databases close once every fixture is gone, qtbot's included: windows and tabs
+    still open on them close first, as in the app. Disposed any earlier, a widget closing later
+    (or a reload it started) reconnects through the engine and abandons the connection, which
+    surfaces as a ResourceWarning in whichever later test the garbage collector runs."""
     try:
         return (yield)
     finally:
         while _DATABASES:
-            _DATABASES.pop().dispose()
+            database = _DATABASES.pop()
+            _close_windows_on(database)
+            database.dispose()
 
 
 def _close_windows_on(database: Database) -> None:
-    """Windows and tabs on this database close before it goes, as in the app: qtbot would
-    close them only after this fixture, and a widget closing then (or a reload it started)
-    reconnects through the disposed engine and abandons the connection, which surfaces as a
-    ResourceWarning in whichever later test the garbage collector runs (PostgreSQL)."""
     if "PySide6.QtWidgets" not in sys.modules:  # no GUI in this test
         return
     from PySide6.QtWidgets import QApplication

@@ -142,8 +142,8 @@ def window(qtbot, demo, inline_workers, monkeypatch) -> Iterator[MainWindow]:
     with qtbot.waitSignal(window.ready):
         window.show()
     yield window
-    # Closed while the database is still there, as the app does: the window closes its
-    # database after the last worker (qtbot would close it only after `db` is torn down).
+    # Closed here, while this test's settings and inline workers still hold (qtbot would close
+    # it after they are undone); its database closes after it (tests/conftest.py).
     window.close()
 
 
