@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_roster_gui.py [--students 100000] [--db PATH]
 
 Figures (each measured in a fresh process, Qt offscreen unless QT_QPA_PLATFORM is set):
-  a) roster tab open → first paint (the "Loading…" table) and → rows painted
+  a) roster tab open → first paint (the "Loading…" table), → rows painted, → search ready
   b) one filter keystroke while typing a 6-letter name: average and worst
   c) resident memory with the roster open
   d) app start (python -m desktop style start_gui) → usable window, 840-student demo school
@@ -130,6 +130,10 @@ def measure_app(db_path: str) -> dict:
     first_paint = clock.paints[0] - start
     rows_painted = next(p for p in clock.paints if p > loaded[0]) - start
     rows = tab.controller.model.total_count
+    # The search strings are made on a task after the rows are painted: a keystroke sooner
+    # than that waits for them. Typing is timed once they are ready; the wait is reported.
+    wait(app, lambda: tab.controller.model.prepared)
+    search_ready = time.perf_counter() - start
 
     keystrokes = []
     for n in range(1, len(NAME) + 1):
@@ -148,6 +152,7 @@ def measure_app(db_path: str) -> dict:
         "rows": rows,
         "first_paint": first_paint,
         "rows_painted": rows_painted,
+        "search_ready": search_ready,
         "typing": keystrokes[: len(NAME)],
         "deleting": keystrokes[len(NAME) :],
         "matches": shown,
@@ -315,6 +320,7 @@ def main() -> None:
             "target ≤ 0.5 s",
         )
     )
+    print(row("a) tab open → search ready (typing waits)", app["search_ready"], None, "s"))
     typing, raw_typing = app["typing"], raw["typing"]
     print(
         row(

@@ -76,6 +76,11 @@ class NameRanks:
         self._keys = [key(n) for n in self._names]
         self._rank = {n: float(i) for i, n in enumerate(self._names)}
 
+    @property
+    def known(self) -> dict[str, float]:
+        """The ranks handed out so far: a plain lookup for names known to be ranked."""
+        return self._rank
+
     def __getitem__(self, name: str) -> float:
         rank = self._rank.get(name)
         return self._add(name) if rank is None else rank
