@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import text
+from sqlalchemy import inspect, text
+from sqlalchemy.schema import CreateIndex
 
 from desktop.cli import main
 from desktop.db import schema
@@ -20,6 +21,25 @@ def test_migrations_create_exactly_the_models(db):
     with db.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, Base.metadata) == []
+
+
+def test_the_open_virtual_card_index_is_partial_in_the_model_and_the_database(db):
+    """Alembic does not compare an index's condition: the model's CREATE INDEX (its condition
+    given by partial_index, not by dialect keywords) and the migrated index must both have it."""
+    from desktop.db.models import Card
+    from desktop.db.models.cards import OPEN_VIRTUAL_WHERE
+
+    dialect = db.engine.dialect
+    (index,) = (i for i in Card.__table__.indexes if i.name == "uq_card_open_virtual")
+    assert str(CreateIndex(index).compile(dialect=dialect)) == (
+        f"CREATE UNIQUE INDEX uq_card_open_virtual ON card (student_id) WHERE {OPEN_VIRTUAL_WHERE}"
+    )
+    with db.engine.connect() as connection:
+        (reflected,) = (
+            i for i in inspect(connection).get_indexes("card") if i["name"] == index.name
+        )
+    where = str(reflected["dialect_options"][f"{dialect.name}_where"])
+    assert reflected["unique"] and "'VIRTUAL'" in where and "'CLOSED'" in where
 
 
 def test_upgrade_is_idempotent(db):

@@ -5,8 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData, String, TypeDecorator
+from sqlalchemy import DateTime, Index, MetaData, String, TypeDecorator, text
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+from sqlalchemy.schema import CreateIndex
 
 from desktop.domain import clock
 
@@ -91,6 +93,25 @@ class _Members(dict):
 
 def str_enum(enum_class: type[enum.StrEnum], length: int = 32) -> StrEnumType:
     return StrEnumType(enum_class, length)
+
+
+# A partial index keeps its condition in `info`: as postgresql_where= it would make SQLAlchemy
+# load the PostgreSQL dialect (it checks a dialect's keywords that way) on every SQLite start.
+PARTIAL_INDEX_WHERE = "partial_index_where"
+
+
+def partial_index(name: str, *columns: str, where: str, unique: bool = False) -> Index:
+    """An index over the rows `where` selects, on SQLite and PostgreSQL alike."""
+    return Index(name, *columns, unique=unique, info={PARTIAL_INDEX_WHERE: where})
+
+
+@compiles(CreateIndex, "sqlite", "postgresql")
+def _create_partial_index(create: CreateIndex, compiler, **kw) -> str:
+    index = create.element
+    where = index.info.get(PARTIAL_INDEX_WHERE)
+    if where is not None:  # the dialect compiling is loaded: its own keyword costs nothing now
+        index.dialect_options[compiler.dialect.name]["where"] = text(where)
+    return compiler.visit_create_index(create, **kw)
 
 
 class Versioned:

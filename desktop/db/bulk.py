@@ -13,7 +13,6 @@ from collections.abc import Collection, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Table, any_, bindparam, func, select, text
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from desktop.db.base import Audited, Base, Versioned
@@ -34,6 +33,8 @@ def in_values(session: Session, column, values: Collection[Any]) -> list[ColumnE
     if not values:
         return []
     if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import ARRAY  # loaded on PostgreSQL only
+
         return [column == any_(bindparam(None, values, type_=ARRAY(column.type)))]
     return [column.in_(values[i : i + IN_CHUNK]) for i in range(0, len(values), IN_CHUNK)]
 

@@ -14,11 +14,10 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
-    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from desktop.db.base import Audited, Base, UTCDateTime, Versioned, str_enum
+from desktop.db.base import Audited, Base, UTCDateTime, Versioned, partial_index, str_enum
 from desktop.domain import clock
 from desktop.domain.cards.events import ProviderEventKind
 from desktop.domain.cards.machines import CardKind, PhysicalCardStatus, VirtualCardStatus
@@ -35,13 +34,7 @@ class Card(Versioned, Audited, Base):
 
     __tablename__ = "card"
     __table_args__ = (
-        Index(
-            "uq_card_open_virtual",
-            "student_id",
-            unique=True,
-            sqlite_where=text(OPEN_VIRTUAL_WHERE),
-            postgresql_where=text(OPEN_VIRTUAL_WHERE),
-        ),
+        partial_index("uq_card_open_virtual", "student_id", unique=True, where=OPEN_VIRTUAL_WHERE),
         Index("ix_card_status_valid_until", "status", "valid_until"),
     )
 
