@@ -19,12 +19,6 @@ from desktop.db.models import (
     Subscription,
     SubscriptionProfile,
 )
-from desktop.documents.consent_letters import (
-    ProhibitionNotice,
-    RestrictionNotice,
-    build_prohibition_notices,
-    build_restriction_notice,
-)
 from desktop.domain.errors import NotFound, ValidationError
 from desktop.domain.roles import Permission
 from desktop.domain.roster import Restriction
@@ -43,6 +37,9 @@ class Notices(ConsentPart):
     ) -> Produced:
         """D7 (R48 c, R100): a termination notice with its reasons to each linked guardian, in
         their language. The only documents those guardians may still receive."""
+        # The letter builders load when a letter is printed, not with the consent services.
+        from desktop.documents.consent_letters import ProhibitionNotice, build_prohibition_notices
+
         with self.read(Permission.MANAGE_CONSENT) as session:
             row = session.get(AdultProhibitionRow, prohibition_id)
             if row is None:
@@ -89,6 +86,8 @@ class Notices(ConsentPart):
     ) -> Produced:
         """D8 (R15, R101): to the restricted guardian, the same day; minimal details (not the
         child's contacts, not the authority's measure)."""
+        from desktop.documents.consent_letters import RestrictionNotice, build_restriction_notice
+
         with self.read(Permission.MANAGE_CONSENT) as session:
             restriction = session.get(ContactRestriction, restriction_id)
             if restriction is None:
@@ -134,6 +133,8 @@ class Notices(ConsentPart):
         """D8 to the subscriber (R101): another guardian of the child, whose profile was on
         the subscriber's subscription, is under a contact restriction. Only status columns of
         the billing tables are read (the office may not see payer contacts, R121)."""
+        from desktop.documents.consent_letters import RestrictionNotice, build_restriction_notice
+
         with self.read(Permission.MANAGE_CONSENT) as session:
             subscriptions = set(
                 session.scalars(

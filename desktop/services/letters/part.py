@@ -5,19 +5,20 @@ letter or a form is produced through the DocumentService."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from desktop.db.models import Guardian, Student
-from desktop.documents import letter_parts
-from desktop.documents.letter_parts import Letter
 from desktop.domain.errors import ValidationError
 from desktop.i18n import N_, translator
 from desktop.services.base import Service
 from desktop.services.documents import DocumentRequest, DocumentService, Produced
 from desktop.services.school import SchoolService
+
+if TYPE_CHECKING:
+    from desktop.documents.letter_parts import Letter
 
 
 class Addressee(NamedTuple):
@@ -108,6 +109,8 @@ class LetterPart(Service):
         return self._letters_from(school, kind, items, out, on_recorded)
 
     def _letters_from(self, letterhead, kind, items, out, on_recorded=None) -> Produced:
+        from desktop.documents import letter_parts  # the builders load when a letter is made
+
         if not items:
             raise ValidationError("recipients", "", N_("nobody to send this to"))
         requests = [r for r, _ in items]
@@ -135,6 +138,8 @@ class LetterPart(Service):
         )
 
     def _form(self, request: DocumentRequest, title: str, body: Callable, out) -> Produced:
+        from desktop.documents import letter_parts
+
         school = self.documents.letterhead()
         tr = translator(request.language)
         return self.documents.produce(

@@ -7,11 +7,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import date
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
 from desktop.db.models import Guardian, Student, StudentGuardian
-from desktop.documents.terms_print import CopyRecipient, TermsCopy, render_terms_batch
 from desktop.domain.roles import Permission
 from desktop.domain.roster import StudentStatus
 from desktop.domain.salutation import Gender
@@ -19,6 +19,9 @@ from desktop.services.documents import BatchBuild, CancelCheck, DocumentRequest,
 from desktop.services.school import SchoolService
 from desktop.services.terms.part import TermsPart
 from desktop.services.terms.records import KIND
+
+if TYPE_CHECKING:
+    from desktop.documents.terms_print import CopyRecipient
 
 
 class Batches(TermsPart):
@@ -80,6 +83,9 @@ class Batches(TermsPart):
     def batch_builder(self, key: str, on: date | None = None) -> BatchBuild:
         """build(requests, infos, progress, cancel) for DocumentService.produce_batch: a copy of
         the version in force on `on` (default today) for each request, in its language."""
+        # The document builders load when copies are printed, not with the terms services.
+        from desktop.documents.terms_print import TermsCopy, render_terms_batch
+
         school = SchoolService(self.db, self.actor).require_school()
         document = self.document(key)
         version = self.require_in_force(key, on or school.today())
@@ -124,6 +130,7 @@ class Batches(TermsPart):
         self, requests: Sequence[DocumentRequest], country: str
     ) -> dict[tuple[int | None, int | None], CopyRecipient]:
         """Who each copy of a class batch is for: printed on its first page (D1)."""
+        from desktop.documents.terms_print import CopyRecipient
         from desktop.domain.salutation import gender_from_code
 
         student_ids = {r.student_id for r in requests if r.student_id is not None}

@@ -8,8 +8,8 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 from datetime import date
+from typing import TYPE_CHECKING
 
-from desktop.documents.terms_print import PrintableTerms, render_printable_terms
 from desktop.domain.dates import local_date
 from desktop.domain.errors import ValidationError
 from desktop.i18n import N_
@@ -23,6 +23,9 @@ from desktop.services.terms.records import (
     TermsDocumentRecord,
     TermsVersionRecord,
 )
+
+if TYPE_CHECKING:
+    from desktop.documents.terms_print import PrintableTerms
 
 
 class Printing(TermsPart):
@@ -51,6 +54,9 @@ class Printing(TermsPart):
     ) -> PrintedTerms:
         """One published version as a recorded PDF; about a student and to a guardian if given.
         With `out`, written there before it is recorded."""
+        # The document builders load when a copy is printed, not with the terms services.
+        from desktop.documents.terms_print import render_printable_terms
+
         version = self.version(version_id)
         document = self.document(version.document_key)
         school = SchoolService(self.db, self.actor).require_school()
@@ -115,6 +121,8 @@ class Printing(TermsPart):
         acceptance: Acceptance | None,
         country: str,
     ) -> PrintableTerms:
+        from desktop.documents.terms_print import PrintableTerms
+
         if version.published_on is None or version.effective_from is None:
             raise ValidationError("version", version.label, N_("a draft cannot be printed"))
         accepted_on = None
