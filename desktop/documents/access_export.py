@@ -19,7 +19,6 @@ from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 from desktop.documents.attachments import Attachment
-from desktop.documents.builders import _school_zone, build_report
 from desktop.documents.layout.styles import MM
 from desktop.documents.model import (
     Boxed,
@@ -32,10 +31,12 @@ from desktop.documents.model import (
     Paragraph,
     ReportSpec,
 )
-from desktop.documents.template import SCHOOL_OFFICE
 from desktop.domain.consent_workflow import WITHHELD_MARK
 from desktop.i18n import N_, Translator, translator
 from desktop.i18n.stored import stored_text
+
+# The builders and the page template load when a PDF is made: the export's sections (and the
+# services that hold them, which Today and the daily jobs use) need only the data types here.
 
 FORMAT = "school-office/access-export"
 FORMAT_VERSION = 1
@@ -153,6 +154,9 @@ def _display(tr: Translator, column: ExportColumn, value: Any, school: Letterhea
 def _format(
     tr: Translator, kind: str, labels: Mapping[str, str], value: Any, school: Letterhead
 ) -> str:
+    from desktop.documents.builders import _school_zone
+    from desktop.documents.template import SCHOOL_OFFICE
+
     if kind == "staff":
         return str(value) if value else tr.gettext(SCHOOL_OFFICE)
     if value is None or value == "":
@@ -222,6 +226,9 @@ AUTHORITY = {
 
 
 def export_report(school: Letterhead, info: DocumentInfo, export: AccessExport) -> ReportSpec:
+    from desktop.documents.builders import _school_zone
+    from desktop.documents.template import SCHOOL_OFFICE
+
     tr = translator(export.language)
     values = {"child": export.child_name, "school": export.school_name}
     tz = _school_zone(school)
@@ -292,6 +299,8 @@ def export_json_bytes(export: AccessExport) -> bytes:
 
 def build_access_export(school: Letterhead, info: DocumentInfo, export: AccessExport) -> bytes:
     """D2: the report with the JSON copy embedded (the header and sections, same data)."""
+    from desktop.documents.builders import build_report
+
     tr = translator(export.language)
     attachment = Attachment(
         ATTACHMENT_NAME,
@@ -343,6 +352,8 @@ class CodeSlip:
 
 
 def slip_report(school: Letterhead, info: DocumentInfo, slip: CodeSlip) -> ReportSpec:
+    from desktop.documents.builders import _school_zone
+
     tr = translator(slip.language)
     tz = _school_zone(school)
     # expires_at is the first instant after the last valid day: show that last day's end.
@@ -386,4 +397,6 @@ def _code_drawing(code: str):
 
 
 def build_code_slip(school: Letterhead, info: DocumentInfo, slip: CodeSlip) -> bytes:
+    from desktop.documents.builders import build_report
+
     return build_report(slip_report(school, info, slip))

@@ -4,14 +4,13 @@ billing entity as letterhead, the payer as recipient) and the pieces the stages 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from desktop.db.models import Guardian, Student, Subscription, SubscriptionProfile
-from desktop.documents import billing_letters as docs
 from desktop.documents.kinds import document_kind
-from desktop.documents.letter_parts import LetterHeader
 from desktop.domain.billing.letters import GuardianContact
 from desktop.domain.billing.states import LIVE_STATES, SubscriptionState
 from desktop.domain.errors import ValidationError
@@ -21,6 +20,11 @@ from desktop.services.billing import BillingService, BillingSettingsRecord, load
 from desktop.services.billing.settings import billing_issuer
 from desktop.services.documents import DocumentRequest, DocumentService
 from desktop.services.school import SchoolProfile, SchoolService
+
+# The letter builders load when a letter is built: Today and the daily jobs only read notices.
+if TYPE_CHECKING:
+    from desktop.documents import billing_letters as docs
+    from desktop.documents.letter_parts import LetterHeader
 
 _S = SubscriptionState
 PAYING = (_S.ORDERED, _S.ACTIVE, _S.RENEWAL_DUE)
@@ -110,6 +114,8 @@ def payer(sub: Subscription) -> SubscriptionProfile | None:
 
 
 def child(sub: Subscription) -> docs.Child:
+    from desktop.documents import billing_letters as docs
+
     return docs.Child(
         f"{sub.child_first_name} {sub.child_last_name}", sub.class_name, sub.school_name
     )
@@ -130,6 +136,8 @@ def make_recipient(
 ) -> Recipient:
     """The payer at their roster address, in their language (else the child's, else the
     school's). A student who ordered alone gets the letter at school."""
+    from desktop.documents.letter_parts import LetterHeader
+
     if guardian is not None:
         from desktop.domain.addresses import person_lines
 

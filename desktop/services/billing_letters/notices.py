@@ -9,7 +9,7 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
@@ -24,7 +24,6 @@ from desktop.db.models import (
     Trial,
 )
 from desktop.db.session import audit_entry, write_audit_entries
-from desktop.documents import billing_letters as docs
 from desktop.domain import clock
 from desktop.domain.billing.policy import BillingPolicy, policy_for
 from desktop.domain.billing.records import InvoiceKind, NoticeKind
@@ -44,6 +43,9 @@ from desktop.services.billing_letters.common import (
 )
 from desktop.services.billing_letters.payment import invoice_letter, payment_details
 from desktop.services.documents import DocumentRequest, Produced, check_output
+
+if TYPE_CHECKING:  # loaded when a letter is built (see common)
+    from desktop.documents import billing_letters as docs
 
 _S = SubscriptionState
 
@@ -72,7 +74,7 @@ _TRIAL_NOTICES = (
 )
 
 # One letter to build: the spec builder and its data.
-LetterToBuild = tuple[docs.SpecBuilder, Any]
+LetterToBuild = tuple["docs.SpecBuilder", Any]
 
 
 @dataclass(frozen=True)
@@ -140,6 +142,8 @@ class _PrintRun:
         )
 
     def letter(self, notice: BillingNotice, sub: Subscription, to: Recipient) -> LetterToBuild:
+        from desktop.documents import billing_letters as docs
+
         if notice.kind in _TRIAL_NOTICES:
             return docs.trial_spec, self._trial(notice, sub, to)
         if notice.kind in _REMINDERS:
@@ -151,6 +155,8 @@ class _PrintRun:
         return docs.termination_spec, self._termination(notice, sub, to)  # R103
 
     def _trial(self, notice: BillingNotice, sub: Subscription, to: Recipient) -> docs.TrialLetter:
+        from desktop.documents import billing_letters as docs
+
         trial = self.trials[sub.id]
         return docs.TrialLetter(
             self.office.issuer,
@@ -166,6 +172,8 @@ class _PrintRun:
     def _reminder(
         self, notice: BillingNotice, sub: Subscription, to: Recipient
     ) -> docs.ReminderLetter:
+        from desktop.documents import billing_letters as docs
+
         level, renewal = _REMINDERS[notice.kind]
         invoice = self.invoices[notice.invoice_id]
         owed = invoice.amount_cents - self.paid.get(invoice.id, 0)
@@ -193,6 +201,8 @@ class _PrintRun:
     def _termination(
         self, notice: BillingNotice, sub: Subscription, to: Recipient
     ) -> docs.TerminationLetter:
+        from desktop.documents import billing_letters as docs
+
         ends_on = sub.ends_on or notice.due_on
         year = SchoolYear.of(ends_on)
         return docs.TerminationLetter(
@@ -210,6 +220,8 @@ class _PrintRun:
         self, sub: Subscription, year: SchoolYear, to: Recipient
     ) -> docs.FeeCharge | None:
         """R81: the reminder fee the termination notice states, with what is still open."""
+        from desktop.documents import billing_letters as docs
+
         fee = self.fees.get((sub.id, year.start_year))
         if fee is None:
             return None
@@ -384,6 +396,8 @@ class NoticePrinting(BillingLettersBase):
             )
 
     def _produce(self, items, requests, progress, cancel, notice_of, out) -> Produced:
+        from desktop.documents import billing_letters as docs
+
         def build(infos, progress, cancel):
             return docs.build_many(items, infos, progress, cancel)
 

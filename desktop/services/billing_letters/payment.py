@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import date
+from typing import TYPE_CHECKING
 
 from desktop.db.models import Invoice, Subscription
-from desktop.documents import billing_letters as docs
 from desktop.domain.billing.records import InvoiceKind
 from desktop.domain.dates import SchoolYear, add_days
 from desktop.domain.errors import ValidationError
@@ -15,6 +15,9 @@ from desktop.domain.roster import Country
 from desktop.domain.upn_qr import ENCODING, FIELD_MAX_LENGTHS, UpnQrData, build_upn_qr
 from desktop.i18n import N_, translator
 from desktop.services.billing_letters.common import Office, Recipient, child
+
+if TYPE_CHECKING:  # loaded when a letter is built (see common)
+    from desktop.documents import billing_letters as docs
 
 # A reprint whose due date has passed asks for payment within this many days of printing: the
 # reply window of a payment reminder (R81: reminder 1 on 8 Oct, due 15 Oct).
@@ -31,6 +34,8 @@ def invoice_letter(
     copy_on: date | None = None,
 ) -> docs.InvoiceLetter:
     """The invoice asking for what is still open; `copy_on`: a reprint made on that day."""
+    from desktop.documents import billing_letters as docs
+
     open_cents = max(invoice.amount_cents - paid_cents, 0)
     due_on, original_due = invoice.due_on, None
     if copy_on is not None and invoice.due_on < copy_on:
@@ -69,6 +74,8 @@ def payment_details(
     *,
     with_qr: bool = True,
 ) -> docs.PaymentDetails:
+    from desktop.documents import billing_letters as docs
+
     s, country = office.settings, office.school.country
     if not s.iban:
         raise ValidationError(
@@ -98,6 +105,8 @@ def payment_details(
 def _upn_qr(
     office: Office, invoice: Invoice, amount: int, due_on: date, recipient: Recipient
 ) -> bytes:
+    from desktop.documents import billing_letters as docs
+
     s = office.settings
     year = SchoolYear(invoice.school_year).label
     tr = translator(recipient.language)

@@ -4,6 +4,7 @@ confirmations (D5, D10) and the refund statement (D13)."""
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,7 +18,6 @@ from desktop.db.models import (
     Refund,
     SubscriptionProfile,
 )
-from desktop.documents import billing_letters as docs
 from desktop.domain.billing.letters import LetterStatus, terms_withdrawal_deadline
 from desktop.domain.billing.records import InvoiceKind, LetterKind, NoticeKind, RefundBasis
 from desktop.domain.dates import SchoolYear
@@ -36,6 +36,9 @@ from desktop.services.billing_letters.common import (
 from desktop.services.billing_letters.payment import invoice_letter
 from desktop.services.documents import Produced
 
+if TYPE_CHECKING:  # loaded when a letter is built (see common)
+    from desktop.documents import billing_letters as docs
+
 
 class LetterPrinting(BillingLettersBase):
     """The letters the office prints for one child."""
@@ -49,6 +52,8 @@ class LetterPrinting(BillingLettersBase):
     ) -> Produced:
         """D3 (whole subscription) or D4 (only one user), pre-filled from the order (R96, R97),
         with the school's and the billing entity's addresses and signature lines (R95)."""
+        from desktop.documents import billing_letters as docs
+
         with self.read(Permission.VIEW_BILLING) as session:
             sub = live_subscription(session, student_id)
             active = [p for p in sub.profiles if p.active]
@@ -88,6 +93,8 @@ class LetterPrinting(BillingLettersBase):
         reference; a Slovenian invoice carries the UPN QR code. The amount to pay, printed and
         in the QR code, is the balance still open today. A reprint is marked as a copy and
         keeps the invoice's number; once its due date has passed it gives a new one."""
+        from desktop.documents import billing_letters as docs
+
         with self.read(Permission.VIEW_BILLING) as session:
             invoice = session.get(Invoice, invoice_id)
             if invoice is None:
@@ -148,6 +155,8 @@ class LetterPrinting(BillingLettersBase):
     ) -> Produced:
         """D5 after a cancellation or unsubscription (effective date, no refund: R98, R99);
         D10 after a withdrawal (with the R88 refund: R102)."""
+        from desktop.documents import billing_letters as docs
+
         with self.read(Permission.VIEW_BILLING) as session:
             row = session.get(CancellationLetter, letter_id)
             if row is None:
@@ -202,6 +211,8 @@ class LetterPrinting(BillingLettersBase):
         self, refund_id: int, *, out: str | os.PathLike[str] | None = None
     ) -> Produced:
         """D13: basis, P, D_P, L and the amount (R83, R84, R88)."""
+        from desktop.documents import billing_letters as docs
+
         with self.read(Permission.VIEW_BILLING) as session:
             refund = session.get(Refund, refund_id)
             if refund is None:
@@ -262,6 +273,8 @@ def _printed_before(session: Session, invoice: Invoice) -> bool:
 
 
 def _figures(refund: Refund, language: str) -> docs.RefundFigures:
+    from desktop.documents import billing_letters as docs
+
     tr = translator(language)
     return docs.RefundFigures(
         basis_text=tr.gettext(_BASIS_TEXT[refund.basis]),
