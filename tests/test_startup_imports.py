@@ -31,6 +31,11 @@ OTHER_AREAS = (
     "desktop.documents.builders",
 )
 OTHER_TABS = ("desktop.ui.tabs.cards", "desktop.ui.tabs.consent", "desktop.ui.tabs.billing")
+# On SQLite: SQLAlchemy loads a dialect to check its keywords (postgresql_where=), with all its
+# drivers; PostgreSQL-only code imports it where it runs.
+POSTGRESQL = ("sqlalchemy.dialects.postgresql",)
+# What a document is built with: loaded when a letter or a report is made, not to list them.
+DOCUMENT_BUILDING = ("desktop.documents.builders", "desktop.documents.template", "reportlab")
 
 GUI_START = """
 import json, sys
@@ -93,8 +98,10 @@ def test_gui_start_imports_only_the_first_tab(home):
     result = _run(GUI_START, home)
     assert result["ready"] == 1 and result["current"] == "tab_today"
     # The app opens on Today (issue 19), which reads every area's deadlines: the areas' services
-    # load (OTHER_AREAS), but no other tab, and nothing heavy (reportlab, openpyxl, Alembic).
-    assert _loaded(result["modules"], HEAVY + OTHER_TABS + ("desktop.ui.tabs.roster",)) == []
+    # load (OTHER_AREAS), but no other tab, and nothing heavy (reportlab, openpyxl, Alembic),
+    # neither the PostgreSQL dialect nor what documents are built with.
+    unexpected = HEAVY + OTHER_TABS + ("desktop.ui.tabs.roster",) + POSTGRESQL + DOCUMENT_BUILDING
+    assert _loaded(result["modules"], unexpected) == []
     assert "desktop.ui.tabs.today" in result["modules"]
 
 
@@ -111,7 +118,18 @@ def test_a_cli_command_imports_only_its_own_area(home, tmp_path, args, allowed):
     result = _run(CLI, home, *args)
     assert result["code"] == 0
     unexpected = HEAVY + OTHER_AREAS + ("desktop.cli.billing", "desktop.cli.consent", "PySide6")
+    unexpected += POSTGRESQL
     assert _loaded(result["modules"], tuple(n for n in unexpected if n not in allowed)) == []
+
+
+def test_today_lists_every_area_without_building_documents(home):
+    """`today --json` reads every area's deadlines (their services load) but builds no
+    document, and on SQLite never loads the PostgreSQL dialect."""
+    result = _run(CLI, home, "today", "--json")
+    assert result["code"] == 0
+    unexpected = HEAVY + POSTGRESQL + DOCUMENT_BUILDING + ("PySide6",)
+    assert _loaded(result["modules"], unexpected) == []
+    assert "desktop.services.today" in result["modules"]
 
 
 def test_the_heads_read_from_the_files_are_alembics():
@@ -140,10 +158,12 @@ def test_the_lazy_model_table_matches_the_modules():
     assert sorted(models.__all__) == sorted(listed)
 
 
-def test_daily_on_a_day_already_done_imports_no_area(home):
-    """The app asks at every start and `daily` is scheduled: a day already done is one read
-    per job, with no area's services imported."""
-    assert _run(CLI, home, "daily", "--today", "2026-11-18")["code"] == 0  # does the day
+def test_daily_builds_no_document_and_on_a_day_already_done_imports_no_area(home):
+    """The app asks at every start and `daily` is scheduled: its jobs print nothing, and a day
+    already done is one read per job, with no area's services imported."""
+    doing = _run(CLI, home, "daily", "--today", "2026-11-18")  # does the day
+    assert doing["code"] == 0
+    assert _loaded(doing["modules"], HEAVY + POSTGRESQL + DOCUMENT_BUILDING) == []
     result = _run(CLI, home, "daily", "--today", "2026-11-18")
     assert result["code"] == 0
     unexpected = HEAVY + OTHER_AREAS + ("desktop.services.billing_daily", "PySide6")
