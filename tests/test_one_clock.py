@@ -98,12 +98,6 @@ def test_a_shifted_clock_keeps_time_moving_from_its_start():
     assert shifted.now() >= first
 
 
-def test_on_day_keeps_the_time_of_day_at_the_school():
-    ljubljana = ZoneInfo("Europe/Ljubljana")
-    shifted = clock.ShiftedClock.on_day(date(2027, 9, 1), ljubljana)
-    assert shifted.now().astimezone(ljubljana).date() == date(2027, 9, 1)
-
-
 def test_the_test_suite_runs_on_its_own_known_day():
     """conftest installs a clock starting on TEST_START for every test (any system date)."""
     from tests.conftest import TEST_START

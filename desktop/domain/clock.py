@@ -35,13 +35,6 @@ class ShiftedClock(Clock):
             raise ValueError("the start instant must carry its time zone")
         return cls(instant - datetime.now(UTC))
 
-    @classmethod
-    def on_day(cls, day: date, zone: ZoneInfo) -> ShiftedClock:
-        """The same time of day as now, at the school, but on `day`."""
-        local_now = datetime.now(zone)
-        target = datetime.combine(day, local_now.timetz().replace(tzinfo=None), zone)
-        return cls(target - local_now)
-
     def now(self) -> datetime:
         return datetime.now(UTC) + self.offset
 
