@@ -4,6 +4,7 @@ and the invoices' open balances are compared with what was paid."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -380,6 +381,8 @@ def test_cli_dry_run_then_import_then_again(services_si, tmp_path, capsys):
     assert main([*run, "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert "dry run: nothing was recorded" in out and "money out (debit)" in out
+    assert ": Paid – invoice " in out  # the dialog's words, not the outcome's stored value
+    assert not re.search(r": (matched|partial|overpaid|unmatched|already|refused) –", out)
     assert _counts(s)[:3] == (0, 0, 0)
     assert main(run) == 0
     out = capsys.readouterr().out

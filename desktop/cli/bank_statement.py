@@ -9,7 +9,12 @@ from __future__ import annotations
 
 import argparse
 
-from desktop.domain.bank_matching import BOOKED, Outcome, with_suggestions_accepted
+from desktop.domain.bank_matching import (
+    BOOKED,
+    OUTCOME_LABELS,
+    Outcome,
+    with_suggestions_accepted,
+)
 
 
 def _money(cents: int) -> str:
@@ -26,13 +31,13 @@ def describe(row, invoices) -> str:
             if a.left_cents:
                 text += f", {_money(a.left_cents)} left"
             parts.append(text)
-        text = head + plan.outcome.value.lower() + " – " + "; ".join(parts)
+        text = head + OUTCOME_LABELS[plan.outcome] + " – " + "; ".join(parts)
         if plan.surplus_cents:
-            text += f"; overpaid {_money(plan.surplus_cents)}: refund proposed"
+            text += f"; refund proposed: {_money(plan.surplus_cents)}"
         if plan.assigned:
             text += " (assigned)"
         return text
-    text = head + plan.outcome.value.lower() + f" – {plan.reason}"
+    text = head + OUTCOME_LABELS[plan.outcome] + f" – {plan.reason}"
     if plan.suggestion is not None:
         text += f" (suggested: invoice {invoices[plan.suggestion].number})"
     return text

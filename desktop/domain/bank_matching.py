@@ -39,6 +39,16 @@ class Outcome(StrEnum):
 
 BOOKED = frozenset({Outcome.MATCHED, Outcome.PARTIAL, Outcome.OVERPAID})
 
+# What each outcome is called where a person reads it (the import dialog, the CLI's lines).
+OUTCOME_LABELS = {
+    Outcome.MATCHED: N_("Paid"),
+    Outcome.PARTIAL: N_("Part paid"),
+    Outcome.OVERPAID: N_("Overpaid: refund proposed"),
+    Outcome.UNMATCHED: N_("Not matched"),
+    Outcome.ALREADY: N_("Already imported"),
+    Outcome.REFUSED: N_("Not a payment"),
+}
+
 NO_REFERENCE = N_("no payment reference")
 NOT_OURS = N_("no invoice has this reference")
 ALREADY_IMPORTED = N_("already imported")

@@ -20,24 +20,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.domain.bank_matching import BOOKED, Outcome, with_suggestions_accepted
+from desktop.domain.bank_matching import (
+    BOOKED,
+    OUTCOME_LABELS,
+    Outcome,
+    with_suggestions_accepted,
+)
 from desktop.services.bank_statements import StatementPreview
 from desktop.ui.models.table_model import TupleTableModel
 from desktop.ui.tabs.billing.labels import euros
-from desktop.ui.text import N_, _, format_date, stored_text
-
-_OUTCOME = {
-    Outcome.MATCHED: N_("Paid"),
-    Outcome.PARTIAL: N_("Part paid"),
-    Outcome.OVERPAID: N_("Overpaid: refund proposed"),
-    Outcome.UNMATCHED: N_("Not matched"),
-    Outcome.ALREADY: N_("Already imported"),
-    Outcome.REFUSED: N_("Not a payment"),
-}
+from desktop.ui.text import _, format_date, stored_text
 
 
 def outcome_label(outcome: Outcome) -> str:
-    return _(_OUTCOME[outcome])
+    return _(OUTCOME_LABELS[outcome])
 
 
 class BankImportDialog(QDialog):
