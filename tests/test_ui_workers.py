@@ -81,3 +81,58 @@ def test_progress_dialog_closes_and_reports(qtbot):
         workers.set_inline(False)
     assert results == ["ok"]
     assert isinstance(errors[0], ZeroDivisionError)
+
+
+_FIRST_WORKER = """
+import json, sys
+from PySide6.QtWidgets import QApplication
+from desktop.ui import workers
+from desktop.db.base import Base
+
+app = QApplication([])
+seen = {}
+
+
+class Pool:  # the first worker thread: what is loaded when it would start
+    def start(self, work):
+        seen["areas"] = sorted(m for m in sys.modules if m.startswith("desktop.db.models."))
+        seen["configured"] = not Base.registry._new_mappers
+        work()
+
+
+workers.QThreadPool.globalInstance = staticmethod(lambda: Pool())
+from desktop.db.models import Student  # one area only, as a tab's first use would load
+
+seen["before"] = sorted(m for m in sys.modules if m.startswith("desktop.db.models."))
+workers.run_task(lambda progress, cancel: None)
+print(json.dumps(seen))
+"""
+
+
+def test_every_model_is_loaded_and_configured_before_the_first_worker_starts():
+    """Models load per area when first used. A worker making an object while the GUI thread is
+    half-way through importing another area failed every mapper for good (SQLAlchemy configures
+    new mappers then), so all of them load, on the GUI thread, before the first worker."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from desktop.db import models
+
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    out = subprocess.run(
+        [sys.executable, "-c", _FIRST_WORKER],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=Path(__file__).resolve().parents[1],
+        timeout=120,
+        check=True,
+    )
+    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    every = sorted(f"desktop.db.models.{area}" for area in models._AREAS)
+    assert set(seen["before"]) < set(every)
+    assert seen["areas"] == every
+    assert seen["configured"]

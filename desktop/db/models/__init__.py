@@ -94,6 +94,16 @@ def load_all() -> None:
         importlib.import_module(f"{__name__}.{area}")
 
 
+def load_all_configured() -> None:
+    """Every model registered and its mapper configured: done before a second thread uses the
+    ORM. SQLAlchemy configures new mappers when any object is made; were a model module then
+    half-imported by another thread, its relationships would fail every mapper for good."""
+    load_all()
+    from sqlalchemy.orm import configure_mappers
+
+    configure_mappers()
+
+
 __all__ = [
     "AccessCode",
     "AdultProhibitionRow",
