@@ -69,9 +69,10 @@ def _memo(fn: Callable[[str], object]) -> Callable[[str], object]:
 class RosterData:
     """The rows and everything filtering and sorting need, computed once per load.
 
-    The rows and their name order are made before the table is shown; the search strings, a
-    third of the work at 100k students, when first asked for: off the GUI thread right after
-    the first paint (`haystack()` from a task), or by the first keystroke if it comes sooner.
+    The rows and their name order are made before the table is shown; the search strings and
+    the name keys, a third of the work at 100k students, when first asked for: off the GUI
+    thread right after the first paint (`prepare()` on a task), or by the first keystroke or
+    edit if it comes sooner (it then waits for them).
     """
 
     def __init__(self, rows: Sequence[RosterRow], country: str = ""):
