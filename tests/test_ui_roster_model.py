@@ -377,11 +377,11 @@ def test_an_edit_while_the_name_keys_are_made_on_another_thread():
 
     data = HeldData(ROWS, "EE")
     data._lazy_lock = WatchedLock()
-    worker = threading.Thread(target=data.prepare)
+    worker = threading.Thread(target=data.prepare, daemon=True)  # never holds the exit
     worker.start()
     halfway.wait()
     renamed = (1, "Üla", "Ana", "0101008505001", "9.z", E, date(2008, 1, 1))
-    editor = threading.Thread(target=edit, args=(renamed,))
+    editor = threading.Thread(target=edit, args=(renamed,), daemon=True)
     editor.start()
     progressed.wait()
     go_on.set()
