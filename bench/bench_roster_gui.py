@@ -115,13 +115,15 @@ def measure_app(db_path: str) -> dict:
     school = services.school.require_school()
     from PySide6.QtWidgets import QApplication
 
-    from desktop.db.models import load_all_configured
+    from desktop.app import settle_after_start
     from desktop.ui.tabs.roster import RosterTab
+    from desktop.ui.workers import prepare_for_threads
 
     app = QApplication.instance() or QApplication([])
-    # As in the app: the window's first task (Today, the change poll) has loaded every model
-    # before a tab can be opened (desktop.ui.workers).
-    load_all_configured()
+    # As in the app: its window's first task (Today, the change poll) has loaded every model
+    # before a tab can be opened, and the start-up has settled.
+    prepare_for_threads()
+    settle_after_start()
     rss_before = rss_mb()[0]
     start = time.perf_counter()
     tab = RosterTab(services, school)

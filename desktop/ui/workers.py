@@ -124,23 +124,24 @@ def run_task(
     if _inline:
         task._work()  # direct connections: same thread, so the callbacks run before we return
     else:
-        _models_ready_for_threads()
+        prepare_for_threads()
         QThreadPool.globalInstance().start(task._work)
     return task
 
 
-_models_ready = False
+_prepared = False
 
 
-def _models_ready_for_threads() -> None:
-    """The models load per area when first used; with worker threads they load all at once,
-    on this thread, before the first worker starts (desktop.db.models.load_all_configured)."""
-    global _models_ready
-    if not _models_ready:
+def prepare_for_threads() -> None:
+    """Once, before the first worker starts: the models load per area when first used; with
+    worker threads they load all at once, on this thread (desktop.db.models.
+    load_all_configured)."""
+    global _prepared
+    if not _prepared:
         from desktop.db.models import load_all_configured
 
         load_all_configured()
-        _models_ready = True
+        _prepared = True
 
 
 def run_with_progress(
