@@ -115,15 +115,16 @@ def measure_app(db_path: str) -> dict:
     school = services.school.require_school()
     from PySide6.QtWidgets import QApplication
 
-    from desktop.app import settle_after_start
+    from desktop.startup import pause_collector, resume_collector
     from desktop.ui.tabs.roster import RosterTab
     from desktop.ui.workers import prepare_for_threads
 
     app = QApplication.instance() or QApplication([])
     # As in the app: its window's first task (Today, the change poll) has loaded every model
-    # before a tab can be opened, and the start-up has settled.
+    # before a tab can be opened, and the collector has frozen what the start loaded.
+    pause_collector()
     prepare_for_threads()
-    settle_after_start()
+    resume_collector()
     rss_before = rss_mb()[0]
     start = time.perf_counter()
     tab = RosterTab(services, school)
@@ -209,6 +210,9 @@ def measure_raw(db_path: str) -> dict:
 def measure_start(home: str, spawned_at: float) -> dict:
     """(d) The real start: composition root to a window whose roster is loaded and painted."""
     os.environ["SCHOOL_OFFICE_HOME"] = home
+    from desktop.startup import pause_collector
+
+    pause_collector()  # as `school-office` does before it imports the GUI (desktop.cli)
     from desktop.app import start_gui
 
     app, window = start_gui(None, demo=True)

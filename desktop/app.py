@@ -29,6 +29,7 @@ from desktop.startup import (
     EXIT_OK,
     EXIT_SETTINGS,
     StartupAborted,
+    resume_collector,
 )
 
 if TYPE_CHECKING:
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 LOG_FILE_NAME = "school-office.log"
+RESUME_COLLECTOR_MS = 10_000
 
 
 def _(message: str) -> str:
@@ -343,16 +345,12 @@ def run_gui(database_url: str | None, demo: bool) -> int:
     try:
         app, _window = start_gui(database_url, demo)  # held while the app runs
     except StartupAborted as stop:
+        resume_collector()
         return stop.code
-    settle_after_start()
+    # The collector paused for the start (desktop.cli) runs again once the first tab has its
+    # data, or after a while whatever happens to that tab.
+    _window.ready.connect(resume_collector)
+    from PySide6.QtCore import QTimer
+
+    QTimer.singleShot(RESUME_COLLECTOR_MS, resume_collector)
     return app.exec()  # the window closes the database once its running tasks have finished
-
-
-def settle_after_start() -> None:
-    """What start-up loaded (Qt, SQLAlchemy, every model, the services) lives as long as the
-    app: frozen, the garbage collector no longer scans it each time it runs. The 100k-student
-    roster then loads about 50 ms faster. (Not in start_gui: tests call that in their own
-    process.)"""
-    import gc
-
-    gc.freeze()

@@ -28,6 +28,7 @@ from desktop.cli.common import (
     set_clock_day,
 )
 from desktop.domain.errors import DatabaseError, PermissionDenied, SchoolOfficeError
+from desktop.startup import pause_collector
 
 # Each command's module, imported only when that command runs (or for its own --help): a command
 # loads its own area and nothing else; `school-office --help` lists them all from this table.
@@ -146,6 +147,7 @@ def _main(argv: Sequence[str] | None) -> int:
 
         return run_smoke_test(args.smoke_report)
     if args.command is None:
+        pause_collector()  # until the window is ready (desktop.app.run_gui)
         from desktop.app import run_gui  # Qt is imported only for the GUI
 
         return run_gui(database_url(args) if args.database else None, demo=args.demo)
