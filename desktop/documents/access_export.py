@@ -21,6 +21,7 @@ from typing import Any, Literal
 from desktop.documents.attachments import Attachment
 from desktop.documents.layout.styles import MM
 from desktop.documents.model import (
+    SCHOOL_OFFICE,
     Boxed,
     DataTable,
     DocumentInfo,
@@ -35,8 +36,8 @@ from desktop.domain.consent_workflow import WITHHELD_MARK
 from desktop.i18n import N_, Translator, translator
 from desktop.i18n.stored import stored_text
 
-# The builders and the page template load when a PDF is made: the export's sections (and the
-# services that hold them, which Today and the daily jobs use) need only the data types here.
+# The builders load when a PDF is made: the export's sections (and the services that hold
+# them, which Today and the daily jobs use) need only the data types here.
 
 FORMAT = "school-office/access-export"
 FORMAT_VERSION = 1
@@ -154,9 +155,6 @@ def _display(tr: Translator, column: ExportColumn, value: Any, school: Letterhea
 def _format(
     tr: Translator, kind: str, labels: Mapping[str, str], value: Any, school: Letterhead
 ) -> str:
-    from desktop.documents.builders import _school_zone
-    from desktop.documents.template import SCHOOL_OFFICE
-
     if kind == "staff":
         return str(value) if value else tr.gettext(SCHOOL_OFFICE)
     if value is None or value == "":
@@ -170,7 +168,7 @@ def _format(
         return tr.format_date(day)
     if kind == "datetime":
         instant = datetime.fromisoformat(value) if isinstance(value, str) else value
-        return tr.format_datetime(instant, _school_zone(school))
+        return tr.format_datetime(instant, school.zone)
     if kind == "money":
         return tr.format_money(int(value))
     if kind == "bool":
@@ -226,12 +224,9 @@ AUTHORITY = {
 
 
 def export_report(school: Letterhead, info: DocumentInfo, export: AccessExport) -> ReportSpec:
-    from desktop.documents.builders import _school_zone
-    from desktop.documents.template import SCHOOL_OFFICE
-
     tr = translator(export.language)
     values = {"child": export.child_name, "school": export.school_name}
-    tz = _school_zone(school)
+    tz = school.zone
     values_by_key = {
         "child": export.child_name,
         "school": export.school_name,
@@ -352,10 +347,8 @@ class CodeSlip:
 
 
 def slip_report(school: Letterhead, info: DocumentInfo, slip: CodeSlip) -> ReportSpec:
-    from desktop.documents.builders import _school_zone
-
     tr = translator(slip.language)
-    tz = _school_zone(school)
+    tz = school.zone
     # expires_at is the first instant after the last valid day: show that last day's end.
     last_moment = slip.expires_at.astimezone(tz)
     until = tr.format_datetime(last_moment - timedelta(minutes=1), tz)

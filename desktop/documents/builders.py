@@ -14,7 +14,7 @@ import os
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -66,12 +66,6 @@ def save_atomic(data: bytes, path: str | os.PathLike[str]) -> Path:
     return target
 
 
-def _school_zone(school: Letterhead) -> tzinfo:
-    from desktop.domain.dates import SCHOOL_ZONES, school_zone
-
-    return school_zone(school.country) if school.country in SCHOOL_ZONES else UTC
-
-
 # --- laid-out documents -------------------------------------------------------------------
 
 
@@ -93,7 +87,7 @@ def _lay_out_letter(spec: LetterSpec) -> _Laid:
     flow = Flow(tpl.LETTER_FIRST, tpl.LATER)
     flow.paragraph(spec.subject, SUBJECT)
     layout_blocks(flow, spec.body)
-    zone = _school_zone(spec.school)
+    zone = spec.school.zone
     when = spec.letter_date or _as_utc(spec.info.generated_at).astimezone(zone).date()
     first = tpl.window_ops(spec.school, spec.recipient, spec.return_address)
     first += tpl.info_block_ops(
@@ -242,7 +236,7 @@ class _Writer:
 
     def render(self, doc: _Laid, bookmark: str = "") -> None:
         c = self.c
-        tz = _school_zone(doc.school)
+        tz = doc.school.zone
         pages = len(doc.pages)
         lang = doc.tr.language
         for number, ops in enumerate(doc.pages, 1):

@@ -8,8 +8,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
-from desktop.documents.model import Block, Boxed, KeyValueTable, Paragraph, SignatureLines
-from desktop.documents.template import PLACE_AND_DATE, SCHOOL_OFFICE, SIGNATURE
+from desktop.documents.model import (
+    SCHOOL_OFFICE,
+    Block,
+    Boxed,
+    KeyValueTable,
+    Paragraph,
+    SignatureLines,
+)
+from desktop.documents.template import PLACE_AND_DATE, SIGNATURE
 from desktop.domain.salutation import Gender, child_label
 from desktop.i18n import N_, Translator
 

@@ -8,11 +8,11 @@ Sequences given as lists are stored as tuples so specs stay hashable and immutab
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from typing import TYPE_CHECKING, Any, Literal
 
 from desktop.domain.errors import Cancelled  # noqa: F401 - re-exported: cancel() returned True
-from desktop.i18n import normalize_language
+from desktop.i18n import N_, normalize_language
 
 if TYPE_CHECKING:
     from reportlab.graphics.shapes import Drawing
@@ -45,6 +45,10 @@ def _lines(obj: Any, name: str) -> None:
 # --- who and what -------------------------------------------------------------------------
 
 
+# Who a document names as its author when no person is named.
+SCHOOL_OFFICE = N_("Office")
+
+
 @dataclass(frozen=True)
 class Letterhead:
     """The letterhead: the school printing the document."""
@@ -64,6 +68,13 @@ class Letterhead:
             raise ValueError("the school needs a name")
         if len(self.address_lines) > MAX_SCHOOL_ADDRESS_LINES:
             raise ValueError(f"at most {MAX_SCHOOL_ADDRESS_LINES} school address lines fit")
+
+    @property
+    def zone(self) -> tzinfo:
+        """The school's time zone, for the times a document prints (UTC for another country)."""
+        from desktop.domain.dates import SCHOOL_ZONES, school_zone
+
+        return school_zone(self.country) if self.country in SCHOOL_ZONES else UTC
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from desktop.documents.fonts import BOLD, REGULAR, em_width
 from desktop.documents.layout.flow import Frame
 from desktop.documents.layout.styles import GREY, LIGHT, MM, RULE, TEXT, Op, Style
 from desktop.documents.layout.text import baseline, text_ops, wrap_text
-from desktop.documents.model import DocumentInfo, Letterhead
+from desktop.documents.model import SCHOOL_OFFICE, DocumentInfo, Letterhead
 from desktop.i18n import N_, Translator
 
 PAGE_W, PAGE_H = 210 * MM, 297 * MM
@@ -63,7 +63,6 @@ PLACE_AND_DATE = N_("Place and date")
 SIGNATURE = N_("Signature")
 FULL_NAME = N_("Full name")
 # Who produced a document, when the staff member's name is not known: never their login.
-SCHOOL_OFFICE = N_("Office")
 
 
 def _fit_size(texts: list[str], font: str, size: float, width: float, smallest: float) -> float:
