@@ -343,13 +343,13 @@ def run_smoke_test(report: str | None) -> int:
 
 def run_gui(database_url: str | None, demo: bool) -> int:
     try:
-        app, _window = start_gui(database_url, demo)  # held while the app runs
+        app, window = start_gui(database_url, demo)  # held while the app runs
     except StartupAborted as stop:
         resume_collector()
         return stop.code
     # The collector paused for the start (desktop.cli) runs again once the first tab has its
     # data, or after a while whatever happens to that tab.
-    _window.ready.connect(resume_collector)
+    window.ready.connect(resume_collector)
     from PySide6.QtCore import QTimer
 
     QTimer.singleShot(RESUME_COLLECTOR_MS, resume_collector)

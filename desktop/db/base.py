@@ -71,11 +71,9 @@ class StrEnumType(TypeDecorator[enum.StrEnum]):
             return value.value
         return self.enum_class(value).value
 
-    def process_result_value(self, value, dialect):
-        return self._members[value]
-
     def result_processor(self, dialect, coltype):
-        # The dict's own lookup, with no Python call per row: 100k students read 10% faster.
+        # Instead of process_result_value: the dict's own lookup, with no Python call per row
+        # (100k students read 10% faster).
         return self._members.__getitem__
 
 

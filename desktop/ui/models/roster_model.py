@@ -416,11 +416,14 @@ class RosterModel(FilteredTableModel):
 
     def _shows(self, position: int) -> bool:
         row = self.rows[position]
-        return (
-            (self._class is None or row[CLASS] == self._class)
-            and (self._status is None or row[STATUS] is self._status)
-            and all(t in self._data.haystack()[position] for t in self._tokens)
-        )
+        if self._class is not None and row[CLASS] != self._class:
+            return False
+        if self._status is not None and row[STATUS] is not self._status:
+            return False
+        if not self._tokens:  # the search strings may still be in the making: not needed
+            return True
+        text = self._data.haystack()[position]
+        return all(t in text for t in self._tokens)
 
     def _sorted(self) -> list[int]:
         base = self._data.name_order
