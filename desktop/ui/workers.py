@@ -129,19 +129,13 @@ def run_task(
     return task
 
 
-_prepared = False
-
-
 def prepare_for_threads() -> None:
-    """Once, before the first worker starts: the models load per area when first used; with
-    worker threads they load all at once, on this thread (desktop.db.models.
-    load_all_configured)."""
-    global _prepared
-    if not _prepared:
-        from desktop.db.models import load_all_configured
+    """Before a worker starts: the models load per area when first used; with worker threads
+    they load all at once, on this thread (desktop.db.models.load_all_configured). After the
+    first time, a few dictionary lookups."""
+    from desktop.db.models import load_all_configured
 
-        load_all_configured()
-        _prepared = True
+    load_all_configured()
 
 
 def run_with_progress(
